@@ -1,0 +1,1 @@
+"""Vigie: neighbourhood watch and solidarity platform."""
