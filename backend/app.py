@@ -1,0 +1,129 @@
+"""create_app(settings): the only place routes, middleware and resources are wired."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import secrets
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from litestar import Litestar, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.static_files import create_static_files_router
+from piccolo.engine.base import Engine
+
+from backend import db
+from backend.auth.guards import public
+from backend.auth.middleware import session_middleware
+from backend.auth.routes import AuthController
+from backend.communities.routes import AdminController, CommuneController, CommunityController
+from backend.devtools.routes import ROUTES as DEV_ROUTES
+from backend.health.routes import health
+from backend.lib.queues import Queues
+from backend.lib.valkey import make_client
+from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
+from backend.settings import ROOT, Settings, get_settings
+from backend.verification.routes import LetterController, VerificationController
+from backend.worker import WorkerSet
+
+log = logging.getLogger(__name__)
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".js")
+
+CSRF_EXEMPT = ["/api/v1/sms/inbound"]
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Use the configured secret, or one generated once into var/secret_key (dev)."""
+    if settings.secret_key:
+        return settings
+    if settings.is_production:
+        raise RuntimeError("secret_key must be set in production (VIGIE_SECRET_KEY)")
+    path = settings.var_path / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return settings.with_(secret_key=path.read_text().strip())
+
+
+def route_handlers() -> list[Any]:
+    handlers: list[Any] = [health, AuthController, CommunityController, CommuneController, AdminController,
+                           VerificationController, LetterController, *DEV_ROUTES]
+    for optional in ("backend.alerts.routes", "backend.delivery.routes", "backend.moderation.routes",
+                     "backend.live.routes", "backend.gazette.routes", "backend.directory.routes",
+                     "backend.messages.routes", "backend.solidarity.routes", "backend.mairie.routes"):
+        try:
+            module = __import__(optional, fromlist=["ROUTES"])
+        except ModuleNotFoundError as exc:
+            if not (exc.name and optional.startswith(exc.name)):
+                raise
+            continue
+        handlers.extend(module.ROUTES)
+    return handlers
+
+
+async def shutdown_resources(workers: WorkerSet | None, queues: Queues, client: Any) -> None:
+    """Stop workers and close Valkey connections, even when Valkey is already gone."""
+    for step in ((workers.stop() if workers else None), queues.disconnect(), client.aclose()):
+        if step is None:
+            continue
+        try:
+            await asyncio.wait_for(step, 10)
+        except Exception as exc:  # shutting down: report and carry on
+            log.warning("shutdown step failed: %s", exc)
+
+
+@get("/sw.js", guards=[public], include_in_schema=False, media_type="text/javascript")
+async def service_worker_entry() -> Response[bytes]:
+    path = ROOT / "service_worker" / "sw.js"
+    if not path.exists():
+        raise NotFoundException()
+    return Response(path.read_bytes(), media_type="text/javascript")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    """Build the ASGI app. Resources (database, Valkey, queues, workers) open in the lifespan."""
+    settings = ensure_secret_key(settings or get_settings())
+    engine = db.bind_engine(engine or db.make_engine(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start_engine(engine)
+        client = make_client(settings.valkey_url)
+        queues = Queues(client)
+        app.state.valkey = client
+        app.state.queues = queues
+        workers = None
+        if settings.run_workers_in_process:
+            workers = WorkerSet(settings, queues, {"settings": settings, "queues": queues, "valkey": client})
+            await workers.start()
+        app.state.workers = workers
+        try:
+            yield
+        finally:
+            await shutdown_resources(workers, queues, client)
+            await db.stop_engine(engine)
+
+    static = [
+        create_static_files_router(path="/sw", directories=[ROOT / "service_worker"], name="sw-modules",
+                                   guards=[public], include_in_schema=False),
+        create_static_files_router(path="/", directories=[ROOT / "pwa"], html_mode=True, name="pwa",
+                                   guards=[public], include_in_schema=False),
+    ]
+    return Litestar(
+        route_handlers=[*route_handlers(), service_worker_entry, *static],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "valkey": None, "queues": None}),
+        middleware=[security_headers_middleware, session_middleware],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+                               cookie_samesite="lax", exclude=CSRF_EXEMPT),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=25 * 1024 * 1024,
+        debug=False,
+    )

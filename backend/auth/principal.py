@@ -1,0 +1,57 @@
+"""Who is calling: the user's identity and roles, loaded once per request (cached in Valkey)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class MembershipInfo(msgspec.Struct, frozen=True):
+    community_id: int
+    community_name: str
+    commune_id: int
+    commune_name: str
+    status: str
+    role: str
+
+
+class CommuneRef(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class Principal(msgspec.Struct, frozen=True):
+    user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    is_moderator: bool = False
+    is_admin: bool = False
+    is_suspended: bool = False
+    address_verified: bool = False
+    mairie_communes: tuple[CommuneRef, ...] = ()
+    memberships: tuple[MembershipInfo, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def membership(self, community_id: int) -> MembershipInfo | None:
+        for m in self.memberships:
+            if m.community_id == community_id:
+                return m
+        return None
+
+    def is_active_member(self, community_id: int) -> bool:
+        m = self.membership(community_id)
+        return m is not None and m.status == "active"
+
+    def is_referent(self, community_id: int) -> bool:
+        m = self.membership(community_id)
+        return m is not None and m.status == "active" and m.role == "referent"
+
+    def is_staff_of(self, commune_id: int) -> bool:
+        return any(c.id == commune_id for c in self.mairie_communes)
+
+    @property
+    def active_community_ids(self) -> list[int]:
+        return [m.community_id for m in self.memberships if m.status == "active"]

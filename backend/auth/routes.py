@@ -1,0 +1,105 @@
+"""Account endpoints: sign-up, login/logout, me, password change and reset."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from backend.auth import service, sessions
+from backend.auth.guards import authenticated, public
+from backend.auth.schemas import (
+    LoginIn,
+    Me,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    SignupIn,
+)
+from backend.lib import ratelimit
+from backend.lib.deps import client_ip, principal_of, queues_of, settings_of, valkey_of
+
+
+def _session_cookie(request: Request, token: str, max_age: int) -> Cookie:
+    return Cookie(key=sessions.COOKIE_NAME, value=token, httponly=True, secure=settings_of(request).secure_cookies,
+                  samesite="lax", max_age=max_age, path="/")
+
+
+async def _login_response(request: Request, user_id: int, status_code: int = 200) -> Response[Me]:
+    settings = settings_of(request)
+    token = await sessions.create_session(user_id, settings.session_ttl_seconds, request.headers.get("user-agent", ""))
+    principal = await service.load_principal(user_id)
+    assert principal is not None
+    return Response(await service.me(principal), status_code=status_code,
+                    cookies=[_session_cookie(request, token, settings.session_ttl_seconds)])
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/signup", guards=[public], status_code=HTTP_201_CREATED)
+    async def signup(self, request: Request, data: SignupIn) -> Response[Me]:
+        settings = settings_of(request)
+        await ratelimit.enforce(valkey_of(request), f"signup:ip:{client_ip(request)}", settings.signups_per_hour_per_ip,
+                                3600, "Trop d'inscriptions depuis cette connexion. Réessayez dans une heure.")
+        user_id = await service.signup(settings, data)
+        return await _login_response(request, user_id, HTTP_201_CREATED)
+
+    @post("/login", guards=[public], status_code=200)
+    async def login(self, request: Request, data: LoginIn) -> Response[Me]:
+        settings = settings_of(request)
+        cache = valkey_of(request)
+        message = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
+        email = data.email.strip().lower()
+        limit = settings.login_attempts_per_15min
+        await ratelimit.enforce(cache, f"login:ip:{client_ip(request)}", limit * 3, 900, message)
+        await ratelimit.enforce(cache, f"login:email:{email}", limit, 900, message)
+        user_id = await service.authenticate(email, data.password)
+        await ratelimit.reset(cache, f"login:email:{email}")
+        return await _login_response(request, user_id)
+
+    @post("/logout", guards=[authenticated], status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request) -> Response[None]:
+        token = request.scope.get("state", {}).get("session_token")
+        if token:
+            await sessions.delete_session(valkey_of(request), token)
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(sessions.COOKIE_NAME, path="/")
+        return response
+
+    @get("/me", guards=[authenticated])
+    async def me(self, request: Request) -> Me:
+        return await service.me(principal_of(request))
+
+    @post("/password", guards=[authenticated], status_code=HTTP_204_NO_CONTENT)
+    async def change_password(self, request: Request, data: PasswordChangeIn) -> None:
+        principal = principal_of(request)
+        await ratelimit.enforce(valkey_of(request), f"pwchange:{principal.user_id}", 10, 900,
+                                "Trop de tentatives. Patientez quelques minutes.")
+        await service.change_password(valkey_of(request), principal.user_id, data.current_password,
+                                      data.new_password, keep_token=request.scope["state"]["session_token"])
+
+    @post("/password-reset", guards=[public], status_code=HTTP_202_ACCEPTED)
+    async def password_reset(self, request: Request, data: PasswordResetIn) -> dict:
+        settings = settings_of(request)
+        await ratelimit.enforce(valkey_of(request), f"pwreset:ip:{client_ip(request)}", 10, 3600,
+                                "Trop de demandes. Réessayez dans une heure.")
+        found = await service.start_password_reset(valkey_of(request), data.email)
+        if found is not None:
+            user, token = found
+            link = f"{settings.base_url}/#/reinitialiser?token={token}"
+            await queues_of(request).enqueue(
+                "email", "send_transactional_email", to=user["email"],
+                subject="Vigie : réinitialisation de votre mot de passe",
+                text=(f"Bonjour {user['first_name']},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
+                      f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : "
+                      "votre mot de passe reste inchangé.\n\nL'équipe Vigie"),
+            )
+        return {"detail": "Si un compte existe pour cette adresse, un e-mail vient d'être envoyé."}
+
+    @post("/password-reset/confirm", guards=[public], status_code=HTTP_204_NO_CONTENT)
+    async def password_reset_confirm(self, request: Request, data: PasswordResetConfirmIn) -> None:
+        await ratelimit.enforce(valkey_of(request), f"pwreset-confirm:ip:{client_ip(request)}", 20, 3600,
+                                "Trop de tentatives. Réessayez dans une heure.")
+        await service.finish_password_reset(valkey_of(request), data.token, data.new_password)

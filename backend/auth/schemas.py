@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class SignupIn(msgspec.Struct):
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    address_line1: str
+    postal_code: str
+    city: str
+    password: str
+    community_id: int
+    country: str = "FR"
+    address_line2: str = ""
+    locale: str = "fr"
+
+
+class LoginIn(msgspec.Struct):
+    email: str
+    password: str
+
+
+class PasswordChangeIn(msgspec.Struct):
+    current_password: str
+    new_password: str
+
+
+class PasswordResetIn(msgspec.Struct):
+    email: str
+
+
+class PasswordResetConfirmIn(msgspec.Struct):
+    token: str
+    new_password: str
+
+
+class CommuneRefOut(msgspec.Struct):
+    id: int
+    name: str
+
+
+class MembershipOut(msgspec.Struct):
+    community_id: int
+    community_name: str
+    commune_id: int
+    commune_name: str
+    status: str
+    role: str
+
+
+class Me(msgspec.Struct):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    postal_code: str
+    city: str
+    country: str
+    locale: str
+    is_moderator: bool
+    is_admin: bool
+    mairie_communes: list[CommuneRefOut]
+    memberships: list[MembershipOut]
+
+
+class UserRef(msgspec.Struct):
+    user_id: int

@@ -1,0 +1,210 @@
+"""Accounts: sign-up, login, password changes and who-is-who (principal)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+import valkey.asyncio as avalkey
+from valkey.exceptions import ValkeyError
+
+from backend.auth.passwords import hash_password, verify_password
+from backend.auth.principal import CommuneRef, MembershipInfo, Principal
+from backend.auth.schemas import CommuneRefOut, Me, MembershipOut, SignupIn
+from backend.auth import sessions
+from backend.auth.tables import User
+from backend.communities import service as communities
+from backend.db import write_transaction
+from backend.lib.errors import Conflict, DomainError, NotFound, Unauthorized
+from backend.settings import Settings
+from backend.verification import service as verification
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise DomainError("Adresse e-mail invalide.", "invalid_email")
+    return email
+
+
+def normalise_phone(phone: str, country: str = "FR") -> str:
+    """E.164: accepts +33…/+32… or a national number (06 12 34 56 78, 0470 12 34 56)."""
+    digits = re.sub(r"[\s.\-()]", "", phone)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("0") and len(digits) in (9, 10):
+        digits = ("+32" if country == "BE" else "+33") + digits[1:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        raise DomainError("Numéro de téléphone invalide (ex. 06 12 34 56 78 ou +33612345678).", "invalid_phone")
+    return digits
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"Le mot de passe doit contenir au moins {MIN_PASSWORD} caractères.", "weak_password")
+    if len(password) > 256:
+        raise DomainError("Le mot de passe est trop long (256 caractères au plus).", "weak_password")
+
+
+def _required(value: str, label: str, max_len: int) -> str:
+    value = value.strip()
+    if not value:
+        raise DomainError(f"Le champ « {label} » est obligatoire.", "missing_field")
+    if len(value) > max_len:
+        raise DomainError(f"Le champ « {label} » est trop long ({max_len} caractères au plus).", "field_too_long")
+    return value
+
+
+async def signup(settings: Settings, data: SignupIn) -> int:
+    """Create the account, a pending membership and its activation letter; return the user id."""
+    country = data.country.strip().upper()
+    if country not in ("FR", "BE"):
+        raise DomainError("Vigie est disponible en France et en Belgique.", "invalid_country")
+    postal = data.postal_code.strip()
+    if not re.fullmatch(r"\d{5}" if country == "FR" else r"\d{4}", postal):
+        raise DomainError("Code postal invalide.", "invalid_postal_code")
+    values = dict(
+        first_name=_required(data.first_name, "Prénom", 100),
+        last_name=_required(data.last_name, "Nom", 100),
+        email=normalise_email(data.email),
+        phone=normalise_phone(data.phone, country),
+        address_line1=_required(data.address_line1, "Adresse", 200),
+        address_line2=data.address_line2.strip()[:200],
+        postal_code=postal,
+        city=_required(data.city, "Ville", 100),
+        country=country,
+        locale="en" if data.locale == "en" else "fr",
+    )
+    check_password(data.password)
+    community = await communities.require_community(data.community_id)
+    if await User.exists().where(User.email == values["email"]):
+        raise Conflict("Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe.",
+                       "email_taken")
+    password_hash = await hash_password(data.password)
+    async with write_transaction():
+        rows = await User.insert(User(**values, password_hash=password_hash)).returning(User.id)
+        user_id = rows[0]["id"]
+        membership_id = await communities.add_membership(user_id, data.community_id, active=False)
+        letter_id = await verification.create_letter(user_id, membership_id, community["name"])
+    await verification.preview_to_outbox(settings, letter_id)
+    return user_id
+
+
+async def authenticate(email: str, password: str) -> int:
+    """The user id for these credentials, or Unauthorized (same message whether the email exists or not)."""
+    row = await User.select(User.id, User.password_hash, User.is_suspended).where(
+        User.email == email.strip().lower()
+    ).first()
+    ok = await verify_password(row["password_hash"] if row else None, password)
+    if not ok or row is None:
+        raise Unauthorized("Adresse e-mail ou mot de passe incorrect.", "bad_credentials")
+    if row["is_suspended"]:
+        raise DomainError("Ce compte est suspendu. Contactez la modération.", "account_suspended", 403)
+    return row["id"]
+
+
+async def load_principal(user_id: int) -> Principal | None:
+    """Identity and roles of a user, from the database."""
+    user = await User.select(
+        User.id, User.first_name, User.last_name, User.email, User.is_moderator, User.is_admin,
+        User.is_suspended, User.address_verified,
+    ).where(User.id == user_id).first()
+    if user is None:
+        return None
+    ms = await communities.memberships_of(user_id)
+    staff = await communities.staff_communes_of(user_id)
+    return Principal(
+        user_id=user["id"], first_name=user["first_name"], last_name=user["last_name"], email=user["email"],
+        is_moderator=user["is_moderator"], is_admin=user["is_admin"], is_suspended=user["is_suspended"],
+        address_verified=user["address_verified"],
+        mairie_communes=tuple(CommuneRef(id=s["commune.id"], name=s["commune.name"]) for s in staff),
+        memberships=tuple(
+            MembershipInfo(
+                community_id=m["community.id"], community_name=m["community.name"],
+                commune_id=m["community.commune.id"], commune_name=m["community.commune.name"],
+                status=m["status"], role=m["role"],
+            )
+            for m in ms
+        ),
+    )
+
+
+async def me(principal: Principal) -> Me:
+    user = await User.select().where(User.id == principal.user_id).first()
+    if user is None:
+        raise NotFound()
+    return Me(
+        id=user["id"], first_name=user["first_name"], last_name=user["last_name"], email=user["email"],
+        phone=user["phone"], address_line1=user["address_line1"], address_line2=user["address_line2"],
+        postal_code=user["postal_code"], city=user["city"], country=user["country"], locale=user["locale"],
+        is_moderator=user["is_moderator"], is_admin=user["is_admin"],
+        mairie_communes=[CommuneRefOut(id=c.id, name=c.name) for c in principal.mairie_communes],
+        memberships=[MembershipOut(**{f: getattr(m, f) for f in MembershipOut.__struct_fields__})
+                     for m in principal.memberships],
+    )
+
+
+async def change_password(cache: avalkey.Valkey | None, user_id: int, current: str, new: str, keep_token: str) -> None:
+    row = await User.select(User.password_hash).where(User.id == user_id).first()
+    if row is None or not await verify_password(row["password_hash"], current):
+        raise DomainError("Le mot de passe actuel est incorrect.", "bad_current_password")
+    check_password(new)
+    await User.update({User.password_hash: await hash_password(new)}).where(User.id == user_id)
+    await sessions.delete_user_sessions(cache, user_id, keep_token=keep_token)
+
+
+RESET_TTL = 3600
+
+
+async def start_password_reset(cache: avalkey.Valkey, email: str) -> tuple[dict, str] | None:
+    """A reset token for the account with this email, or None when there is none (caller answers the same)."""
+    try:
+        email = normalise_email(email)
+    except DomainError:
+        return None
+    user = await User.select(User.id, User.first_name, User.email, User.locale).where(User.email == email).first()
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    await cache.set(f"pwreset:{hashlib.sha256(token.encode()).hexdigest()}", user["id"], ex=RESET_TTL)
+    return user, token
+
+
+async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password: str) -> int:
+    check_password(new_password)
+    key = f"pwreset:{hashlib.sha256(token.encode()).hexdigest()}"
+    try:
+        user_id = await cache.getdel(key)
+    except (ValkeyError, OSError):
+        raise DomainError("Service momentanément indisponible, réessayez dans un instant.", "unavailable", 503)
+    if user_id is None:
+        raise DomainError("Ce lien de réinitialisation est invalide ou a expiré. Faites une nouvelle demande.",
+                          "invalid_reset_token")
+    uid = int(user_id)
+    await User.update({User.password_hash: await hash_password(new_password)}).where(User.id == uid)
+    await sessions.delete_user_sessions(cache, uid)
+    return uid
+
+
+async def set_moderator(user_id: int, value: bool = True) -> None:
+    updated = await User.update({User.is_moderator: value}).where(User.id == user_id).returning(User.id)
+    if not updated:
+        raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
+
+
+async def join_community(settings: Settings, principal: Principal, community_id: int) -> str:
+    """Ask to join another community: active at once if the address is verified, else a letter."""
+    community = await communities.require_community(community_id)
+    await communities.ensure_not_member(principal.user_id, community_id)
+    verified = principal.address_verified
+    async with write_transaction():
+        membership_id = await communities.add_membership(principal.user_id, community_id, active=verified)
+        letter_id = None if verified else await verification.create_letter(
+            principal.user_id, membership_id, community["name"])
+    if letter_id is not None:
+        await verification.preview_to_outbox(settings, letter_id)
+    return "active" if verified else "pending"

@@ -1,0 +1,233 @@
+"""The `vigie` command: run, worker, migrate, vapid, letters, demo, user."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from backend.settings import ROOT, Settings, get_settings
+
+log = logging.getLogger("vigie")
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("mail.log", "piccolo.engine.base"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _with_db(settings: Settings, coro_factory):
+    from backend import db
+
+    engine = db.bind_engine(db.make_engine(settings))
+    await db.start_engine(engine)
+    try:
+        return await coro_factory()
+    finally:
+        await db.stop_engine(engine)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from backend import db
+    from backend.migrate import migrate
+
+    engine = db.bind_engine(db.make_engine(settings))
+    report = asyncio.run(migrate(engine, quiet=True))
+    print(report.strip().splitlines()[-1] if report.strip() else "Migrations à jour.")
+    return 0
+
+
+def cmd_vapid(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.delivery.vapid import ensure_vapid_keys, public_key_b64
+
+    path, created = ensure_vapid_keys(settings)
+    print(("Clés VAPID créées : " if created else "Clés VAPID existantes : ") + str(path))
+    print("Clé publique : " + public_key_b64(settings))
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from backend import demo
+
+    async def run() -> list | None:
+        if not await demo.database_is_empty() and not args.force:
+            return None
+        return await demo.seed_demo()
+
+    accounts = asyncio.run(_with_db(settings, run))
+    if accounts is None:
+        print("La base contient déjà des comptes : données de démonstration non créées.")
+        return 0
+    print_demo_accounts(accounts)
+    return 0
+
+
+def print_demo_accounts(accounts: list[tuple[str, str, str]]) -> None:
+    print("Comptes de démonstration (mot de passe commun : %s)" % accounts[0][1])
+    for email, _, label in accounts:
+        print(f"  {email:32} {label}")
+
+
+def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.app import ensure_secret_key
+    from backend.lib.errors import NotFound
+    from backend.verification.service import print_batch
+
+    settings = ensure_secret_key(settings)
+    try:
+        pdf, count = asyncio.run(_with_db(settings, lambda: print_batch(settings)))
+    except NotFound:
+        print("Aucun courrier à imprimer.")
+        return 0
+    out = Path(args.output)
+    out.write_bytes(pdf)
+    print(f"{count} courrier(s) dans {out}")
+    return 0
+
+
+def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.auth.passwords import hash_password
+    from backend.auth.tables import User
+    from backend.demo import make_user
+
+    async def run() -> str:
+        existing = await User.select(User.id).where(User.email == args.email.lower()).first()
+        if existing:
+            await User.update({User.is_admin: args.admin or User.is_admin, User.is_moderator: args.moderator or User.is_moderator}).where(User.id == existing["id"])
+            return f"Compte {args.email} mis à jour."
+        await make_user(args.email.lower(), args.first_name, args.last_name, password_hash=await hash_password(args.password),
+                        is_admin=args.admin, is_moderator=args.moderator)
+        return f"Compte {args.email} créé."
+
+    print(asyncio.run(_with_db(settings, run)))
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from backend import db
+    from backend.app import ensure_secret_key, shutdown_resources
+    from backend.lib.queues import Queues
+    from backend.lib.valkey import make_client
+    from backend.worker import WorkerSet
+
+    settings = ensure_secret_key(settings)
+    if not settings.valkey_url:
+        print("VIGIE_VALKEY_URL is required for `vigie worker`", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        engine = db.bind_engine(db.make_engine(settings))
+        await db.start_engine(engine)
+        client = make_client(settings.valkey_url)
+        queues = Queues(client)
+        workers = WorkerSet(settings, queues, {"settings": settings, "queues": queues, "valkey": client})
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await workers.start()
+        log.info("workers running")
+        await stop.wait()
+        await shutdown_resources(workers, queues, client)
+        await db.stop_engine(engine)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The API alone (production: behind a reverse proxy, with `vigie worker` beside it)."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Everything on one machine: Valkey, mail catcher, migrations, VAPID keys, demo, worker, API."""
+    from backend.lib.embedded import EmbeddedValkey, MailCatcher
+
+    var = settings.var_path
+    var.mkdir(parents=True, exist_ok=True)
+    valkey = None
+    mail = None
+    worker = None
+    env = dict(os.environ)
+    try:
+        if not settings.valkey_url:
+            valkey = EmbeddedValkey(var / "valkey", persist=True)
+            env["VIGIE_VALKEY_URL"] = valkey.start()
+            print(f"Valkey local : {env['VIGIE_VALKEY_URL']}")
+        if settings.dev_outbox and settings.smtp_host in ("127.0.0.1", "localhost"):
+            mail = MailCatcher(settings.outbox_path, port=settings.smtp_port)
+            mail.start()
+            print(f"E-mails recueillis dans {settings.outbox_path / 'mail'} (SMTP 127.0.0.1:{settings.smtp_port})")
+        settings = settings.with_(valkey_url=env.get("VIGIE_VALKEY_URL", settings.valkey_url))
+        cmd_migrate(settings, args)
+        cmd_vapid(settings, args)
+        args.force = False
+        cmd_demo(settings, args)
+        # Own session: Ctrl-C reaches only this process, which then stops children in order.
+        worker = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], env=env, cwd=ROOT,
+                                  start_new_session=True)
+        print(f"\nVigie est prête : {settings.base_url}")
+        if settings.dev_outbox:
+            print(f"Boîte d'envoi locale (courriers, e-mails, SMS) : {settings.base_url}/dev/outbox")
+        print("Ctrl-C pour tout arrêter.\n")
+        os.environ["VIGIE_VALKEY_URL"] = settings.valkey_url
+        cmd_serve(settings, args)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        if mail is not None:
+            mail.stop()
+        if valkey is not None:
+            valkey.stop()
+        print("Vigie arrêtée.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vigie", description="Vigie — voisins vigilants et solidaires")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="set up and serve everything locally (make run)")
+    sub.add_parser("serve", help="serve the API only")
+    sub.add_parser("worker", help="run the SAQ workers")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("vapid", help="generate the VAPID key pair if absent and print the public key")
+    p = sub.add_parser("letters", help="print every unprinted activation letter into one PDF")
+    p.add_argument("-o", "--output", default="courriers.pdf")
+    p = sub.add_parser("demo", help="create demo data when the database is empty")
+    p.add_argument("--force", action="store_true")
+    p = sub.add_parser("user", help="create or promote an account")
+    p.add_argument("email")
+    p.add_argument("--password", default="")
+    p.add_argument("--first-name", default="Admin")
+    p.add_argument("--last-name", default="Vigie")
+    p.add_argument("--admin", action="store_true")
+    p.add_argument("--moderator", action="store_true")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    _setup_logging(settings)
+    handlers = {"run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
+                "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "user": cmd_user}
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

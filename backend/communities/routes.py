@@ -1,0 +1,88 @@
+"""Communes and communities: search, details, creation, appointments, pending sign-ups."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.auth import service as auth_service
+from backend.auth import sessions
+from backend.auth.guards import any_staff_or_platform, authenticated, commune_scope, community_scope, platform_role, public
+from backend.communities import service
+from backend.communities.schemas import (
+    CommuneCreate,
+    CommuneOut,
+    CommunityCreate,
+    CommunityHit,
+    CommunityOut,
+    JoinOut,
+    PendingMember,
+    UserRef,
+)
+from backend.lib.deps import principal_of, settings_of, valkey_of
+
+
+class CommunityController(Controller):
+    path = "/api/v1/communities"
+    tags = ["communities"]
+
+    @get("/search", guards=[public])
+    async def search(self, q: str) -> list[CommunityHit]:
+        return await service.search_communities(q)
+
+    @get("/{community_id:int}", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
+    async def detail(self, community_id: int) -> CommunityOut:
+        return await service.get_community(community_id)
+
+    @post("/{community_id:int}/join", guards=[authenticated], status_code=HTTP_201_CREATED)
+    async def join(self, request: Request, community_id: int) -> JoinOut:
+        principal = principal_of(request)
+        status = await auth_service.join_community(settings_of(request), principal, community_id)
+        await sessions.invalidate_principal(valkey_of(request), principal.user_id)
+        return JoinOut(community_id=community_id, status=status)
+
+    @get("/{community_id:int}/pending",
+         guards=[community_scope(referent=True, staff=True, moderator=True, admin=True)])
+    async def pending(self, community_id: int) -> list[PendingMember]:
+        return await service.pending_members(community_id)
+
+    @post("/{community_id:int}/referents", guards=[community_scope(staff=True, admin=True)],
+          status_code=HTTP_204_NO_CONTENT)
+    async def add_referent(self, request: Request, community_id: int, data: UserRef) -> None:
+        await service.appoint_referent(community_id, data.user_id)
+        await sessions.invalidate_principal(valkey_of(request), data.user_id)
+
+
+class CommuneController(Controller):
+    path = "/api/v1/communes"
+    tags = ["communes"]
+
+    @get("/", guards=[any_staff_or_platform])
+    async def list_communes(self, request: Request) -> list[CommuneOut]:
+        p = principal_of(request)
+        scope = None if (p.is_admin or p.is_moderator) else [c.id for c in p.mairie_communes]
+        return await service.list_communes(scope)
+
+    @post("/", guards=[platform_role(admin=True)], status_code=HTTP_201_CREATED)
+    async def create_commune(self, data: CommuneCreate) -> CommuneOut:
+        return await service.create_commune(data)
+
+    @post("/{commune_id:int}/communities", guards=[commune_scope(staff=True, admin=True)],
+          status_code=HTTP_201_CREATED)
+    async def create_community(self, commune_id: int, data: CommunityCreate) -> CommunityOut:
+        return await service.create_community(commune_id, data)
+
+    @post("/{commune_id:int}/staff", guards=[commune_scope(admin=True)], status_code=HTTP_204_NO_CONTENT)
+    async def appoint_staff(self, request: Request, commune_id: int, data: UserRef) -> None:
+        await service.appoint_staff(commune_id, data.user_id)
+        await sessions.invalidate_principal(valkey_of(request), data.user_id)
+
+
+class AdminController(Controller):
+    path = "/api/v1/admin"
+    tags = ["admin"]
+
+    @post("/moderators", guards=[platform_role(admin=True)], status_code=HTTP_204_NO_CONTENT)
+    async def appoint_moderator(self, request: Request, data: UserRef) -> None:
+        await auth_service.set_moderator(data.user_id, True)
+        await sessions.invalidate_principal(valkey_of(request), data.user_id)

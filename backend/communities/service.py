@@ -1,0 +1,238 @@
+"""Communes, communities, memberships and staff appointments."""
+
+from __future__ import annotations
+
+import re
+
+from backend.auth.tables import User
+from backend.communities.schemas import (
+    CommuneCreate,
+    CommuneOut,
+    CommunityCreate,
+    CommunityHit,
+    CommunityOut,
+    PendingMember,
+)
+from backend.communities.tables import Commune, Community, MairieStaff, Membership, MembershipStatus
+from backend.lib import clock
+from backend.lib.errors import Conflict, DomainError, NotFound
+
+_commune_of: dict[int, int] = {}
+
+
+def _codes(raw: str) -> list[str]:
+    return [c for c in raw.split(",") if c]
+
+
+async def commune_of_community(community_id: int) -> int | None:
+    """The commune a community belongs to (cached: it never changes)."""
+    if community_id not in _commune_of:
+        row = await Community.select(Community.commune).where(Community.id == community_id).first()
+        if row is None:
+            return None
+        _commune_of[community_id] = row["commune"]
+    return _commune_of[community_id]
+
+
+async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
+    """Communities whose commune matches a postal code prefix or a name fragment."""
+    q = q.strip()
+    if len(q) < 2:
+        raise DomainError("Tapez au moins 2 caractères (code postal ou nom de commune).", "query_too_short")
+    cols = (Community.id, Community.name, Community.commune.id, Community.commune.name, Community.commune.postal_codes)
+    query = Community.select(*cols).order_by(Community.commune.name).order_by(Community.name).limit(limit)
+    if q.isdigit():
+        query = query.where(
+            (Community.commune.postal_codes.like(f"{q}%")) | (Community.commune.postal_codes.like(f"%,{q}%"))
+        )
+    else:
+        query = query.where(
+            Community.commune.name.ilike(f"%{q}%") | Community.name.ilike(f"%{q}%")
+        )
+    rows = await query
+    return [
+        CommunityHit(
+            id=r["id"], name=r["name"], commune_id=r["commune.id"], commune_name=r["commune.name"],
+            postal_codes=_codes(r["commune.postal_codes"]),
+        )
+        for r in rows
+    ]
+
+
+async def get_community(community_id: int) -> CommunityOut:
+    row = await Community.select(
+        Community.all_columns(), Community.commune.name
+    ).where(Community.id == community_id).first()
+    if row is None:
+        raise NotFound("Ce quartier n'existe pas.", "community_not_found")
+    count = await Membership.count().where(
+        (Membership.community == community_id) & (Membership.status == MembershipStatus.ACTIVE)
+    )
+    return CommunityOut(
+        id=row["id"], name=row["name"], commune_id=row["commune"], commune_name=row["commune.name"],
+        center_lat=row["center_lat"], center_lon=row["center_lon"], radius_m=row["radius_m"], member_count=count,
+    )
+
+
+async def require_community(community_id: int) -> dict:
+    row = await Community.select(Community.id, Community.name, Community.commune).where(
+        Community.id == community_id
+    ).first()
+    if row is None:
+        raise NotFound("Ce quartier n'existe pas.", "community_not_found")
+    return row
+
+
+_INSEE = re.compile(r"^[0-9AB]{4,5}$")
+
+
+async def create_commune(data: CommuneCreate) -> CommuneOut:
+    """Create a commune (admin). INSEE code: 5 characters in France (2A/2B for Corsica), 4-5 digits in Belgium."""
+    code = data.insee_code.strip().upper()
+    name = data.name.strip()
+    codes = [c.strip() for c in data.postal_codes if c.strip()]
+    if not _INSEE.match(code):
+        raise DomainError("Code INSEE invalide (5 caractères, ex. 75111).", "invalid_insee")
+    if not name:
+        raise DomainError("Le nom de la commune est obligatoire.", "missing_name")
+    if not codes or not all(re.fullmatch(r"\d{4,5}", c) for c in codes):
+        raise DomainError("Indiquez au moins un code postal valide (4 ou 5 chiffres).", "invalid_postal_code")
+    if await Commune.exists().where(Commune.insee_code == code):
+        raise Conflict("Cette commune existe déjà.", "commune_exists")
+    commune = Commune(insee_code=code, name=name, postal_codes=",".join(codes), police_email=data.police_email.strip())
+    await commune.save()
+    return CommuneOut(id=commune.id, insee_code=code, name=name, postal_codes=codes,
+                      police_email=commune.police_email, communities=[])
+
+
+async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
+    """All communes (None) or only those listed, each with its communities."""
+    query = Commune.select().order_by(Commune.name)
+    if commune_ids is not None:
+        if not commune_ids:
+            return []
+        query = query.where(Commune.id.is_in(commune_ids))
+    communes = await query
+    ids = [c["id"] for c in communes]
+    comms = await Community.select(Community.id, Community.name, Community.commune).where(
+        Community.commune.is_in(ids or [0])
+    ).order_by(Community.name)
+    out = []
+    for c in communes:
+        codes = _codes(c["postal_codes"])
+        out.append(CommuneOut(
+            id=c["id"], insee_code=c["insee_code"], name=c["name"], postal_codes=codes, police_email=c["police_email"],
+            communities=[CommunityHit(id=k["id"], name=k["name"], commune_id=c["id"], commune_name=c["name"], postal_codes=codes)
+                         for k in comms if k["commune"] == c["id"]],
+        ))
+    return out
+
+
+async def create_community(commune_id: int, data: CommunityCreate) -> CommunityOut:
+    """Create a neighbourhood in a commune (mairie staff of that commune, or admin)."""
+    commune = await Commune.select(Commune.id, Commune.name).where(Commune.id == commune_id).first()
+    if commune is None:
+        raise NotFound("Cette commune n'existe pas.", "commune_not_found")
+    name = data.name.strip()
+    if not name:
+        raise DomainError("Le nom du quartier est obligatoire.", "missing_name")
+    if not (-90 <= data.center_lat <= 90 and -180 <= data.center_lon <= 180):
+        raise DomainError("Coordonnées du centre invalides.", "invalid_coordinates")
+    if not 50 <= data.radius_m <= 20000:
+        raise DomainError("Le rayon doit être compris entre 50 m et 20 km.", "invalid_radius")
+    community = Community(commune=commune_id, name=name, center_lat=data.center_lat,
+                          center_lon=data.center_lon, radius_m=data.radius_m)
+    await community.save()
+    return CommunityOut(id=community.id, name=name, commune_id=commune_id, commune_name=commune["name"],
+                        center_lat=data.center_lat, center_lon=data.center_lon, radius_m=data.radius_m, member_count=0)
+
+
+async def _require_user(user_id: int) -> None:
+    if not await User.exists().where(User.id == user_id):
+        raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
+
+
+async def appoint_staff(commune_id: int, user_id: int) -> None:
+    """Make a user mairie staff of a commune (admin)."""
+    if not await Commune.exists().where(Commune.id == commune_id):
+        raise NotFound("Cette commune n'existe pas.", "commune_not_found")
+    await _require_user(user_id)
+    if not await MairieStaff.exists().where((MairieStaff.user == user_id) & (MairieStaff.commune == commune_id)):
+        await MairieStaff.insert(MairieStaff(user=user_id, commune=commune_id))
+
+
+async def appoint_referent(community_id: int, user_id: int) -> None:
+    """Make an active member a referent of their community."""
+    updated = await Membership.update({Membership.role: "referent"}).where(
+        (Membership.community == community_id) & (Membership.user == user_id)
+        & (Membership.status == MembershipStatus.ACTIVE)
+    ).returning(Membership.id)
+    if not updated:
+        raise DomainError("Seul un membre vérifié du quartier peut devenir référent.", "not_a_member")
+
+
+async def pending_members(community_id: int) -> list[PendingMember]:
+    rows = await Membership.select(
+        Membership.user.id, Membership.user.first_name, Membership.user.last_name,
+        Membership.user.address_line1, Membership.created_at,
+    ).where((Membership.community == community_id) & (Membership.status == MembershipStatus.PENDING)).order_by(
+        Membership.created_at
+    )
+    from backend.verification.service import last_printed_by_user
+
+    printed = await last_printed_by_user([r["user.id"] for r in rows], community_id)
+    return [
+        PendingMember(
+            user_id=r["user.id"], first_name=r["user.first_name"], last_name=r["user.last_name"],
+            street=_street(r["user.address_line1"]), requested_at=r["created_at"].isoformat(),
+            letter_printed_at=printed.get(r["user.id"]),
+        )
+        for r in rows
+    ]
+
+
+def _street(address_line: str) -> str:
+    """The street without the house number (members share the number only if they choose)."""
+    return re.sub(r"^\s*\d+\s*(bis|ter|quater|[a-zA-Z])?\b[,\s]*", "", address_line).strip()
+
+
+async def add_membership(user_id: int, community_id: int, active: bool) -> int:
+    """Create a membership (pending, or active when the address is already verified); return its id."""
+    now = clock.now()
+    rows = await Membership.insert(Membership(
+        user=user_id, community=community_id,
+        status=MembershipStatus.ACTIVE if active else MembershipStatus.PENDING,
+        activated_at=now if active else None,
+    )).returning(Membership.id)
+    return rows[0]["id"]
+
+
+async def membership_id(user_id: int, community_id: int) -> int | None:
+    row = await Membership.select(Membership.id).where(
+        (Membership.user == user_id) & (Membership.community == community_id)
+    ).first()
+    return row["id"] if row else None
+
+
+async def activate_membership(membership_id_: int) -> None:
+    await Membership.update({Membership.status: MembershipStatus.ACTIVE, Membership.activated_at: clock.now()}).where(
+        Membership.id == membership_id_
+    )
+
+
+async def memberships_of(user_id: int) -> list[dict]:
+    return await Membership.select(
+        Membership.community.id, Membership.community.name, Membership.community.commune.id,
+        Membership.community.commune.name, Membership.status, Membership.role,
+    ).where(Membership.user == user_id).order_by(Membership.created_at)
+
+
+async def staff_communes_of(user_id: int) -> list[dict]:
+    return await MairieStaff.select(MairieStaff.commune.id, MairieStaff.commune.name).where(
+        MairieStaff.user == user_id
+    )
+
+
+async def ensure_not_member(user_id: int, community_id: int) -> None:
+    if await membership_id(user_id, community_id) is not None:
+        raise Conflict("Vous êtes déjà inscrit(e) dans ce quartier.", "already_member")

@@ -1,0 +1,53 @@
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+from backend.auth.tables import User
+
+
+class Commune(Table, tablename="communes"):
+    """A French or Belgian commune (INSEE / NIS code); communities belong to one."""
+
+    insee_code = Varchar(length=10, unique=True)
+    name = Varchar(length=120, index=True)
+    postal_codes = Varchar(length=200, default="")  # comma-separated
+    police_email = Varchar(length=254, default="")
+    sms_budget_monthly = Integer(default=0)  # 0 = no limit
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Community(Table, tablename="communities"):
+    """A neighbourhood: the unit whose members see each other's alerts and Gazette."""
+
+    commune = ForeignKey(references=Commune, index=True)
+    name = Varchar(length=120)
+    center_lat = Float(default=0.0)
+    center_lon = Float(default=0.0)
+    radius_m = Integer(default=500)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MembershipStatus:
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Membership(Table, tablename="memberships"):
+    """A user's place in a community; `active` only once the activation code is redeemed."""
+
+    user = ForeignKey(references=User, index=True)
+    community = ForeignKey(references=Community, index=True)
+    status = Varchar(length=12, default=MembershipStatus.PENDING, index=True)
+    role = Varchar(length=12, default="member")  # member | referent
+    created_at = Timestamptz(default=TimestamptzNow())
+    activated_at = Timestamptz(null=True, default=None)
+
+
+class MairieStaff(Table, tablename="mairie_staff"):
+    """A user appointed staff of a commune's town hall."""
+
+    user = ForeignKey(references=User, index=True)
+    commune = ForeignKey(references=Commune, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

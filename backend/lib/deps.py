@@ -1,0 +1,38 @@
+"""Access to the per-process resources kept on app.state (settings, valkey, queues)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import valkey.asyncio as avalkey
+from litestar import Request
+
+from backend.auth.principal import Principal
+from backend.lib.errors import Unauthorized
+from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from backend.lib.queues import Queues
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def valkey_of(request: Request) -> avalkey.Valkey:
+    return request.app.state.valkey
+
+
+def queues_of(request: Request) -> "Queues":
+    return request.app.state.queues
+
+
+def principal_of(request: Request) -> Principal:
+    principal = request.scope.get("user")
+    if principal is None:  # guards run first; this only protects against a missing guard
+        raise Unauthorized()
+    return principal  # type: ignore[return-value]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

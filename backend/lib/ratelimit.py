@@ -1,0 +1,46 @@
+"""Fixed-window rate limits held in Valkey (shared by every API instance)."""
+
+from __future__ import annotations
+
+import logging
+
+import valkey.asyncio as avalkey
+from valkey.exceptions import ValkeyError
+
+from backend.lib.errors import TooManyRequests
+
+log = logging.getLogger(__name__)
+
+
+async def hit(client: avalkey.Valkey, key: str, limit: int, window_seconds: int) -> tuple[int, int]:
+    """Count one hit on `key`; return (count in window, seconds until the window ends)."""
+    pipe = client.pipeline(transaction=True)
+    pipe.incr(f"rl:{key}")
+    pipe.expire(f"rl:{key}", window_seconds, nx=True)
+    pipe.ttl(f"rl:{key}")
+    count, _, ttl = await pipe.execute()
+    return int(count), max(int(ttl), 1)
+
+
+async def enforce(
+    client: avalkey.Valkey, key: str, limit: int, window_seconds: int, detail: str
+) -> None:
+    """Raise 429 with `detail` once `key` passed `limit` hits in the window.
+
+    Fails open when Valkey is unreachable: refusing every login or alert because the
+    cache is down would do more harm than a short unlimited window.
+    """
+    try:
+        count, ttl = await hit(client, key, limit, window_seconds)
+    except (ValkeyError, OSError) as exc:
+        log.warning("rate limit %s not enforced, Valkey unavailable: %s", key.split(":")[0], exc)
+        return
+    if count > limit:
+        raise TooManyRequests(detail, retry_after=ttl)
+
+
+async def reset(client: avalkey.Valkey, key: str) -> None:
+    try:
+        await client.delete(f"rl:{key}")
+    except (ValkeyError, OSError):
+        pass

@@ -1,0 +1,125 @@
+"""HTTP plumbing shared by every domain: session middleware, security headers, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from http.cookies import SimpleCookie
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.lib.errors import DomainError, TooManyRequests
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def cookie_value(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                continue
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if path == "/sw.js":
+                    headers.append((b"service-worker-allowed", b"/"))
+                if path in ("/sw.js", "/", "/index.html", "/manifest.webmanifest") or path.startswith("/sw/"):
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-cache"))
+                elif path.startswith("/api/"):
+                    if b"cache-control" not in present:
+                        headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def _error(status: int, detail: str, code: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"status_code": status, "detail": detail, "code": code}
+    if extra:
+        body["extra"] = extra
+    return Response(body, status_code=status, headers=headers or {})
+
+
+def domain_error_handler(_: Request, exc: DomainError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return _error(exc.status_code, exc.detail, exc.code, headers=headers)
+
+
+def validation_error_handler(_: Request, exc: ValidationException) -> Response:
+    return _error(400, "Données invalides : vérifiez les champs du formulaire.", "validation_error", exc.extra)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, PermissionDeniedException) and "csrf" in str(exc.detail).lower():
+        return _error(403, "Jeton de sécurité (CSRF) manquant ou invalide : rechargez la page.", "csrf_failed")
+    if isinstance(exc, NotAuthorizedException):
+        return _error(401, "Veuillez vous connecter.", "not_authenticated")
+    if isinstance(exc, PermissionDeniedException):
+        return _error(403, "Vous n'avez pas accès à cette page.", "forbidden")
+    if isinstance(exc, NotFoundException):
+        return _error(404, "Introuvable.", "not_found")
+    if isinstance(exc, MethodNotAllowedException):
+        return _error(405, "Méthode non autorisée.", "method_not_allowed")
+    if exc.status_code == 413:
+        return _error(413, "Envoi trop volumineux.", "too_large")
+    if exc.status_code >= 500:
+        log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
+        return _error(exc.status_code, "Service momentanément indisponible, réessayez dans un instant.", "unavailable")
+    return _error(exc.status_code, "Requête invalide.", "bad_request")
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "Erreur interne. L'équipe technique a été prévenue.", "internal_error")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,28 @@
+"""Apply the committed piccolo migrations to an engine."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+
+from piccolo.engine.base import Engine
+
+from backend.settings import ROOT
+
+
+async def migrate(engine: Engine, quiet: bool = False) -> str:
+    """Run every pending migration against `engine`; return piccolo's report."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import piccolo_conf
+
+    piccolo_conf.DB = engine  # piccolo's migration machinery looks the engine up here
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+        result = await run_forwards("all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}\n{out.getvalue()}")
+    return out.getvalue()

@@ -1,0 +1,16 @@
+"""The single piccolo app: every table of every domain, migrations in piccolo_migrations/."""
+
+from piccolo.conf.apps import AppConfig
+
+from backend.auth.tables import User
+from backend.communities.tables import Commune, Community, MairieStaff, Membership
+from backend.settings import ROOT
+from backend.verification.tables import ActivationLetter
+
+APP_CONFIG = AppConfig(
+    app_name="vigie",
+    migrations_folder_path=str(ROOT / "piccolo_migrations"),
+    table_classes=[User, Commune, Community, Membership, MairieStaff, ActivationLetter],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,92 @@
+"""Activation codes (redeem, re-issue) and the moderators' letter batches."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from backend.auth import service as auth_service
+from backend.auth import sessions
+from backend.auth.guards import authenticated, platform_role
+from backend.auth.schemas import Me
+from backend.communities import service as communities
+from backend.lib import clock, ratelimit
+from backend.lib.deps import principal_of, settings_of, valkey_of
+from backend.lib.errors import DomainError
+from backend.verification import service
+
+
+class RedeemIn(msgspec.Struct):
+    code: str
+    community_id: int | None = None
+
+
+class ReissueIn(msgspec.Struct):
+    community_id: int
+
+
+class LetterRow(msgspec.Struct):
+    id: int
+    name: str
+    community_name: str
+    created_at: str
+
+
+class LettersOut(msgspec.Struct):
+    unprinted: int
+    letters: list[LetterRow]
+
+
+class VerificationController(Controller):
+    path = "/api/v1/verification"
+    tags = ["verification"]
+
+    @post("/redeem", guards=[authenticated], status_code=200)
+    async def redeem(self, request: Request, data: RedeemIn) -> Me:
+        settings = settings_of(request)
+        principal = principal_of(request)
+        await ratelimit.enforce(valkey_of(request), f"code:{principal.user_id}", settings.code_tries_per_hour, 3600,
+                                "Trop d'essais de code. Réessayez dans une heure.")
+        membership_id = await service.redeem_activation_code(settings, principal.user_id, data.code, data.community_id)
+        await communities.activate_membership(membership_id)
+        await sessions.invalidate_principal(valkey_of(request), principal.user_id)
+        fresh = await auth_service.load_principal(principal.user_id)
+        assert fresh is not None
+        return await auth_service.me(fresh)
+
+    @post("/reissue", guards=[authenticated], status_code=HTTP_202_ACCEPTED)
+    async def reissue(self, request: Request, data: ReissueIn) -> dict:
+        settings = settings_of(request)
+        principal = principal_of(request)
+        membership = principal.membership(data.community_id)
+        if membership is None or membership.status != "pending":
+            raise DomainError("Aucune inscription en attente dans ce quartier.", "no_pending_membership")
+        await ratelimit.enforce(valkey_of(request), f"reissue:{principal.user_id}", 3, 86400,
+                                "Vous avez déjà demandé plusieurs courriers aujourd'hui. Réessayez demain.")
+        membership_id = await communities.membership_id(principal.user_id, data.community_id)
+        assert membership_id is not None
+        await service.void_letters(membership_id)
+        letter_id = await service.create_letter(principal.user_id, membership_id, membership.community_name)
+        await service.preview_to_outbox(settings, letter_id)
+        return {"detail": "Un nouveau courrier va vous être envoyé. L'ancien code ne fonctionne plus."}
+
+
+class LetterController(Controller):
+    path = "/api/v1/letters"
+    tags = ["verification"]
+    guards = [platform_role(moderator=True, admin=True)]
+
+    @get("/")
+    async def list_unprinted(self) -> LettersOut:
+        rows = await service.unprinted_letters()
+        return LettersOut(unprinted=len(rows), letters=[
+            LetterRow(id=r["id"], name=r["recipient"].split("\n", 1)[0], community_name=r["community_name"],
+                      created_at=r["created_at"].isoformat()) for r in rows])
+
+    @post("/batch", status_code=200)
+    async def print_batch(self, request: Request) -> Response[bytes]:
+        pdf, count = await service.print_batch(settings_of(request))
+        name = f"vigie-courriers-{clock.now():%Y%m%d-%H%M}.pdf"
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "X-Letter-Count": str(count)})

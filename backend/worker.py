@@ -1,0 +1,104 @@
+"""SAQ workers: one Worker per queue, all in one process (`vigie worker`) or inside the API (tests).
+
+Each domain's jobs module exposes FUNCTIONS = {queue: [job functions]} and, optionally,
+PERIODIC = [(seconds, coroutine(ctx))] for maintenance loops (outbox re-dispatch…).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from types import ModuleType
+from typing import Any, Awaitable, Callable
+
+from saq import Worker
+
+from backend.lib.queues import QUEUE_NAMES, Queues
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def job_modules() -> list[ModuleType]:
+    import importlib
+
+    names = ["backend.delivery.jobs"]
+    for optional in ("backend.alerts.jobs", "backend.solidarity.jobs", "backend.messages.jobs", "backend.mairie.jobs"):
+        try:
+            names.append(importlib.import_module(optional).__name__)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and optional.startswith(exc.name)):
+                raise
+    return [importlib.import_module(n) for n in names]
+
+
+def job_functions() -> dict[str, list[Callable[..., Any]]]:
+    merged: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+    for module in job_modules():
+        for queue, functions in getattr(module, "FUNCTIONS", {}).items():
+            merged[queue].extend(functions)
+    return merged
+
+
+def periodic_tasks() -> list[tuple[float, Callable[[dict[str, Any]], Awaitable[Any]]]]:
+    tasks: list[tuple[float, Callable[[dict[str, Any]], Awaitable[Any]]]] = []
+    for module in job_modules():
+        tasks.extend(getattr(module, "PERIODIC", []))
+    return tasks
+
+
+async def _noop(ctx: dict[str, Any]) -> None:
+    return None
+
+
+class WorkerSet:
+    """All queue workers and periodic loops of one process."""
+
+    def __init__(self, settings: Settings, queues: Queues, context: dict[str, Any]) -> None:
+        self.settings = settings
+        self.queues = queues
+        self.context = context
+        self.workers: list[Worker] = []
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        functions = job_functions()
+
+        async def startup(ctx: dict[str, Any]) -> None:
+            ctx.update(self.context)
+
+        for name in QUEUE_NAMES:
+            worker = Worker(
+                self.queues[name], functions=functions.get(name) or [_noop],
+                concurrency=self.settings.worker_concurrency, startup=startup,
+                shutdown_grace_period_s=5,
+            )
+            worker.SIGNALS = []  # the host process owns signals (STACK.md)
+            self.workers.append(worker)
+            self.tasks.append(asyncio.create_task(worker.start(), name=f"saq-{name}"))
+        for interval, func in periodic_tasks():
+            self.tasks.append(asyncio.create_task(self._every(interval, func), name=f"periodic-{func.__name__}"))
+
+    async def _every(self, interval: float, func: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
+        ctx = dict(self.context)
+        while True:
+            try:
+                await func(ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a maintenance loop must survive Valkey or DB hiccups
+                log.exception("periodic task %s failed", func.__name__)
+            await asyncio.sleep(interval)
+
+    async def stop(self) -> None:
+        for worker in self.workers:
+            try:
+                await worker.stop()
+            except Exception:
+                log.exception("worker stop failed")
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.workers.clear()
+        self.tasks.clear()
