@@ -1,0 +1,91 @@
+// Fetch wrapper for the Vigie JSON API (/api/v1): JSON in and out, session cookie, CSRF header.
+import { t, getLang, hasKey } from "./i18n.js";
+
+const BASE = "/api/v1";
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Event fired on window when the API answers 401 outside /auth/. */
+export const SESSION_LOST = "vigie:session-lost";
+
+/** An error answered by the API ({status_code, detail, code}) or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(status, detail, code, extra) {
+    super(detail || code || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail || "";
+    this.code = code || "";
+    this.extra = extra;
+  }
+}
+
+function readCookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return "";
+}
+
+/** GET /health: also makes the server set the csrftoken cookie. */
+export function health() {
+  return api("/health");
+}
+
+async function parseBody(response) {
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  if (type.includes("json")) return response.json();
+  return response.text();
+}
+
+/**
+ * Call the API. `path` is relative to /api/v1. Returns the decoded JSON (null for 204),
+ * throws ApiError otherwise.
+ */
+export async function api(path, { method = "GET", body, headers = {}, signal } = {}) {
+  method = method.toUpperCase();
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  if (UNSAFE.has(method)) {
+    if (!readCookie("csrftoken")) await health().catch(() => {});
+    init.headers["x-csrftoken"] = readCookie("csrftoken");
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path, init);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "", "network");
+  }
+  let data = null;
+  try {
+    data = await parseBody(response);
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const info = data && typeof data === "object" ? data : {};
+    // A session that expired elsewhere: main.js sends the user back to the login screen.
+    if (response.status === 401 && !path.startsWith("/auth/")) window.dispatchEvent(new Event(SESSION_LOST));
+    throw new ApiError(response.status, info.detail, info.code, info.extra);
+  }
+  return data;
+}
+
+/**
+ * The message to show for an error: the server's French `detail` when the UI is French,
+ * the catalogue entry `errors.<code>` in English (or when there is no detail).
+ */
+export function errorMessage(err) {
+  if (!(err instanceof ApiError)) return t("errors.unknown");
+  const key = `errors.${err.code}`;
+  if (getLang() === "fr" && err.detail) return err.detail;
+  if (err.code && hasKey(key)) return t(key);
+  if (err.status === 0) return t("errors.network");
+  if (err.status === 429) return t("errors.rate_limited");
+  if (err.status >= 500) return t("errors.server");
+  return err.detail || t("errors.unknown");
+}

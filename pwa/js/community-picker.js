@@ -1,0 +1,131 @@
+// Choose a community by typing a postal code or a commune name (GET /communities/search?q=).
+import { h, uid } from "./dom.js";
+import { t } from "./i18n.js";
+import { api, errorMessage } from "./api.js";
+
+const DEBOUNCE_MS = 350;
+const MIN_CHARS = 2;
+
+function communityLabel(community) {
+  const codes = (community.postal_codes || []).join(", ");
+  return codes ? `${community.name} — ${community.commune_name} (${codes})` : `${community.name} — ${community.commune_name}`;
+}
+
+/** Ids travel through inputs as text: give numeric ids back their number type. */
+export function idFromInput(value) {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * The picker: a search box, a live status line and a radio list of results. The chosen id is
+ * kept in a hidden input named `name`. Returns {element, search(text), destroy()}.
+ */
+export function communityPicker({ name = "community_id" } = {}) {
+  const id = uid("community");
+  const searchId = `${id}-search`;
+  const errorId = `${id}-error`;
+  const chosen = h("input", { type: "hidden", name, value: "" });
+  chosen.dataset.errorId = errorId;
+  chosen.dataset.focusId = searchId;
+  const search = h("input", {
+    id: searchId,
+    type: "search",
+    class: "input",
+    autocomplete: "off",
+    spellcheck: "false",
+    enterkeyhint: "search",
+    "aria-describedby": `${id}-hint ${id}-status`,
+    "aria-controls": `${id}-results`,
+  });
+  const status = h("p", { id: `${id}-status`, class: "picker-status", role: "status", "aria-live": "polite" });
+  const results = h("div", { id: `${id}-results`, class: "picker-results" });
+  let timer = null;
+  let controller = null;
+
+  function choose(community) {
+    chosen.value = String(community.id);
+    status.textContent = t("picker.chosen", { community: communityLabel(community) });
+  }
+
+  function showResults(communities) {
+    results.replaceChildren();
+    chosen.value = "";
+    if (!communities.length) {
+      status.textContent = t("picker.none");
+      return;
+    }
+    const options = communities.map((community) =>
+      h(
+        "label",
+        { class: "choice" },
+        h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), onchange: () => choose(community) }),
+        h("span", {}, communityLabel(community)),
+      ),
+    );
+    results.append(h("fieldset", { class: "choices" }, h("legend", {}, t("picker.legend")), options));
+    status.textContent = t("picker.found", { count: communities.length });
+    if (communities.length === 1) {
+      options[0].querySelector("input").checked = true;
+      choose(communities[0]);
+    }
+  }
+
+  async function run(text) {
+    if (controller) controller.abort();
+    if (text.length < MIN_CHARS) {
+      results.replaceChildren();
+      chosen.value = "";
+      status.textContent = text ? t("picker.tooShort") : "";
+      return;
+    }
+    controller = new AbortController();
+    status.textContent = t("picker.searching");
+    try {
+      showResults(await api(`/communities/search?q=${encodeURIComponent(text)}`, { signal: controller.signal }));
+    } catch (err) {
+      if (err.name !== "AbortError") status.textContent = errorMessage(err);
+    }
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(() => run(search.value.trim()), DEBOUNCE_MS);
+  }
+
+  search.addEventListener("input", schedule);
+  search.addEventListener("keydown", (event) => {
+    // Enter searches at once instead of submitting the whole sign-up form.
+    if (event.key === "Enter") {
+      event.preventDefault();
+      clearTimeout(timer);
+      run(search.value.trim());
+    }
+  });
+
+  const element = h(
+    "div",
+    { class: "field picker" },
+    h("label", { for: searchId, class: "field-label" }, t("fields.communitySearch")),
+    h("p", { id: `${id}-hint`, class: "field-hint" }, t("picker.hint")),
+    h("p", { id: errorId, class: "field-error", hidden: true }),
+    search,
+    chosen,
+    status,
+    results,
+  );
+
+  return {
+    element,
+    /** Fill the search box (e.g. from the postal code) unless the user already typed there. */
+    suggest(text) {
+      if (search.value.trim()) return;
+      search.value = text;
+      clearTimeout(timer);
+      run(text);
+    },
+    destroy() {
+      clearTimeout(timer);
+      if (controller) controller.abort();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Translations: pwa/i18n/<lang>.json, nested objects addressed by dotted keys ("signup.title").
+export const LANGUAGES = ["fr", "en"];
+const DEFAULT_LANG = "fr";
+const STORAGE_KEY = "vigie.lang";
+
+let lang = DEFAULT_LANG;
+let messages = {};
+let fallback = {};
+const listeners = new Set();
+
+function lookup(dict, key) {
+  let node = dict;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object" || !(part in node)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+/** The string of a key; a plural entry {one, other} is chosen with params.count. */
+function message(dict, key, params) {
+  const node = lookup(dict, key);
+  if (typeof node === "string") return node;
+  if (node && typeof node === "object" && typeof params.count === "number") {
+    const form = new Intl.PluralRules(lang).select(params.count);
+    return node[form] ?? node.other;
+  }
+  return undefined;
+}
+
+async function fetchCatalogue(code) {
+  const response = await fetch(`/i18n/${code}.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`i18n ${code}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/** The language chosen before (localStorage), else the browser's, else French. */
+export function preferredLanguage() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    stored = null;
+  }
+  if (LANGUAGES.includes(stored)) return stored;
+  for (const wanted of navigator.languages || [navigator.language || ""]) {
+    const code = String(wanted).slice(0, 2).toLowerCase();
+    if (LANGUAGES.includes(code)) return code;
+  }
+  return DEFAULT_LANG;
+}
+
+/** Load a catalogue and make it current; sets <html lang>. */
+export async function loadLanguage(code) {
+  if (!LANGUAGES.includes(code)) code = DEFAULT_LANG;
+  if (!Object.keys(fallback).length) fallback = await fetchCatalogue(DEFAULT_LANG);
+  messages = code === DEFAULT_LANG ? fallback : await fetchCatalogue(code);
+  lang = code;
+  document.documentElement.lang = code;
+  listeners.forEach((fn) => fn(code));
+}
+
+/** Switch language and remember the choice on this device. */
+export async function setLanguage(code) {
+  await loadLanguage(code);
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // private mode: the choice lasts for this visit only
+  }
+}
+
+export function getLang() {
+  return lang;
+}
+
+export function hasKey(key) {
+  return typeof lookup(messages, key) === "string" || typeof lookup(fallback, key) === "string";
+}
+
+/**
+ * t("home.welcome", {community: "Bastille"}): the message with {placeholders} filled in.
+ * An entry {"one": …, "other": …} is a plural, chosen by params.count.
+ */
+export function t(key, params = {}) {
+  const text = message(messages, key, params) ?? message(fallback, key, params) ?? key;
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+}
+
+/** Call fn(lang) after each language change; returns an unsubscribe function. */
+export function onLanguageChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Fill elements marked data-i18n="key" (static text of index.html) with their translation. */
+export function translateStatic(root = document) {
+  root.querySelectorAll("[data-i18n]").forEach((el) => {
+    el.textContent = t(el.dataset.i18n);
+  });
+  root.querySelectorAll("[data-i18n-label]").forEach((el) => {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  });
+}

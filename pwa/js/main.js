@@ -1,0 +1,52 @@
+// Boot: language, CSRF cookie, current user, router, service worker.
+import { loadLanguage, preferredLanguage, onLanguageChange, translateStatic, t } from "./i18n.js";
+import { health, SESSION_LOST } from "./api.js";
+import { clearMe, currentMembership, getMe, loadMe, subscribe } from "./store.js";
+import { registerServiceWorker } from "./sw-client.js";
+import { currentLocation, navigate, render, startRouter } from "./router.js";
+import { h } from "./dom.js";
+
+function updateChrome(me) {
+  const membership = currentMembership(me);
+  const community = document.getElementById("community-name");
+  community.textContent = membership ? membership.community_name : "";
+  community.hidden = !membership;
+  document.getElementById("nav").hidden = !me;
+  document.body.classList.toggle("has-nav", Boolean(me));
+}
+
+function showConnectivity() {
+  const area = document.getElementById("banners");
+  const existing = area.querySelector(".banner--offline");
+  if (navigator.onLine) {
+    if (existing) existing.remove();
+  } else if (!existing) {
+    area.prepend(h("p", { class: "banner banner--offline", role: "status", "data-i18n": "offline.banner" }, t("offline.banner")));
+  }
+}
+
+async function boot() {
+  await Promise.all([
+    loadLanguage(preferredLanguage()).catch((err) => console.error(err)),
+    health().catch(() => null), // sets the csrftoken cookie
+    loadMe(),
+  ]);
+  translateStatic();
+  updateChrome(getMe());
+  subscribe(updateChrome);
+  onLanguageChange(() => {
+    translateStatic();
+    render();
+  });
+  window.addEventListener(SESSION_LOST, () => {
+    clearMe();
+    if (currentLocation().path !== "/connexion") navigate("/connexion");
+  });
+  window.addEventListener("online", showConnectivity);
+  window.addEventListener("offline", showConnectivity);
+  showConnectivity();
+  await startRouter(document.getElementById("app"));
+  registerServiceWorker();
+}
+
+boot();

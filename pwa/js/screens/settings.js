@@ -1,0 +1,99 @@
+// #/reglages — language, password change, logout.
+import { h } from "../dom.js";
+import { t, getLang, setLanguage, LANGUAGES } from "../i18n.js";
+import { api } from "../api.js";
+import { announce, formAlert, handleSubmit, newPasswordField, passwordField, passwordProblem, statusRegion, submitButton } from "../forms.js";
+import { getMe } from "../store.js";
+import { navigate } from "../router.js";
+import { logout } from "../session.js";
+
+function languageSection() {
+  const current = getLang();
+  const choices = LANGUAGES.map((code) =>
+    h(
+      "label",
+      { class: "choice", lang: code },
+      h("input", {
+        type: "radio",
+        name: "language",
+        value: code,
+        checked: code === current,
+        onchange: () => setLanguage(code),
+      }),
+      h("span", {}, t(`settings.languages.${code}`)),
+    ),
+  );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settings-language" },
+    h("h2", { id: "settings-language" }, t("settings.languageTitle")),
+    h("fieldset", { class: "choices" }, h("legend", { class: "visually-hidden" }, t("settings.languageTitle")), choices),
+  );
+}
+
+function accountSection(me) {
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settings-account" },
+    h("h2", { id: "settings-account" }, t("settings.accountTitle")),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("settings.name")), h("dd", {}, `${me.first_name} ${me.last_name}`),
+      h("dt", {}, t("fields.email")), h("dd", {}, me.email),
+    ),
+  );
+}
+
+function passwordSection() {
+  const alertRegion = formAlert();
+  const done = statusRegion();
+  const form = h(
+    "form",
+    { class: "form" },
+    passwordField({ name: "current_password", label: t("settings.currentPassword") }),
+    newPasswordField("new_password", t("settings.newPassword")),
+    alertRegion,
+    submitButton(t("settings.changePassword"), "secondary"),
+  );
+  handleSubmit(form, alertRegion, {
+    validate: ({ new_password }) => (passwordProblem(new_password) ? { new_password: passwordProblem(new_password) } : {}),
+    submit: async ({ current_password, new_password }) => {
+      announce(done, "");
+      await api("/auth/password", { method: "POST", body: { current_password, new_password } });
+      form.reset();
+      announce(done, t("settings.passwordChanged"), "success");
+    },
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settings-password" },
+    h("h2", { id: "settings-password" }, t("settings.passwordTitle")),
+    form,
+    done,
+  );
+}
+
+function logoutSection() {
+  const button = h("button", { type: "button", class: "button button--danger-outline button--block" }, t("settings.logout"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    await logout();
+    navigate("/connexion");
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settings-logout" },
+    h("h2", { id: "settings-logout" }, t("settings.logoutTitle")),
+    h("p", {}, t("settings.logoutText")),
+    button,
+  );
+}
+
+export function render(container) {
+  container.append(
+    h("h1", {}, t("settings.title")),
+    languageSection(),
+    accountSection(getMe()),
+    passwordSection(),
+    logoutSection(),
+  );
+}

@@ -1,0 +1,78 @@
+// Page side of the service worker: registration, "new version" banner, cache purge.
+import { h } from "./dom.js";
+import { t } from "./i18n.js";
+
+const PURGE_TIMEOUT_MS = 2000;
+let reloading = false;
+
+function showUpdateBanner(worker) {
+  const area = document.getElementById("banners");
+  if (!area || area.querySelector(".banner--update")) return;
+  const banner = h(
+    "div",
+    { class: "banner banner--update", role: "status" },
+    h("p", {}, h("strong", { "data-i18n": "update.title" }, t("update.title")), " ", h("span", { "data-i18n": "update.text" }, t("update.text"))),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "button button--primary",
+        onclick: () => worker.postMessage({ type: "SKIP_WAITING" }),
+      },
+      h("span", { "data-i18n": "update.reload" }, t("update.reload")),
+    ),
+  );
+  area.append(banner);
+}
+
+function watchForWaitingWorker(registration) {
+  if (registration.waiting && navigator.serviceWorker.controller) showUpdateBanner(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    if (!worker) return;
+    worker.addEventListener("statechange", () => {
+      // "installed" with a controller = an update waits; without one it is the first install.
+      if (worker.state === "installed" && navigator.serviceWorker.controller) showUpdateBanner(worker);
+    });
+  });
+}
+
+/** Register /sw.js (a module worker, scope /) and offer reloading when a new one waits. */
+export async function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return null;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (reloading || !document.querySelector(".banner--update")) return;
+    reloading = true;
+    location.reload();
+  });
+  try {
+    const registration = await navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" });
+    watchForWaitingWorker(registration);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") registration.update().catch(() => {});
+    });
+    return registration;
+  } catch (err) {
+    // Browsers without module workers still run the app, only without offline support.
+    console.warn("Service worker not registered:", err);
+    return null;
+  }
+}
+
+/** Ask the worker to delete cached API data (logout); resolves once done or after a timeout. */
+export function purgeCachedData() {
+  const worker = "serviceWorker" in navigator ? navigator.serviceWorker.controller : null;
+  if (!worker) {
+    // Page not controlled (e.g. a forced reload): delete the worker's API cache from here.
+    return "caches" in window ? caches.delete("vigie-api") : Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(false), PURGE_TIMEOUT_MS);
+    channel.port1.onmessage = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    worker.postMessage({ type: "PURGE" }, [channel.port2]);
+  });
+}

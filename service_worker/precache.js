@@ -1,0 +1,87 @@
+// The app shell: precached at install in a versioned cache, old versions deleted at activation.
+import { VERSION } from "./version.js";
+
+const SHELL_PREFIX = "vigie-shell-";
+const STATIC_PREFIX = "vigie-static-";
+export const SHELL_CACHE = `${SHELL_PREFIX}${VERSION}`;
+/** Runtime cache of same-origin static files that are not part of the shell. */
+export const STATIC_CACHE = `${STATIC_PREFIX}${VERSION}`;
+
+export const SHELL_FILES = [
+  "/index.html",
+  "/offline.html",
+  "/manifest.webmanifest",
+  "/css/app.css",
+  "/js/main.js",
+  "/js/api.js",
+  "/js/community-picker.js",
+  "/js/dom.js",
+  "/js/forms.js",
+  "/js/i18n.js",
+  "/js/router.js",
+  "/js/session.js",
+  "/js/store.js",
+  "/js/sw-client.js",
+  "/js/screens/activation.js",
+  "/js/screens/forgot.js",
+  "/js/screens/home.js",
+  "/js/screens/login.js",
+  "/js/screens/notfound.js",
+  "/js/screens/reset.js",
+  "/js/screens/settings.js",
+  "/js/screens/signup.js",
+  "/js/screens/soon.js",
+  "/i18n/fr.json",
+  "/i18n/en.json",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+  "/icons/icon-maskable-512.png",
+  "/icons/apple-touch-icon.png",
+  "/icons/shortcut-alert-96.png",
+  "/icons/shortcut-gazette-96.png",
+];
+
+const SHELL_PATHS = new Set(SHELL_FILES);
+
+/** True for a path served from the shell cache ("/" is the shell's index.html). */
+export function isShellPath(pathname) {
+  return pathname === "/" || SHELL_PATHS.has(pathname);
+}
+
+/** A redirected response cannot answer a navigation: keep only its body and headers. */
+async function withoutRedirect(response) {
+  if (!response.redirected) return response;
+  return new Response(await response.blob(), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** install: fetch every shell file past the HTTP cache; any failure fails the install. */
+export async function precacheShell() {
+  const cache = await caches.open(SHELL_CACHE);
+  await Promise.all(
+    SHELL_FILES.map(async (path) => {
+      const response = await fetch(new Request(path, { cache: "reload", credentials: "same-origin" }));
+      if (!response.ok) throw new Error(`precache ${path}: HTTP ${response.status}`);
+      await cache.put(path, await withoutRedirect(response));
+    }),
+  );
+}
+
+/** activate: delete the shell and static caches of other versions. */
+export async function deleteOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(
+    names
+      .filter((name) => (name.startsWith(SHELL_PREFIX) && name !== SHELL_CACHE) || (name.startsWith(STATIC_PREFIX) && name !== STATIC_CACHE))
+      .map((name) => caches.delete(name)),
+  );
+}
+
+/** The shell's copy of a path ("/" → "/index.html"), or undefined. */
+export async function matchShell(pathname) {
+  const cache = await caches.open(SHELL_CACHE);
+  return cache.match(pathname === "/" ? "/index.html" : pathname);
+}
