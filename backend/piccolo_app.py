@@ -2,7 +2,7 @@
 
 from piccolo.conf.apps import AppConfig
 
-from backend.auth.tables import User
+from backend.auth.tables import User, UserSession
 from backend.communities.tables import Commune, Community, MairieStaff, Membership
 from backend.settings import ROOT
 from backend.verification.tables import ActivationLetter
@@ -10,7 +10,7 @@ from backend.verification.tables import ActivationLetter
 APP_CONFIG = AppConfig(
     app_name="vigie",
     migrations_folder_path=str(ROOT / "piccolo_migrations"),
-    table_classes=[User, Commune, Community, Membership, MairieStaff, ActivationLetter],
+    table_classes=[User, UserSession, Commune, Community, Membership, MairieStaff, ActivationLetter],
     migration_dependencies=[],
     commands=[],
 )

@@ -72,7 +72,9 @@ class WorkerSet:
             worker = Worker(
                 self.queues[name], functions=functions.get(name) or [_noop],
                 concurrency=self.settings.worker_concurrency, startup=startup,
-                shutdown_grace_period_s=5,
+                # No grace period: idle slots block in BLMOVE and would use all of it; an
+                # interrupted job is put back by SAQ (job.retry) and our jobs are idempotent.
+                shutdown_grace_period_s=None, cancellation_hard_deadline_s=2.0,
             )
             worker.SIGNALS = []  # the host process owns signals (STACK.md)
             self.workers.append(worker)
@@ -92,11 +94,10 @@ class WorkerSet:
             await asyncio.sleep(interval)
 
     async def stop(self) -> None:
-        for worker in self.workers:
-            try:
-                await worker.stop()
-            except Exception:
-                log.exception("worker stop failed")
+        results = await asyncio.gather(*(w.stop() for w in self.workers), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("worker stop failed: %r", result)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -1,0 +1,148 @@
+"""Sign-up, login, logout, me, password change and reset, rate limits, CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backend.auth.tables import User
+from backend.demo import make_commune, make_community
+from tests.conftest import TEST_PASSWORD
+
+
+def signup_body(cid: int, **over):
+    body = dict(first_name="Odette", last_name="Lambert", email="odette.lambert@example.fr", phone="06 12 34 56 78",
+                address_line1="4 rue des Lilas", postal_code="45100", city="Bellerive-sur-Loire", country="FR",
+                password="un-mot-de-passe-long", community_id=cid)
+    body.update(over)
+    return body
+
+
+@pytest.fixture
+async def community(fx_engine):
+    commune = await make_commune()
+    return await make_community(commune, "Les Tilleuls")
+
+
+async def test_resident_signs_up_and_is_pending_with_a_session(api, community):
+    client = api()
+    r = await client.post("/api/v1/auth/signup", signup_body(community))
+    assert r.status_code == 201, r.text
+    me = r.json()
+    assert me["email"] == "odette.lambert@example.fr"
+    assert me["phone"] == "+33612345678"
+    assert me["memberships"] == [{"community_id": community, "community_name": "Les Tilleuls", "commune_id": me["memberships"][0]["commune_id"],
+                                  "commune_name": "Bellerive-sur-Loire", "status": "pending", "role": "member"}]
+    assert "password" not in r.text and "hash" not in r.text
+    cookie = r.headers["set-cookie"]
+    assert "vigie_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    again = await client.get("/api/v1/auth/me")
+    assert again.status_code == 200 and again.json()["id"] == me["id"]
+    stored = await User.select(User.password_hash).where(User.id == me["id"]).first()
+    assert stored["password_hash"].startswith("$argon2id$")
+
+
+async def test_session_cookie_is_secure_when_configured(fx_app_factory, community):
+    from tests.conftest import Api
+
+    app = await fx_app_factory(secure_cookies=True)
+    client = Api(app)
+    r = await client.post("/api/v1/auth/signup", signup_body(community))
+    assert r.status_code == 201
+    assert "Secure" in r.headers["set-cookie"]
+    await client.aclose()
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("email", "pas-une-adresse", "invalid_email"),
+    ("phone", "12", "invalid_phone"),
+    ("password", "court", "weak_password"),
+    ("postal_code", "ABCDE", "invalid_postal_code"),
+    ("first_name", "  ", "missing_field"),
+    ("country", "DE", "invalid_country"),
+    ("community_id", 999999, "community_not_found"),
+])
+async def test_bad_signup_is_refused_in_french_and_changes_nothing(api, community, field, value, code):
+    r = await api().post("/api/v1/auth/signup", signup_body(community, **{field: value}))
+    assert 400 <= r.status_code < 500
+    body = r.json()
+    assert body["code"] == code
+    assert body["detail"] and not re.search(r"\b(the|is|invalid|failed|required)\b", body["detail"], re.I)
+    assert await User.count() == 0
+
+
+async def test_signup_with_a_taken_email_is_a_conflict(api, community):
+    assert (await api().post("/api/v1/auth/signup", signup_body(community))).status_code == 201
+    r = await api().post("/api/v1/auth/signup", signup_body(community, email="ODETTE.lambert@example.fr"))
+    assert r.status_code == 409 and r.json()["code"] == "email_taken"
+    assert await User.count() == 1
+
+
+async def test_login_logout_and_wrong_password(api, community):
+    await api().post("/api/v1/auth/signup", signup_body(community))
+    client = api()
+    bad = await client.post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "nope-nope-nope"})
+    assert bad.status_code == 401 and bad.json()["detail"] == "Adresse e-mail ou mot de passe incorrect."
+    unknown = await client.post("/api/v1/auth/login", {"email": "personne@example.fr", "password": "nope-nope-nope"})
+    assert unknown.status_code == 401 and unknown.json()["detail"] == bad.json()["detail"]
+    ok = await client.post("/api/v1/auth/login", {"email": "Odette.Lambert@example.fr", "password": "un-mot-de-passe-long"})
+    assert ok.status_code == 200
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+    assert (await client.post("/api/v1/auth/logout")).status_code == 204
+    assert (await client.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_login_is_rate_limited_with_a_french_429(api, community, fx_settings):
+    await api().post("/api/v1/auth/signup", signup_body(community))
+    client = api()
+    for _ in range(fx_settings.login_attempts_per_15min):
+        r = await client.post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "mauvais-mot-de-passe"})
+        assert r.status_code == 401
+    r = await client.post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "un-mot-de-passe-long"})
+    assert r.status_code == 429
+    assert r.json()["detail"].startswith("Trop de tentatives")
+    assert int(r.headers["retry-after"]) > 0
+
+
+async def test_unsafe_request_without_csrf_token_is_refused(api, community):
+    client = api()
+    await client.get("/api/v1/health")
+    r = await client.http.post("/api/v1/auth/signup", json=signup_body(community))
+    assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+    forged = await client.http.post("/api/v1/auth/signup", json=signup_body(community), headers={"x-csrftoken": "forged"})
+    assert forged.status_code == 403
+    assert await User.count() == 0
+
+
+async def test_password_change_closes_other_sessions(api, community):
+    first = api()
+    await first.post("/api/v1/auth/signup", signup_body(community))
+    second = await api.as_user("odette.lambert@example.fr", "un-mot-de-passe-long")
+    wrong = await first.post("/api/v1/auth/password", {"current_password": "faux-faux-faux", "new_password": "nouveau-mot-de-passe"})
+    assert wrong.status_code == 400 and wrong.json()["code"] == "bad_current_password"
+    r = await first.post("/api/v1/auth/password", {"current_password": "un-mot-de-passe-long", "new_password": "nouveau-mot-de-passe"})
+    assert r.status_code == 204
+    assert (await first.get("/api/v1/auth/me")).status_code == 200
+    assert (await second.get("/api/v1/auth/me")).status_code == 401
+    await api.as_user("odette.lambert@example.fr", "nouveau-mot-de-passe")
+
+
+async def test_password_reset_by_email(api, community, fx_mail):
+    await api().post("/api/v1/auth/signup", signup_body(community))
+    client = api()
+    r = await client.post("/api/v1/auth/password-reset", {"email": "odette.lambert@example.fr"})
+    assert r.status_code == 202
+    nobody = await client.post("/api/v1/auth/password-reset", {"email": "personne@example.fr"})
+    assert nobody.status_code == 202 and nobody.json() == r.json()
+    mails = fx_mail.wait_for(1, timeout=10)
+    assert len(mails) == 1
+    text = mails[0].message.get_body(preferencelist=("plain",)).get_content()
+    token = re.search(r"token=([\w-]+)", text).group(1)
+    bad = await client.post("/api/v1/auth/password-reset/confirm", {"token": "inconnu", "new_password": "encore-un-nouveau"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_reset_token"
+    ok = await client.post("/api/v1/auth/password-reset/confirm", {"token": token, "new_password": "encore-un-nouveau"})
+    assert ok.status_code == 204
+    reuse = await client.post("/api/v1/auth/password-reset/confirm", {"token": token, "new_password": "encore-un-autre"})
+    assert reuse.status_code == 400
+    await api.as_user("odette.lambert@example.fr", "encore-un-nouveau")

@@ -1,0 +1,220 @@
+"""Fixtures that start the real components: Valkey, SMTP catcher, SQLite or PostgreSQL, the app.
+
+Run on PostgreSQL with `pytest --db=postgres` (a throwaway cluster is started).
+Everything async shares one session event loop (see pyproject's pytest options).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from backend import db
+from backend.app import create_app
+from backend.auth.passwords import hash_password
+from backend.lib import clock
+from backend.lib.embedded import EmbeddedValkey, MailCatcher
+from backend.lib.valkey import make_client
+from backend.migrate import migrate
+from backend.settings import Settings, load_settings
+from tests.fixtures.postgres import ThrowawayPostgres
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgres"], help="database engine for the suite")
+
+
+@pytest.fixture(scope="session")
+def fx_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("vigie")
+
+
+@pytest.fixture(scope="session")
+def fx_valkey(fx_tmp: Path) -> Any:
+    server = EmbeddedValkey(fx_tmp / "valkey")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fx_mail(fx_tmp: Path) -> Any:
+    catcher = MailCatcher(fx_tmp / "outbox")
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def fx_database_url(request: pytest.FixtureRequest, fx_tmp: Path) -> Any:
+    if request.config.getoption("--db") == "postgres":
+        if not ThrowawayPostgres.available():
+            pytest.exit("--db=postgres asked but no PostgreSQL server binaries were found", returncode=3)
+        cluster = ThrowawayPostgres()
+        url = cluster.start()
+        yield url
+        cluster.stop()
+    else:
+        yield f"sqlite:///{fx_tmp / 'vigie-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def fx_base_settings(fx_tmp: Path, fx_valkey: Any, fx_mail: Any, fx_database_url: str) -> Settings:
+    return load_settings(env={"VIGIE_ENV": "test"}, overrides=dict(
+        env="test", database_url=fx_database_url, valkey_url=fx_valkey.url, smtp_port=fx_mail.port,
+        outbox_dir=str(fx_tmp / "outbox"), var_dir=str(fx_tmp / "var"), secret_key="test-secret-key-not-for-prod",
+        vapid_private_key_file=str(fx_tmp / "var" / "vapid.pem"),
+    ))
+
+
+@pytest.fixture(scope="session")
+async def fx_engine(fx_base_settings: Settings) -> AsyncIterator[Any]:
+    engine = db.bind_engine(db.make_engine(fx_base_settings))
+    await migrate(engine, quiet=True)
+    yield engine
+
+
+@pytest.fixture(scope="session")
+async def fx_password_hash() -> str:
+    return await hash_password(TEST_PASSWORD)
+
+
+async def _wipe(engine: Any, settings: Settings) -> None:
+    tables = [t._meta.tablename for t in db.all_tables()]
+    if db.is_postgres_url(settings.database_url):
+        await engine.run_ddl("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    else:
+        for name in reversed(tables):
+            await engine.run_ddl(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture(autouse=True)
+async def fx_clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts with empty tables, an empty Valkey, empty outboxes and real time."""
+    if "fx_engine" not in request.fixturenames and not any(
+        f in request.fixturenames for f in ("fx_app", "fx_settings", "api")
+    ):
+        yield
+        return
+    engine = request.getfixturevalue("fx_engine")
+    settings: Settings = request.getfixturevalue("fx_base_settings")
+    await _wipe(engine, settings)
+    client = make_client(settings.valkey_url)
+    await client.flushall()
+    await client.aclose()
+    request.getfixturevalue("fx_mail").clear()
+    for sub in ("letters", "sms"):
+        folder = settings.outbox_path / sub
+        if folder.exists():
+            for f in folder.iterdir():
+                f.unlink()
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def fx_settings(fx_base_settings: Settings, fx_engine: Any) -> Settings:
+    return fx_base_settings
+
+
+class Api:
+    """An HTTP client for one person on the running app, handling the CSRF cookie/header."""
+
+    def __init__(self, app: Litestar, name: str = "anonymous") -> None:
+        self.name = name
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local")
+
+    async def _csrf(self) -> dict[str, str]:
+        token = self.http.cookies.get("csrftoken")
+        if token is None:
+            await self.http.get("/api/v1/health")
+            token = self.http.cookies.get("csrftoken")
+        return {"x-csrftoken": token or ""}
+
+    async def get(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.http.get(path, **kw)
+
+    async def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {**(await self._csrf()), **kw.pop("headers", {})}
+        return await self.http.request(method, path, headers=headers, **kw)
+
+    async def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.request("POST", path, json=json, **kw)
+
+    async def put(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.request("PUT", path, json=json, **kw)
+
+    async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.request("PATCH", path, json=json, **kw)
+
+    async def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.request("DELETE", path, **kw)
+
+    async def login(self, email: str, password: str = TEST_PASSWORD) -> httpx.Response:
+        response = await self.post("/api/v1/auth/login", {"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return response
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+@pytest.fixture
+async def fx_app_factory(fx_settings: Settings, fx_engine: Any) -> AsyncIterator[Callable[..., Any]]:
+    """Start an app with optional settings overrides: `app = await fx_app_factory(alerts_per_hour=1)`."""
+    running: list[tuple[asyncio.Event, asyncio.Task]] = []
+
+    async def hold(app: Litestar, started: asyncio.Event, stop: asyncio.Event) -> None:
+        # The lifespan's task group must be entered and left by one task.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    async def make(**overrides: Any) -> Litestar:
+        app = create_app(fx_settings.with_(**overrides), engine=fx_engine)
+        started, stop = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(hold(app, started, stop))
+        await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # startup failed: raise its error
+        running.append((stop, task))
+        return app
+
+    yield make
+    for stop, task in running:
+        stop.set()
+        await task
+
+
+@pytest.fixture
+async def fx_app(fx_app_factory: Callable[..., Any]) -> Litestar:
+    return await fx_app_factory()
+
+
+@pytest.fixture
+async def api(fx_app: Litestar) -> AsyncIterator[Callable[..., Any]]:
+    """`client = api()` (anonymous) or `client = await api.as_user(email)`: one cookie jar each."""
+    clients: list[Api] = []
+
+    class Factory:
+        def __call__(self, name: str = "anonymous") -> Api:
+            client = Api(fx_app, name)
+            clients.append(client)
+            return client
+
+        async def as_user(self, email: str, password: str = TEST_PASSWORD) -> Api:
+            client = self(email)
+            await client.login(email, password)
+            return client
+
+    yield Factory()
+    for c in clients:
+        await c.aclose()
