@@ -1,0 +1,224 @@
+"""Web Push adapter against the loopback push service: delivered, sorted failures, SSRF guard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from backend.delivery.push import PushSender, PushTarget, is_allowed_endpoint
+from backend.delivery.vapid import ensure_vapid_keys, public_key_b64
+from backend.settings import Settings
+from tests.fixtures.webpush_receiver import WebPushReceiver
+
+PAYLOAD = json.dumps({"title": "Alerte", "body": "Voiture suspecte rue des Lilas", "url": "/alerts/42"}).encode()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebPushReceiver]:
+    with WebPushReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(fx_base_settings: Settings, receiver: WebPushReceiver) -> Settings:
+    receiver.clear()
+    settings = fx_base_settings.with_(push_allow_http_loopback=True)
+    ensure_vapid_keys(settings)
+    return settings
+
+
+def target(sub: dict[str, Any], ref: int = 1, endpoint: str | None = None) -> PushTarget:
+    return PushTarget(ref, endpoint or sub["endpoint"], sub["keys"]["p256dh"], sub["keys"]["auth"])
+
+
+async def test_alert_push_is_decrypted_by_the_push_service_with_vapid_and_headers(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    key = public_key_b64(settings)
+    subs = [receiver.new_subscription(application_server_key=key) for _ in range(3)]
+    async with PushSender(settings) as sender:
+        results = await sender.send_many(
+            [target(s, ref=i) for i, s in enumerate(subs)], PAYLOAD, ttl=3600, urgency="high", topic="alert-42"
+        )
+        one = await sender.send_one(target(subs[0], ref=9), b'{"n": 2}', ttl=60, urgency="normal")
+    assert [(r.ref, r.outcome, r.status) for r in results] == [(0, "sent", 201), (1, "sent", 201), (2, "sent", 201)]
+    assert (one.ref, one.outcome) == (9, "sent")
+    pushes = await receiver.wait_for_async(4)
+    alert = [p for p in pushes if p.topic == "alert-42"]
+    assert sorted(p.subscription_id for p in alert) == sorted(receiver.subscription_id(s) for s in subs)
+    for push in alert:
+        assert push.json == json.loads(PAYLOAD)
+        assert (push.ttl, push.urgency, push.vapid_sub) == (3600, "high", settings.vapid_subject)
+    [single] = [p for p in pushes if p.topic is None]
+    assert (single.json, single.ttl, single.urgency) == ({"n": 2}, 60, "normal")
+
+
+async def test_one_vapid_signature_serves_every_push_to_an_origin(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    subs = [receiver.new_subscription() for _ in range(25)]
+    async with PushSender(settings) as sender:
+        first = await sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60, urgency="normal")
+        again = await sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60, urgency="normal")
+        assert sender.signer.signed == 1
+    assert {r.outcome for r in first + again} == {"sent"}
+    await receiver.wait_for_async(50)
+    assert all(a.status == 201 for a in receiver.attempts)
+
+
+async def test_token_is_signed_again_for_another_origin_and_when_its_reuse_ends(settings: Settings) -> None:
+    async with PushSender(settings) as sender:
+        signer = sender.signer
+        a = signer.authorization("https://fcm.googleapis.com", now=1_000_000)
+        assert signer.authorization("https://fcm.googleapis.com", now=1_000_000 + 3600) == a
+        assert signer.authorization("https://web.push.apple.com", now=1_000_000) != a
+        assert signer.authorization("https://fcm.googleapis.com", now=1_000_000 + signer.reuse) != a
+        assert signer.signed == 3
+        assert signer.lifetime <= 24 * 3600 and signer.reuse < signer.lifetime
+
+
+@pytest.mark.parametrize("behaviour,status", [("gone", 410), ("not_found", 404), ([400], 400)])
+async def test_dead_subscription_is_reported_gone(
+    settings: Settings, receiver: WebPushReceiver, behaviour: Any, status: int
+) -> None:
+    sub = receiver.new_subscription(behaviour)
+    async with PushSender(settings) as sender:
+        result = await sender.send_one(target(sub, ref=5), PAYLOAD, ttl=60, urgency="normal")
+    assert (result.ref, result.outcome, result.status) == (5, "gone", status)
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize("status", [429, 503, 500])
+async def test_throttled_or_unavailable_push_service_is_retried(
+    settings: Settings, receiver: WebPushReceiver, status: int
+) -> None:
+    sub = receiver.new_subscription([status])
+    async with PushSender(settings) as sender:
+        failed = await sender.send_one(target(sub), PAYLOAD, ttl=60, urgency="normal")
+        later = await sender.send_one(target(sub), PAYLOAD, ttl=60, urgency="normal")
+    assert (failed.outcome, failed.status) == ("retry", status)
+    assert (later.outcome, later.status) == ("sent", 201)
+
+
+async def test_slow_push_service_times_out_and_is_retried(settings: Settings, receiver: WebPushReceiver) -> None:
+    slow = receiver.new_subscription("slow", delay=1.0)
+    fine = receiver.new_subscription()
+    started = time.monotonic()
+    async with PushSender(settings, timeout=0.3) as sender:
+        results = await sender.send_many([target(slow, 1), target(fine, 2)], PAYLOAD, ttl=60, urgency="normal")
+    assert time.monotonic() - started < 1.5
+    assert [(r.ref, r.outcome, r.status, r.reason) for r in results] == [
+        (1, "retry", None, "timeout"), (2, "sent", 201, ""),
+    ]  # fmt: skip
+    while len(receiver.attempts) < 2 and time.monotonic() - started < 5:
+        await asyncio.sleep(0.05)  # let the slow request finish on the receiver before it stops
+
+
+async def test_endpoints_off_the_allow_list_fail_without_any_request(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    sub = receiver.new_subscription()
+    port = receiver.port
+    endpoints = [
+        "http://169.254.169.254/latest/meta-data/",
+        "https://evil.example/push/1",
+        "https://fcm.googleapis.com.evil.com/fcm/send/1",
+        "https://user@fcm.googleapis.com/fcm/send/1",
+        f"http://localhost:{port}/push/{receiver.subscription_id(sub)}",
+    ]
+    started = time.monotonic()
+    async with PushSender(settings) as sender:
+        results = await sender.send_many([target(sub, i, e) for i, e in enumerate(endpoints)], PAYLOAD, ttl=60,
+                                          urgency="high")  # fmt: skip
+        # the receiver itself, once plain-HTTP loopback is not allowed
+        strict = PushSender(settings.with_(push_allow_http_loopback=False), signer=sender.signer)
+        async with strict:
+            refused = await strict.send_one(target(sub, 9), PAYLOAD, ttl=60, urgency="high")
+    assert time.monotonic() - started < 0.5
+    assert [(r.outcome, r.status, r.reason) for r in results + [refused]] == [
+        ("failed", None, "endpoint not allowed")
+    ] * 6
+    assert receiver.attempts == []
+
+
+async def test_payload_over_3000_bytes_fails_before_sending(settings: Settings, receiver: WebPushReceiver) -> None:
+    sub = receiver.new_subscription()
+    async with PushSender(settings) as sender:
+        [result] = await sender.send_many([target(sub)], b"x" * 3001, ttl=60, urgency="normal")
+        fits = await sender.send_one(target(sub, 2), b"y" * 3000, ttl=60, urgency="normal")
+    assert (result.outcome, result.status, result.reason) == ("failed", None, "payload too large")
+    assert fits.outcome == "sent"
+    [push] = await receiver.wait_for_async(1)
+    assert push.payload == b"y" * 3000 and len(receiver.attempts) == 1
+
+
+async def test_malformed_subscription_keys_fail_without_request(settings: Settings, receiver: WebPushReceiver) -> None:
+    sub = receiver.new_subscription()
+    broken = PushTarget(3, sub["endpoint"], "not-a-key", sub["keys"]["auth"])
+    async with PushSender(settings) as sender:
+        result = await sender.send_one(broken, PAYLOAD, ttl=60, urgency="normal")
+        with pytest.raises(ValueError):
+            await sender.send_one(target(sub), PAYLOAD, ttl=60, urgency="urgent")
+        with pytest.raises(ValueError):
+            await sender.send_one(target(sub), PAYLOAD, ttl=60, urgency="high", topic="alerte n°42")
+    assert (result.outcome, result.status) == ("failed", None)
+    assert result.reason.startswith("invalid subscription keys")
+    assert receiver.attempts == []
+
+
+@pytest.mark.parametrize("url", [
+    "https://fcm.googleapis.com/fcm/send/abc:def",
+    "https://FCM.googleapis.com/fcm/send/abc",
+    "https://fcm.googleapis.com:443/fcm/send/abc",
+    "https://updates.push.services.mozilla.com/wpush/v2/gAAAA",
+    "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAB",
+    "https://web.push.apple.com/QGuQyavXutnMP",
+    "https://api.push.apple.com/3/device/abc",
+])  # fmt: skip
+def test_push_service_endpoints_are_allowed(fx_base_settings: Settings, url: str) -> None:
+    assert is_allowed_endpoint(fx_base_settings, url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://fcm.googleapis.com/fcm/send/abc",
+    "https://fcm.googleapis.com:8443/fcm/send/abc",
+    "https://fcm.googleapis.com.evil.com/fcm/send/abc",
+    "https://evilfcm.googleapis.com/fcm/send/abc",
+    "https://push.services.mozilla.com/wpush/v2/x",
+    "https://evilpush.services.mozilla.com/wpush/v2/x",
+    "https://user@fcm.googleapis.com/fcm/send/abc",
+    "https://user:pw@fcm.googleapis.com/fcm/send/abc",
+    "https://fcm.googleapis.com@evil.example/fcm/send/abc",
+    "https://fcm.googleapis.com\\@evil.example/",
+    "https://evil.example#@fcm.googleapis.com/",
+    "https://evil.example?@fcm.googleapis.com/",
+    "https://fcm.googleapis.com./fcm/send/abc",
+    "https://169.254.169.254/latest/meta-data/",
+    "http://169.254.169.254/latest/meta-data/",
+    "https://[::1]/push",
+    "https://127.0.0.1/push",
+    "http://127.0.0.1:8080/push/1",
+    " https://fcm.googleapis.com/fcm/send/abc",
+    "https://fcm.googleapis.com/fcm/send/abc\r\nHost: evil",
+    "https://fcm.googleapis.çom/",
+    "fcm.googleapis.com/fcm/send/abc",
+    "javascript:alert(1)",
+    "",
+])  # fmt: skip
+def test_other_endpoints_are_refused(fx_base_settings: Settings, url: str) -> None:
+    assert not is_allowed_endpoint(fx_base_settings.with_(push_allow_http_loopback=False), url)
+
+
+def test_plain_http_is_allowed_only_to_the_loopback_receiver_when_enabled(fx_base_settings: Settings) -> None:
+    loopback = fx_base_settings.with_(push_allow_http_loopback=True)
+    strict = fx_base_settings.with_(push_allow_http_loopback=False)
+    assert is_allowed_endpoint(loopback, "http://127.0.0.1:8080/push/1")
+    assert not is_allowed_endpoint(strict, "http://127.0.0.1:8080/push/1")
+    for url in ("http://localhost:8080/push/1", "http://127.0.0.1/push/1", "http://127.0.0.2:8080/push/1",
+                "http://127.0.0.1:8080@evil.example/", "http://10.0.0.1:8080/push/1"):  # fmt: skip
+        assert not is_allowed_endpoint(loopback, url), url
