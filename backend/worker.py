@@ -72,15 +72,30 @@ class WorkerSet:
             worker = Worker(
                 self.queues[name], functions=functions.get(name) or [_noop],
                 concurrency=self.settings.worker_concurrency, startup=startup,
-                # No grace period: idle slots block in BLMOVE and would use all of it; an
-                # interrupted job is put back by SAQ (job.retry) and our jobs are idempotent.
-                shutdown_grace_period_s=None, cancellation_hard_deadline_s=2.0,
+                # SAQ's grace period also waits for its upkeep loops, which sleep up to a
+                # minute, so every stop would last the whole grace: stop at once instead. A
+                # job cut short is put back by SAQ (job.retry) and our jobs are idempotent.
+                dequeue_timeout=1.0, shutdown_grace_period_s=None, cancellation_hard_deadline_s=2.0,
             )
             worker.SIGNALS = []  # the host process owns signals (STACK.md)
             self.workers.append(worker)
             self.tasks.append(asyncio.create_task(worker.start(), name=f"saq-{name}"))
+        await self._wait_started()
         for interval, func in periodic_tasks():
             self.tasks.append(asyncio.create_task(self._every(interval, func), name=f"periodic-{func.__name__}"))
+
+    async def _wait_started(self, timeout: float = 10.0) -> None:
+        """Return once every worker polls its queue: stopping a half-started SAQ worker hangs."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if all(len(w.tasks) >= w.concurrency for w in self.workers):
+                return
+            for task in self.tasks:
+                if task.done():
+                    task.result()  # a worker that died at start-up: raise its error
+            await asyncio.sleep(0.01)
+        raise RuntimeError("SAQ workers did not start in time")
 
     async def _every(self, interval: float, func: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         ctx = dict(self.context)
@@ -94,6 +109,15 @@ class WorkerSet:
             await asyncio.sleep(interval)
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            if worker.event is not None:
+                worker.event.set()  # no new jobs from here on
+        # Idle slots sit in a blocking BLMOVE that does not always cancel cleanly: closing the
+        # sockets makes them return at once (SAQ logs and drops the empty dequeue).
+        try:
+            await self.queues.client.connection_pool.disconnect(inuse_connections=True)
+        except Exception as exc:
+            log.debug("closing worker connections: %r", exc)
         results = await asyncio.gather(*(w.stop() for w in self.workers), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):

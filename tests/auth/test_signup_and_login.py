@@ -135,7 +135,7 @@ async def test_password_reset_by_email(api, community, fx_mail):
     assert r.status_code == 202
     nobody = await client.post("/api/v1/auth/password-reset", {"email": "personne@example.fr"})
     assert nobody.status_code == 202 and nobody.json() == r.json()
-    mails = fx_mail.wait_for(1, timeout=10)
+    mails = await fx_mail.wait_for_async(1, timeout=10)
     assert len(mails) == 1
     text = mails[0].message.get_body(preferencelist=("plain",)).get_content()
     token = re.search(r"token=([\w-]+)", text).group(1)

@@ -1,0 +1,149 @@
+"""The activation letter: printed as PDF by moderators, code redeemed by the resident."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from backend.communities.tables import Membership
+from backend.demo import make_commune, make_community, make_user
+from backend.lib import clock
+from backend.verification.tables import ActivationLetter
+from tests.auth.test_signup_and_login import signup_body
+
+CODE = re.compile(r"CODE : ([A-Z0-9]{4})-([A-Z0-9]{4})")
+
+
+@pytest.fixture
+async def setup(api, fx_password_hash):
+    commune = await make_commune()
+    community = await make_community(commune, "Les Tilleuls")
+    await make_user("moderation@test.vigie.fr", "Luc", "Moreau", password_hash=fx_password_hash, is_moderator=True)
+    resident = api()
+    r = await resident.post("/api/v1/auth/signup", signup_body(community))
+    assert r.status_code == 201
+    moderator = await api.as_user("moderation@test.vigie.fr")
+    return community, resident, moderator
+
+
+async def print_codes(moderator) -> tuple[list[str], PdfReader]:
+    r = await moderator.post("/api/v1/letters/batch")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return ["".join(m) for m in CODE.findall(text)], reader
+
+
+async def test_letter_is_printed_in_a_batch_and_its_code_activates_the_member(setup):
+    community, resident, moderator = setup
+    listing = (await moderator.get("/api/v1/letters")).json()
+    assert listing["unprinted"] == 1 and listing["letters"][0]["name"] == "Odette Lambert"
+    assert "code" not in str(listing).lower().replace("community", "")
+    codes, reader = await print_codes(moderator)
+    assert len(codes) == 1 and len(reader.pages) == 1
+    page = reader.pages[0].extract_text()
+    assert "ODETTE LAMBERT" in page and "4 RUE DES LILAS" in page and "45100 BELLERIVE-SUR-LOIRE" in page
+    assert "Activer mon compte" in page
+    # Printed letters leave the queue; a second batch has nothing.
+    assert (await moderator.get("/api/v1/letters")).json()["unprinted"] == 0
+    assert (await moderator.post("/api/v1/letters/batch")).status_code == 404
+    # Until the code is entered, no community content.
+    assert (await resident.get(f"/api/v1/communities/{community}")).status_code == 403
+    code = codes[0]
+    r = await resident.post("/api/v1/verification/redeem", {"code": f"{code[:4].lower()} {code[4:]}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["memberships"][0]["status"] == "active"
+    detail = await resident.get(f"/api/v1/communities/{community}")
+    assert detail.status_code == 200 and detail.json()["member_count"] == 1
+    # The code is stored only as a keyed hash, never in clear.
+    row = await ActivationLetter.select(ActivationLetter.code_hash).first()
+    assert code not in row["code_hash"] and len(row["code_hash"]) == 64
+    # A used code does not work twice.
+    again = await resident.post("/api/v1/verification/redeem", {"code": code})
+    assert again.status_code == 404
+
+
+async def test_wrong_codes_count_down_then_lock_for_an_hour(setup):
+    community, resident, moderator = setup
+    codes, _ = await print_codes(moderator)
+    for left in (4, 3, 2, 1):
+        r = await resident.post("/api/v1/verification/redeem", {"code": "AAAA-AAAA"})
+        assert r.status_code == 400 and r.json()["detail"] == f"Code incorrect. Il vous reste {left} essai(s)."
+    fifth = await resident.post("/api/v1/verification/redeem", {"code": "AAAA-AAAA"})
+    assert fifth.status_code == 429 and fifth.json()["code"] == "code_locked"
+    # Even the right code is refused while locked…
+    locked = await resident.post("/api/v1/verification/redeem", {"code": codes[0]})
+    assert locked.status_code == 429 and "bloqué" in locked.json()["detail"]
+    # …and works once the hour has passed.
+    clock.advance(timedelta(minutes=61))
+    ok = await resident.post("/api/v1/verification/redeem", {"code": codes[0]})
+    assert ok.status_code == 200
+
+
+async def test_expired_code_is_refused_with_advice_to_reissue(setup, fx_settings):
+    community, resident, moderator = setup
+    codes, _ = await print_codes(moderator)
+    clock.advance(timedelta(days=fx_settings.letter_validity_days, minutes=1))
+    await resident.login("odette.lambert@example.fr", "un-mot-de-passe-long")  # the session expired too
+    r = await resident.post("/api/v1/verification/redeem", {"code": codes[0]})
+    assert r.status_code == 410 and r.json()["code"] == "code_expired"
+    status = await Membership.select(Membership.status).first()
+    assert status["status"] == "pending"
+
+
+async def test_malformed_code_is_a_clear_400(setup):
+    _, resident, _ = setup
+    r = await resident.post("/api/v1/verification/redeem", {"code": "123"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_code_format"
+
+
+async def test_reissue_voids_the_old_code(setup):
+    community, resident, moderator = setup
+    old, _ = await print_codes(moderator)
+    r = await resident.post("/api/v1/verification/reissue", {"community_id": community})
+    assert r.status_code == 202
+    new, _ = await print_codes(moderator)
+    assert new and new[0] != old[0]
+    refused = await resident.post("/api/v1/verification/redeem", {"code": old[0]})
+    assert refused.status_code == 400
+    ok = await resident.post("/api/v1/verification/redeem", {"code": new[0]})
+    assert ok.status_code == 200
+
+
+async def test_dev_outbox_shows_the_letter_with_a_working_code(setup):
+    community, resident, _ = setup
+    box = (await resident.get("/api/v1/dev/outbox")).json()
+    assert len(box["letters"]) == 1
+    match = CODE.search(box["letters"][0]["text"])
+    r = await resident.post("/api/v1/verification/redeem", {"code": "".join(match.groups())})
+    assert r.status_code == 200
+    page = await resident.get("/dev/outbox")
+    assert page.status_code == 200 and "Courriers d&#x27;activation" in page.text
+
+
+async def test_dev_outbox_is_absent_in_production(fx_app_factory):
+    from tests.conftest import Api
+
+    app = await fx_app_factory(env="production", dev_outbox=True)
+    client = Api(app)
+    assert (await client.get("/api/v1/dev/outbox")).status_code == 404
+    assert (await client.get("/dev/outbox")).status_code == 404
+    await client.aclose()
+
+
+async def test_verified_member_joins_another_community_at_once(api, fx_password_hash):
+    commune = await make_commune()
+    first = await make_community(commune, "Les Tilleuls")
+    second = await make_community(commune, "Centre-Bourg")
+    await make_user("marie@test.vigie.fr", "Marie", "Dupont", password_hash=fx_password_hash, community_id=first)
+    marie = await api.as_user("marie@test.vigie.fr")
+    r = await marie.post(f"/api/v1/communities/{second}/join")
+    assert r.status_code == 201 and r.json()["status"] == "active"
+    assert (await marie.get(f"/api/v1/communities/{second}")).status_code == 200
+    twice = await marie.post(f"/api/v1/communities/{second}/join")
+    assert twice.status_code == 409
