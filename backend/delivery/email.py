@@ -1,11 +1,20 @@
-"""Email adapter: aiosmtplib, one connection reused for a whole batch."""
+"""Email adapter: aiosmtplib, connections reused for a whole batch; pre-rendered bulk mail."""
 
 from __future__ import annotations
 
+import asyncio
+import binascii
+import html
 import logging
+import secrets
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
+from string import Template
 
 import aiosmtplib
 
@@ -53,3 +62,175 @@ async def send_email(settings: Settings, mails: list[OutgoingMail]) -> None:
     async with smtp_client(settings) as smtp:
         for mail in mails:
             await smtp.send_message(build_message(settings, mail))
+
+
+# --------------------------------------------------------------------------- batches
+#
+# Building an `EmailMessage` costs ~2.8 ms; an alert to thousands of members cannot afford
+# it per recipient. A template is laid out once (headers, MIME boundary, part headers) and
+# each recipient's message is that skeleton joined with their own headers and their own
+# substituted, quoted-printable-encoded text and HTML (~20 µs), then sent as bytes over a
+# few reused SMTP connections.
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    """A mail with `$placeholders` (string.Template), filled per recipient by
+    `render_template_bytes`; values are HTML-escaped in the HTML part. `html` may be empty."""
+
+    subject: str
+    text: str
+    html: str = ""
+
+
+@dataclass(frozen=True)
+class MailResult:
+    ref: str
+    outcome: str
+    """sent, retry (4xx reply, connection trouble) or failed (5xx reply, bad address)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    subject: Template
+    text: Template
+    html: Template | None
+    head: bytes
+    """From, MIME-Version, Auto-Submitted and the top Content-Type, CRLF-terminated."""
+    text_open: bytes
+    html_open: bytes
+    close: bytes
+    domain: str
+
+
+def _qp(data: str) -> bytes:
+    """Quoted-printable UTF-8 with CRLF line ends, whatever line ends `data` has."""
+    data = data.replace("\r\n", "\n").replace("\r", "\n")
+    return binascii.b2a_qp(data.encode("utf-8"), quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
+
+
+@lru_cache(maxsize=64)
+def _skeleton(template: MailTemplate, mail_from: str) -> _Skeleton:
+    name, address = parseaddr(mail_from)
+    domain = address.rpartition("@")[2] or "vigie.local"
+    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n'
+    head = f"From: {formataddr((name, address), charset='utf-8')}\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+    if template.html:
+        # "=_" cannot occur in quoted-printable text (a "=" is always followed by hex or a
+        # line break), so the boundary never collides with a body.
+        boundary = f"=_vigie_{secrets.token_hex(12)}"
+        head += f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'
+        text_open = f"\r\n--{boundary}\r\n{part.format('plain')}\r\n"
+        html_open = f"\r\n--{boundary}\r\n{part.format('html')}\r\n"
+        close = f"\r\n--{boundary}--\r\n"
+    else:
+        head += part.format("plain")
+        text_open, html_open, close = "\r\n", "", ""
+    return _Skeleton(
+        subject=Template(template.subject), text=Template(template.text),
+        html=Template(template.html) if template.html else None,
+        head=head.encode("ascii"), text_open=text_open.encode("ascii"), html_open=html_open.encode("ascii"),
+        close=close.encode("ascii"), domain=domain,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=512)
+def _subject_header(subject: str) -> bytes:
+    if subject.isascii() and len(subject) < 900:
+        return f"Subject: {subject}\r\n".encode("ascii")
+    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    return f"Subject: {encoded}\r\n".encode("ascii")
+
+
+def _to_header(to: str) -> bytes:
+    if to.isascii():
+        return f"To: {to}\r\n".encode("ascii")
+    return f"To: {formataddr(parseaddr(to), charset='utf-8')}\r\n".encode("ascii", "replace")
+
+
+def _single_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def render_template_bytes(settings: Settings, template: MailTemplate, to: str, values: dict[str, str]) -> bytes:
+    """The complete message for `to`, ready for `sendmail`: `template` with `values`
+    substituted (HTML-escaped in the HTML part), fresh Date/Message-ID/To headers, and
+    `List-Unsubscribe` when `values` has an `unsubscribe_url`. UTF-8, quoted-printable."""
+    if "\r" in to or "\n" in to:
+        raise ValueError("a recipient must be a single line")
+    skeleton = _skeleton(template, settings.mail_from)
+    headers = [
+        skeleton.head,
+        _to_header(to),
+        _subject_header(_single_line(skeleton.subject.safe_substitute(values))),
+        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {make_msgid(domain=skeleton.domain)}\r\n".encode("ascii"),
+    ]
+    unsubscribe = _single_line(values.get("unsubscribe_url", "")).replace("<", "").replace(">", "")
+    if unsubscribe:
+        headers.append(f"List-Unsubscribe: <{unsubscribe}>\r\n".encode("ascii", "replace"))
+    parts = [*headers, skeleton.text_open, _qp(skeleton.text.safe_substitute(values))]
+    if skeleton.html is not None:
+        escaped = {key: html.escape(str(value)) for key, value in values.items()}
+        parts += [skeleton.html_open, _qp(skeleton.html.safe_substitute(escaped)), skeleton.close]
+    elif not parts[-1].endswith(b"\r\n"):
+        parts.append(b"\r\n")
+    return b"".join(parts)
+
+
+async def send_rendered(
+    settings: Settings, items: Sequence[tuple[str, str, bytes]], connections: int = 4
+) -> list[MailResult]:
+    """Send pre-rendered messages `(ref, to, bytes)` over `connections` reused SMTP sessions.
+
+    One result per item, in order. A 4xx reply or lost connection → retry, a 5xx reply →
+    failed, for that message; a connection that drops stops taking messages, and what no
+    connection could send ends as retry.
+    """
+    results: list[MailResult | None] = [None] * len(items)
+    pending = deque(range(len(items)))
+    envelope_from = parseaddr(settings.mail_from)[1]
+    trouble = ["no SMTP connection"]
+
+    async def session() -> None:
+        smtp = smtp_client(settings)
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            trouble[0] = f"SMTP connection failed: {exc}"
+            return
+        try:
+            while pending and smtp.is_connected:
+                index = pending.popleft()
+                ref, to, raw = items[index]
+                result = results[index] = await _send_raw(smtp, envelope_from, ref, to, raw)
+                if result.outcome == "retry":
+                    trouble[0] = result.reason
+        finally:
+            if smtp.is_connected:
+                try:
+                    await smtp.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    smtp.close()
+
+    await asyncio.gather(*(session() for _ in range(max(1, min(connections, len(items))))))
+    return [r or MailResult(items[i][0], "retry", trouble[0]) for i, r in enumerate(results)]
+
+
+async def _send_raw(smtp: aiosmtplib.SMTP, envelope_from: str, ref: str, to: str, raw: bytes) -> MailResult:
+    recipient = parseaddr(to)[1]
+    if not recipient:
+        return MailResult(ref, "failed", f"bad address {to!r}")
+    try:
+        await smtp.sendmail(envelope_from, [recipient], raw)
+        return MailResult(ref, "sent", "")
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        refused = exc.recipients[0]
+        code, message = refused.code, refused.message
+    except aiosmtplib.SMTPResponseException as exc:
+        code, message = exc.code, exc.message
+    except (aiosmtplib.SMTPException, OSError) as exc:  # disconnected, timeout, not supported
+        return MailResult(ref, "retry", f"SMTP connection: {exc}")
+    except ValueError as exc:  # an address aiosmtplib cannot send safely
+        return MailResult(ref, "failed", f"bad address: {exc}")
+    return MailResult(ref, "failed" if 500 <= code < 600 else "retry", f"{code} {message}"[:200])
