@@ -95,7 +95,7 @@ export function handleFetch(event) {
     if (!neverCached(url.pathname)) event.respondWith(networkFirst(event, request));
   } else if (isShellPath(url.pathname)) {
     event.respondWith(cacheFirst(request, url.pathname));
-  } else if (STATIC_FILE.test(url.pathname)) {
+  } else if (STATIC_FILE.test(url.pathname) && !url.pathname.startsWith("/sw/")) {
     event.respondWith(staleWhileRevalidate(event, request));
   }
 }

@@ -58,7 +58,7 @@ export function communityPicker({ name = "community_id" } = {}) {
       h(
         "label",
         { class: "choice" },
-        h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), onchange: () => choose(community) }),
+        h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), "data-clears": name, onchange: () => choose(community) }),
         h("span", {}, communityLabel(community)),
       ),
     );

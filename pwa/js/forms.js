@@ -40,11 +40,11 @@ export function inputField({ name, label, hint, type = "text", required = true, 
 export function passwordField({ name, label, hint, autocomplete = "current-password" }) {
   const id = uid(name);
   const input = h("input", { name, type: "password", required: true, class: "input", autocomplete, spellcheck: "false" });
-  const toggle = h("button", { type: "button", class: "button button--small button--secondary", "aria-pressed": "false", "aria-controls": id }, t("common.showPassword"));
+  const toggle = h("button", { type: "button", class: "button button--small button--secondary", "aria-controls": id }, t("common.showPassword"));
   toggle.addEventListener("click", () => {
     const show = input.type === "password";
     input.type = show ? "text" : "password";
-    toggle.setAttribute("aria-pressed", String(show));
+    toggle.textContent = t(show ? "common.hidePassword" : "common.showPassword");
   });
   return fieldShell({ id, label, hint, control: input, extra: toggle });
 }
@@ -146,6 +146,13 @@ function showErrors(form, alertRegion, errors, summary) {
  */
 export function handleSubmit(form, alertRegion, { validate = () => ({}), submit }) {
   form.noValidate = true;
+  // Editing a field takes its error away; data-clears names the field a helper control fixes.
+  const clearOnEdit = (event) => {
+    const name = event.target.dataset.clears || event.target.name;
+    if (name) setFieldError(form, name, "");
+  };
+  form.addEventListener("input", clearOnEdit);
+  form.addEventListener("change", clearOnEdit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") return;

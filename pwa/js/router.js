@@ -23,6 +23,7 @@ const NOT_FOUND = { screen: "notfound", access: "public", title: "notFound.title
 let container = null;
 let cleanup = null;
 let renderCount = 0;
+let renderedPath = null;
 
 /** The current location as {path, query}. */
 export function currentLocation() {
@@ -65,6 +66,13 @@ function markNavigation(navKey) {
   });
 }
 
+/** The control that had focus, found again after the same screen was re-rendered. */
+function sameControl(previous) {
+  if (!previous || !previous.name || !container.contains(previous)) return null;
+  const value = previous.type === "radio" ? `[value="${CSS.escape(previous.value)}"]` : "";
+  return () => container.querySelector(`[name="${CSS.escape(previous.name)}"]${value}`);
+}
+
 function showLoadError(runId) {
   if (runId !== renderCount) return;
   mount(
@@ -95,17 +103,25 @@ export async function render() {
     return;
   }
   if (runId !== renderCount) return; // the user went elsewhere meanwhile
+  // Re-rendering the same screen (e.g. after a language switch) keeps focus and scroll.
+  const refocus = path === renderedPath ? sameControl(document.activeElement) : null;
   if (typeof cleanup === "function") cleanup();
   container.replaceChildren();
   cleanup = screen.render(container, { path, query, title: route.title });
   document.title = `${t(route.title)} — Vigie`;
   markNavigation(route.nav);
-  const heading = container.querySelector("h1");
-  if (heading && runId > 1) {
-    heading.setAttribute("tabindex", "-1");
-    heading.focus();
+  const again = refocus && refocus();
+  if (again) {
+    again.focus();
+  } else {
+    const heading = container.querySelector("h1");
+    if (heading && renderedPath !== null) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+    window.scrollTo(0, 0);
   }
-  window.scrollTo(0, 0);
+  renderedPath = path;
 }
 
 /** Start listening to hash changes and render the first screen. */

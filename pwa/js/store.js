@@ -6,7 +6,6 @@ import { api, ApiError } from "./api.js";
 const STORAGE_KEY = "vigie.me";
 
 let me = null;
-let offline = false;
 const listeners = new Set();
 
 function remember(value) {
@@ -34,14 +33,8 @@ export function isLoggedIn() {
   return me !== null;
 }
 
-/** True when the user shown comes from this device's copy because the network failed. */
-export function isOfflineCopy() {
-  return offline;
-}
-
 export function setMe(value) {
   me = value || null;
-  offline = false;
   remember(me);
   listeners.forEach((fn) => fn(me));
 }
@@ -63,9 +56,7 @@ export async function loadMe() {
     setMe(await api("/auth/me"));
   } catch (err) {
     if (err instanceof ApiError && (err.status === 0 || err.status >= 500) && remembered()) {
-      me = remembered();
-      offline = true;
-      listeners.forEach((fn) => fn(me));
+      setMe(remembered());
     } else {
       clearMe();
     }

@@ -37,6 +37,17 @@ function watchForWaitingWorker(registration) {
   });
 }
 
+/**
+ * The worker's script URL carries the shell VERSION (read from the network, never from the
+ * shell cache): a new VERSION is a new URL, so the browser installs the new worker in full.
+ * Relying on the browser noticing that only an imported module (version.js) changed is not
+ * enough: Chromium then fails the update with "ServiceWorker cannot be started".
+ */
+async function workerUrl() {
+  const { VERSION } = await import("/sw/version.js");
+  return `/sw.js?v=${encodeURIComponent(VERSION)}`;
+}
+
 /** Register /sw.js (a module worker, scope /) and offer reloading when a new one waits. */
 export async function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return null;
@@ -45,15 +56,18 @@ export async function registerServiceWorker() {
     reloading = true;
     location.reload();
   });
+  const register = async () => navigator.serviceWorker.register(await workerUrl(), { type: "module", scope: "/" });
   try {
-    const registration = await navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" });
+    const registration = await register();
     watchForWaitingWorker(registration);
+    // Back to the app after a while: look for a new version (registering again checks it).
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") registration.update().catch(() => {});
+      if (document.visibilityState === "visible") register().catch(() => {});
     });
     return registration;
   } catch (err) {
-    // Browsers without module workers still run the app, only without offline support.
+    // Offline (version unknown) the worker already installed keeps serving; browsers
+    // without module workers still run the app, only without offline support.
     console.warn("Service worker not registered:", err);
     return null;
   }

@@ -1,7 +1,7 @@
 // #/ — home: waiting for the letter (pending member) or the community's front page (active).
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { currentMembership, getMe, isOfflineCopy } from "../store.js";
+import { currentMembership, getMe } from "../store.js";
 
 function pendingHome(me, membership) {
   return [
@@ -35,7 +35,6 @@ function activeHome(membership) {
 export function render(container) {
   const me = getMe();
   const membership = currentMembership(me);
-  if (isOfflineCopy()) container.append(h("p", { class: "banner banner--offline", role: "status" }, t("home.offlineCopy")));
   if (!membership) {
     container.append(h("h1", {}, t("home.noCommunityTitle")), h("p", { class: "lead" }, t("home.noCommunity")));
   } else if (membership.status === "active") {

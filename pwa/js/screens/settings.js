@@ -43,12 +43,14 @@ function accountSection(me) {
   );
 }
 
-function passwordSection() {
+function passwordSection(me) {
   const alertRegion = formAlert();
   const done = statusRegion();
   const form = h(
     "form",
     { class: "form" },
+    // Lets password managers file the new password under the right account.
+    h("input", { type: "email", autocomplete: "username", value: me.email, hidden: true, readonly: true, tabindex: "-1" }),
     passwordField({ name: "current_password", label: t("settings.currentPassword") }),
     newPasswordField("new_password", t("settings.newPassword")),
     alertRegion,
@@ -89,11 +91,12 @@ function logoutSection() {
 }
 
 export function render(container) {
+  const me = getMe();
   container.append(
     h("h1", {}, t("settings.title")),
     languageSection(),
-    accountSection(getMe()),
-    passwordSection(),
+    accountSection(me),
+    passwordSection(me),
     logoutSection(),
   );
 }
