@@ -22,6 +22,7 @@ export const SHELL_FILES = [
   "/js/session.js",
   "/js/store.js",
   "/js/sw-client.js",
+  "/js/ui.js",
   "/js/screens/activation.js",
   "/js/screens/forgot.js",
   "/js/screens/home.js",

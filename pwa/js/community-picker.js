@@ -41,6 +41,7 @@ export function communityPicker({ name = "community_id" } = {}) {
   const results = h("div", { id: `${id}-results`, class: "picker-results" });
   let timer = null;
   let controller = null;
+  let lastQuery = null;
 
   function choose(community) {
     chosen.value = String(community.id);
@@ -48,6 +49,7 @@ export function communityPicker({ name = "community_id" } = {}) {
   }
 
   function showResults(communities) {
+    const previous = chosen.value;
     results.replaceChildren();
     chosen.value = "";
     if (!communities.length) {
@@ -64,13 +66,17 @@ export function communityPicker({ name = "community_id" } = {}) {
     );
     results.append(h("fieldset", { class: "choices" }, h("legend", {}, t("picker.legend")), options));
     status.textContent = t("picker.found", { count: communities.length });
-    if (communities.length === 1) {
-      options[0].querySelector("input").checked = true;
-      choose(communities[0]);
+    // A single result is chosen for the user; a choice still in the list is kept.
+    const index = communities.length === 1 ? 0 : communities.findIndex((c) => String(c.id) === previous);
+    if (index >= 0) {
+      options[index].querySelector("input").checked = true;
+      choose(communities[index]);
     }
   }
 
   async function run(text) {
+    if (text === lastQuery) return; // e.g. suggested from the postal code, then typed again
+    lastQuery = text;
     if (controller) controller.abort();
     if (text.length < MIN_CHARS) {
       results.replaceChildren();
@@ -83,7 +89,9 @@ export function communityPicker({ name = "community_id" } = {}) {
     try {
       showResults(await api(`/communities/search?q=${encodeURIComponent(text)}`, { signal: controller.signal }));
     } catch (err) {
-      if (err.name !== "AbortError") status.textContent = errorMessage(err);
+      if (err.name === "AbortError") return;
+      lastQuery = null; // let the same search be tried again
+      status.textContent = errorMessage(err);
     }
   }
 

@@ -5,6 +5,7 @@ import { api, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton } from "../forms.js";
 import { getMe, pendingMembership, setMe } from "../store.js";
 import { navigate } from "../router.js";
+import { card, notice } from "../ui.js";
 
 const CODE_LENGTH = 8;
 
@@ -90,26 +91,14 @@ function reissueSection(me, membership) {
     ask.setAttribute("aria-expanded", "true");
     confirmBox.querySelector("button").focus();
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "reissue-title" },
-    h("h2", { id: "reissue-title" }, t("activation.reissueTitle")),
-    h("p", {}, t("activation.reissueText")),
-    ask,
-    confirmBox,
-    status,
-  );
+  return card(t("activation.reissueTitle"), h("p", {}, t("activation.reissueText")), ask, confirmBox, status);
 }
 
 export function render(container) {
   const me = getMe();
   const membership = pendingMembership(me);
   if (!membership) {
-    container.append(
-      h("h1", {}, t("activation.title")),
-      h("p", { class: "banner banner--success" }, t("activation.alreadyActive")),
-      h("a", { href: "#/", class: "button button--primary button--block" }, t("common.backHome")),
-    );
+    container.append(...notice({ title: t("activation.title"), text: t("activation.alreadyActive"), kind: "success", href: "#/", link: t("common.backHome") }));
     return;
   }
   container.append(

@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { formAlert, handleSubmit, inputField, passwordField, submitButton } from "../forms.js";
 import { navigate, safeNext } from "../router.js";
 import { startSession } from "../session.js";
+import { card } from "../ui.js";
 
 export function render(container, { query }) {
   const alertRegion = formAlert();
@@ -28,10 +29,8 @@ export function render(container, { query }) {
     h("p", { class: "lead" }, t("login.intro")),
     form,
     h("p", {}, h("a", { href: "#/mot-de-passe-oublie", class: "link-large" }, t("login.forgot"))),
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "login-new" },
-      h("h2", { id: "login-new" }, t("login.newHere")),
+    card(
+      t("login.newHere"),
       h("p", {}, t("login.newHereText")),
       h("a", { href: "#/inscription", class: "button button--secondary button--block" }, t("login.signupLink")),
     ),

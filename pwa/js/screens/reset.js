@@ -2,25 +2,20 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { api } from "../api.js";
+import { notice } from "../ui.js";
 import { formAlert, handleSubmit, newPasswordField, passwordProblem, submitButton } from "../forms.js";
 
 function finished(container) {
-  container.replaceChildren(
-    h("h1", { tabindex: "-1" }, t("reset.doneTitle")),
-    h("p", { class: "banner banner--success", role: "status" }, t("reset.done")),
-    h("a", { href: "#/connexion", class: "button button--primary button--block" }, t("reset.toLogin")),
-  );
-  container.querySelector("h1").focus();
+  container.replaceChildren(...notice({ title: t("reset.doneTitle"), text: t("reset.done"), kind: "success", href: "#/connexion", link: t("reset.toLogin") }));
+  const heading = container.querySelector("h1");
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
 }
 
 export function render(container, { query }) {
   const token = query.token || "";
   if (!token) {
-    container.append(
-      h("h1", {}, t("reset.title")),
-      h("p", { class: "banner banner--error" }, t("reset.noToken")),
-      h("a", { href: "#/mot-de-passe-oublie", class: "button button--primary button--block" }, t("reset.askAgain")),
-    );
+    container.append(...notice({ title: t("reset.title"), text: t("reset.noToken"), kind: "error", href: "#/mot-de-passe-oublie", link: t("reset.askAgain") }));
     return;
   }
   const alertRegion = formAlert();

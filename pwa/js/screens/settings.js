@@ -4,6 +4,7 @@ import { t, getLang, setLanguage, LANGUAGES } from "../i18n.js";
 import { api } from "../api.js";
 import { announce, formAlert, handleSubmit, newPasswordField, passwordField, passwordProblem, statusRegion, submitButton } from "../forms.js";
 import { getMe } from "../store.js";
+import { card } from "../ui.js";
 import { navigate } from "../router.js";
 import { logout } from "../session.js";
 
@@ -23,19 +24,15 @@ function languageSection() {
       h("span", {}, t(`settings.languages.${code}`)),
     ),
   );
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "settings-language" },
-    h("h2", { id: "settings-language" }, t("settings.languageTitle")),
+  return card(
+    t("settings.languageTitle"),
     h("fieldset", { class: "choices" }, h("legend", { class: "visually-hidden" }, t("settings.languageTitle")), choices),
   );
 }
 
 function accountSection(me) {
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "settings-account" },
-    h("h2", { id: "settings-account" }, t("settings.accountTitle")),
+  return card(
+    t("settings.accountTitle"),
     h("dl", { class: "facts" },
       h("dt", {}, t("settings.name")), h("dd", {}, `${me.first_name} ${me.last_name}`),
       h("dt", {}, t("fields.email")), h("dd", {}, me.email),
@@ -65,13 +62,7 @@ function passwordSection(me) {
       announce(done, t("settings.passwordChanged"), "success");
     },
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "settings-password" },
-    h("h2", { id: "settings-password" }, t("settings.passwordTitle")),
-    form,
-    done,
-  );
+  return card(t("settings.passwordTitle"), form, done);
 }
 
 function logoutSection() {
@@ -81,13 +72,7 @@ function logoutSection() {
     await logout();
     navigate("/connexion");
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "settings-logout" },
-    h("h2", { id: "settings-logout" }, t("settings.logoutTitle")),
-    h("p", {}, t("settings.logoutText")),
-    button,
-  );
+  return card(t("settings.logoutTitle"), h("p", {}, t("settings.logoutText")), button);
 }
 
 export function render(container) {
