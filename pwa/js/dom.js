@@ -1,7 +1,5 @@
 // Safe DOM building: text always goes through text nodes, never through HTML parsing.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-
 function setAttribute(el, name, value) {
   if (value === null || value === undefined || value === false) return;
   if (name === "innerHTML" || name === "outerHTML" || name === "style") {
@@ -36,7 +34,7 @@ function append(el, child) {
 
 /** h("p", {class: "hint"}, "text", otherNode): create an element; strings become text. */
 export function h(tag, attrs, ...children) {
-  const el = tag === "svg" || tag === "path" ? document.createElementNS(SVG_NS, tag) : document.createElement(tag);
+  const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) setAttribute(el, name, value);
   append(el, children);
   return el;
