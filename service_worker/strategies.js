@@ -35,14 +35,23 @@ function timeout(ms) {
   return new Promise((resolve, reject) => setTimeout(() => reject(new Error("timeout")), ms));
 }
 
+/**
+ * Fetch from the network; a good answer is also stored in `cache` in the background (the
+ * copy is taken before the page reads the body, and the page does not wait for the write).
+ */
+function fetchAndStore(event, request, cache, prepare = (response) => response) {
+  const network = fetch(request);
+  const store = network.then(async (response) => {
+    if (storable(response)) await cache.put(request, await prepare(response.clone()));
+  });
+  event.waitUntil(store.catch(() => undefined));
+  return network;
+}
+
 /** API GET: the network, unless it fails or is slower than the timeout and a copy exists. */
 async function networkFirst(event, request) {
   const cache = await caches.open(API_CACHE);
-  const network = fetch(request).then(async (response) => {
-    if (storable(response)) await cache.put(request, await stamped(response.clone()));
-    return response;
-  });
-  event.waitUntil(network.catch(() => undefined));
+  const network = fetchAndStore(event, request, cache, stamped);
   try {
     return await Promise.race([network, timeout(API_TIMEOUT_MS)]);
   } catch {
@@ -61,12 +70,9 @@ async function cacheFirst(request, pathname) {
 async function staleWhileRevalidate(event, request) {
   const cache = await caches.open(STATIC_CACHE);
   const cached = await cache.match(request);
-  const network = fetch(request).then(async (response) => {
-    if (storable(response)) await cache.put(request, response.clone());
-    return response;
-  });
+  const network = fetchAndStore(event, request, cache);
   if (!cached) return network;
-  event.waitUntil(network.catch(() => undefined));
+  network.catch(() => undefined); // offline: the cached copy is the answer
   return cached;
 }
 
