@@ -26,7 +26,7 @@ import binascii
 import ipaddress
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
@@ -200,24 +200,25 @@ class PushSender:
     async def send_many(
         self,
         targets: Sequence[PushTarget],
-        payload: bytes,
+        payload: bytes | Callable[[PushTarget], bytes],
         *,
         ttl: int,
         urgency: str,
         topic: str | None = None,
         concurrency: int = 64,
+        on_result: Callable[[PushResult], Awaitable[None]] | None = None,
     ) -> list[PushResult]:
-        """Send the same `payload` to every target, at most `concurrency` requests at a time.
+        """Send `payload` to every target, at most `concurrency` requests at a time.
 
-        Returns one result per target, in the order of `targets`. Raises ValueError for a bad
-        `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
+        `payload` is the same bytes for all, or a function giving each target's bytes (e.g.
+        with its delivery id). Returns one result per target, in the order of `targets`;
+        `on_result`, if given, is awaited with each result as soon as it is known. Raises
+        ValueError for a bad `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
         """
         if self._session is None:
             raise RuntimeError("use `async with PushSender(settings) as sender`")
         if ttl < 0 or urgency not in URGENCIES or (topic is not None and not _TOPIC_RE.match(topic)):
             raise ValueError("ttl must be ≥ 0, urgency one of RFC 8030's, topic ≤ 32 base64url characters")
-        if len(payload) > MAX_PAYLOAD:
-            return [PushResult(t.ref, "failed", None, "payload too large") for t in targets]
         base_headers = {
             "TTL": str(ttl),
             "Urgency": urgency,
@@ -235,16 +236,25 @@ class PushSender:
         queue: asyncio.Queue[tuple[int, PushTarget, bytes, dict[str, str]] | None] = asyncio.Queue(2 * workers)
         by_origin: dict[str, dict[str, str]] = {}
 
+        async def record(index: int, result: PushResult) -> None:
+            results[index] = result
+            if on_result is not None:
+                await on_result(result)
+
         async def produce() -> None:
             for index, target in enumerate(targets):
+                clear = payload(target) if callable(payload) else payload
                 origin = _endpoint_origin(self.settings, target.endpoint)
+                if len(clear) > MAX_PAYLOAD:
+                    await record(index, PushResult(target.ref, "failed", None, "payload too large"))
+                    continue
                 if origin is None:
-                    results[index] = PushResult(target.ref, "failed", None, "endpoint not allowed")
+                    await record(index, PushResult(target.ref, "failed", None, "endpoint not allowed"))
                     continue
                 try:
-                    body = encrypt_payload(target, payload)
+                    body = encrypt_payload(target, clear)
                 except ValueError as exc:
-                    results[index] = PushResult(target.ref, "failed", None, f"invalid subscription keys: {exc}")
+                    await record(index, PushResult(target.ref, "failed", None, f"invalid subscription keys: {exc}"))
                     continue
                 headers = by_origin.get(origin)
                 if headers is None:
@@ -258,7 +268,7 @@ class PushSender:
         async def consume() -> None:
             while (item := await queue.get()) is not None:
                 index, target, body, headers = item
-                results[index] = await self._post(target, body, headers)
+                await record(index, await self._post(target, body, headers))
 
         async with asyncio.TaskGroup() as group:
             group.create_task(produce())

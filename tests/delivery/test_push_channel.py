@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend.delivery.push import PushSender, PushTarget, is_allowed_endpoint
+from backend.delivery.push import PushResult, PushSender, PushTarget, is_allowed_endpoint
 from backend.delivery.vapid import ensure_vapid_keys, public_key_b64
 from backend.settings import Settings
 from tests.fixtures.webpush_receiver import WebPushReceiver
@@ -56,6 +56,31 @@ async def test_alert_push_is_decrypted_by_the_push_service_with_vapid_and_header
         assert (push.ttl, push.urgency, push.vapid_sub) == (3600, "high", settings.vapid_subject)
     [single] = [p for p in pushes if p.topic is None]
     assert (single.json, single.ttl, single.urgency) == ({"n": 2}, 60, "normal")
+
+
+async def test_each_target_can_get_its_own_payload_and_results_stream_as_they_come(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    subs = [receiver.new_subscription() for _ in range(4)]
+    targets = [target(s, ref=10 + i) for i, s in enumerate(subs)]
+    targets.append(PushTarget(99, "https://evil.example/push", subs[0]["keys"]["p256dh"], subs[0]["keys"]["auth"]))
+    seen: list[tuple[int, str]] = []
+
+    async def on_result(result: PushResult) -> None:
+        seen.append((result.ref, result.outcome))
+
+    def payload_of(t: PushTarget) -> bytes:
+        return json.dumps({"delivery_id": t.ref}).encode() if t.ref != 13 else b"x" * 3001
+
+    async with PushSender(settings) as sender:
+        results = await sender.send_many(targets, payload_of, ttl=60, urgency="high", on_result=on_result)
+    assert [(r.ref, r.outcome, r.reason) for r in results] == [
+        (10, "sent", ""), (11, "sent", ""), (12, "sent", ""), (13, "failed", "payload too large"),
+        (99, "failed", "endpoint not allowed"),
+    ]  # fmt: skip
+    assert sorted(seen) == sorted((r.ref, r.outcome) for r in results)
+    pushes = await receiver.wait_for_async(3)
+    assert sorted(p.json["delivery_id"] for p in pushes) == [10, 11, 12]
 
 
 async def test_one_vapid_signature_serves_every_push_to_an_origin(
