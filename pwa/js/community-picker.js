@@ -6,9 +6,13 @@ import { api, errorMessage } from "./api.js";
 const DEBOUNCE_MS = 350;
 const MIN_CHARS = 2;
 
-function communityLabel(community) {
+function communeLabel(community) {
   const codes = (community.postal_codes || []).join(", ");
-  return codes ? `${community.name} — ${community.commune_name} (${codes})` : `${community.name} — ${community.commune_name}`;
+  return codes ? `${community.commune_name} (${codes})` : community.commune_name;
+}
+
+function communityLabel(community) {
+  return `${community.name} — ${communeLabel(community)}`;
 }
 
 /** Ids travel through inputs as text: give numeric ids back their number type. */
@@ -61,7 +65,7 @@ export function communityPicker({ name = "community_id" } = {}) {
         "label",
         { class: "choice" },
         h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), "data-clears": name, onchange: () => choose(community) }),
-        h("span", {}, communityLabel(community)),
+        h("span", {}, h("strong", {}, community.name), " ", h("span", { class: "choice-detail" }, communeLabel(community))),
       ),
     );
     results.append(h("fieldset", { class: "choices" }, h("legend", {}, t("picker.legend")), options));

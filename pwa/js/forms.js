@@ -150,6 +150,7 @@ export function handleSubmit(form, alertRegion, { validate = () => ({}), submit 
   const clearOnEdit = (event) => {
     const name = event.target.dataset.clears || event.target.name;
     if (name) setFieldError(form, name, "");
+    if (!form.querySelector("[aria-invalid=true]")) announce(alertRegion, "");
   };
   form.addEventListener("input", clearOnEdit);
   form.addEventListener("change", clearOnEdit);
