@@ -102,6 +102,10 @@ class Settings:
     """Wrong codes before a letter locks."""
     letter_lock_minutes: int = 60
     """Minutes a letter stays locked after too many wrong codes."""
+    retry_backoff_scale: float = 1.0
+    """Multiplies the delays between delivery retries (5 s, 30 s, 2 min, 10 min); tests shrink it."""
+    maintenance_interval_seconds: float = 5.0
+    """How often workers re-dispatch the outbox and re-send deliveries whose worker died."""
     police_email: str = ""
     """Default police/gendarmerie referent address when a commune has none."""
     log_level: str = "INFO"
@@ -138,6 +142,8 @@ def _coerce(name: str, value: Any) -> Any:
             return value.strip().lower() in {"1", "true", "yes", "on"}
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         if kind.startswith("tuple"):
             return tuple(v.strip() for v in value.split(",") if v.strip())
     if kind.startswith("tuple") and isinstance(value, list):

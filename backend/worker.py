@@ -82,6 +82,7 @@ class WorkerSet:
             self.tasks.append(asyncio.create_task(worker.start(), name=f"saq-{name}"))
         await self._wait_started()
         for interval, func in periodic_tasks():
+            interval = self.settings.maintenance_interval_seconds if func.__name__ == "maintenance" else interval
             self.tasks.append(asyncio.create_task(self._every(interval, func), name=f"periodic-{func.__name__}"))
 
     async def _wait_started(self, timeout: float = 10.0) -> None:
@@ -122,6 +123,12 @@ class WorkerSet:
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("worker stop failed: %r", result)
+        for worker in self.workers:  # shared sessions (HTTP, push) opened lazily by jobs
+            for close in worker.context.get("closers", []):
+                try:
+                    await close()
+                except Exception as exc:
+                    log.debug("closing a job resource: %r", exc)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

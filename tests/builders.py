@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from backend.demo import make_commune, make_community, make_user
 from backend.verification.service import create_letter
+from backend.alerts.tables import Alert
 from backend.communities.tables import Membership
 
 
@@ -17,6 +18,7 @@ class World:
     sibling: int  # another community of the same commune
     foreign: int  # a community of the other commune
     users: dict[str, int] = field(default_factory=dict)
+    alert: int = 0  # posted by "member" in `community`, flagged for the mairie
 
     def email(self, role: str) -> str:
         return f"{role}@test.vigie.fr"
@@ -48,6 +50,10 @@ async def build_world(password_hash: str) -> World:
                                         phone=f"+3361100{i:04d}", **spec)
     membership = await Membership.select(Membership.id).where(Membership.user == w.users["unverified"]).first()
     await create_letter(w.users["unverified"], membership["id"], "Les Tilleuls")
+    alert = await Alert.insert(Alert(community=community, author=w.users["member"], category="suspicious_vehicle",
+                                     title="Camionnette blanche", body="Elle tourne dans la rue depuis une heure.",
+                                     notify_mairie=True)).returning(Alert.id)
+    w.alert = alert[0]["id"]
     return w
 
 

@@ -1,16 +1,342 @@
-"""Delivery jobs (SAQ). Transactional mail for now; alert fan-out comes with the alerts domain."""
+"""Delivery jobs (SAQ): fan-out, one send job per ~100 recipients per channel, maintenance.
+
+Jobs take ids, reload, and are idempotent: a send job first *claims* its rows (queued →
+sending in one UPDATE), so a replayed or duplicated job sends nothing twice; outcomes are
+written as they come, in small grouped UPDATEs, so a worker killed mid-batch loses at most
+the sends in flight, which go out again once the claim is found stale.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict
+from typing import Any, Callable
 
-from backend.delivery.email import OutgoingMail, send_email
+import aiohttp
+
+from backend.delivery import service
+from backend.delivery import email as email_adapter
+from backend.delivery.email import MailTemplate, OutgoingMail, render_template_bytes, send_rendered
+from backend.delivery.kinds import KINDS, TASKS, Notice
+from backend.delivery.push import PushResult, PushSender, PushTarget
+from backend.delivery.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
+from backend.delivery.tables import PushSubscription
+from backend.auth.tables import User
+from backend.lib.sql import placeholders, select_in
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF = (5, 30, 120, 600)  # seconds before attempts 2, 3, 4, 5
 
 
 async def send_transactional_email(ctx: dict[str, Any], *, to: str, subject: str, text: str, html: str = "") -> int:
     """One account mail (password reset…); retried by SAQ on SMTP errors."""
-    await send_email(ctx["settings"], [OutgoingMail(to=to, subject=subject, text=text, html=html)])
+    await email_adapter.send_email(ctx["settings"], [OutgoingMail(to=to, subject=subject, text=text, html=html)])
     return 1
 
 
-FUNCTIONS = {"email": [send_transactional_email]}
+# Fan-out --------------------------------------------------------------------------------------
+
+async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
+    """Resolve the audience of (kind, ref), write delivery rows, enqueue the send jobs."""
+    if kind in TASKS:
+        await TASKS[kind](ctx, ref_id)
+        await service.complete_outbox(kind, ref_id)
+        return 0
+    handler = KINDS.get(kind)
+    audience = await handler.audience(ref_id) if handler else None
+    jobs = 0
+    if audience is not None:
+        recipients, plan = audience
+        jobs = await service.fan_out(ctx["queues"], kind, ref_id, recipients, plan)
+    await service.complete_outbox(kind, ref_id)
+    return jobs
+
+
+async def _notices(ctx: dict[str, Any], rows: list[dict[str, Any]]) -> dict[tuple[str, int], Notice | None]:
+    out: dict[tuple[str, int], Notice | None] = {}
+    for key in {(r["kind"], r["ref_id"]) for r in rows}:
+        handler = KINDS.get(key[0])
+        out[key] = await handler.notice(ctx["settings"], key[1]) if handler else None
+    return out
+
+
+class Outcomes:
+    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs, often."""
+
+    def __init__(self, every: float = 0.2, size: int = 50) -> None:
+        self.pending: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.count = 0
+        self.every = every
+        self.size = size
+        self._last = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
+        self.pending[(state, reason)].append(delivery_id)
+        self.count += 1
+        if self.count >= self.size or time.monotonic() - self._last >= self.every:
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            batch, self.pending, self.count = self.pending, defaultdict(list), 0
+            self._last = time.monotonic()
+            if batch:
+                await service.record(batch)
+
+
+async def _retry_or_fail(ctx: dict[str, Any], channel: str, rows: list[dict[str, Any]], reason: str,
+                         outcomes: Outcomes) -> None:
+    """Transient failure: back to queued with a delayed job, or failed after MAX_ATTEMPTS."""
+    again = [r for r in rows if r["attempts"] < MAX_ATTEMPTS]
+    for r in rows:
+        if r["attempts"] >= MAX_ATTEMPTS:
+            await outcomes.add(r["id"], "failed", f"échec après {MAX_ATTEMPTS} essais : {reason}")
+    if not again:
+        return
+    for r in again:
+        await outcomes.add(r["id"], "queued", f"nouvel essai : {reason}")
+    await outcomes.flush()
+    by_attempt: dict[int, list[int]] = defaultdict(list)
+    for r in again:
+        by_attempt[r["attempts"]].append(r["id"])
+    for attempts, ids in by_attempt.items():
+        delay = BACKOFF[min(attempts, len(BACKOFF)) - 1] * ctx["settings"].retry_backoff_scale
+        await ctx["queues"].enqueue(channel, f"send_{channel}", job_key=f"retry:{channel}:{ids[0]}:{attempts}",
+                                    delivery_ids=ids, scheduled=int(time.time() + delay), timeout=120, retries=3)
+
+
+# Push -----------------------------------------------------------------------------------------
+
+def push_payload(notice: Notice, delivery_id: int) -> bytes:
+    body = notice.body if len(notice.body) <= 600 else notice.body[:597] + "…"
+    return json.dumps({
+        "event": notice.event, "alert_id": notice.ref_id, "delivery_id": delivery_id, "title": notice.title,
+        "body": body, "url": notice.url, "tag": notice.tag, "urgent": notice.urgent, "community": notice.community,
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _push_sender(ctx: dict[str, Any]) -> PushSender:
+    sender = ctx.get("push_sender")
+    if sender is None:
+        sender = PushSender(ctx["settings"])
+        await sender.__aenter__()
+        ctx["push_sender"] = sender
+        ctx.setdefault("closers", []).append(lambda: sender.__aexit__(None, None, None))
+    return sender
+
+
+async def send_push(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
+    """Send one Web Push per device of each claimed delivery; record sent/failed/retry per delivery."""
+    rows = await service.claim(delivery_ids)
+    if not rows:
+        return 0
+    outcomes = Outcomes()
+    notices = await _notices(ctx, rows)
+    subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
+                           sorted({r["user_id"] for r in rows}))
+    subs_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for s in subs:
+        subs_of[s["user"]].append(s)
+    entries: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (delivery row, subscription)
+    payloads: list[bytes] = []
+    for r in rows:
+        notice = notices[(r["kind"], r["ref_id"])]
+        if notice is None:
+            await outcomes.add(r["id"], "skipped", "contenu retiré")
+        elif not subs_of[r["user_id"]]:
+            await outcomes.add(r["id"], "skipped", "aucun appareil abonné")
+        else:
+            for s in subs_of[r["user_id"]]:
+                entries.append((r, s))
+                payloads.append(push_payload(notice, r["id"]))
+    remaining: dict[int, int] = defaultdict(int)
+    for r, _ in entries:
+        remaining[r["id"]] += 1
+    per_delivery: dict[int, list[PushResult]] = defaultdict(list)
+    gone: list[int] = []
+    retry_rows: dict[int, tuple[dict[str, Any], str]] = {}
+
+    async def on_result(result: PushResult) -> None:
+        row, sub = entries[result.ref]
+        per_delivery[row["id"]].append(result)
+        if result.outcome == "gone":
+            gone.append(sub["id"])
+        remaining[row["id"]] -= 1
+        if remaining[row["id"]]:
+            return
+        results = per_delivery[row["id"]]
+        if any(x.outcome == "sent" for x in results):
+            await outcomes.add(row["id"], "sent")
+        elif any(x.outcome == "retry" for x in results):
+            retry_rows[row["id"]] = (row, next(x.reason for x in results if x.outcome == "retry"))
+        elif all(x.outcome == "gone" for x in results):
+            await outcomes.add(row["id"], "failed", "abonnement expiré")
+        else:
+            await outcomes.add(row["id"], "failed", next(x.reason for x in results if x.outcome == "failed"))
+
+    if entries:
+        sender = await _push_sender(ctx)
+        by_kind: dict[tuple[int, str, str | None], list[int]] = defaultdict(list)
+        for i, (r, _) in enumerate(entries):
+            n = notices[(r["kind"], r["ref_id"])]
+            by_kind[(n.ttl, n.urgency, f"{n.event[:5]}{n.ref_id}")].append(i)
+        for (ttl, urgency, topic), indexes in by_kind.items():
+            targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
+                                  auth=entries[i][1]["auth"]) for i in indexes]
+            await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
+                                   topic=topic.replace("_", "")[:32], on_result=on_result)
+    await outcomes.flush()
+    if gone:
+        await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
+    if retry_rows:
+        by_reason: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row, reason in retry_rows.values():
+            by_reason[reason].append(row)
+        for reason, group in by_reason.items():
+            await _retry_or_fail(ctx, "push", group, reason, outcomes)
+        await outcomes.flush()
+    return len(rows)
+
+
+# E-mail ---------------------------------------------------------------------------------------
+
+async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
+    """Render each notice once, personalise by substitution, send over a few reused connections."""
+    settings: Settings = ctx["settings"]
+    rows = await service.claim(delivery_ids)
+    if not rows:
+        return 0
+    outcomes = Outcomes(size=10_000, every=3600)
+    notices = await _notices(ctx, rows)
+    users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name FROM users WHERE id",
+                                                  sorted({r["user_id"] for r in rows}))}
+    tokens = await service.email_tokens(sorted(users))
+    items: list[tuple[str, str, bytes]] = []
+    by_ref: dict[str, dict[str, Any]] = {}
+    templates: dict[tuple[str, int], MailTemplate] = {}
+    for r in rows:
+        notice = notices[(r["kind"], r["ref_id"])]
+        user = users.get(r["user_id"])
+        if notice is None or user is None:
+            await outcomes.add(r["id"], "skipped", "contenu retiré")
+            continue
+        key = (r["kind"], r["ref_id"])
+        if key not in templates:
+            templates[key] = MailTemplate(subject=notice.email_subject or notice.title,
+                                          text=notice.email_text, html=notice.email_html)
+        values = {"first_name": user["first_name"], "link": settings.base_url + "/" + notice.url.lstrip("/"),
+                  "unsubscribe_url": f"{settings.base_url}/api/v1/email/unsubscribe?token={tokens[user['id']]}"}
+        items.append((str(r["id"]), user["email"], render_template_bytes(settings, templates[key], user["email"], values)))
+        by_ref[str(r["id"])] = r
+    results = await send_rendered(settings, items, connections=4) if items else []
+    retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for res in results:
+        row = by_ref[res.ref]
+        if res.outcome == "sent":
+            await outcomes.add(row["id"], "sent")
+        elif res.outcome == "retry":
+            retry[res.reason].append(row)
+        else:
+            await outcomes.add(row["id"], "failed", res.reason)
+    await outcomes.flush()
+    for reason, group in retry.items():
+        await _retry_or_fail(ctx, "email", group, reason, outcomes)
+    await outcomes.flush()
+    return len(rows)
+
+
+# SMS ------------------------------------------------------------------------------------------
+
+async def _http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
+    session = ctx.get("http_session")
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        ctx["http_session"] = session
+        ctx.setdefault("closers", []).append(session.close)
+    return session
+
+
+async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
+    """Text the claimed recipients, within the provider's rate limit."""
+    settings: Settings = ctx["settings"]
+    rows = await service.claim(delivery_ids)
+    if not rows:
+        return 0
+    outcomes = Outcomes(size=10_000, every=3600)
+    notices = await _notices(ctx, rows)
+    users = {u["id"]: u for u in await select_in(User, "SELECT id, phone FROM users WHERE id",
+                                                  sorted({r["user_id"] for r in rows}))}
+    messages: list[SmsOut] = []
+    by_ref: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        notice = notices[(r["kind"], r["ref_id"])]
+        user = users.get(r["user_id"])
+        if notice is None or user is None or not user["phone"]:
+            await outcomes.add(r["id"], "skipped", "contenu retiré" if notice is None else "pas de numéro")
+            continue
+        text = fit_sms(notice.sms_text or notice.title, settings.base_url + "/" + notice.url.lstrip("/"))
+        messages.append(SmsOut(ref=str(r["id"]), to=user["phone"], text=text))
+        by_ref[str(r["id"])] = r
+    if messages:
+        while (wait := await acquire_sms_quota(ctx["valkey"], settings.sms_provider, len(messages),
+                                               settings.sms_rate_per_second)) > 0:
+            await asyncio.sleep(wait)
+        sender = make_sms_sender(settings, await _http_session(ctx))
+        results = await sender.send_many(messages)
+        retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for res in results:
+            row = by_ref[res.ref]
+            if res.outcome == "sent":
+                await outcomes.add(row["id"], "sent")
+            elif res.outcome == "retry":
+                retry[res.reason].append(row)
+            else:
+                await outcomes.add(row["id"], "failed", res.reason)
+        await outcomes.flush()
+        for reason, group in retry.items():
+            await _retry_or_fail(ctx, "sms", group, reason, outcomes)
+    await outcomes.flush()
+    return len(rows)
+
+
+# Maintenance ----------------------------------------------------------------------------------
+
+async def maintenance(ctx: dict[str, Any]) -> None:
+    """Hand over outbox rows the queue never got, and re-send deliveries whose worker died."""
+    await service.redispatch_outbox(ctx["queues"])
+    await service.requeue_stale(ctx["queues"])
+
+
+FUNCTIONS = {
+    "email": [send_transactional_email, send_email],
+    "fanout": [fanout],
+    "push": [send_push],
+    "sms": [send_sms],
+}
+PERIODIC: list[tuple[float, Callable[[dict[str, Any]], Any]]] = [(5.0, maintenance)]
+
+
+async def send_test_push(ctx: dict[str, Any], *, subscription_id: int) -> str:
+    """"Send me a test notification" for one device (no delivery row: nothing to account for)."""
+    sub = await PushSubscription.select().where(PushSubscription.id == subscription_id).first()
+    if sub is None:
+        return "gone"
+    payload = json.dumps({"event": "test", "title": "Vigie : notification de test",
+                          "body": "Les notifications fonctionnent sur cet appareil.", "url": "/#/reglages",
+                          "tag": "vigie-test"}, ensure_ascii=False).encode()
+    sender = await _push_sender(ctx)
+    result = await sender.send_one(PushTarget(ref=sub["id"], endpoint=sub["endpoint"], p256dh=sub["p256dh"],
+                                              auth=sub["auth"]), payload, ttl=600, urgency="normal")
+    if result.outcome == "gone":
+        await PushSubscription.delete().where(PushSubscription.id == subscription_id)
+    return result.outcome
+
+
+FUNCTIONS["push"].append(send_test_push)

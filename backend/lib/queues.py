@@ -33,10 +33,11 @@ class Queues:
 
     async def enqueue(self, queue: str, function: str, *, job_key: str | None = None,
                       retries: int = 5, timeout: int = 60, retry_delay: float = 1.0,
-                      retry_backoff: bool | float = 60.0, **kwargs: Any) -> Job | None:
-        """Enqueue `function` on `queue`; `job_key` makes it unique while queued (dedup)."""
+                      retry_backoff: bool | float = 60.0, scheduled: int = 0, **kwargs: Any) -> Job | None:
+        """Enqueue `function` on `queue`; `job_key` makes it unique while queued (dedup);
+        `scheduled` is a Unix time before which it does not run."""
         job = Job(function=function, kwargs=kwargs, retries=retries, timeout=timeout,
-                  retry_delay=retry_delay, retry_backoff=retry_backoff)
+                  retry_delay=retry_delay, retry_backoff=retry_backoff, scheduled=scheduled)
         if job_key:
             job.key = job_key
         return await self.by_name[queue].enqueue(job)

@@ -44,3 +44,23 @@ async def reset(client: avalkey.Valkey, key: str) -> None:
         await client.delete(f"rl:{key}")
     except (ValkeyError, OSError):
         pass
+
+
+async def enforce_after(client: avalkey.Valkey, key: str, limit: int, window_seconds: int) -> None:
+    """Count an action already done (never refuses it); `is_over` tells whether the next one would be."""
+    try:
+        await hit(client, key, limit, window_seconds)
+    except (ValkeyError, OSError):
+        pass
+
+
+async def is_over(client: avalkey.Valkey, key: str, limit: int) -> tuple[bool, int]:
+    """Whether `key` already reached `limit` in its window, and seconds left; fails open."""
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.get(f"rl:{key}")
+        pipe.ttl(f"rl:{key}")
+        count, ttl = await pipe.execute()
+    except (ValkeyError, OSError):
+        return False, 0
+    return int(count or 0) >= limit, max(int(ttl), 1)

@@ -44,3 +44,5 @@ MATRIX: dict[str, set[str]] = {
 QUERY: dict[str, dict[str, str]] = {
     "GET /api/v1/communities/search": {"q": "45"},
 }
+
+TARGET = {"POST /api/v1/communities/{community_id:int}/join": "foreign"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import pkgutil
 
 import pytest
@@ -17,17 +18,26 @@ import tests
 STATIC_PREFIXES = ("/{file_path:path}", "/sw/{file_path:path}", "/")
 
 
+EXTRAS: dict[str, dict] = {"QUERY": {}, "BODY": {}, "TARGET": {}}
+
+
 def load_matrix() -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
-    """Merge MATRIX/QUERY of every `guard_matrix` module under tests/ (one per domain)."""
+    """Merge MATRIX (and QUERY, BODY, TARGET) of every `guard_matrix` module under tests/.
+
+    QUERY: query string a route needs; BODY: a valid body, for routes whose check sits behind
+    body validation; TARGET: which of the world's communities a route's `{community_id}` is
+    (e.g. "foreign" for /join, so that joining does not change who is member of `community`).
+    """
     matrix: dict[str, set[str]] = {}
-    query: dict[str, dict[str, str]] = {}
+    query: dict[str, dict[str, str]] = EXTRAS["QUERY"]
     for info in pkgutil.walk_packages(tests.__path__, "tests."):
         if info.name.endswith(".guard_matrix"):
             module = importlib.import_module(info.name)
             overlap = set(matrix) & set(module.MATRIX)
             assert not overlap, f"routes listed twice: {overlap}"
             matrix.update(module.MATRIX)
-            query.update(getattr(module, "QUERY", {}))
+            for name, extra in EXTRAS.items():
+                extra.update(getattr(module, name, {}))
     return matrix, query
 
 
@@ -44,10 +54,15 @@ def api_routes(app) -> list[tuple[str, str, HTTPRouteHandler]]:
     return out
 
 
-def concrete(path: str, world) -> str:
-    return (path.replace("{community_id:int}", str(world.community))
-            .replace("{commune_id:int}", str(world.commune))
-            .replace("{name:str}", "inexistant.pdf"))
+def concrete(path: str, world, key: str = "") -> str:
+    """Path parameters point at the world's own things (ids of other kinds: any number; the
+    ownership checks behind them are tested per domain)."""
+    values = {"community_id": getattr(world, EXTRAS["TARGET"].get(key, "community")), "commune_id": world.commune,
+              "alert_id": world.alert}
+    for name, value in values.items():
+        path = path.replace(f"{{{name}:int}}", str(value))
+    path = re.sub(r"\{[a-z_]+:int\}", "999999", path)
+    return path.replace("{name:str}", "inexistant.pdf")
 
 
 async def test_every_route_declares_a_guard_and_is_in_the_matrix(fx_app):
@@ -75,8 +90,8 @@ async def test_guard_matrix(fx_app, fx_password_hash, fx_settings):
                 client.http.cookies.set(sessions.COOKIE_NAME, token, domain="testserver.local")
             kwargs = {"params": query.get(key, {})}
             if method in ("POST", "PUT", "PATCH"):
-                kwargs["json"] = {}
-            response = await client.request(method, concrete(path, world), **kwargs)
+                kwargs["json"] = EXTRAS["BODY"].get(key, {})
+            response = await client.request(method, concrete(path, world, key), **kwargs)
             await client.aclose()
             denied = response.status_code in (401, 403)
             allowed = role in matrix[key]

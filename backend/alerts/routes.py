@@ -1,0 +1,106 @@
+"""Alert endpoints: post (idempotent), feed, detail, resolve; moderation queue; mairie inbox."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from backend.alerts import service
+from backend.alerts.schemas import AlertIn, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
+from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.delivery import service as delivery
+from backend.lib import ratelimit
+from backend.lib.errors import TooManyRequests
+from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.alerts.live import publish_alert
+
+
+async def after_commit(request: Request, *kinds_and_ids: tuple[str, int]) -> None:
+    """Hand the new outbox rows to the queue; if Valkey is down the periodic job will."""
+    for kind, ref_id in kinds_and_ids:
+        await delivery.dispatch(queues_of(request), kind, ref_id)
+
+
+class CommunityAlertController(Controller):
+    path = "/api/v1/communities/{community_id:int}/alerts"
+    tags = ["alerts"]
+
+    @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
+    async def post_alert(self, request: Request, community_id: int, data: AlertIn,
+                         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None)
+                         ) -> Response[AlertOut]:
+        principal = principal_of(request)
+        settings = settings_of(request)
+        key = service.check_idempotency_key(idempotency_key)
+        replay = await service.find_replay(principal.user_id, community_id, key)
+        if replay is not None:  # an offline outbox replaying: same answer, nothing new
+            return Response(replay, status_code=HTTP_200_OK)
+        limit_key = f"alerts:{principal.user_id}"
+        over, retry_after = await ratelimit.is_over(valkey_of(request), limit_key, settings.alerts_per_hour)
+        if over:
+            raise TooManyRequests(f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
+                                  "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited",
+                                  retry_after=retry_after)
+        alert, created = await service.post_alert(principal.user_id, community_id, data, key)
+        if not created:
+            return Response(alert, status_code=HTTP_200_OK)
+        await ratelimit.enforce_after(valkey_of(request), limit_key, settings.alerts_per_hour, 3600)
+        kinds = [(service.ALERT_KIND, alert.id)] + ([(service.POLICE_KIND, alert.id)] if alert.notify_police else [])
+        await after_commit(request, *kinds)
+        await publish_alert(request, "alert.created", alert)
+        return Response(alert, status_code=HTTP_201_CREATED)
+
+    @get("/", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
+    async def list_alerts(self, request: Request, community_id: int, before: int | None = None,
+                          limit: int = 50) -> AlertPage:
+        return await service.list_alerts(principal_of(request), community_id, before, limit)
+
+
+class AlertController(Controller):
+    path = "/api/v1/alerts"
+    tags = ["alerts"]
+
+    @get("/{alert_id:int}", guards=[authenticated])
+    async def detail(self, request: Request, alert_id: int) -> AlertOut:
+        return await service.get_alert(principal_of(request), alert_id)
+
+    @post("/{alert_id:int}/resolve", guards=[authenticated], status_code=HTTP_200_OK)
+    async def resolve(self, request: Request, alert_id: int, data: ResolveIn) -> AlertOut:
+        alert = await service.resolve(principal_of(request), alert_id, data.resolution)
+        await after_commit(request, (service.FOLLOWUP_KIND, alert_id))
+        await publish_alert(request, "alert.updated", alert)
+        return alert
+
+
+class ModerationController(Controller):
+    path = "/api/v1/moderation/alerts"
+    tags = ["moderation"]
+    guards = [platform_role(moderator=True, admin=True)]
+
+    @get("/")
+    async def queue(self, moderation_state: str = Parameter(query="state", default="pending")) -> list[AlertOut]:
+        return await service.moderation_queue(moderation_state)
+
+    @post("/{alert_id:int}", status_code=HTTP_200_OK)
+    async def moderate(self, request: Request, alert_id: int, data: ModerateIn) -> AlertOut:
+        alert, _ = await service.moderate(principal_of(request).user_id, alert_id, data.action, data.reason)
+        await after_commit(request, *await service.pending_moderation_notices(alert_id))
+        await publish_alert(request, "moderation.changed", alert)
+        return alert
+
+    @get("/{alert_id:int}/history")
+    async def history(self, alert_id: int) -> list[ModerationEntry]:
+        return await service.moderation_history(alert_id)
+
+
+class MairieInboxController(Controller):
+    path = "/api/v1/communes/{commune_id:int}/forwarded-alerts"
+    tags = ["mairie"]
+
+    @get("/", guards=[commune_scope(staff=True, admin=True)])
+    async def forwarded(self, commune_id: int) -> list[AlertOut]:
+        return await service.forwarded_to_mairie(commune_id)
+
+
+ROUTES = [CommunityAlertController, AlertController, ModerationController, MairieInboxController]

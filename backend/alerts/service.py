@@ -1,0 +1,235 @@
+"""Alerts: posting (idempotent, outbox in the same transaction), reading, resolving, moderating."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from backend.alerts.schemas import AlertIn, AlertOut, AlertPage, Author, ModerationEntry
+from backend.alerts.tables import Alert, ModerationAction
+from backend.auth.principal import Principal
+from backend.communities import service as communities
+from backend.db import write_transaction
+from backend.delivery import service as delivery
+from backend.lib import clock
+from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = {
+    "suspicious_vehicle": "Véhicule suspect",
+    "suspicious_person": "Personne suspecte",
+    "open_while_away": "Porte ou fenêtre ouverte en l'absence des occupants",
+    "no_news": "Pas de nouvelles d'un voisin",
+    "burglary_in_progress": "Cambriolage en cours",
+    "fire_smoke": "Incendie ou fumée",
+    "other": "Autre",
+}
+URGENT = {"burglary_in_progress", "fire_smoke"}
+RESOLUTIONS = {"resolved": "résolue", "false_alarm": "fausse alerte"}
+MODERATION_ACTIONS = {"approve": "approved", "hide": "hidden", "remove": "removed"}
+ALERT_KIND = "alert"
+FOLLOWUP_KIND = "alert_followup"
+POLICE_KIND = "alert_police"  # handled by backend.alerts.jobs
+MODERATION_NOTICE_KIND = "moderation_notice"
+
+_COLUMNS = (Alert.all_columns(), Alert.community.name, Alert.author.first_name, Alert.author.last_name)
+
+
+def check_idempotency_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not 8 <= len(key) <= 100:
+        raise DomainError("En-tête Idempotency-Key manquant ou invalide (8 à 100 caractères).", "idempotency_key_required")
+    return key
+
+
+def validate(data: AlertIn) -> dict[str, Any]:
+    if data.category not in CATEGORIES:
+        raise DomainError("Catégorie d'alerte inconnue.", "invalid_category")
+    title, body, place = data.title.strip(), data.body.strip(), data.place.strip()
+    if not 3 <= len(title) <= 120:
+        raise DomainError("Le titre doit faire entre 3 et 120 caractères.", "invalid_title")
+    if not 1 <= len(body) <= 2000:
+        raise DomainError("Décrivez la situation (2000 caractères au plus).", "invalid_body")
+    if len(place) > 200:
+        raise DomainError("Le lieu est trop long (200 caractères au plus).", "invalid_place")
+    return dict(category=data.category, title=title, body=body, place=place,
+                notify_mairie=data.notify_mairie, notify_police=data.notify_police)
+
+
+def to_out(row: dict[str, Any], delivery_info: dict[str, Any] | None = None) -> AlertOut:
+    return AlertOut(
+        id=row["id"], community_id=row["community"], community_name=row["community.name"],
+        category=row["category"], category_label=CATEGORIES.get(row["category"], row["category"]),
+        urgent=row["category"] in URGENT, title=row["title"], body=row["body"], place=row["place"],
+        notify_mairie=row["notify_mairie"], notify_police=row["notify_police"],
+        author=Author(id=row["author"], name=f"{row['author.first_name']} {row['author.last_name']}".strip()),
+        created_at=row["created_at"].isoformat(), resolution=row["resolution"],
+        resolved_at=row["resolved_at"].isoformat() if row["resolved_at"] else None,
+        moderation=row["moderation"], moderation_reason=row["moderation_reason"], source=row["source"],
+        delivery=delivery_info,
+    )
+
+
+async def load(alert_id: int) -> dict[str, Any]:
+    row = await Alert.select(*_COLUMNS).where(Alert.id == alert_id).first()
+    if row is None:
+        raise NotFound("Cette alerte n'existe pas.", "alert_not_found")
+    return row
+
+
+async def find_replay(author_id: int, community_id: int, key: str | None) -> AlertOut | None:
+    """The alert this author already created with this idempotency key, if any."""
+    if not key:
+        return None
+    existing = await Alert.select(Alert.id, Alert.community).where(
+        (Alert.author == author_id) & (Alert.idempotency_key == key)).first()
+    if existing is None:
+        return None
+    if existing["community"] != community_id:
+        raise Conflict("Cette clé d'idempotence a déjà servi pour une autre alerte.", "idempotency_key_reused")
+    return to_out(await load(existing["id"]))
+
+
+async def post_alert(author_id: int, community_id: int, data: AlertIn, idempotency_key: str | None,
+                     source: str = "app") -> tuple[AlertOut, bool]:
+    """Create the alert and its outbox row in one transaction; a replayed key returns the first alert.
+
+    Returns (alert, created). The caller hands the outbox row to the queue after commit.
+    """
+    key = check_idempotency_key(idempotency_key) if source == "app" else idempotency_key
+    replay = await find_replay(author_id, community_id, key)
+    if replay is not None:
+        return replay, False
+    values = validate(data)
+    try:
+        async with write_transaction():
+            rows = await Alert.insert(Alert(community=community_id, author=author_id, source=source,
+                                            idempotency_key=key, **values)).returning(Alert.id)
+            alert_id = rows[0]["id"]
+            await delivery.add_outbox(ALERT_KIND, alert_id)
+            if values["notify_police"]:
+                await delivery.add_outbox(POLICE_KIND, alert_id)
+    except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
+        if key and "unique" in str(exc).lower():
+            again = await Alert.select(Alert.id).where((Alert.author == author_id) & (Alert.idempotency_key == key)).first()
+            if again:
+                return to_out(await load(again["id"])), False
+        raise
+    return to_out(await load(alert_id)), True
+
+
+def can_see_delivery_counts(principal: Principal, row: dict[str, Any], commune_id: int | None) -> bool:
+    return (row["author"] == principal.user_id or principal.is_referent(row["community"])
+            or principal.is_moderator or principal.is_admin
+            or (commune_id is not None and principal.is_staff_of(commune_id)))
+
+
+async def can_read(principal: Principal, row: dict[str, Any]) -> bool:
+    if principal.is_moderator or principal.is_admin or principal.is_active_member(row["community"]):
+        return True
+    commune_id = await communities.commune_of_community(row["community"])
+    return commune_id is not None and principal.is_staff_of(commune_id)
+
+
+async def get_alert(principal: Principal, alert_id: int) -> AlertOut:
+    """One alert with delivery figures (counts for those in charge, own rows for a member)."""
+    row = await load(alert_id)
+    if not await can_read(principal, row):
+        raise Forbidden("Cette alerte concerne un autre quartier.", "alert_forbidden")
+    if row["moderation"] in ("hidden", "removed") and not (principal.is_moderator or principal.is_admin
+                                                            or row["author"] == principal.user_id):
+        raise NotFound("Cette alerte a été retirée par la modération.", "alert_removed")
+    commune_id = await communities.commune_of_community(row["community"])
+    if can_see_delivery_counts(principal, row, commune_id):
+        counts = (await delivery.counts(ALERT_KIND, [alert_id]))[alert_id]
+        info: dict[str, Any] = {channel: c for channel, c in counts.items()}
+    else:
+        info = {"mine": await delivery.mine(ALERT_KIND, alert_id, principal.user_id)}
+    return to_out(row, info)
+
+
+async def list_alerts(principal: Principal, community_id: int, before: int | None, limit: int) -> AlertPage:
+    """Newest first, `limit` per page; hidden/removed alerts only for moderators."""
+    limit = max(1, min(limit, 100))
+    query = Alert.select(*_COLUMNS).where(Alert.community == community_id).order_by(Alert.id, ascending=False).limit(
+        limit + 1)
+    if before:
+        query = query.where(Alert.id < before)
+    if not (principal.is_moderator or principal.is_admin):
+        query = query.where(Alert.moderation.is_in(["pending", "approved"]))
+    rows = await query
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AlertPage(items=[to_out(r) for r in rows], next_before=rows[-1]["id"] if more and rows else None)
+
+
+async def resolve(principal: Principal, alert_id: int, resolution: str) -> AlertOut:
+    """The author closes the alert as resolved or false alarm; a push follow-up goes out."""
+    if resolution not in RESOLUTIONS:
+        raise DomainError("Choisissez « résolue » ou « fausse alerte ».", "invalid_resolution")
+    row = await load(alert_id)
+    if row["author"] != principal.user_id:
+        raise Forbidden("Seul l'auteur de l'alerte peut la clore.", "not_author")
+    if row["resolution"] != "open":
+        raise Conflict("Cette alerte est déjà close.", "already_resolved")
+    async with write_transaction():
+        await Alert.update({Alert.resolution: resolution, Alert.resolved_at: clock.now()}).where(Alert.id == alert_id)
+        await delivery.add_outbox(FOLLOWUP_KIND, alert_id)
+    return to_out(await load(alert_id))
+
+
+async def moderation_queue(state: str) -> list[AlertOut]:
+    if state not in ("pending", "approved", "hidden", "removed"):
+        raise DomainError("État de modération inconnu.", "invalid_state")
+    rows = await Alert.select(*_COLUMNS).where(Alert.moderation == state).order_by(Alert.id, ascending=False).limit(200)
+    return [to_out(r) for r in rows]
+
+
+async def moderate(moderator_id: int, alert_id: int, action: str, reason: str) -> tuple[AlertOut, dict[str, Any]]:
+    """Approve, hide or remove an alert (reason required unless approving); logged."""
+    if action not in MODERATION_ACTIONS:
+        raise DomainError("Action inconnue (approve, hide ou remove).", "invalid_action")
+    reason = reason.strip()
+    if action != "approve" and len(reason) < 3:
+        raise DomainError("Indiquez la raison : elle sera communiquée à l'auteur.", "reason_required")
+    row = await load(alert_id)
+    async with write_transaction():
+        await Alert.update({Alert.moderation: MODERATION_ACTIONS[action], Alert.moderation_reason: reason[:500]}).where(
+            Alert.id == alert_id)
+        rows = await ModerationAction.insert(ModerationAction(
+            alert=alert_id, moderator=moderator_id, action=action, reason=reason[:500])).returning(ModerationAction.id)
+        if action != "approve":
+            await delivery.add_outbox(MODERATION_NOTICE_KIND, rows[0]["id"])
+    return to_out(await load(alert_id)), row
+
+
+async def moderation_history(alert_id: int) -> list[ModerationEntry]:
+    await load(alert_id)
+    rows = await ModerationAction.select(
+        ModerationAction.action, ModerationAction.reason, ModerationAction.created_at,
+        ModerationAction.moderator.first_name, ModerationAction.moderator.last_name,
+    ).where(ModerationAction.alert == alert_id).order_by(ModerationAction.id)
+    return [ModerationEntry(action=r["action"], reason=r["reason"], created_at=r["created_at"].isoformat(),
+                            moderator=f"{r['moderator.first_name']} {r['moderator.last_name']}") for r in rows]
+
+
+async def forwarded_to_mairie(commune_id: int) -> list[AlertOut]:
+    rows = await Alert.select(*_COLUMNS).where(
+        (Alert.community.commune == commune_id) & (Alert.notify_mairie == True)  # noqa: E712
+        & Alert.moderation.is_in(["pending", "approved"])
+    ).order_by(Alert.id, ascending=False).limit(200)
+    return [to_out(r) for r in rows]
+
+
+async def pending_moderation_notices(alert_id: int) -> list[tuple[str, int]]:
+    """Outbox rows (author notices) of this alert not yet handed to the queue."""
+    from backend.delivery.tables import Outbox
+
+    actions = await ModerationAction.select(ModerationAction.id).where(ModerationAction.alert == alert_id)
+    ids = [a["id"] for a in actions]
+    if not ids:
+        return []
+    rows = await Outbox.select(Outbox.ref_id).where(
+        (Outbox.kind == MODERATION_NOTICE_KIND) & Outbox.ref_id.is_in(ids) & Outbox.dispatched_at.is_null())
+    return [(MODERATION_NOTICE_KIND, r["ref_id"]) for r in rows]

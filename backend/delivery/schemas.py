@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class SubscriptionKeys(msgspec.Struct):
+    p256dh: str
+    auth: str
+
+
+class SubscriptionIn(msgspec.Struct):
+    endpoint: str
+    keys: SubscriptionKeys
+    device_label: str = ""
+
+
+class SubscriptionOut(msgspec.Struct):
+    id: int
+    device_label: str
+    created_at: str
+
+
+class Preferences(msgspec.Struct):
+    push: bool = True
+    email: bool = True
+    sms: bool = False
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+
+
+class ReceiptIn(msgspec.Struct):
+    event: str
+
+
+class PublicKey(msgspec.Struct):
+    public_key: str
+
+
+class ChannelCounts(msgspec.Struct):
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    received: int = 0
+    opened: int = 0
+
+
+class MyDelivery(msgspec.Struct):
+    id: int
+    channel: str
+    state: str
+    reason: str

@@ -1,0 +1,60 @@
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from backend.auth.tables import User
+
+
+class PushSubscription(Table, tablename="push_subscriptions"):
+    """A browser's Web Push subscription (one per device)."""
+
+    user = ForeignKey(references=User, index=True)
+    endpoint = Varchar(length=1000, unique=True)
+    p256dh = Varchar(length=200)
+    auth = Varchar(length=100)
+    device_label = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_success_at = Timestamptz(null=True, default=None)
+
+
+class DeliveryPreference(Table, tablename="delivery_preferences"):
+    """Which channels a member wants, and quiet hours for non-urgent notifications."""
+
+    user = ForeignKey(references=User, unique=True)
+    push = Boolean(default=True)
+    email = Boolean(default=True)
+    sms = Boolean(default=False)
+    quiet_start = Varchar(length=5, default="")  # "22:00" or ""
+    quiet_end = Varchar(length=5, default="")
+    email_token = Varchar(length=64, default="", index=True)
+
+
+class Outbox(Table, tablename="outbox"):
+    """Work accepted in the same transaction as its cause, handed to the queue after commit.
+
+    A periodic job hands over rows that were not (Valkey down) or whose job vanished.
+    """
+
+    kind = Varchar(length=20)  # fanout_alert | fanout_followup | …
+    ref_id = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
+    dispatched_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+
+
+class Delivery(Table, tablename="deliveries"):
+    """One notification to one person on one channel: the record of what happened."""
+
+    kind = Varchar(length=20)  # alert | alert_followup | message | checkin | …
+    ref_id = Integer(index=True)
+    user = ForeignKey(references=User, index=True)
+    channel = Varchar(length=5)  # push | email | sms
+    state = Varchar(length=8, default="queued", index=True)  # queued | sending | sent | failed | skipped
+    reason = Varchar(length=200, default="")
+    attempts = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(null=True, default=None)
+    opened_at = Timestamptz(null=True, default=None)
