@@ -26,6 +26,7 @@ from backend.health.routes import health
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
+from backend.live.service import channels_plugin
 from backend.settings import ROOT, Settings, get_settings
 from backend.verification.routes import LetterController, VerificationController
 from backend.worker import WorkerSet
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Litestar(
         route_handlers=[*route_handlers(), service_worker_entry, *static],
         lifespan=[lifespan],
+        plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
         state=State({"settings": settings, "valkey": None, "queues": None}),
         middleware=[security_headers_middleware, session_middleware],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,

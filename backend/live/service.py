@@ -225,7 +225,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
                 continue
             if self._down:
                 self._down = False
-                log.warning("live: Valkey pub/sub is back")
+                log.info("live: Valkey pub/sub is back")
             if message is not None and (channel := message["channel"].decode()) in self._wanted:
                 yield channel, message["data"]
 

@@ -1,0 +1,1 @@
+"""Live updates: Server-Sent Events fed by Valkey pub/sub through Litestar's channels (see service)."""
