@@ -106,6 +106,8 @@ class Settings:
     """Multiplies the delays between delivery retries (5 s, 30 s, 2 min, 10 min); tests shrink it."""
     maintenance_interval_seconds: float = 5.0
     """How often workers re-dispatch the outbox and re-send deliveries whose worker died."""
+    claim_timeout_seconds: float = 120.0
+    """A delivery claimed by a worker but not finished after this long is sent again (worker died)."""
     police_email: str = ""
     """Default police/gendarmerie referent address when a commune has none."""
     log_level: str = "INFO"

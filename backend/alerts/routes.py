@@ -103,4 +103,10 @@ class MairieInboxController(Controller):
         return await service.forwarded_to_mairie(commune_id)
 
 
-ROUTES = [CommunityAlertController, AlertController, ModerationController, MairieInboxController]
+def _routes() -> list:
+    from backend.alerts.sms_inbound import sms_inbound
+
+    return [CommunityAlertController, AlertController, ModerationController, MairieInboxController, sms_inbound]
+
+
+ROUTES = _routes()

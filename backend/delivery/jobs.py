@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from datetime import timedelta
 from collections import defaultdict
 from typing import Any, Callable
 
@@ -67,7 +68,8 @@ async def _notices(ctx: dict[str, Any], rows: list[dict[str, Any]]) -> dict[tupl
 
 
 class Outcomes:
-    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs, often."""
+    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs, often:
+    when `size` are waiting, and every `every` seconds while used as `async with`."""
 
     def __init__(self, every: float = 0.2, size: int = 50) -> None:
         self.pending: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -76,6 +78,23 @@ class Outcomes:
         self.size = size
         self._last = time.monotonic()
         self._lock = asyncio.Lock()
+        self._ticker: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "Outcomes":
+        self._ticker = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+        await self.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            if self.count:
+                await self.flush()
 
     async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
         self.pending[(state, reason)].append(delivery_id)
@@ -137,71 +156,71 @@ async def send_push(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     rows = await service.claim(delivery_ids)
     if not rows:
         return 0
-    outcomes = Outcomes()
-    notices = await _notices(ctx, rows)
-    subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
-                           sorted({r["user_id"] for r in rows}))
-    subs_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for s in subs:
-        subs_of[s["user"]].append(s)
-    entries: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (delivery row, subscription)
-    payloads: list[bytes] = []
-    for r in rows:
-        notice = notices[(r["kind"], r["ref_id"])]
-        if notice is None:
-            await outcomes.add(r["id"], "skipped", "contenu retiré")
-        elif not subs_of[r["user_id"]]:
-            await outcomes.add(r["id"], "skipped", "aucun appareil abonné")
-        else:
-            for s in subs_of[r["user_id"]]:
-                entries.append((r, s))
-                payloads.append(push_payload(notice, r["id"]))
-    remaining: dict[int, int] = defaultdict(int)
-    for r, _ in entries:
-        remaining[r["id"]] += 1
-    per_delivery: dict[int, list[PushResult]] = defaultdict(list)
-    gone: list[int] = []
-    retry_rows: dict[int, tuple[dict[str, Any], str]] = {}
+    async with Outcomes() as outcomes:  # flushes as results come, even mid-batch
+        notices = await _notices(ctx, rows)
+        subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
+                               sorted({r["user_id"] for r in rows}))
+        subs_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for s in subs:
+            subs_of[s["user"]].append(s)
+        entries: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (delivery row, subscription)
+        payloads: list[bytes] = []
+        for r in rows:
+            notice = notices[(r["kind"], r["ref_id"])]
+            if notice is None:
+                await outcomes.add(r["id"], "skipped", "contenu retiré")
+            elif not subs_of[r["user_id"]]:
+                await outcomes.add(r["id"], "skipped", "aucun appareil abonné")
+            else:
+                for s in subs_of[r["user_id"]]:
+                    entries.append((r, s))
+                    payloads.append(push_payload(notice, r["id"]))
+        remaining: dict[int, int] = defaultdict(int)
+        for r, _ in entries:
+            remaining[r["id"]] += 1
+        per_delivery: dict[int, list[PushResult]] = defaultdict(list)
+        gone: list[int] = []
+        retry_rows: dict[int, tuple[dict[str, Any], str]] = {}
 
-    async def on_result(result: PushResult) -> None:
-        row, sub = entries[result.ref]
-        per_delivery[row["id"]].append(result)
-        if result.outcome == "gone":
-            gone.append(sub["id"])
-        remaining[row["id"]] -= 1
-        if remaining[row["id"]]:
-            return
-        results = per_delivery[row["id"]]
-        if any(x.outcome == "sent" for x in results):
-            await outcomes.add(row["id"], "sent")
-        elif any(x.outcome == "retry" for x in results):
-            retry_rows[row["id"]] = (row, next(x.reason for x in results if x.outcome == "retry"))
-        elif all(x.outcome == "gone" for x in results):
-            await outcomes.add(row["id"], "failed", "abonnement expiré")
-        else:
-            await outcomes.add(row["id"], "failed", next(x.reason for x in results if x.outcome == "failed"))
+        async def on_result(result: PushResult) -> None:
+            row, sub = entries[result.ref]
+            per_delivery[row["id"]].append(result)
+            if result.outcome == "gone":
+                gone.append(sub["id"])
+            remaining[row["id"]] -= 1
+            if remaining[row["id"]]:
+                return
+            results = per_delivery[row["id"]]
+            if any(x.outcome == "sent" for x in results):
+                await outcomes.add(row["id"], "sent")
+            elif any(x.outcome == "retry" for x in results):
+                retry_rows[row["id"]] = (row, next(x.reason for x in results if x.outcome == "retry"))
+            elif all(x.outcome == "gone" for x in results):
+                await outcomes.add(row["id"], "failed", "abonnement expiré")
+            else:
+                await outcomes.add(row["id"], "failed", next(x.reason for x in results if x.outcome == "failed"))
 
-    if entries:
-        sender = await _push_sender(ctx)
-        by_kind: dict[tuple[int, str, str | None], list[int]] = defaultdict(list)
-        for i, (r, _) in enumerate(entries):
-            n = notices[(r["kind"], r["ref_id"])]
-            by_kind[(n.ttl, n.urgency, f"{n.event[:5]}{n.ref_id}")].append(i)
-        for (ttl, urgency, topic), indexes in by_kind.items():
-            targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
-                                  auth=entries[i][1]["auth"]) for i in indexes]
-            await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
-                                   topic=topic.replace("_", "")[:32], on_result=on_result)
-    await outcomes.flush()
-    if gone:
-        await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
-    if retry_rows:
-        by_reason: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row, reason in retry_rows.values():
-            by_reason[reason].append(row)
-        for reason, group in by_reason.items():
-            await _retry_or_fail(ctx, "push", group, reason, outcomes)
+        if entries:
+            sender = await _push_sender(ctx)
+            by_kind: dict[tuple[int, str, str | None], list[int]] = defaultdict(list)
+            for i, (r, _) in enumerate(entries):
+                n = notices[(r["kind"], r["ref_id"])]
+                by_kind[(n.ttl, n.urgency, f"{n.event[:5]}{n.ref_id}")].append(i)
+            for (ttl, urgency, topic), indexes in by_kind.items():
+                targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
+                                      auth=entries[i][1]["auth"]) for i in indexes]
+                await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
+                                       topic=topic.replace("_", "")[:32], on_result=on_result)
         await outcomes.flush()
+        if gone:
+            await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
+        if retry_rows:
+            by_reason: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for row, reason in retry_rows.values():
+                by_reason[reason].append(row)
+            for reason, group in by_reason.items():
+                await _retry_or_fail(ctx, "push", group, reason, outcomes)
+            await outcomes.flush()
     return len(rows)
 
 
@@ -281,7 +300,8 @@ async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
         if notice is None or user is None or not user["phone"]:
             await outcomes.add(r["id"], "skipped", "contenu retiré" if notice is None else "pas de numéro")
             continue
-        text = fit_sms(notice.sms_text or notice.title, settings.base_url + "/" + notice.url.lstrip("/"))
+        link = settings.base_url + "/" + notice.url.lstrip("/")
+        text = f"{fit_sms(notice.sms_text or notice.title, link)} {link}".strip()
         messages.append(SmsOut(ref=str(r["id"]), to=user["phone"], text=text))
         by_ref[str(r["id"])] = r
     if messages:
@@ -311,7 +331,7 @@ async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
 async def maintenance(ctx: dict[str, Any]) -> None:
     """Hand over outbox rows the queue never got, and re-send deliveries whose worker died."""
     await service.redispatch_outbox(ctx["queues"])
-    await service.requeue_stale(ctx["queues"])
+    await service.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
 
 
 FUNCTIONS = {
@@ -339,4 +359,14 @@ async def send_test_push(ctx: dict[str, Any], *, subscription_id: int) -> str:
     return result.outcome
 
 
+async def send_sms_reply(ctx: dict[str, Any], *, ref: str, to: str, text: str) -> str:
+    """A receipt or help text in answer to an inbound SMS (no delivery row)."""
+    sender = make_sms_sender(ctx["settings"], await _http_session(ctx))
+    [result] = await sender.send_many([SmsOut(ref=ref, to=to, text=text)])
+    if result.outcome == "retry":
+        raise RuntimeError(f"SMS reply not sent yet: {result.reason}")  # SAQ retries the job
+    return result.outcome
+
+
 FUNCTIONS["push"].append(send_test_push)
+FUNCTIONS["sms"].append(send_sms_reply)

@@ -1,0 +1,104 @@
+"""Alerts by SMS: the provider's signed webhook. STOP/ARRET and AIDE are commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import unicodedata
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, post
+
+from backend.alerts import service
+from backend.alerts.live import publish_alert
+from backend.alerts.routes import after_commit
+from backend.alerts.schemas import AlertIn
+from backend.auth.guards import public
+from backend.auth.tables import User
+from backend.communities.tables import Membership, MembershipStatus
+from backend.delivery import service as delivery
+from backend.delivery.sms import verify_inbound_signature
+from backend.lib.deps import queues_of, settings_of
+from backend.lib.errors import DomainError, Unauthorized
+
+log = logging.getLogger(__name__)
+
+HELP = ("Vigie : envoyez un SMS décrivant la situation pour alerter vos voisins. "
+        "STOP ou ARRET : ne plus recevoir les alertes par SMS. Urgence : 17 ou 112.")
+STOP_WORDS = {"STOP", "ARRET"}
+HELP_WORDS = {"AIDE", "HELP", "INFO"}
+
+
+class InboundSms(msgspec.Struct):
+    id: str
+    text: str
+    received_at: str = ""
+    to: str = ""
+    sender: str = msgspec.field(name="from", default="")
+
+
+def _word(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return plain.strip().strip(".!").upper()
+
+
+async def _member_by_phone(phone: str) -> tuple[int, int, str] | None:
+    """(user id, community id, community name) of the verified member with this number."""
+    row = await Membership.select(Membership.user, Membership.community, Membership.community.name).where(
+        (Membership.user.phone == phone) & (Membership.status == MembershipStatus.ACTIVE)
+        & (Membership.user.is_suspended == False)  # noqa: E712
+    ).order_by(Membership.id).first()
+    return (row["user"], row["community"], row["community.name"]) if row else None
+
+
+async def _reply(request: Request, message_id: str, to: str, text: str) -> None:
+    # The provider dedupes on `ref`, so a retried webhook never texts twice.
+    await queues_of(request).enqueue("sms", "send_sms_reply", job_key=f"sms-reply:{message_id}",
+                                     ref=f"in-{message_id}"[:64], to=to, text=text)
+
+
+@post("/api/v1/sms/inbound", guards=[public], status_code=200, tags=["sms"])
+async def sms_inbound(request: Request) -> Response[dict]:
+    settings = settings_of(request)
+    body = await request.body()
+    if not settings.sms_inbound_secret or not verify_inbound_signature(
+            settings.sms_inbound_secret, body, request.headers.get("x-vigie-timestamp"),
+            request.headers.get("x-vigie-signature"), time.time()):
+        raise Unauthorized("Signature invalide.", "bad_signature")
+    try:
+        message = msgspec.json.decode(body, type=InboundSms)
+    except msgspec.DecodeError:
+        raise DomainError("Message mal formé.", "invalid_inbound") from None
+    member = await _member_by_phone(message.sender)
+    if member is None:
+        log.warning("inbound SMS %s from an unknown number refused", message.id)
+        return Response({"status": "refused", "reason": "unknown_number"})
+    user_id, community_id, community_name = member
+    word = _word(message.text)
+    if word in STOP_WORDS:
+        await delivery.set_channel(user_id, "sms", False)
+        await _reply(request, message.id, message.sender,
+                     "Vigie : vous ne recevrez plus les alertes par SMS. Réactivez-les dans l'application.")
+        return Response({"status": "sms_off"})
+    if word in HELP_WORDS:
+        await _reply(request, message.id, message.sender, HELP)
+        return Response({"status": "help_sent"})
+    text = " ".join(message.text.split())
+    if not text:
+        return Response({"status": "ignored"})
+    title = text if len(text) <= 60 else text[:57].rstrip() + "…"
+    alert, created = await service.post_alert(
+        user_id, community_id, AlertIn(category="other", title=title if len(title) >= 3 else f"SMS : {title}",
+                                       body=text[:2000]),
+        idempotency_key=f"sms:{message.id}"[:100], source="sms")
+    if created:
+        await after_commit(request, (service.ALERT_KIND, alert.id))
+        await publish_alert(request, "alert.created", alert)
+        await _reply(request, message.id, message.sender,
+                     f"Vigie : votre alerte est envoyée aux voisins de {community_name}. Urgence : 17 ou 112.")
+    return Response({"status": "alert_created" if created else "duplicate", "alert_id": alert.id})
+
+
+ROUTES = [sms_inbound]

@@ -1,0 +1,83 @@
+"""Shared steps of the alert tests: a community with members, preferences and devices."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.delivery import service as delivery
+from backend.delivery.schemas import Preferences, SubscriptionIn, SubscriptionKeys
+from backend.delivery.tables import Delivery
+from backend.demo import make_commune, make_community, make_user
+
+_keys = itertools.count(1)
+
+
+def idem() -> dict[str, str]:
+    return {"Idempotency-Key": f"test-key-{next(_keys):06d}"}
+
+
+ALERT = {"category": "suspicious_vehicle", "title": "Camionnette blanche", "body": "Elle tourne rue des Lilas.",
+         "place": "Rue des Lilas"}
+
+
+@dataclass
+class Neighbourhood:
+    community: int
+    author: int
+    members: list[int] = field(default_factory=list)
+    subs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # user → receiver subscriptions
+    prefs: dict[int, Preferences] = field(default_factory=dict)
+    phones: dict[int, str] = field(default_factory=dict)
+    emails: dict[int, str] = field(default_factory=dict)
+
+    def expected(self, channel: str) -> set[int]:
+        out = set()
+        for uid in self.members:
+            p = self.prefs.get(uid, Preferences())
+            if getattr(p, channel) and (channel != "push" or self.subs.get(uid)):
+                out.add(uid)
+        return out
+
+
+async def neighbourhood(settings: Any, password_hash: str, receiver: Any, count: int,
+                        prefs_for=None, devices_for=None, behaviour_for=None) -> Neighbourhood:
+    """`count` members besides the author; `prefs_for(i)`, `devices_for(i)` choose per member."""
+    commune = await make_commune()
+    community = await make_community(commune, "Les Tilleuls")
+    author = await make_user("auteur@test.vigie.fr", "Alice", "Auteur", password_hash=password_hash,
+                             phone="+33699999999", community_id=community)
+    hood = Neighbourhood(community, author)
+    for i in range(count):
+        phone = f"+336{30000000 + i}"
+        email = f"voisin{i}@test.vigie.fr"
+        uid = await make_user(email, f"Voisin{i}", "Test", password_hash=password_hash, phone=phone,
+                              community_id=community)
+        hood.members.append(uid)
+        hood.phones[uid] = phone
+        hood.emails[uid] = email
+        prefs = prefs_for(i) if prefs_for else Preferences()
+        hood.prefs[uid] = prefs
+        await delivery.set_preferences(uid, prefs)
+        hood.subs[uid] = []
+        for _ in range(devices_for(i) if devices_for else 1):
+            sub = receiver.new_subscription(behaviour_for(i) if behaviour_for else None)
+            hood.subs[uid].append(sub)
+            await delivery.subscribe(settings, uid, SubscriptionIn(
+                endpoint=sub["endpoint"], keys=SubscriptionKeys(**sub["keys"]), device_label=f"téléphone {i}"))
+    return hood
+
+
+async def wait_settled(ref_id: int, kind: str = "alert", timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Wait until no delivery of (kind, ref) is queued or sending; return the rows."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = await Delivery.select().where((Delivery.kind == kind) & (Delivery.ref_id == ref_id))
+        if rows and all(r["state"] not in ("queued", "sending") for r in rows):
+            return rows
+        if asyncio.get_running_loop().time() > deadline:
+            states = sorted((r["channel"], r["state"], r["reason"]) for r in rows)
+            raise AssertionError(f"deliveries not settled after {timeout} s: {states}")
+        await asyncio.sleep(0.1)

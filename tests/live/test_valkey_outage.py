@@ -1,0 +1,65 @@
+"""Live updates are best-effort: a Valkey outage neither stops the API nor ends the streams for good."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from backend.auth import sessions
+from backend.lib.embedded import EmbeddedValkey, free_port
+from backend.lib.valkey import make_client
+from backend.live.service import LiveEvent, publish
+from tests.builders import build_world
+from tests.live.sse import SseStream, wait_until
+
+
+async def test_publish_with_valkey_down_returns_at_once_without_raising():
+    client = make_client(f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
+    assert await publish(client, LiveEvent("alert.created", {}, community_id=1)) is False
+    assert await publish({"valkey": None}, LiveEvent("alert.created", {}, community_id=1)) is False
+    assert time.monotonic() - started < 1
+    await client.aclose()
+
+
+async def test_api_starts_and_streams_while_valkey_is_down_and_catches_up_when_it_is_back(
+        fx_app_factory, fx_password_hash, tmp_path: Path):
+    world = await build_world(fx_password_hash)
+    server = EmbeddedValkey(tmp_path / "valkey", port=free_port())  # not started: Valkey is down
+    app = await fx_app_factory(valkey_url=server.url, run_workers_in_process=False,
+                               extra={"live_ping_seconds": 0.2})
+    channel = f"community:{world.community}"
+    news = LiveEvent("alert.created", {"alert_id": 1}, community_id=world.community)
+    token = await sessions.create_session(world.users["member"], 3600)
+    client: Any = None
+    try:
+        async with SseStream(app, "/api/v1/live", token) as stream:
+            assert stream.status == 200
+            assert (await stream.next_message()).retry == 5000
+            assert (await stream.next_message()).comments == ["ping"]  # the stream stays open
+            assert await publish(app, news) is False
+
+            server.start()
+            client = make_client(server.url)
+            await wait_until(lambda: _listening(client, channel), "the stream to subscribe once Valkey is up")
+            assert await publish(app, news)
+            assert (await stream.next_event()).event == "alert.created"
+
+            server.restart()  # down again, then up on the same port, empty
+            await wait_until(lambda: _listening(client, channel), "the stream to subscribe again")
+            assert await publish(client, LiveEvent("alert.updated", {}, community_id=world.community))
+            assert (await stream.next_event()).event == "alert.updated"
+    finally:
+        if client is not None:
+            await client.aclose()
+        server.stop()
+
+
+async def _listening(client: Any, channel: str) -> bool:
+    try:
+        return dict(await client.pubsub_numsub(channel))[channel.encode()] > 0
+    except Exception:  # still down
+        await asyncio.sleep(0.1)
+        return False
