@@ -11,7 +11,7 @@ from backend.live import service
 from backend.live.service import LiveChannels
 
 
-@get("/api/v1/live", guards=[authenticated], include_in_schema=False)
+@get("/api/v1/live", guards=[authenticated])
 async def live_stream(request: Request, channels: LiveChannels, max_seconds: float | None = None) -> ServerSentEvent:
     """Events of the caller's channels; `max_seconds` may only shorten the stream's lifetime."""
     names = await service.channels_for(principal_of(request))

@@ -192,17 +192,18 @@ class ValkeyPubSubBackend(ChannelsBackend):
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)
         self._wanted.update(channels)
-        try:
-            await self._pubsub.subscribe(*channels)
-        except VALKEY_ERRORS as exc:
-            self._lost(exc)
+        await self._tell_valkey(self._pubsub.subscribe, channels)
         self._wake.set()  # type: ignore[union-attr]
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)
         self._wanted.difference_update(channels)
+        await self._tell_valkey(self._pubsub.unsubscribe, channels)
+
+    async def _tell_valkey(self, command: Any, channels: list[str]) -> None:
+        """(UN)SUBSCRIBE now if Valkey answers; if not, the listener re-syncs once it is back."""
         try:
-            await self._pubsub.unsubscribe(*channels)
+            await command(*channels)
         except VALKEY_ERRORS as exc:
             self._lost(exc)
 

@@ -33,10 +33,10 @@ async def subscribers(valkey: Any, channel: str) -> int:
 
 
 @asynccontextmanager
-async def live(app: Litestar, world: World, role: str, valkey: Any, ready_on: str, query: str = "") -> AsyncIterator[SseStream]:
+async def live(app: Litestar, world: World, role: str, valkey: Any, ready_on: str) -> AsyncIterator[SseStream]:
     """`role`'s stream, once Valkey routes `ready_on` to it (SUBSCRIBE is sent, not awaited)."""
     token = await sessions.create_session(world.users[role], 3600)
-    async with SseStream(app, "/api/v1/live", token, query) as stream:
+    async with SseStream(app, "/api/v1/live", token) as stream:
         assert stream.status == 200, stream.status
         assert stream.headers["content-type"].startswith("text/event-stream")
         opening = await stream.next_message()
