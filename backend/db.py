@@ -80,9 +80,10 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def all_tables() -> list[type]:
-    from backend.piccolo_app import APP_CONFIG
+    """Every table of every app, parents before children."""
+    from backend.apps import app_configs
 
-    return list(APP_CONFIG.table_classes)
+    return [table for config in app_configs() for table in config.table_classes]
 
 
 def bind_engine(engine: Engine) -> Engine:
