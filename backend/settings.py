@@ -44,6 +44,8 @@ class Settings:
     """Serve /dev/outbox and write letters and SMS to var/outbox (never in production)."""
     outbox_dir: str = "var/outbox"
     """Where caught mail, SMS and letters are written in dev."""
+    media_dir: str = ""
+    """Where uploaded photos (Gazette) are kept; empty means `<var_dir>/media`."""
     run_workers_in_process: bool = False
     """Run the SAQ workers inside the API process (tests, single-process dev)."""
     worker_concurrency: int = 20
@@ -127,6 +129,10 @@ class Settings:
     @property
     def outbox_path(self) -> Path:
         return self.path(self.outbox_dir)
+
+    @property
+    def media_path(self) -> Path:
+        return self.path(self.media_dir) if self.media_dir else self.var_path / "media"
 
     @property
     def is_production(self) -> bool:

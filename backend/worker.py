@@ -24,7 +24,8 @@ def job_modules() -> list[ModuleType]:
     import importlib
 
     names = ["backend.delivery.jobs"]
-    for optional in ("backend.alerts.jobs", "backend.solidarity.jobs", "backend.messages.jobs", "backend.mairie.jobs"):
+    for optional in ("backend.alerts.jobs", "backend.gazette.jobs", "backend.solidarity.jobs", "backend.messages.jobs",
+                     "backend.mairie.jobs"):
         try:
             names.append(importlib.import_module(optional).__name__)
         except ModuleNotFoundError as exc:
