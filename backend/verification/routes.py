@@ -66,9 +66,7 @@ class VerificationController(Controller):
                                 "Vous avez déjà demandé plusieurs courriers aujourd'hui. Réessayez demain.")
         membership_id = await communities.membership_id(principal.user_id, data.community_id)
         assert membership_id is not None
-        await service.void_letters(membership_id)
-        letter_id = await service.create_letter(principal.user_id, membership_id, membership.community_name)
-        await service.preview_to_outbox(settings, letter_id)
+        await service.reissue_letter(settings, principal.user_id, membership_id, membership.community_name)
         return {"detail": "Un nouveau courrier va vous être envoyé. L'ancien code ne fonctionne plus."}
 
 

@@ -120,6 +120,14 @@ async def void_letters(membership_id: int) -> None:
     )
 
 
+async def reissue_letter(settings: Settings, user_id: int, membership_id: int, community_name: str) -> int:
+    """Void the membership's live letters and queue a new one (dev: posted to the outbox at once)."""
+    await void_letters(membership_id)
+    letter_id = await create_letter(user_id, membership_id, community_name)
+    await preview_to_outbox(settings, letter_id)
+    return letter_id
+
+
 async def redeem_activation_code(settings: Settings, user_id: int, code: str, community_id: int | None = None) -> int:
     """Check a code against the user's live letters; on success return the membership id to activate.
 
