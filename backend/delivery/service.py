@@ -225,11 +225,13 @@ class Recipient:
     has_phone: bool = True
 
 
-RECIPIENT_COLUMNS = (
+_RECIPIENT_SELECT = (
     'SELECT DISTINCT u.id AS user_id, u.email AS address, u.phone AS phone, p.push AS push, p.email AS email, '
     'p.sms AS sms, p.quiet_start AS quiet_start, p.quiet_end AS quiet_end, '
     '(SELECT COUNT(*) FROM push_subscriptions s WHERE s."user" = u.id) AS devices '
-    'FROM memberships m JOIN users u ON u.id = m."user" '
+)
+RECIPIENT_COLUMNS = (
+    _RECIPIENT_SELECT + 'FROM memberships m JOIN users u ON u.id = m."user" '
     'LEFT JOIN delivery_preferences p ON p."user" = u.id '
 )
 
@@ -244,17 +246,30 @@ async def community_recipients(community_ids: Sequence[int], exclude_user: int |
         sql += " AND u.id != {}"
         args.append(exclude_user)
     rows = await Delivery.raw(sql, *args)
-    return [
-        Recipient(
-            user_id=r["user_id"],
-            push=True if r["push"] is None else bool(r["push"]),
-            email=True if r["email"] is None else bool(r["email"]),
-            sms=False if r["sms"] is None else bool(r["sms"]),
-            quiet_start=r["quiet_start"] or "", quiet_end=r["quiet_end"] or "",
-            devices=int(r["devices"] or 0), has_email=bool(r["address"]), has_phone=bool(r["phone"]),
-        )
-        for r in rows
-    ]
+    return [_recipient(r) for r in rows]
+
+
+async def user_recipients(user_ids: Sequence[int]) -> list[Recipient]:
+    """These people (not suspended), with their preferences and device counts: one query.
+
+    For notices to one or a few people (an author, a requester), member of a community or not.
+    """
+    if not user_ids:
+        return []
+    sql = (_RECIPIENT_SELECT + 'FROM users u LEFT JOIN delivery_preferences p ON p."user" = u.id '
+           f"WHERE u.is_suspended = {{}} AND u.id IN ({placeholders(len(user_ids))})")
+    return [_recipient(r) for r in await Delivery.raw(sql, False, *user_ids)]
+
+
+def _recipient(r: dict[str, Any]) -> Recipient:
+    return Recipient(
+        user_id=r["user_id"],
+        push=True if r["push"] is None else bool(r["push"]),
+        email=True if r["email"] is None else bool(r["email"]),
+        sms=False if r["sms"] is None else bool(r["sms"]),
+        quiet_start=r["quiet_start"] or "", quiet_end=r["quiet_end"] or "",
+        devices=int(r["devices"] or 0), has_email=bool(r["address"]), has_phone=bool(r["phone"]),
+    )
 
 
 @dataclass
