@@ -66,9 +66,10 @@ async def delivery_receipt(request: Request, delivery_id: int, data: ReceiptIn) 
 
 
 @get("/api/v1/email/unsubscribe", guards=[public], tags=["delivery"], media_type="text/html")
-async def email_unsubscribe(token: str = "") -> Response[str]:
-    ok = await service.unsubscribe_email(token)
-    message = ("Vous ne recevrez plus les alertes par e-mail. Vous pouvez les réactiver dans les réglages de "
+async def email_unsubscribe(token: str = "", what: str = "alerts") -> Response[str]:
+    ok = await service.unsubscribe_email(token, what)
+    things = "les messages" if what == "messages" else "les alertes"
+    message = (f"Vous ne recevrez plus {things} par e-mail. Vous pouvez les réactiver dans les réglages de "
                "l'application." if ok else "Ce lien de désinscription n'est pas valable.")
     page = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'><meta name='viewport' "
             "content='width=device-width, initial-scale=1'><title>Vigie</title><link rel='stylesheet' "

@@ -26,6 +26,7 @@ class Preferences(msgspec.Struct):
     sms: bool = False
     quiet_start: str | None = None
     quiet_end: str | None = None
+    email_messages: bool | msgspec.UnsetType = msgspec.UNSET  # absent from a PUT: left as it is (off by default)
 
 
 class ReceiptIn(msgspec.Struct):

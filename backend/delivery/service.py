@@ -49,9 +49,10 @@ def _parse_hhmm(value: str | None, label: str) -> str:
 async def get_preferences(user_id: int) -> Preferences:
     row = await DeliveryPreference.select().where(DeliveryPreference.user == user_id).first()
     if row is None:
-        return Preferences()
+        return Preferences(email_messages=False)
     return Preferences(push=row["push"], email=row["email"], sms=row["sms"],
-                       quiet_start=row["quiet_start"] or None, quiet_end=row["quiet_end"] or None)
+                       quiet_start=row["quiet_start"] or None, quiet_end=row["quiet_end"] or None,
+                       email_messages=row["email_messages"])
 
 
 async def set_preferences(user_id: int, prefs: Preferences) -> Preferences:
@@ -64,12 +65,15 @@ async def set_preferences(user_id: int, prefs: Preferences) -> Preferences:
     values = {DeliveryPreference.push: prefs.push, DeliveryPreference.email: prefs.email,
               DeliveryPreference.sms: prefs.sms, DeliveryPreference.quiet_start: start,
               DeliveryPreference.quiet_end: end}
+    email_messages = prefs.email_messages if isinstance(prefs.email_messages, bool) else None
+    if email_messages is not None:
+        values[DeliveryPreference.email_messages] = email_messages
     updated = await DeliveryPreference.update(values).where(DeliveryPreference.user == user_id).returning(
         DeliveryPreference.id)
     if not updated:
         await DeliveryPreference.insert(DeliveryPreference(
             user=user_id, push=prefs.push, email=prefs.email, sms=prefs.sms, quiet_start=start, quiet_end=end,
-            email_token=secrets.token_urlsafe(24)))
+            email_messages=bool(email_messages), email_token=secrets.token_urlsafe(24)))
     return await get_preferences(user_id)
 
 
@@ -110,10 +114,12 @@ async def email_tokens(user_ids: Sequence[int]) -> dict[int, str]:
     return tokens
 
 
-async def unsubscribe_email(token: str) -> bool:
-    if not token:
+async def unsubscribe_email(token: str, what: str = "alerts") -> bool:
+    """The unsubscribe link of a mail: `alerts` turns e-mail alerts off, `messages` the message digests."""
+    if not token or what not in ("alerts", "messages"):
         return False
-    updated = await DeliveryPreference.update({DeliveryPreference.email: False}).where(
+    column = DeliveryPreference.email if what == "alerts" else DeliveryPreference.email_messages
+    updated = await DeliveryPreference.update({column: False}).where(
         DeliveryPreference.email_token == token).returning(DeliveryPreference.id)
     return bool(updated)
 

@@ -24,6 +24,7 @@ class DeliveryPreference(Table, tablename="delivery_preferences"):
     push = Boolean(default=True)
     email = Boolean(default=True)
     sms = Boolean(default=False)
+    email_messages = Boolean(default=False)  # private messages by e-mail (a digest at most every 15 min)
     quiet_start = Varchar(length=5, default="")  # "22:00" or ""
     quiet_end = Varchar(length=5, default="")
     email_token = Varchar(length=64, default="", index=True)

@@ -127,7 +127,8 @@ async def test_preferences_api_validates_quiet_hours(api, fx_app, fx_password_ha
     w = await build_world(fx_password_hash)
     member = await api.as_user(w.email("member"))
     assert (await member.get("/api/v1/me/preferences")).json() == {"push": True, "email": True, "sms": False,
-                                                                   "quiet_start": None, "quiet_end": None}
+                                                                   "quiet_start": None, "quiet_end": None,
+                                                                   "email_messages": False}
     bad = await member.put("/api/v1/me/preferences", {"push": True, "email": False, "sms": True, "quiet_start": "25:00",
                                                        "quiet_end": "07:00"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_time"
