@@ -1,0 +1,1 @@
+"""The town-hall (mairie) service: broadcasts, safety checks, dashboard, liaison, open feed, signage, audit."""

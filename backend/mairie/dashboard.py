@@ -1,0 +1,132 @@
+"""The mairie's live dashboard: figures of the commune over the last 30 days, as JSON or CSV.
+
+Every table is one grouped query (or one plain read aggregated here); nothing per row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from backend.alerts.tables import Alert
+from backend.delivery import service as delivery
+from backend.delivery.service import LOCAL_TZ
+from backend.lib import clock
+from backend.lib.errors import DomainError
+from backend.mairie import safety
+from backend.mairie.area import budget, commune_row, iso
+from backend.mairie.csvout import csv_bytes
+from backend.mairie.liaison import awaiting_count_rows
+from backend.mairie.notify import BROADCAST_KIND
+from backend.mairie.schemas import (
+    AlertsPerDay, CommunityFigures, Dashboard, ForwardedFigure, ReachFigure, SafetyFigure,
+)
+from backend.mairie.tables import Broadcast, SafetyCheck
+
+DAYS = 30
+
+
+def _since() -> datetime:
+    """Midnight (Paris) 29 days ago: the window is today and the 29 days before."""
+    today = clock.now().astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=DAYS - 1)
+
+
+def _dt(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def community_figures(commune_id: int) -> list[CommunityFigures]:
+    since = clock.now() - timedelta(days=DAYS)
+    rows = await Alert.raw(
+        "SELECT c.id, c.name, "
+        "SUM(CASE WHEN m.status IN ('pending', 'active') THEN 1 ELSE 0 END) AS members, "
+        "SUM(CASE WHEN m.status = 'active' THEN 1 ELSE 0 END) AS verified, "
+        "SUM(CASE WHEN m.created_at >= {} THEN 1 ELSE 0 END) AS signups "
+        "FROM communities c LEFT JOIN memberships m ON m.community = c.id "
+        "WHERE c.commune = {} GROUP BY c.id, c.name ORDER BY c.name, c.id", since, commune_id)
+    letters = await Alert.raw(
+        "SELECT m.community, COUNT(*) AS n FROM activation_letters l JOIN memberships m ON m.id = l.membership "
+        "JOIN communities c ON c.id = m.community WHERE c.commune = {} AND m.status = 'pending' "
+        "AND l.redeemed_at IS NULL AND l.voided_at IS NULL GROUP BY m.community", commune_id)
+    pending = {r["community"]: int(r["n"]) for r in letters}
+    return [CommunityFigures(community_id=r["id"], name=r["name"], members=int(r["members"] or 0),
+                             verified_members=int(r["verified"] or 0), signups_30d=int(r["signups"] or 0),
+                             pending_letters=pending.get(r["id"], 0)) for r in rows]
+
+
+async def alerts_per_day(commune_id: int) -> list[AlertsPerDay]:
+    """Alerts (not removed by moderation) per Paris day and category, days with none left out."""
+    rows = await Alert.raw(
+        "SELECT a.created_at, a.category FROM alerts a JOIN communities c ON c.id = a.community "
+        "WHERE c.commune = {} AND a.created_at >= {} AND a.moderation != 'removed'", commune_id, _since())
+    tally = Counter((_dt(r["created_at"]).astimezone(LOCAL_TZ).date().isoformat(), r["category"]) for r in rows)
+    return [AlertsPerDay(day=d, category=c, count=n) for (d, c), n in sorted(tally.items())]
+
+
+async def forwarded_awaiting(commune_id: int) -> list[ForwardedFigure]:
+    return [ForwardedFigure(alert_id=r["id"], community_name=r["community_name"], title=r["title"],
+                            category=r["category"], notify_mairie=bool(r["notify_mairie"]),
+                            notify_police=bool(r["notify_police"]), created_at=_dt(r["created_at"]).isoformat())
+            for r in await awaiting_count_rows(commune_id)]
+
+
+async def broadcast_reach(commune_id: int) -> list[ReachFigure]:
+    """Per broadcast sent in the window and per channel: queued, sent, received, opened, failed, skipped."""
+    rows = await Broadcast.select(Broadcast.id, Broadcast.title, Broadcast.severity, Broadcast.sent_at,
+                                  Broadcast.channels).where(
+        (Broadcast.commune == commune_id) & (Broadcast.status == "sent") & (Broadcast.sent_at >= _since())
+    ).order_by(Broadcast.sent_at, ascending=False)
+    counts = await delivery.counts(BROADCAST_KIND, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        for channel in [c for c in r["channels"].split(",") if c in delivery.CHANNELS]:
+            c = counts[r["id"]][channel]
+            out.append(ReachFigure(broadcast_id=r["id"], title=r["title"], severity=r["severity"],
+                                   sent_at=iso(r["sent_at"]), channel=channel, queued=c.queued, sent=c.sent,
+                                   received=c.received, opened=c.opened, failed=c.failed, skipped=c.skipped))
+    return out
+
+
+async def safety_figures(commune_id: int) -> list[SafetyFigure]:
+    rows = await SafetyCheck.select(SafetyCheck.id, SafetyCheck.question, SafetyCheck.status,
+                                    SafetyCheck.created_at).where(
+        (SafetyCheck.commune == commune_id) & (SafetyCheck.created_at >= _since())).order_by(
+        SafetyCheck.id, ascending=False)
+    counts = await safety.counts([r["id"] for r in rows])
+    return [SafetyFigure(check_id=r["id"], question=r["question"], status=r["status"],
+                         created_at=r["created_at"].isoformat(), total=counts[r["id"]].total, ok=counts[r["id"]].ok,
+                         help=counts[r["id"]].help, pending=counts[r["id"]].pending) for r in rows]
+
+
+async def dashboard(commune_id: int) -> Dashboard:
+    commune = await commune_row(commune_id)
+    return Dashboard(
+        commune_id=commune_id, commune_name=commune["name"], generated_at=clock.now().isoformat(),
+        communities=await community_figures(commune_id), alerts_per_day=await alerts_per_day(commune_id),
+        forwarded_awaiting=await forwarded_awaiting(commune_id), broadcast_reach=await broadcast_reach(commune_id),
+        safety_checks=await safety_figures(commune_id), sms_budget=await budget(commune_id),
+    )
+
+
+TABLES = {
+    "communities": (community_figures, CommunityFigures),
+    "alerts_per_day": (alerts_per_day, AlertsPerDay),
+    "forwarded_awaiting": (forwarded_awaiting, ForwardedFigure),
+    "broadcast_reach": (broadcast_reach, ReachFigure),
+    "safety_checks": (safety_figures, SafetyFigure),
+}
+
+
+async def table_csv(commune_id: int, table: str) -> bytes:
+    """One dashboard table as CSV (columns = the JSON fields)."""
+    if table not in TABLES:
+        raise DomainError(f"Tableau inconnu : {', '.join(TABLES)}.", "invalid_table")
+    await commune_row(commune_id)
+    loader, struct = TABLES[table]
+    header = list(struct.__struct_fields__)
+    rows = [msgspec.to_builtins(r) for r in await loader(commune_id)]
+    return csv_bytes(header, [[r[h] for h in header] for r in rows])

@@ -1,0 +1,168 @@
+"""What the mairie's notifications say and to whom (delivery kinds of this domain).
+
+- `mairie_broadcast`: every active member of the broadcast's communities, once each, on the
+  broadcast's channels; urgence breaks quiet hours and forces its channels (see urgent_plan).
+- `mairie_safety`: every person asked by a safety check (the list written when it opened).
+- `mairie_ack`: the author of an alert the mairie acknowledged (push only).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from backend.communities.tables import Commune
+from backend.delivery.kinds import Notice, register
+from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
+from backend.settings import Settings
+
+BROADCAST_KIND = "mairie_broadcast"
+SAFETY_KIND = "mairie_safety"
+ACK_KIND = "mairie_ack"
+SEVERITY_LABELS = {"information": "Information", "vigilance": "Vigilance", "urgence": "URGENCE"}
+
+
+def _tpl(text: str) -> str:
+    """User text inside a string.Template: `$` must not start a placeholder."""
+    return text.replace("$", "$$")
+
+
+def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, str]:
+    """(text, html) of a mairie mail; `$first_name`, `$link`, `$unsubscribe_url` are filled per person."""
+    text = (f"Bonjour $first_name,\n\n{_tpl(intro)}\n\n{_tpl(heading)}\n\n{_tpl(body)}\n\n"
+            f"{footer_link} : $link\n\n--\nVous recevez ce message parce que vous êtes membre d'un quartier de "
+            "cette commune sur Vigie.\nNe plus recevoir ces messages par e-mail : $unsubscribe_url\n")
+    esc = lambda s: _tpl(html.escape(s))  # noqa: E731
+    page = ('<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
+            f"<p>Bonjour $first_name,</p><p>{esc(intro)}</p>"
+            f'<h1 style="font-size:22px">{esc(heading)}</h1><p>{esc(body).replace(chr(10), "<br>")}</p>'
+            f'<p><a href="$link" style="font-size:20px">{html.escape(footer_link)}</a></p>'
+            '<hr><p style="font-size:14px">Vous recevez ce message parce que vous êtes membre d\'un quartier de cette '
+            'commune sur Vigie. <a href="$unsubscribe_url">Ne plus recevoir ces messages par e-mail</a></p>'
+            "</body></html>")
+    return text, page
+
+
+def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
+    """The notification of a broadcast (also used to estimate its SMS before it exists)."""
+    from backend.mairie.service import CATEGORIES
+
+    urgent = row["severity"] == "urgence"
+    level = SEVERITY_LABELS[row["severity"]]
+    label = CATEGORIES.get(row["category"], row["category"])
+    title = f"Mairie de {commune_name} : {row['title']}"
+    until = row.get("valid_until")
+    validity = f"\nValable jusqu'au {until.astimezone(LOCAL_TZ):%d/%m/%Y à %H:%M}." if until else ""
+    link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
+    text, page = _mail(f"La mairie de {commune_name} informe les habitants ({level}, {label}) :", row["title"],
+                       row["body"] + validity + link, "Lire l'annonce")
+    return Notice(
+        title=title, body=row["body"], url=f"/#/mairie/{row['id']}", tag=f"mairie-{row.get('parent') or row['id']}",
+        event="mairie_broadcast", ref_id=row["id"], urgent=urgent, community=commune_name,
+        ttl=6 * 3600 if urgent else 24 * 3600, urgency="high" if urgent else "normal",
+        email_subject=f"[Vigie] Mairie de {commune_name} — {level} : {row['title']}", email_text=text,
+        email_html=page, sms_text=f"MAIRIE {commune_name} - {level} : {row['title']}. {row['body']}",
+    )
+
+
+async def _commune_name(commune_id: int) -> str:
+    row = await Commune.select(Commune.name).where(Commune.id == commune_id).first()
+    return row["name"] if row else ""
+
+
+class BroadcastNotice:
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        from backend.mairie.tables import Broadcast
+
+        row = await Broadcast.select().where((Broadcast.id == ref_id) & (Broadcast.status == "sent")).first()
+        return row
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        from backend.mairie.area import areas_of, spend_sms
+        from backend.mairie.service import plan_of
+
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        area = (await areas_of(BROADCAST_KIND, [ref_id]))[ref_id]
+        recipients = await community_recipients(area, None)
+        plan = plan_of(row)
+        await spend_sms(row["commune"], BROADCAST_KIND, ref_id, recipients, plan, row["sms_segments"])
+        return recipients, plan
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await self._row(ref_id)
+        return None if row is None else broadcast_notice(row, await _commune_name(row["commune"]))
+
+
+def safety_notice(check: dict[str, Any], commune_name: str) -> Notice:
+    question = check["question"]
+    text, page = _mail(f"La mairie de {commune_name} prend des nouvelles des habitants :", question,
+                       "Répondez d'un geste dans l'application : « Tout va bien » ou « J'ai besoin d'aide ». "
+                       "Vous pouvez aussi répondre OUI ou AIDE au SMS de la mairie.", "Répondre")
+    return Notice(
+        title=f"Mairie de {commune_name} : {question}", body="Touchez pour répondre : « Tout va bien » ou "
+        "« J'ai besoin d'aide ».", url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}",
+        event="safety_check", ref_id=check["id"], urgent=True, community=commune_name, ttl=12 * 3600,
+        urgency="high", email_subject=f"[Vigie] Mairie de {commune_name} : {question}", email_text=text,
+        email_html=page,
+        sms_text=f"MAIRIE {commune_name} : {question} Repondez OUI si tout va bien, AIDE si vous avez besoin d'aide.",
+    )
+
+
+class SafetyNotice:
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        from backend.mairie.tables import SafetyCheck
+
+        return await SafetyCheck.select().where((SafetyCheck.id == ref_id) & (SafetyCheck.status == "open")).first()
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        from backend.mairie.area import areas_of, spend_sms, urgent_plan
+        from backend.mairie.tables import SafetyAnswer
+
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        asked = {r["user"] for r in await SafetyAnswer.select(SafetyAnswer.user).where(SafetyAnswer.safety_check == ref_id)}
+        area = (await areas_of(SAFETY_KIND, [ref_id]))[ref_id]
+        recipients = [r for r in await community_recipients(area, None) if r.user_id in asked]
+        plan = urgent_plan(row["channels"].split(","), True)
+        await spend_sms(row["commune"], SAFETY_KIND, ref_id, recipients, plan, row["sms_segments"])
+        return recipients, plan
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await self._row(ref_id)
+        return None if row is None else safety_notice(row, await _commune_name(row["commune"]))
+
+
+class AcknowledgementNotice:
+    """Tells an alert's author that the mairie answered (push; the note is read in the app)."""
+
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        from backend.mairie.tables import Acknowledgement
+
+        return await Acknowledgement.select(Acknowledgement.alert, Acknowledgement.alert.author,
+                                            Acknowledgement.alert.community, Acknowledgement.alert.title,
+                                            Acknowledgement.commune.name).where(Acknowledgement.id == ref_id).first()
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        recipients = [r for r in await community_recipients([row["alert.community"]], None)
+                      if r.user_id == row["alert.author"]]
+        return recipients, FanoutPlan(channels=("push",))
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        alert_id = row["alert"]
+        return Notice(title=f"La mairie de {row['commune.name']} a pris en compte votre alerte",
+                      body=row["alert.title"], url=f"/#/alertes/{alert_id}", tag=f"alert-{alert_id}",
+                      event="alert_acknowledged", ref_id=alert_id, ttl=24 * 3600, urgency="low")
+
+
+register(BROADCAST_KIND, BroadcastNotice())
+register(SAFETY_KIND, SafetyNotice())
+register(ACK_KIND, AcknowledgementNotice())
