@@ -23,6 +23,12 @@ from backend.delivery.sms import verify_inbound_signature
 from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
 
+try:  # Mairie safety checks: while one is open for the member, OUI = all is well, AIDE = I need help
+    from backend.mairie.safety import sms_answer as safety_sms_answer
+except ModuleNotFoundError:  # domain not installed
+    safety_sms_answer = None  # type: ignore[assignment]
+SAFETY_WORDS = {"OUI", "AIDE"}
+
 log = logging.getLogger(__name__)
 
 HELP = ("Vigie : envoyez un SMS décrivant la situation pour alerter vos voisins. "
@@ -77,6 +83,11 @@ async def sms_inbound(request: Request) -> Response[dict]:
         return Response({"status": "refused", "reason": "unknown_number"})
     user_id, community_id, community_name = member
     word = _word(message.text)
+    if word in SAFETY_WORDS and safety_sms_answer is not None:  # answers an open mairie safety check, if any
+        reply = await safety_sms_answer(request.app, user_id, word)
+        if reply is not None:
+            await _reply(request, message.id, message.sender, reply)
+            return Response({"status": "safety_answer"})
     if word in STOP_WORDS:
         await delivery.set_channel(user_id, "sms", False)
         await _reply(request, message.id, message.sender,
