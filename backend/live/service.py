@@ -6,6 +6,7 @@ Channels (plain names, no prefix) and who listens to them:
 - `commune:{id}`: mairie staff of the commune and active members of all its communities;
 - `moderation`: moderators and admins (community events are mirrored here, since
   moderators and admins watch every community);
+- `staff:{id}`: mairie staff of the commune only (dashboard counters, safety-check answers);
 - `user:{id}`: one person.
 
 On the wire a message is the JSON object `{"id": "<hex>", "type": "<event type>", "data": {…}}`,
@@ -61,6 +62,10 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def staff_channel(commune_id: int) -> str:
+    return f"staff:{commune_id}"
+
+
 @dataclass
 class LiveEvent:
     """Something that happened, and who may hear of it (any combination of the targets)."""
@@ -71,6 +76,7 @@ class LiveEvent:
     commune_id: int | None = None
     moderators: bool = False
     user_id: int | None = None
+    staff_commune_id: int | None = None  # the commune's mairie staff only
 
     def channels(self) -> list[str]:
         """The channels this event is published on."""
@@ -83,6 +89,8 @@ class LiveEvent:
             names.append(MODERATION)
         if self.user_id is not None:
             names.append(user_channel(self.user_id))
+        if self.staff_commune_id is not None:
+            names.append(staff_channel(self.staff_commune_id))
         return list(dict.fromkeys(names))
 
 
@@ -141,7 +149,7 @@ async def channels_for(principal: Principal) -> list[str]:
             names |= {community_channel(m.community_id), commune_channel(m.commune_id)}
     staff_of = [c.id for c in principal.mairie_communes]
     if staff_of:
-        names |= {commune_channel(c) for c in staff_of}
+        names |= {commune_channel(c) for c in staff_of} | {staff_channel(c) for c in staff_of}
         rows = await Community.select(Community.id).where(Community.commune.is_in(staff_of))
         names |= {community_channel(r["id"]) for r in rows}
     if principal.is_moderator or principal.is_admin:
