@@ -49,7 +49,7 @@ class CommunityController(Controller):
     @post("/{community_id:int}/referents", guards=[community_scope(staff=True, admin=True)],
           status_code=HTTP_204_NO_CONTENT)
     async def add_referent(self, request: Request, community_id: int, data: UserRef) -> None:
-        await service.appoint_referent(community_id, data.user_id)
+        await service.appoint_referent(community_id, data.user_id, principal_of(request).user_id)
         await sessions.invalidate_principal(valkey_of(request), data.user_id)
 
 
@@ -74,7 +74,7 @@ class CommuneController(Controller):
 
     @post("/{commune_id:int}/staff", guards=[commune_scope(admin=True)], status_code=HTTP_204_NO_CONTENT)
     async def appoint_staff(self, request: Request, commune_id: int, data: UserRef) -> None:
-        await service.appoint_staff(commune_id, data.user_id)
+        await service.appoint_staff(commune_id, data.user_id, principal_of(request).user_id)
         await sessions.invalidate_principal(valkey_of(request), data.user_id)
 
 
@@ -84,5 +84,5 @@ class AdminController(Controller):
 
     @post("/moderators", guards=[platform_role(admin=True)], status_code=HTTP_204_NO_CONTENT)
     async def appoint_moderator(self, request: Request, data: UserRef) -> None:
-        await auth_service.set_moderator(data.user_id, True)
+        await auth_service.set_moderator(data.user_id, True, principal_of(request).user_id)
         await sessions.invalidate_principal(valkey_of(request), data.user_id)

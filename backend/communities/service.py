@@ -152,23 +152,30 @@ async def _require_user(user_id: int) -> None:
         raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
 
 
-async def appoint_staff(commune_id: int, user_id: int) -> None:
-    """Make a user mairie staff of a commune (admin)."""
+async def appoint_staff(commune_id: int, user_id: int, actor_id: int | None = None) -> None:
+    """Make a user mairie staff of a commune (admin); audited."""
+    from backend.mairie.audit import record as audit
+
     if not await Commune.exists().where(Commune.id == commune_id):
         raise NotFound("Cette commune n'existe pas.", "commune_not_found")
     await _require_user(user_id)
     if not await MairieStaff.exists().where((MairieStaff.user == user_id) & (MairieStaff.commune == commune_id)):
         await MairieStaff.insert(MairieStaff(user=user_id, commune=commune_id))
+        await audit(actor_id, "role.staff", f"user:{user_id}", {}, commune_id=commune_id)
 
 
-async def appoint_referent(community_id: int, user_id: int) -> None:
-    """Make an active member a referent of their community."""
+async def appoint_referent(community_id: int, user_id: int, actor_id: int | None = None) -> None:
+    """Make an active member a referent of their community; audited."""
+    from backend.mairie.audit import record as audit
+
     updated = await Membership.update({Membership.role: "referent"}).where(
         (Membership.community == community_id) & (Membership.user == user_id)
         & (Membership.status == MembershipStatus.ACTIVE)
     ).returning(Membership.id)
     if not updated:
         raise DomainError("Seul un membre vérifié du quartier peut devenir référent.", "not_a_member")
+    await audit(actor_id, "role.referent", f"user:{user_id}", {"community": community_id},
+                commune_id=await commune_of_community(community_id))
 
 
 async def pending_members(community_id: int) -> list[PendingMember]:
