@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class Skill(msgspec.Struct):
+    code: str
+    label: str
+
+
+class ProfileIn(msgspec.Struct):
+    """A partial update of one's own profile: only the fields sent change."""
+
+    bio: str | msgspec.UnsetType = msgspec.UNSET
+    interests: list[str] | msgspec.UnsetType = msgspec.UNSET
+    skills: list[str] | msgspec.UnsetType = msgspec.UNSET
+    skills_other: list[str] | msgspec.UnsetType = msgspec.UNSET
+    help_note: str | msgspec.UnsetType = msgspec.UNSET
+    other_contact: str | msgspec.UnsetType = msgspec.UNSET
+    phone_visibility: str | msgspec.UnsetType = msgspec.UNSET
+    email_visibility: str | msgspec.UnsetType = msgspec.UNSET
+    other_contact_visibility: str | msgspec.UnsetType = msgspec.UNSET
+    address_visibility: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Contacts(msgspec.Struct):
+    """Contact fields the viewer may see (null: hidden from them, or empty)."""
+
+    phone: str | None = None
+    email: str | None = None
+    other: str | None = None
+
+
+class DirectoryEntry(msgspec.Struct):
+    user_id: int
+    first_name: str
+    last_name: str
+    name: str
+    role: str  # member | referent
+    street: str
+    address: str | None  # full address with the house number, when shared with the viewer
+    photo_url: str | None
+    bio: str
+    interests: list[str]
+    skills: list[Skill]
+    skills_other: list[str]
+    help_note: str
+    contacts: Contacts
+    is_me: bool
+
+
+class MyProfile(msgspec.Struct):
+    user_id: int
+    first_name: str
+    last_name: str
+    street: str
+    address: str
+    phone: str
+    email: str
+    photo_url: str | None
+    bio: str
+    interests: list[str]
+    skills: list[Skill]
+    skills_other: list[str]
+    help_note: str
+    other_contact: str
+    phone_visibility: str
+    email_visibility: str
+    other_contact_visibility: str
+    address_visibility: str
+    updated_at: str | None
