@@ -58,8 +58,8 @@ def feed_url(settings: Settings, commune_id: int) -> str:
     return f"{settings.base_url}/api/v1/open/communes/{commune_id}/feed.atom"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, ns: str = CAP_NS, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+def _sub(parent: ET.Element, tag: str, text: str | None = None, ns: str | None = CAP_NS, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ns}}}{tag}" if ns else tag, attrs)
     if text is not None:
         element.text = text
     return element
@@ -126,22 +126,24 @@ async def atom_feed(settings: Settings, commune_id: int, limit: int = 50) -> byt
     """An Atom feed of the commune's sent broadcasts, newest first, each linking to its CAP document."""
     commune = await commune_row(commune_id)
     rows = await service.sent_in_commune(commune_id, limit)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "fr"})
-    _sub(feed, "id", feed_url(settings, commune_id), ns=ATOM_NS)
-    _sub(feed, "title", f"Mairie de {commune['name']} — alertes et informations", ns=ATOM_NS)
-    _sub(feed, "updated", cap_time(rows[0]["sent_at"] if rows else clock.now()), ns=ATOM_NS)
-    author = _sub(feed, "author", ns=ATOM_NS)
-    _sub(author, "name", f"Mairie de {commune['name']}", ns=ATOM_NS)
-    _sub(feed, "link", ns=ATOM_NS, rel="self", type=ATOM_MEDIA_TYPE, href=feed_url(settings, commune_id))
+    # Plain tag names under an explicit xmlns: ElementTree's default_namespace refuses the
+    # unqualified attributes Atom uses (rel, href…).
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "fr"})
+    _sub(feed, "id", feed_url(settings, commune_id), ns=None)
+    _sub(feed, "title", f"Mairie de {commune['name']} — alertes et informations", ns=None)
+    _sub(feed, "updated", cap_time(rows[0]["sent_at"] if rows else clock.now()), ns=None)
+    author = _sub(feed, "author", ns=None)
+    _sub(author, "name", f"Mairie de {commune['name']}", ns=None)
+    _sub(feed, "link", ns=None, rel="self", type=ATOM_MEDIA_TYPE, href=feed_url(settings, commune_id))
     for r in rows:
-        entry = _sub(feed, "entry", ns=ATOM_NS)
-        _sub(entry, "id", cap_url(settings, commune_id, r["id"]), ns=ATOM_NS)
-        _sub(entry, "title", r["title"], ns=ATOM_NS)
+        entry = _sub(feed, "entry", ns=None)
+        _sub(entry, "id", cap_url(settings, commune_id, r["id"]), ns=None)
+        _sub(entry, "title", r["title"], ns=None)
         _sub(entry, "updated", cap_time(r["updated_at"] if r["updated_at"] > r["sent_at"] else r["sent_at"]),
-             ns=ATOM_NS)
-        _sub(entry, "published", cap_time(r["sent_at"]), ns=ATOM_NS)
-        _sub(entry, "summary", r["body"], ns=ATOM_NS)
-        _sub(entry, "category", ns=ATOM_NS, term=r["category"], label=service.CATEGORIES.get(r["category"], ""))
-        _sub(entry, "link", ns=ATOM_NS, rel="alternate", type=CAP_MEDIA_TYPE, href=cap_url(settings, commune_id, r["id"]))
-        _sub(entry, "link", ns=ATOM_NS, rel="related", type="text/html", href=f"{settings.base_url}/#/mairie/{r['id']}")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True, default_namespace=ATOM_NS)
+             ns=None)
+        _sub(entry, "published", cap_time(r["sent_at"]), ns=None)
+        _sub(entry, "summary", r["body"], ns=None)
+        _sub(entry, "category", ns=None, term=r["category"], label=service.CATEGORIES.get(r["category"], ""))
+        _sub(entry, "link", ns=None, rel="alternate", type=CAP_MEDIA_TYPE, href=cap_url(settings, commune_id, r["id"]))
+        _sub(entry, "link", ns=None, rel="related", type="text/html", href=f"{settings.base_url}/#/mairie/{r['id']}")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
