@@ -61,8 +61,12 @@ class PersistentSQLiteEngine(SQLiteEngine):
             conn = None
         if conn is None:
             return await super()._run_in_new_connection(query, args, query_type, table)
-        async with conn.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # One call into aiosqlite's thread: the statement runs to completion before another
+        # coroutine's statement starts on this connection. With `execute()` then `fetchall()`,
+        # another statement could start in between, inside the first one's still-open
+        # implicit transaction, and a write there fails at once with "database is locked"
+        # (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process has written meanwhile.
+        return await conn.execute_fetchall(query, args or [])
 
 
 def make_engine(settings: Settings) -> Engine:
