@@ -141,13 +141,22 @@ def push_payload(notice: Notice, delivery_id: int) -> bytes:
     }, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _worker_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Where a job keeps what outlives it: SAQ hands each job a *copy* of its worker's context,
+    so a session stored on `ctx` would be opened (and leaked) once per job; stored on the
+    worker's own context it serves every job of that worker, and `WorkerSet.stop` closes it."""
+    worker = ctx.get("worker")
+    return worker.context if worker is not None else ctx
+
+
 async def _push_sender(ctx: dict[str, Any]) -> PushSender:
-    sender = ctx.get("push_sender")
+    shared = _worker_context(ctx)
+    sender = shared.get("push_sender")
     if sender is None:
         sender = PushSender(ctx["settings"])
         await sender.__aenter__()
-        ctx["push_sender"] = sender
-        ctx.setdefault("closers", []).append(lambda: sender.__aexit__(None, None, None))
+        shared["push_sender"] = sender
+        shared.setdefault("closers", []).append(lambda: sender.__aexit__(None, None, None))
     return sender
 
 
@@ -274,11 +283,12 @@ async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
 # SMS ------------------------------------------------------------------------------------------
 
 async def _http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
-    session = ctx.get("http_session")
+    shared = _worker_context(ctx)
+    session = shared.get("http_session")
     if session is None or session.closed:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
-        ctx["http_session"] = session
-        ctx.setdefault("closers", []).append(session.close)
+        shared["http_session"] = session
+        shared.setdefault("closers", []).append(session.close)
     return session
 
 
