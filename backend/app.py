@@ -22,7 +22,7 @@ from backend.auth.middleware import session_middleware
 from backend.auth.routes import AuthController
 from backend.communities.routes import AdminController, CommuneController, CommunityController
 from backend.devtools.routes import ROUTES as DEV_ROUTES
-from backend.health.routes import health
+from backend.health.routes import health, ping
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
@@ -54,7 +54,7 @@ def ensure_secret_key(settings: Settings) -> Settings:
 
 
 def route_handlers() -> list[Any]:
-    handlers: list[Any] = [health, AuthController, CommunityController, CommuneController, AdminController,
+    handlers: list[Any] = [health, ping, AuthController, CommunityController, CommuneController, AdminController,
                            VerificationController, LetterController, *DEV_ROUTES]
     for optional in ("backend.alerts.routes", "backend.delivery.routes", "backend.moderation.routes",
                      "backend.live.routes", "backend.gazette.routes", "backend.directory.routes",

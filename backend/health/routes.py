@@ -1,4 +1,4 @@
-"""GET /api/v1/health: database, Valkey and queue depths."""
+"""GET /api/v1/health: database, Valkey and queue depths; GET /api/v1/ping: the process answers."""
 
 from __future__ import annotations
 
@@ -26,3 +26,9 @@ async def health(request: Request) -> Response[dict]:
     degraded = report["database"] != "ok" or report["valkey"] != "ok"
     report["status"] = "degraded" if degraded else "ok"
     return Response(report, status_code=503 if report["database"] != "ok" else 200)
+
+
+@get("/api/v1/ping", guards=[public], tags=["health"])
+async def ping() -> dict[str, bool]:
+    """Touches nothing: a liveness probe, and the ceiling bench/api.py measures the feed against."""
+    return {"pong": True}

@@ -13,6 +13,7 @@ PLATFORM = {"moderator", "admin"}
 
 MATRIX: dict[str, set[str]] = {
     "GET /api/v1/health": ALL,
+    "GET /api/v1/ping": ALL,
     "POST /api/v1/auth/signup": ALL,
     "POST /api/v1/auth/login": ALL,
     "POST /api/v1/auth/logout": SIGNED_IN,
