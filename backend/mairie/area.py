@@ -4,7 +4,7 @@ lists, dates, and the commune's monthly SMS budget."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Sequence
 
 from backend.communities.tables import Commune, Community
@@ -171,7 +171,3 @@ def urgent_plan(channels: Sequence[str], urgent: bool) -> FanoutPlan:
     """Urgent sends break quiet hours and force every chosen channel; others respect both."""
     return FanoutPlan(channels=tuple(c for c in channels if c in ("push", "email", "sms")), urgent=urgent,
                       follow_channels=not urgent)
-
-
-def recent(days: int = 30) -> datetime:
-    return clock.now() - timedelta(days=days)
