@@ -1,0 +1,132 @@
+"""What a new message says by push, what a digest e-mail says, and who gets them.
+
+- `message`: one push per other participant (one Delivery row each), except those who left,
+  blocked the author, or are no longer active members of the community. Quiet hours hold it.
+- `message_digest`: one e-mail to one member who chose `email_messages`, listing the messages
+  still unread when it is sent (see jobs.py for when a digest is made).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from backend.alerts.notify import _local, _tpl
+from backend.delivery import service as delivery
+from backend.delivery.kinds import Notice, register
+from backend.delivery.service import FanoutPlan, Recipient
+from backend.messages.service import MESSAGE_KIND
+from backend.messages.tables import Message, MessageDigest
+from backend.settings import Settings
+
+DIGEST_KIND = "message_digest"
+DIGEST_SHOWN = 20  # messages quoted in one e-mail; the rest are counted
+EXCERPT = 500
+
+
+def hears_sql(joins: str = "") -> str:
+    """FROM/WHERE of the (message m, seat p) pairs where the member of seat p may be told about m:
+    a text by someone else, written since they joined, they have not left, no block either way,
+    and they are still an active member of the conversation's community (c)."""
+    return (
+        "FROM messages m JOIN conversation_participants p ON p.conversation = m.conversation "
+        f"JOIN conversations c ON c.id = m.conversation {joins}"
+        "WHERE m.kind = 'text' AND m.author != p.\"user\" AND p.left_at IS NULL AND m.id > p.joined_after "
+        "AND NOT EXISTS (SELECT 1 FROM message_blocks b WHERE (b.blocker = p.\"user\" AND b.blocked = m.author) "
+        "OR (b.blocker = m.author AND b.blocked = p.\"user\")) "
+        "AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.\"user\" = p.\"user\" AND ms.community = c.community "
+        "AND ms.status = 'active') "
+    )
+
+
+async def _message(message_id: int) -> dict[str, Any] | None:
+    rows = await Message.raw(
+        "SELECT m.id, m.conversation, m.author, m.kind, m.body, c.title, co.name AS community_name, "
+        "u.first_name, u.last_name FROM messages m JOIN conversations c ON c.id = m.conversation "
+        "JOIN communities co ON co.id = c.community JOIN users u ON u.id = m.author WHERE m.id = {}", message_id)
+    return rows[0] if rows and rows[0]["kind"] == "text" else None
+
+
+class MessageNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        rows = await Message.raw(
+            'SELECT p."user" AS user_id ' + hears_sql() + "AND m.id = {}", ref_id)
+        if not rows:
+            return None
+        return await delivery.user_recipients([r["user_id"] for r in rows]), FanoutPlan(channels=("push",))
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _message(ref_id)
+        if row is None:
+            return None
+        author = f"{row['first_name']} {row['last_name']}".strip()
+        return Notice(
+            title=f"{author} · {row['title']}" if row["title"] else author, body=row["body"],
+            url=f"/#/messages/{row['conversation']}", tag=f"conversation-{row['conversation']}", event="message",
+            ref_id=ref_id, community=row["community_name"], ttl=24 * 3600, urgency="normal",
+        )
+
+
+async def digest_messages(user_id: int, after_id: int, up_to_id: int) -> list[dict[str, Any]]:
+    """The messages of a digest still worth mailing (unread, visible), oldest first."""
+    return await Message.raw(
+        "SELECT m.id, m.conversation, m.body, m.created_at, c.title, u.first_name, u.last_name "
+        + hears_sql("JOIN users u ON u.id = m.author ")
+        + 'AND m.id > p.last_read AND p."user" = {} AND m.id > {} AND m.id <= {} ORDER BY m.id',
+        user_id, after_id, up_to_id)
+
+
+def _digest_mail(rows: list[dict[str, Any]]) -> tuple[str, str, str]:
+    """(subject, text, html) listing the messages; user text is escaped for string.Template."""
+    count = len(rows)
+    subject = f"[Vigie] {count} nouveau message" if count == 1 else f"[Vigie] {count} nouveaux messages"
+    text_parts, html_parts = [], []
+    for r in rows[:DIGEST_SHOWN]:
+        who = f"{r['first_name']} {r['last_name']}".strip() + (f" ({r['title']})" if r["title"] else "")
+        body = r["body"] if len(r["body"]) <= EXCERPT else r["body"][:EXCERPT - 1] + "…"
+        when = _local(r["created_at"])
+        text_parts.append(f"{_tpl(who)}, le {when} :\n{_tpl(body)}\n")
+        html_parts.append(f"<p><strong>{_tpl(html.escape(who))}</strong>, le {when} :<br>"
+                          + _tpl(html.escape(body)).replace("\n", "<br>") + "</p>")
+    more = count - DIGEST_SHOWN
+    if more > 0:
+        text_parts.append(f"… et {more} autre(s) message(s).\n")
+        html_parts.append(f"<p>… et {more} autre(s) message(s).</p>")
+    text = ("Bonjour $first_name,\n\nVous avez des messages non lus sur Vigie :\n\n" + "\n".join(text_parts)
+            + "\nLire et répondre : $link\n\n--\nVous recevez ce résumé parce que vous avez choisi de recevoir "
+            "vos messages par e-mail (au plus un toutes les 15 minutes).\n"
+            "Ne plus recevoir les messages par e-mail : $unsubscribe_url&what=messages\n")
+    page = ('<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
+            "<p>Bonjour $first_name,</p><p>Vous avez des messages non lus sur Vigie :</p>" + "".join(html_parts)
+            + '<p><a href="$link" style="font-size:20px">Lire et répondre</a></p><hr><p style="font-size:14px">'
+            "Vous recevez ce résumé parce que vous avez choisi de recevoir vos messages par e-mail (au plus un "
+            'toutes les 15 minutes). <a href="$unsubscribe_url&amp;what=messages">Ne plus recevoir les messages '
+            "par e-mail</a></p></body></html>")
+    return subject, text, page
+
+
+class DigestNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        digest = await MessageDigest.select(MessageDigest.user).where(MessageDigest.id == ref_id).first()
+        if digest is None:
+            return None
+        recipients = await delivery.user_recipients([digest["user"]])
+        for r in recipients:  # they asked for message e-mails; the digest was made outside quiet hours
+            r.email, r.quiet_start, r.quiet_end = True, "", ""
+        return recipients, FanoutPlan(channels=("email",))
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        digest = await MessageDigest.select().where(MessageDigest.id == ref_id).first()
+        if digest is None:
+            return None
+        rows = await digest_messages(digest["user"], digest["after_id"], digest["up_to_id"])
+        if not rows:
+            return None  # all read in the meantime: the delivery is recorded as skipped
+        subject, text, page = _digest_mail(rows)
+        return Notice(title=subject, body=f"{len(rows)} message(s) non lu(s)", url="/#/messages",
+                      tag=f"message-digest-{ref_id}", event="message_digest", ref_id=ref_id,
+                      email_subject=subject, email_text=text, email_html=page)
+
+
+register(MESSAGE_KIND, MessageNotice())
+register(DIGEST_KIND, DigestNotice())

@@ -1,0 +1,142 @@
+"""Messaging endpoints: conversations, messages (idempotent), unread counts, blocks, reports;
+the moderators' queue of reported conversations and their logged reading."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.auth.guards import authenticated, community_scope, platform_role
+from backend.delivery import service as delivery
+from backend.lib.deps import principal_of, queues_of
+from backend.live.service import LiveEvent, publish
+from backend.messages import moderation, service
+from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
+                                      MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
+                                      ReadIn, ReportIn, ReportOut, Unread)
+
+IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None)
+
+
+async def announce(request: Request, message: MessageOut, listeners: list[int]) -> None:
+    """`message.created` on the live stream of each listener (best effort, all at once)."""
+    data = msgspec.to_builtins(message)
+    data.pop("mine", None)
+    await asyncio.gather(*(publish(request.app, LiveEvent(type="message.created", data=data, user_id=user_id))
+                           for user_id in dict.fromkeys(listeners)))
+
+
+async def announce_note(request: Request, note_id: int | None, listeners: list[int]) -> None:
+    if note_id is not None:
+        await announce(request, await service.load_message(note_id, principal_of(request).user_id), listeners)
+
+
+class CommunityConversationController(Controller):
+    path = "/api/v1/communities/{community_id:int}/conversations"
+    tags = ["messages"]
+
+    @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
+    async def create(self, request: Request, community_id: int, data: ConversationIn,
+                     idempotency_key: str | None = IDEMPOTENCY) -> Response[ConversationOut]:
+        conversation, created = await service.create_conversation(principal_of(request), community_id, data,
+                                                                  idempotency_key)
+        return Response(conversation, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+class ConversationController(Controller):
+    path = "/api/v1/messages"
+    tags = ["messages"]
+    guards = [authenticated]
+
+    @get("/conversations")
+    async def list_conversations(self, request: Request, community_id: int | None = None) -> list[ConversationOut]:
+        return await service.list_conversations(principal_of(request), community_id)
+
+    @get("/unread")
+    async def unread(self, request: Request) -> Unread:
+        return await service.unread(principal_of(request))
+
+    @get("/conversations/{conversation_id:int}")
+    async def detail(self, request: Request, conversation_id: int) -> ConversationOut:
+        return await service.get_conversation(principal_of(request), conversation_id)
+
+    @get("/conversations/{conversation_id:int}/messages")
+    async def messages(self, request: Request, conversation_id: int, before: int | None = None,
+                       after: int | None = None, limit: int = 50) -> MessagePage:
+        return await service.list_messages(principal_of(request), conversation_id, before, after, limit)
+
+    @post("/conversations/{conversation_id:int}/messages", status_code=HTTP_201_CREATED)
+    async def post_message(self, request: Request, conversation_id: int, data: MessageIn,
+                           idempotency_key: str | None = IDEMPOTENCY) -> Response[MessageOut]:
+        message, created, listeners = await service.post_message(principal_of(request), conversation_id, data.body,
+                                                                 idempotency_key)
+        if not created:  # an offline outbox replaying: same answer, nothing new
+            return Response(message, status_code=HTTP_200_OK)
+        await delivery.dispatch(queues_of(request), service.MESSAGE_KIND, message.id)
+        await announce(request, message, listeners)
+        return Response(message, status_code=HTTP_201_CREATED)
+
+    @post("/conversations/{conversation_id:int}/read", status_code=HTTP_200_OK)
+    async def read(self, request: Request, conversation_id: int, data: ReadIn | None = None) -> Unread:
+        return await service.mark_read(principal_of(request), conversation_id, data.message_id if data else None)
+
+    @post("/conversations/{conversation_id:int}/participants", status_code=HTTP_200_OK)
+    async def add_participants(self, request: Request, conversation_id: int, data: ParticipantsIn) -> ConversationOut:
+        principal = principal_of(request)
+        note, listeners = await service.add_participants(principal, conversation_id, data.user_ids)
+        await announce_note(request, note, listeners)
+        return await service.get_conversation(principal, conversation_id)
+
+    @post("/conversations/{conversation_id:int}/leave", status_code=HTTP_204_NO_CONTENT)
+    async def leave(self, request: Request, conversation_id: int) -> None:
+        note, listeners = await service.leave(principal_of(request), conversation_id)
+        await announce_note(request, note, listeners)
+
+    @post("/conversations/{conversation_id:int}/report", status_code=HTTP_201_CREATED)
+    async def report(self, request: Request, conversation_id: int, data: ReportIn) -> ReportOut:
+        report = await moderation.report(principal_of(request), conversation_id, data.reason)
+        await publish(request.app, LiveEvent(type="conversation.reported", moderators=True, data={
+            "report_id": report.id, "conversation_id": conversation_id, "community_id": report.community_id}))
+        return report
+
+    @get("/blocks")
+    async def blocks(self, request: Request) -> list[BlockOut]:
+        return await service.list_blocks(principal_of(request))
+
+    @post("/blocks", status_code=HTTP_204_NO_CONTENT)
+    async def block(self, request: Request, data: BlockIn) -> None:
+        await service.block(principal_of(request), data.user_id)
+
+    @delete("/blocks/{user_id:int}", status_code=HTTP_204_NO_CONTENT)
+    async def unblock(self, request: Request, user_id: int) -> None:
+        await service.unblock(principal_of(request), user_id)
+
+
+class ConversationModerationController(Controller):
+    path = "/api/v1/moderation"
+    tags = ["moderation"]
+    guards = [platform_role(moderator=True, admin=True)]
+
+    @get("/conversation-reports")
+    async def reports(self, report_state: str = Parameter(query="state", default="open")) -> list[ReportOut]:
+        return await moderation.queue(report_state)
+
+    @post("/conversation-reports/{report_id:int}/close", status_code=HTTP_200_OK)
+    async def close(self, request: Request, report_id: int, data: CloseReportIn) -> ReportOut:
+        return await moderation.close(principal_of(request).user_id, report_id, data.note)
+
+    @get("/conversations/{conversation_id:int}")
+    async def read(self, request: Request, conversation_id: int,
+                   report_id: int | None = None) -> ModeratedConversation:
+        return await moderation.read_reported(principal_of(request).user_id, conversation_id, report_id)
+
+    @get("/conversations/{conversation_id:int}/reads")
+    async def reads(self, conversation_id: int) -> list[ModeratorReadOut]:
+        return await moderation.access_log(conversation_id)
+
+
+ROUTES = [CommunityConversationController, ConversationController, ConversationModerationController]

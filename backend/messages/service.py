@@ -1,0 +1,433 @@
+"""Private messaging: conversations between active members of one community.
+
+Who sees what:
+- a conversation is seen by its current participants (not those who left) who are still
+  active members of its community; someone added later sees only what is written after;
+- blocks: a member never sees the messages of someone they blocked; a conversation whose
+  other participants all have a block with the member (either way) is hidden from them and
+  closed to new messages, so a blocked member cannot write to the blocker;
+- moderators read a conversation only through a report (backend.messages.moderation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.alerts.service import check_idempotency_key
+from backend.auth.principal import Principal
+from backend.auth.tables import User
+from backend.db import write_transaction
+from backend.delivery import service as delivery
+from backend.directory.service import photo_urls
+from backend.lib import clock
+from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.lib.sql import bulk_insert, placeholders, select_in
+from backend.messages.schemas import (BlockOut, ConversationIn, ConversationOut, MessageOut, MessagePage,
+                                      ParticipantOut, Person, Unread, UnreadEntry)
+from backend.messages.tables import Block, Conversation, Message, Participant
+
+MESSAGE_KIND = "message"
+MAX_BODY = 4000
+MAX_PARTICIPANTS = 50
+NOT_BLOCKED_BY_ME = 'm.author NOT IN (SELECT blocked FROM message_blocks WHERE blocker = {})'
+MESSAGE_COLUMNS = ("SELECT m.id, m.conversation, m.author, m.kind, m.body, m.created_at, u.first_name, u.last_name "
+                    "FROM messages m JOIN users u ON u.id = m.author ")
+
+
+def name_of(row: dict[str, Any], prefix: str = "") -> str:
+    return f"{row[prefix + 'first_name']} {row[prefix + 'last_name']}".strip()
+
+
+def message_out(row: dict[str, Any], viewer_id: int) -> MessageOut:
+    return MessageOut(id=row["id"], conversation_id=row["conversation"], author=Person(row["author"], name_of(row)),
+                      kind=row["kind"], body=row["body"], created_at=row["created_at"].isoformat(),
+                      mine=row["author"] == viewer_id)
+
+
+@dataclass
+class Seat:
+    """A member's place in a conversation they currently take part in."""
+
+    conversation_id: int
+    community_id: int
+    community_name: str
+    title: str
+    joined_after: int
+    last_read: int
+    created_at: Any
+    last_message_at: Any
+    people: list[dict[str, Any]] = field(default_factory=list)  # every participant but the viewer
+    others: set[int] = field(default_factory=set)  # those still in it
+    hidden: bool = False
+    can_post: bool = False
+
+
+@dataclass
+class Blocks:
+    mine: set[int]  # people I blocked
+    against_me: set[int]  # people who blocked me
+
+    def between(self, user_id: int) -> bool:
+        return user_id in self.mine or user_id in self.against_me
+
+
+async def blocks_of(user_id: int) -> Blocks:
+    rows = await Block.raw("SELECT blocker, blocked FROM message_blocks WHERE blocker = {} OR blocked = {}",
+                           user_id, user_id)
+    return Blocks(mine={r["blocked"] for r in rows if r["blocker"] == user_id},
+                  against_me={r["blocker"] for r in rows if r["blocked"] == user_id})
+
+
+async def seats(principal: Principal, conversation_id: int | None = None, hidden: bool = False) -> dict[int, Seat]:
+    """The conversations the member may see (all, or one), with participants: three queries.
+
+    With `hidden`, also those hidden by blocks (to tell a writer why they cannot write)."""
+    me = principal.user_id
+    sql = ("SELECT p.conversation, p.joined_after, p.last_read, c.community, c.title, c.created_at, c.last_message_at, "
+           "co.name AS community_name FROM conversation_participants p JOIN conversations c ON c.id = p.conversation "
+           'JOIN communities co ON co.id = c.community WHERE p."user" = {} AND p.left_at IS NULL')
+    args: list[Any] = [me]
+    if conversation_id is not None:
+        sql += " AND p.conversation = {}"
+        args.append(conversation_id)
+    active = set(principal.active_community_ids)
+    out = {r["conversation"]: Seat(r["conversation"], r["community"], r["community_name"], r["title"],
+                                   r["joined_after"], r["last_read"], r["created_at"], r["last_message_at"])
+           for r in await Conversation.raw(sql, *args) if r["community"] in active}
+    if not out:
+        return out
+    people = await select_in(Participant, 'SELECT p.conversation, p."user", p.left_at, u.first_name, u.last_name '
+                                          'FROM conversation_participants p JOIN users u ON u.id = p."user" '
+                                          'WHERE p."user" != {} AND p.conversation', list(out), me)
+    blocks = await blocks_of(me)
+    for row in people:
+        seat = out[row["conversation"]]
+        seat.people.append(row)
+        if row["left_at"] is None:
+            seat.others.add(row["user"])
+    for seat in out.values():
+        reachable = {u for u in seat.others if not blocks.between(u)}
+        seat.hidden = bool(seat.others) and not reachable
+        seat.can_post = bool(reachable)
+    return {cid: seat for cid, seat in out.items() if hidden or not seat.hidden}
+
+
+async def seat_of(principal: Principal, conversation_id: int, hidden: bool = False) -> Seat:
+    found = (await seats(principal, conversation_id, hidden)).get(conversation_id)
+    if found is None:
+        raise NotFound("Cette conversation n'existe pas ou ne vous est pas accessible.", "conversation_not_found")
+    return found
+
+
+async def _unread(me: int, conversation_ids: list[int]) -> dict[int, int]:
+    if not conversation_ids:
+        return {}
+    rows = await Message.raw(
+        "SELECT m.conversation, COUNT(*) AS n FROM messages m JOIN conversation_participants p "
+        'ON p.conversation = m.conversation AND p."user" = {} '
+        "WHERE m.kind = 'text' AND m.author != {} AND m.id > p.last_read AND m.id > p.joined_after "
+        f"AND {NOT_BLOCKED_BY_ME} AND m.conversation IN ({placeholders(len(conversation_ids))}) GROUP BY m.conversation",
+        me, me, me, *conversation_ids)
+    return {r["conversation"]: int(r["n"]) for r in rows}
+
+
+async def _last_messages(me: int, conversation_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not conversation_ids:
+        return {}
+    rows = await Message.raw(
+        MESSAGE_COLUMNS + "WHERE m.id IN (SELECT MAX(m.id) FROM messages m JOIN conversation_participants p "
+        'ON p.conversation = m.conversation AND p."user" = {} '
+        f"WHERE m.id > p.joined_after AND {NOT_BLOCKED_BY_ME} "
+        f"AND m.conversation IN ({placeholders(len(conversation_ids))}) GROUP BY m.conversation)",
+        me, me, *conversation_ids)
+    return {r["conversation"]: r for r in rows}
+
+
+async def _summaries(principal: Principal, found: dict[int, Seat]) -> list[ConversationOut]:
+    ids = list(found)
+    unread, last = await _unread(principal.user_id, ids), await _last_messages(principal.user_id, ids)
+    photos = await photo_urls(sorted({p["user"] for s in found.values() for p in s.people}))
+    out = []
+    for cid, seat in found.items():
+        last_row = last.get(cid)
+        out.append(ConversationOut(
+            id=cid, community_id=seat.community_id, community_name=seat.community_name, title=seat.title,
+            participants=[ParticipantOut(id=p["user"], name=name_of(p), photo_url=photos.get(p["user"]),
+                                         left=p["left_at"] is not None) for p in seat.people],
+            last_message=message_out(last_row, principal.user_id) if last_row else None,
+            unread=unread.get(cid, 0), last_read=seat.last_read, can_post=seat.can_post,
+            created_at=seat.created_at.isoformat(), updated_at=seat.last_message_at.isoformat()))
+    return sorted(out, key=lambda c: (c.updated_at, c.id), reverse=True)
+
+
+async def list_conversations(principal: Principal, community_id: int | None = None) -> list[ConversationOut]:
+    """The member's conversations, most recently active first, with unread counts."""
+    found = await seats(principal)
+    if community_id is not None:
+        found = {cid: s for cid, s in found.items() if s.community_id == community_id}
+    return await _summaries(principal, found)
+
+
+async def get_conversation(principal: Principal, conversation_id: int) -> ConversationOut:
+    seat = await seat_of(principal, conversation_id)
+    return (await _summaries(principal, {conversation_id: seat}))[0]
+
+
+async def unread(principal: Principal) -> Unread:
+    """Unread messages per conversation (only those with some) and in total."""
+    counts = await _unread(principal.user_id, list(await seats(principal)))
+    entries = [UnreadEntry(conversation_id=cid, unread=n) for cid, n in sorted(counts.items()) if n]
+    return Unread(total=sum(e.unread for e in entries), conversations=entries)
+
+
+# Creating conversations, adding people -------------------------------------------------------
+
+async def _listable(community_id: int, user_ids: list[int]) -> dict[int, str]:
+    """Names of those among `user_ids` who are active, unsuspended members of the community."""
+    rows = await select_in(User, "SELECT u.id, u.first_name, u.last_name FROM memberships m JOIN users u "
+                                 'ON u.id = m."user" WHERE m.community = {} AND m.status = \'active\' '
+                                 "AND u.is_suspended = {} AND u.id", user_ids, community_id, False)
+    return {r["id"]: name_of(r) for r in rows}
+
+
+async def _check_people(me: int, community_id: int, user_ids: list[int]) -> dict[int, str]:
+    """Every one an active member of the community, and no block between them and `me`."""
+    names = await _listable(community_id, user_ids)
+    if len(names) != len(user_ids):
+        raise DomainError("Ce membre ne fait pas partie du quartier de la conversation.", "not_a_member")
+    blocks = await blocks_of(me)
+    for user_id, name in names.items():
+        if user_id in blocks.mine:
+            raise Forbidden(f"Vous avez bloqué {name} : débloquez ce membre pour lui écrire.", "blocked")
+        if user_id in blocks.against_me:
+            raise Forbidden(f"Vous ne pouvez pas écrire à {name}.", "blocked")
+    return names
+
+
+def _people(me: int, ids: list[int]) -> list[int]:
+    people = [u for u in dict.fromkeys(ids) if u != me]
+    if not people:
+        raise DomainError("Choisissez au moins un membre.", "no_participants")
+    return people
+
+
+async def _existing_pair(community_id: int, me: int, other: int) -> int | None:
+    rows = await Conversation.raw(
+        "SELECT c.id FROM conversations c "
+        'JOIN conversation_participants a ON a.conversation = c.id AND a."user" = {} AND a.left_at IS NULL '
+        'JOIN conversation_participants b ON b.conversation = c.id AND b."user" = {} AND b.left_at IS NULL '
+        "WHERE c.community = {} AND c.title = '' AND (SELECT COUNT(*) FROM conversation_participants p "
+        "WHERE p.conversation = c.id AND p.left_at IS NULL) = 2 ORDER BY c.id LIMIT 1", me, other, community_id)
+    return rows[0]["id"] if rows else None
+
+
+async def _replayed_conversation(me: int, community_id: int, key: str) -> int | None:
+    row = await Conversation.select(Conversation.id, Conversation.community).where(
+        (Conversation.created_by == me) & (Conversation.idempotency_key == key)).first()
+    if row and row["community"] != community_id:
+        raise Conflict("Cette clé d'idempotence a déjà servi pour une autre conversation.", "idempotency_key_reused")
+    return row["id"] if row else None
+
+
+async def create_conversation(principal: Principal, community_id: int, data: ConversationIn,
+                              idempotency_key: str | None) -> tuple[ConversationOut, bool]:
+    """Open a conversation with active members of the community; returns (conversation, created).
+
+    Writing again to one person reuses the open two-person conversation; an optional
+    Idempotency-Key makes a replayed creation return the first conversation.
+    """
+    me = principal.user_id
+    key = check_idempotency_key(idempotency_key) if idempotency_key else None
+    if key and (replay := await _replayed_conversation(me, community_id, key)):
+        return await get_conversation(principal, replay), False
+    people = _people(me, data.participant_ids)
+    title = " ".join(data.title.split())
+    if len(title) > 100:
+        raise DomainError("Le titre est trop long (100 caractères au plus).", "invalid_title")
+    if len(people) + 1 > MAX_PARTICIPANTS:
+        raise DomainError(f"Une conversation réunit {MAX_PARTICIPANTS} personnes au plus.", "too_many_participants")
+    await _check_people(me, community_id, people)
+    if len(people) == 1 and not title and (existing := await _existing_pair(community_id, me, people[0])):
+        return await get_conversation(principal, existing), False
+    now = clock.now()
+    try:
+        async with write_transaction():
+            rows = await Conversation.insert(Conversation(
+                community=community_id, created_by=me, title=title, idempotency_key=key, created_at=now,
+                last_message_at=now)).returning(Conversation.id)
+            conversation_id = rows[0]["id"]
+            await bulk_insert(Participant, ["conversation", "user", "joined_at", "joined_after", "last_read"],
+                              [(conversation_id, u, now, 0, 0) for u in [me, *people]], ignore_conflicts=False)
+    except Exception as exc:  # two replays racing: the unique (creator, key) index lets one through
+        if key and "unique" in str(exc).lower() and (again := await _replayed_conversation(me, community_id, key)):
+            return await get_conversation(principal, again), False
+        raise
+    return await get_conversation(principal, conversation_id), True
+
+
+async def _last_id(conversation_id: int) -> int:
+    rows = await Message.raw("SELECT COALESCE(MAX(id), 0) AS last FROM messages WHERE conversation = {}",
+                             conversation_id)
+    return int(rows[0]["last"])
+
+
+async def _system_message(conversation_id: int, author: int, kind: str, body: str = "") -> int:
+    now = clock.now()
+    rows = await Message.insert(Message(conversation=conversation_id, author=author, kind=kind, body=body,
+                                        created_at=now)).returning(Message.id)
+    await Conversation.update({Conversation.last_message_at: now}).where(Conversation.id == conversation_id)
+    return rows[0]["id"]
+
+
+async def add_participants(principal: Principal, conversation_id: int, user_ids: list[int]) -> tuple[int | None, list[int]]:
+    """Add members (who see only what is written from now on); returns (note message id, listeners)."""
+    seat = await seat_of(principal, conversation_id)
+    new = [u for u in _people(principal.user_id, user_ids) if u not in seat.others]
+    if not new:
+        return None, []
+    if len(seat.others) + len(new) + 1 > MAX_PARTICIPANTS:
+        raise DomainError(f"Une conversation réunit {MAX_PARTICIPANTS} personnes au plus.", "too_many_participants")
+    names = await _check_people(principal.user_id, seat.community_id, new)
+    now = clock.now()
+    async with write_transaction():
+        last = await _last_id(conversation_id)
+        returning = {r["user"] for r in seat.people if r["user"] in names}
+        for user_id in returning:
+            await Participant.update({Participant.left_at: None, Participant.joined_at: now,
+                                      Participant.joined_after: last, Participant.last_read: last}).where(
+                (Participant.conversation == conversation_id) & (Participant.user == user_id))
+        await bulk_insert(Participant, ["conversation", "user", "joined_at", "joined_after", "last_read"],
+                          [(conversation_id, u, now, last, last) for u in new if u not in returning])
+        note = await _system_message(conversation_id, principal.user_id, "added", ", ".join(names[u] for u in new))
+    return note, [principal.user_id, *seat.others, *new]
+
+
+async def leave(principal: Principal, conversation_id: int) -> tuple[int, list[int]]:
+    """Leave for good (unless someone adds the member again); returns (note message id, listeners)."""
+    me = principal.user_id
+    async with write_transaction():
+        updated = await Participant.update({Participant.left_at: clock.now()}).where(
+            (Participant.conversation == conversation_id) & (Participant.user == me) & Participant.left_at.is_null()
+        ).returning(Participant.id)
+        if not updated:
+            raise NotFound("Cette conversation n'existe pas ou ne vous est pas accessible.", "conversation_not_found")
+        note = await _system_message(conversation_id, me, "left")
+    rows = await Participant.select(Participant.user).where(
+        (Participant.conversation == conversation_id) & Participant.left_at.is_null())
+    return note, [me, *(r["user"] for r in rows)]
+
+
+# Messages -------------------------------------------------------------------------------------
+
+async def load_message(message_id: int, viewer_id: int) -> MessageOut:
+    rows = await Message.raw(MESSAGE_COLUMNS + "WHERE m.id = {}", message_id)
+    return message_out(rows[0], viewer_id)
+
+
+async def list_messages(principal: Principal, conversation_id: int, before: int | None = None,
+                        after: int | None = None, limit: int = 50) -> MessagePage:
+    """A page of messages, oldest first: the latest `limit`, or those before/after an id."""
+    seat = await seat_of(principal, conversation_id)
+    limit = max(1, min(limit, 200))
+    sql = MESSAGE_COLUMNS + f"WHERE m.conversation = {{}} AND m.id > {{}} AND {NOT_BLOCKED_BY_ME}"
+    args: list[Any] = [conversation_id, seat.joined_after, principal.user_id]
+    if before:
+        sql += " AND m.id < {}"
+        args.append(before)
+    if after:
+        sql += " AND m.id > {}"
+        args.append(after)
+    order = "ASC" if after else "DESC"
+    rows = await Message.raw(sql + f" ORDER BY m.id {order} LIMIT {{}}", *args, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not after:
+        rows.reverse()
+    return MessagePage(items=[message_out(r, principal.user_id) for r in rows],
+                       next_before=rows[0]["id"] if more and not after and rows else None, last_read=seat.last_read)
+
+
+async def _replayed_message(me: int, conversation_id: int, key: str) -> int | None:
+    row = await Message.select(Message.id, Message.conversation).where(
+        (Message.author == me) & (Message.idempotency_key == key)).first()
+    if row and row["conversation"] != conversation_id:
+        raise Conflict("Cette clé d'idempotence a déjà servi pour un autre message.", "idempotency_key_reused")
+    return row["id"] if row else None
+
+
+async def find_replay(principal: Principal, conversation_id: int, idempotency_key: str | None) -> MessageOut | None:
+    """The message this member already sent with this key (an offline outbox replaying), if any."""
+    key = check_idempotency_key(idempotency_key)
+    message_id = await _replayed_message(principal.user_id, conversation_id, key)
+    return await load_message(message_id, principal.user_id) if message_id else None
+
+
+async def post_message(principal: Principal, conversation_id: int, body: str,
+                       idempotency_key: str | None) -> tuple[MessageOut, bool, list[int]]:
+    """Write a message and its notification outbox row in one transaction.
+
+    Returns (message, created, listeners): a replayed key returns the first message and
+    creates nothing; listeners are the participants who hear of it live (not who blocked me).
+    """
+    me = principal.user_id
+    key = check_idempotency_key(idempotency_key)
+    if replay := await _replayed_message(me, conversation_id, key):
+        return await load_message(replay, me), False, []
+    text = body.strip()
+    if not 1 <= len(text) <= MAX_BODY:
+        raise DomainError(f"Le message doit faire entre 1 et {MAX_BODY} caractères.", "invalid_message")
+    seat = await seat_of(principal, conversation_id, hidden=True)
+    if not seat.others:
+        raise Conflict("Plus personne d'autre ne participe à cette conversation.", "conversation_closed")
+    if not seat.can_post:
+        raise Forbidden("Vous ne pouvez pas écrire dans cette conversation.", "blocked")
+    now = clock.now()
+    try:
+        async with write_transaction():
+            rows = await Message.insert(Message(conversation=conversation_id, author=me, body=text, idempotency_key=key,
+                                                created_at=now)).returning(Message.id)
+            message_id = rows[0]["id"]
+            await Conversation.update({Conversation.last_message_at: now}).where(Conversation.id == conversation_id)
+            await Participant.update({Participant.last_read: message_id}).where(
+                (Participant.conversation == conversation_id) & (Participant.user == me))
+            await delivery.add_outbox(MESSAGE_KIND, message_id)
+    except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
+        if "unique" in str(exc).lower() and (again := await _replayed_message(me, conversation_id, key)):
+            return await load_message(again, me), False, []
+        raise
+    blocked_me = (await blocks_of(me)).against_me
+    return await load_message(message_id, me), True, [me, *(u for u in seat.others if u not in blocked_me)]
+
+
+async def mark_read(principal: Principal, conversation_id: int, message_id: int | None) -> Unread:
+    """Everything up to `message_id` (default: the latest) is read; returns the new unread counts."""
+    await seat_of(principal, conversation_id)
+    last = await _last_id(conversation_id)
+    up_to = last if message_id is None else min(message_id, last)
+    await Participant.raw(
+        'UPDATE conversation_participants SET last_read = {} WHERE conversation = {} AND "user" = {} '
+        "AND last_read < {}", up_to, conversation_id, principal.user_id, up_to)
+    return await unread(principal)
+
+
+# Blocks ---------------------------------------------------------------------------------------
+
+async def block(principal: Principal, user_id: int) -> None:
+    """From now on the member neither sees nor receives anything from `user_id`."""
+    if user_id == principal.user_id:
+        raise DomainError("Vous ne pouvez pas vous bloquer vous-même.", "invalid_block")
+    if not await User.exists().where(User.id == user_id):
+        raise NotFound("Ce membre n'existe pas.", "user_not_found")
+    await bulk_insert(Block, ["blocker", "blocked", "created_at"], [(principal.user_id, user_id, clock.now())])
+
+
+async def unblock(principal: Principal, user_id: int) -> None:
+    await Block.delete().where((Block.blocker == principal.user_id) & (Block.blocked == user_id))
+
+
+async def list_blocks(principal: Principal) -> list[BlockOut]:
+    rows = await Block.select(Block.blocked, Block.created_at, Block.blocked.first_name, Block.blocked.last_name).where(
+        Block.blocker == principal.user_id).order_by(Block.id)
+    return [BlockOut(user_id=r["blocked"], name=name_of(r, "blocked."), created_at=r["created_at"].isoformat())
+            for r in rows]
