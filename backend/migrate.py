@@ -19,6 +19,11 @@ async def migrate(engine: Engine, quiet: bool = False) -> str:
 
     piccolo_conf.DB = engine  # piccolo's migration machinery looks the engine up here
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    # The table of applied migrations keeps the first engine it was used with: a second
+    # call with another database would read the first one's record and apply nothing.
+    Migration._meta.db = engine
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
