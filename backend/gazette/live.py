@@ -1,0 +1,37 @@
+"""Gazette events on the live stream (best effort; the lists stay the source of truth).
+
+Events: `gazette.post_created`, `gazette.post_updated` (pin, photos, answers, seats),
+`gazette.post_removed` (removed or deleted), `gazette.comment_created`, `gazette.comment_deleted`.
+A community post's events go to its community; a mairie communication's to its commune (all
+communities) or to each chosen community. Data carries ids and a title, never private fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from backend.gazette.service import audience_of
+from backend.live.service import LiveEvent, publish
+
+
+async def publish_post_event(request: Request, event_type: str, row: dict[str, Any], **extra: Any) -> None:
+    """Publish about the post `row` (as loaded by the service) to everyone who reads it."""
+    community, commune, chosen = audience_of(row)
+    data = {"post_id": row["id"], "kind": row["kind"], "title": row["title"], "community_id": row["community"],
+            "commune_id": row["commune"], **extra}
+    if community is not None or commune is not None:
+        await publish(request.app, LiveEvent(type=event_type, data=data, community_id=community, commune_id=commune,
+                                             moderators=True))
+        return
+    for community_id in chosen:
+        await publish(request.app, LiveEvent(type=event_type, data=data, community_id=community_id))
+
+
+def row_of(post: Any) -> dict[str, Any]:
+    """The fields `publish_post_event` needs, from a PostOut."""
+    chosen = post.mairie.community_ids if post.mairie else None
+    return {"id": post.id, "kind": post.kind, "title": post.title, "community": post.community_id,
+            "commune": post.commune_id, "all_communities": post.mairie is not None and chosen is None,
+            "targets": chosen}

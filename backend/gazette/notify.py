@@ -1,0 +1,177 @@
+"""What the Gazette's notifications say and to whom (registered with the delivery machinery).
+
+- `gazette_mairie` (a communication): every active member of the communities concerned,
+  push and e-mail, following their preferences and quiet hours;
+- `gazette_ride_ask` (a seat request): the driver, push and e-mail;
+- `gazette_ride_answer` (accepted or refused): the passenger, push and e-mail;
+- `gazette_comment` (a comment): the post's author, push only.
+
+Handlers reload by id and return None when the thing is gone or removed: nothing is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.communities.tables import Community
+from backend.delivery.kinds import Notice, register
+from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, user_recipients
+from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND
+from backend.gazette.service import MAIRIE, MAIRIE_KIND, mairie_targets
+from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest
+from backend.settings import Settings
+
+PUSH_AND_EMAIL = FanoutPlan(channels=("push", "email"))
+PUSH_ONLY = FanoutPlan(channels=("push",))
+
+
+def _tpl(text: str) -> str:
+    """User text inside a string.Template: `$` must not start a placeholder."""
+    return text.replace("$", "$$")
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y à %H:%M")
+
+
+def _url(post_id: int) -> str:
+    return f"/#/gazette/{post_id}"
+
+
+def _mail(intro: str, content: str, why: str) -> str:
+    return ("Bonjour $first_name,\n\n" + _tpl(intro) + "\n\n" + _tpl(content) + "\n\nOuvrir dans Vigie : $link\n\n--\n"
+            + why + "\nNe plus recevoir de notifications par e-mail : $unsubscribe_url\n")
+
+
+async def _published(post_id: int) -> dict[str, Any] | None:
+    row = await GazettePost.select(GazettePost.all_columns(), GazettePost.commune.name).where(
+        GazettePost.id == post_id).first()
+    return row if row is not None and row["status"] == "published" else None
+
+
+class MairieCommunicationNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await _published(ref_id)
+        if row is None or row["kind"] != MAIRIE:
+            return None
+        if row["all_communities"]:
+            ids = [c["id"] for c in await Community.select(Community.id).where(Community.commune == row["commune"])]
+        else:
+            ids = (await mairie_targets([ref_id])).get(ref_id, [])
+        if not ids:
+            return [], PUSH_AND_EMAIL
+        return await community_recipients(ids, row["author"]), PUSH_AND_EMAIL
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _published(ref_id)
+        if row is None or row["kind"] != MAIRIE:
+            return None
+        mairie = f"Mairie de {row['commune.name']}"
+        return Notice(
+            title=f"{mairie} : {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
+            event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,
+            email_subject=f"[Vigie] {mairie} : {row['title']}",
+            email_text=_mail(f"La {mairie} communique, dans la Gazette de votre quartier :",
+                             f"{row['title']}\n\n{row['body']}\n\nAffiché jusqu'au {_when(row['expires_at'])}.",
+                             "Vous recevez ce message parce que vous êtes membre d'un quartier de cette commune sur Vigie."),
+        )
+
+
+async def _ride(request_id: int) -> dict[str, Any] | None:
+    request = await GazetteRideRequest.select(
+        GazetteRideRequest.all_columns(), GazetteRideRequest.user.first_name, GazetteRideRequest.user.last_name,
+    ).where(GazetteRideRequest.id == request_id).first()
+    if request is None:
+        return None
+    post = await _published(request["post"])
+    if post is None:
+        return None
+    request["trip"] = f"{post['from_place']} → {post['to_place']}, départ le {_when(post['starts_at'])}"
+    request["post_row"] = post
+    return request
+
+
+class RideAskNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        request = await _ride(ref_id)
+        if request is None or request["status"] != "pending":
+            return None
+        return await user_recipients([request["post_row"]["author"]]), PUSH_AND_EMAIL
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        request = await _ride(ref_id)
+        if request is None:
+            return None
+        who = f"{request['user.first_name']} {request['user.last_name']}"
+        post_id = request["post"]
+        body = f"{who} demande une place : {request['trip']}." + (f"\n« {request['message']} »" if request["message"] else "")
+        return Notice(
+            title="Covoiturage : une demande de place", body=body, url=_url(post_id), tag=f"gazette-ride-{ref_id}",
+            event=RIDE_ASK_KIND, ref_id=ref_id, email_subject="[Vigie] Covoiturage : une demande de place",
+            email_text=_mail("Une voisine ou un voisin demande une place dans votre covoiturage :",
+                             body + "\n\nAcceptez ou refusez la demande dans la Gazette.",
+                             "Vous recevez ce message parce que vous proposez ce covoiturage sur Vigie."),
+        )
+
+
+class RideAnswerNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        request = await _ride(ref_id)
+        if request is None or request["status"] == "pending":
+            return None
+        return await user_recipients([request["user"]]), PUSH_AND_EMAIL
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        request = await _ride(ref_id)
+        if request is None or request["status"] == "pending":
+            return None
+        accepted = request["status"] == "accepted"
+        title = "Covoiturage : place acceptée" if accepted else "Covoiturage : demande refusée"
+        body = (f"Votre place est réservée : {request['trip']}." if accepted
+                else f"Le conducteur n'a pas pu vous prendre : {request['trip']}.")
+        return Notice(
+            title=title, body=body, url=_url(request["post"]), tag=f"gazette-ride-{ref_id}", event=RIDE_ANSWER_KIND,
+            ref_id=ref_id, email_subject=f"[Vigie] {title}",
+            email_text=_mail("Réponse à votre demande de covoiturage :", body,
+                             "Vous recevez ce message parce que vous avez demandé cette place sur Vigie."),
+        )
+
+
+async def _comment(comment_id: int) -> dict[str, Any] | None:
+    comment = await GazetteComment.select(
+        GazetteComment.all_columns(), GazetteComment.author.first_name, GazetteComment.author.last_name,
+    ).where(GazetteComment.id == comment_id).first()
+    if comment is None:
+        return None
+    post = await _published(comment["post"])
+    if post is None or post["author"] == comment["author"]:
+        return None
+    comment["post_row"] = post
+    return comment
+
+
+class CommentNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        comment = await _comment(ref_id)
+        if comment is None:
+            return None
+        return await user_recipients([comment["post_row"]["author"]]), PUSH_ONLY
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        comment = await _comment(ref_id)
+        if comment is None:
+            return None
+        post = comment["post_row"]
+        return Notice(
+            title=f"Nouveau commentaire : {post['title']}",
+            body=f"{comment['author.first_name']} {comment['author.last_name']} : {comment['body']}",
+            url=_url(post["id"]), tag=f"gazette-comments-{post['id']}", event=COMMENT_KIND, ref_id=ref_id,
+            ttl=12 * 3600, urgency="low",
+        )
+
+
+register(MAIRIE_KIND, MairieCommunicationNotice())
+register(RIDE_ASK_KIND, RideAskNotice())
+register(RIDE_ANSWER_KIND, RideAnswerNotice())
+register(COMMENT_KIND, CommentNotice())

@@ -1,0 +1,120 @@
+"""Gazette photos: checked by content, re-encoded without metadata, stored under random names.
+
+The file name and Content-Type the phone sends are ignored: Pillow tells what the bytes are,
+and only JPEG, PNG and WebP pass. The stored file is re-encoded from the pixels (turned
+upright from the EXIF orientation, at most MAX_SIDE pixels on its longest side), so EXIF
+(GPS position included), XMP, ICC profiles and comments never reach other members. Opaque
+images become JPEG; images with transparency stay WebP with their alpha channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from backend.lib.errors import DomainError
+
+MAX_PHOTOS = 4
+MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDE = 1600
+MAX_PIXELS = 40_000_000  # checked from the header, before any decoding (decompression bombs)
+QUALITY = 82
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+SUBFOLDER = "gazette"
+
+
+class PhotoRejected(DomainError):
+    """The upload is not a photo we keep; `status_code` says why (413 size, 415 type, 400 other)."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    media_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def _decode(raw: bytes, label: str) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw), formats=list(ACCEPTED_FORMATS))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRejected(f"{label} a trop de pixels (40 millions au plus).", "photo_too_many_pixels", 413)
+            image.seek(0)  # an animated WebP/PNG keeps its first frame
+            image.load()
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(f"{label} n'est pas une photo JPEG, PNG ou WebP.", "photo_type", 415) from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise PhotoRejected(f"{label} est illisible ou incomplète.", "photo_unreadable", 400) from None
+    return image
+
+
+def encode(raw: bytes, label: str = "La photo") -> Encoded:
+    """Validate one upload by its content and return the re-encoded image (CPU work: run in a thread)."""
+    if len(raw) > MAX_BYTES:
+        raise PhotoRejected(f"{label} est trop lourde (5 Mo au plus).", "photo_too_large", 413)
+    if not raw:
+        raise PhotoRejected(f"{label} est vide.", "photo_empty", 400)
+    image = ImageOps.exif_transpose(_decode(raw, label))
+    transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if transparent else "RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # Only the pixels are written: no exif=, icc_profile= or comment= is passed to save().
+    if transparent:
+        image.save(out, format="WEBP", quality=QUALITY, method=4)
+        return Encoded(out.getvalue(), "image/webp", "webp", image.width, image.height)
+    image.save(out, format="JPEG", quality=QUALITY, optimize=True, progressive=True)
+    return Encoded(out.getvalue(), "image/jpeg", "jpg", image.width, image.height)
+
+
+async def encode_all(raws: list[bytes]) -> list[Encoded]:
+    """Re-encode every upload in a worker thread; the first bad one refuses the whole lot."""
+    labels = ["La photo"] if len(raws) == 1 else [f"La photo n° {i}" for i in range(1, len(raws) + 1)]
+    return await asyncio.to_thread(lambda: [encode(raw, label) for raw, label in zip(raws, labels)])
+
+
+def folder(media_root: Path) -> Path:
+    return media_root / SUBFOLDER
+
+
+def write_files(media_root: Path, photos: list[Encoded]) -> list[str]:
+    """Store each photo under a fresh random name (written then renamed: never half a file)."""
+    target = folder(media_root)
+    target.mkdir(parents=True, exist_ok=True)
+    names: list[str] = []
+    try:
+        for photo in photos:
+            name = f"{secrets.token_hex(16)}.{photo.extension}"
+            temporary = target / f".{name}.part"
+            temporary.write_bytes(photo.data)
+            os.replace(temporary, target / name)
+            names.append(name)
+    except OSError:
+        remove_files(media_root, names)
+        raise
+    return names
+
+
+def remove_files(media_root: Path, names: list[str]) -> None:
+    for name in names:
+        try:
+            (folder(media_root) / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def file_path(media_root: Path, name: str) -> Path:
+    return folder(media_root) / name

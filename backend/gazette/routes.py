@@ -1,0 +1,199 @@
+"""Gazette endpoints: a community's list and new posts, a commune's communications, one post and
+what one does with it (photos, comments, answers, seats, pins, removal, reports), moderation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import File
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.delivery import service as delivery
+from backend.gazette import moderation, participation, photos, service, uploads
+from backend.gazette.live import publish_post_event, row_of
+from backend.gazette.schemas import (
+    CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
+    ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
+)
+from backend.lib.deps import principal_of, queues_of, settings_of
+
+PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
+UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
+
+
+def media_root(request: Request):  # noqa: ANN201
+    return settings_of(request).media_path
+
+
+class CommunityGazetteController(Controller):
+    path = "/api/v1/communities/{community_id:int}/gazette"
+    tags = ["gazette"]
+
+    @get("/", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
+    async def list_posts(self, request: Request, community_id: int, kind: str | None = None, q: str = "",
+                         before: int | None = None, limit: int = 20, include_expired: bool = False) -> PostPage:
+        return await service.list_posts(principal_of(request), community_id, kind=kind, q=q, before=before,
+                                        limit=limit, include_expired=include_expired)
+
+    @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
+    async def create(self, request: Request, community_id: int, data: PostIn) -> PostOut:
+        created = await service.create_post(principal_of(request), community_id, data)
+        await publish_post_event(request, "gazette.post_created", row_of(created))
+        return created
+
+
+class CommuneGazetteController(Controller):
+    path = "/api/v1/communes/{commune_id:int}/gazette"
+    tags = ["gazette", "mairie"]
+
+    @post("/", guards=[commune_scope(staff=True)], status_code=HTTP_201_CREATED)
+    async def communicate(self, request: Request, commune_id: int, data: CommunicationIn) -> PostOut:
+        created = await service.create_communication(principal_of(request), commune_id, data)
+        await delivery.dispatch(queues_of(request), service.MAIRIE_KIND, created.id)
+        await publish_post_event(request, "gazette.post_created", row_of(created))
+        return created
+
+    @get("/", guards=[commune_scope(staff=True, moderator=True, admin=True)])
+    async def communications(self, request: Request, commune_id: int) -> list[PostOut]:
+        return await service.commune_communications(principal_of(request), commune_id)
+
+
+class GazettePostController(Controller):
+    """Signed-in guard; then the service checks the post is visible to the caller (403/404)."""
+
+    path = "/api/v1/gazette/posts/{post_id:int}"
+    tags = ["gazette"]
+    guards = [authenticated]
+
+    @get("/")
+    async def detail(self, request: Request, post_id: int) -> PostDetail:
+        return await service.get_post(principal_of(request), post_id)
+
+    @delete("/")
+    async def delete_post(self, request: Request, post_id: int) -> None:
+        row = await service.delete_post(media_root(request), principal_of(request), post_id)
+        await publish_post_event(request, "gazette.post_removed", row)
+
+    @post("/photos", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_LIMIT)
+    async def add_photos(self, request: Request, post_id: int, data: Annotated[PhotoUpload, Body(
+            media_type=RequestEncodingType.MULTI_PART, multipart_form_part_limit=photos.MAX_PHOTOS + 4)]) -> PostOut:
+        raws = []
+        for upload in data.photos:
+            raws.append(await upload.read(photos.MAX_BYTES + 1))  # one byte more tells "too large"
+            await upload.close()
+        updated = await uploads.add_photos(media_root(request), principal_of(request), post_id, raws)
+        await publish_post_event(request, "gazette.post_updated", row_of(updated))
+        return updated
+
+    @post("/comments", status_code=HTTP_201_CREATED)
+    async def comment(self, request: Request, post_id: int, data: CommentIn) -> CommentOut:
+        comment, row = await participation.add_comment(principal_of(request), post_id, data.body)
+        await delivery.dispatch(queues_of(request), participation.COMMENT_KIND, comment.id)
+        await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
+        return comment
+
+    @post("/rsvp", status_code=HTTP_200_OK)
+    async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:
+        counts, row = await participation.answer_event(principal_of(request), post_id, data.answer)
+        await publish_post_event(request, "gazette.post_updated", row)
+        return counts
+
+    @post("/ride-requests", status_code=HTTP_201_CREATED)
+    async def request_seat(self, request: Request, post_id: int, data: RideRequestIn) -> RideRequestOut:
+        asked, _ = await participation.request_seat(principal_of(request), post_id, data.message)
+        await delivery.dispatch(queues_of(request), participation.RIDE_ASK_KIND, asked.id)
+        return asked
+
+    @post("/pin", status_code=HTTP_200_OK)
+    async def pin(self, request: Request, post_id: int) -> PostOut:
+        return await self._pin(request, post_id, True)
+
+    @post("/unpin", status_code=HTTP_200_OK)
+    async def unpin(self, request: Request, post_id: int) -> PostOut:
+        return await self._pin(request, post_id, False)
+
+    async def _pin(self, request: Request, post_id: int, pinned: bool) -> PostOut:
+        updated, row = await moderation.set_pinned(principal_of(request), post_id, pinned)
+        await publish_post_event(request, "gazette.post_updated", row, pinned=pinned)
+        return updated
+
+    @post("/remove", status_code=HTTP_200_OK)
+    async def remove(self, request: Request, post_id: int, data: ReasonIn) -> PostOut:
+        removed, row = await moderation.remove_post(principal_of(request), post_id, data.reason)
+        await publish_post_event(request, "gazette.post_removed", row)
+        return removed
+
+    @post("/report")
+    async def report(self, request: Request, post_id: int, data: ReportIn) -> Response[ReportAck]:
+        ack, created = await moderation.report_post(principal_of(request), post_id, data.reason)
+        return Response(ack, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+class GazetteItemController(Controller):
+    """Photos, comments and seat requests by their own id (signed-in guard, then the service checks)."""
+
+    path = "/api/v1/gazette"
+    tags = ["gazette"]
+    guards = [authenticated]
+
+    @get("/photos/{photo_id:int}", media_type="image/jpeg")
+    async def photo(self, request: Request, photo_id: int) -> File:
+        path, media_type = await uploads.photo_file(media_root(request), principal_of(request), photo_id)
+        return File(path=path, media_type=media_type, content_disposition_type="inline",
+                    headers={"Cache-Control": PHOTO_CACHE})
+
+    @delete("/photos/{photo_id:int}", status_code=HTTP_200_OK)
+    async def delete_photo(self, request: Request, photo_id: int) -> PostOut:
+        updated = await uploads.delete_photo(media_root(request), principal_of(request), photo_id)
+        await publish_post_event(request, "gazette.post_updated", row_of(updated))
+        return updated
+
+    @delete("/comments/{comment_id:int}")
+    async def delete_comment(self, request: Request, comment_id: int) -> None:
+        row = await participation.delete_comment(principal_of(request), comment_id)
+        await publish_post_event(request, "gazette.comment_deleted", row, comment_id=comment_id)
+
+    @post("/ride-requests/{request_id:int}/accept", status_code=HTTP_200_OK)
+    async def accept(self, request: Request, request_id: int) -> RideRequestOut:
+        return await self._answer(request, request_id, True)
+
+    @post("/ride-requests/{request_id:int}/refuse", status_code=HTTP_200_OK)
+    async def refuse(self, request: Request, request_id: int) -> RideRequestOut:
+        return await self._answer(request, request_id, False)
+
+    async def _answer(self, request: Request, request_id: int, accept: bool) -> RideRequestOut:
+        answered, row = await participation.answer_request(principal_of(request), request_id, accept)
+        await delivery.dispatch(queues_of(request), participation.RIDE_ANSWER_KIND, request_id)
+        await publish_post_event(request, "gazette.post_updated", row)
+        return answered
+
+    @delete("/ride-requests/{request_id:int}")
+    async def withdraw(self, request: Request, request_id: int) -> None:
+        row = await participation.withdraw_request(principal_of(request), request_id)
+        await publish_post_event(request, "gazette.post_updated", row)
+
+
+class GazetteModerationController(Controller):
+    path = "/api/v1/moderation/gazette-reports"
+    tags = ["moderation", "gazette"]
+    guards = [platform_role(moderator=True, admin=True)]
+
+    @get("/")
+    async def queue(self, request: Request, report_state: str = Parameter(query="state", default="open")
+                    ) -> list[ReportedPost]:
+        return await moderation.report_queue(principal_of(request), report_state)
+
+    @post("/{post_id:int}", status_code=HTTP_200_OK)
+    async def decide(self, request: Request, post_id: int, data: ReportDecisionIn) -> PostOut:
+        decided, row = await moderation.decide(principal_of(request), post_id, data.action, data.reason)
+        if data.action == "remove":
+            await publish_post_event(request, "gazette.post_removed", row)
+        return decided
+
+
+ROUTES = [CommunityGazetteController, CommuneGazetteController, GazettePostController, GazetteItemController,
+          GazetteModerationController]

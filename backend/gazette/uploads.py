@@ -1,0 +1,64 @@
+"""A post's photos: added by its author (all or nothing), removed, served to those who may read it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.auth.principal import Principal
+from backend.db import write_transaction
+from backend.gazette import photos
+from backend.gazette.service import post_out, visible
+from backend.gazette.schemas import PostOut
+from backend.gazette.tables import GazettePhoto
+from backend.lib.errors import DomainError, Forbidden, NotFound
+
+
+async def add_photos(media_root: Path, principal: Principal, post_id: int, raws: list[bytes]) -> PostOut:
+    """Check and re-encode every upload first; then write the files and rows, or nothing."""
+    row = await visible(principal, post_id, published=True)
+    if row["author"] != principal.user_id:
+        raise Forbidden("Seul l'auteur peut ajouter des photos à sa publication.", "not_author")
+    if not raws:
+        raise DomainError("Ajoutez au moins une photo (champ « photos »).", "photo_missing")
+    have = await GazettePhoto.count().where(GazettePhoto.post == post_id)
+    if have + len(raws) > photos.MAX_PHOTOS:
+        raise DomainError(f"{photos.MAX_PHOTOS} photos au plus par publication (déjà {have}).", "too_many_photos")
+    encoded = await photos.encode_all(raws)
+    names = photos.write_files(media_root, encoded)
+    try:
+        async with write_transaction():
+            await GazettePhoto.insert(*[
+                GazettePhoto(post=post_id, file_name=name, media_type=e.media_type, width=e.width, height=e.height,
+                             size_bytes=len(e.data), position=have + i)
+                for i, (name, e) in enumerate(zip(names, encoded))])
+    except BaseException:
+        photos.remove_files(media_root, names)
+        raise
+    return await post_out(principal, post_id)
+
+
+async def _photo(photo_id: int) -> dict:
+    row = await GazettePhoto.select().where(GazettePhoto.id == photo_id).first()
+    if row is None:
+        raise NotFound("Cette photo n'existe pas (ou plus).", "photo_not_found")
+    return row
+
+
+async def delete_photo(media_root: Path, principal: Principal, photo_id: int) -> PostOut:
+    photo = await _photo(photo_id)
+    row = await visible(principal, photo["post"])
+    if row["author"] != principal.user_id:
+        raise Forbidden("Seul l'auteur peut retirer une photo de sa publication.", "not_author")
+    await GazettePhoto.delete().where(GazettePhoto.id == photo_id)
+    photos.remove_files(media_root, [photo["file_name"]])
+    return await post_out(principal, row["id"])
+
+
+async def photo_file(media_root: Path, principal: Principal, photo_id: int) -> tuple[Path, str]:
+    """The stored file and its type, if this person may read the post."""
+    photo = await _photo(photo_id)
+    await visible(principal, photo["post"])
+    path = photos.file_path(media_root, photo["file_name"])
+    if not path.is_file():
+        raise NotFound("Cette photo n'existe pas (ou plus).", "photo_not_found")
+    return path, photo["media_type"]
