@@ -177,7 +177,7 @@ async def get_my_profile(user_id: int) -> MyProfile:
         help_note=value("help_note"), other_contact=value("other_contact"),
         phone_visibility=value("phone_visibility"), email_visibility=value("email_visibility"),
         other_contact_visibility=value("other_contact_visibility"), address_visibility=value("address_visibility"),
-        updated_at=updated.isoformat() if updated is not None and not isinstance(updated, str) else updated,
+        updated_at=updated.isoformat() if updated else None,
     )
 
 

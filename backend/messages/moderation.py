@@ -12,9 +12,11 @@ from collections import defaultdict
 from typing import Any
 
 from backend.auth.principal import Principal
+from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import select_in
+from backend.mairie import audit
 from backend.messages.schemas import ModeratedConversation, ModeratorReadOut, ParticipantOut, Person, ReportOut
 from backend.messages.service import MESSAGE_COLUMNS, message_out, name_of
 from backend.messages.tables import Conversation, ConversationReport, Message, ModeratorRead, Participant
@@ -82,13 +84,18 @@ async def queue(state: str) -> list[ReportOut]:
 
 
 async def close(moderator_id: int, report_id: int, note: str) -> ReportOut:
-    updated = await ConversationReport.update({
-        ConversationReport.state: "closed", ConversationReport.closed_by: moderator_id,
-        ConversationReport.closed_at: clock.now(), ConversationReport.note: " ".join(note.split())[:500],
-    }).where((ConversationReport.id == report_id) & (ConversationReport.state == "open")).returning(
-        ConversationReport.id)
-    if not updated:
-        raise NotFound("Ce signalement n'existe pas ou est déjà clos.", "report_not_found")
+    """Close a report (with a note): without another open report the conversation is private again."""
+    note = " ".join(note.split())[:500]
+    async with write_transaction():
+        updated = await ConversationReport.update({
+            ConversationReport.state: "closed", ConversationReport.closed_by: moderator_id,
+            ConversationReport.closed_at: clock.now(), ConversationReport.note: note,
+        }).where((ConversationReport.id == report_id) & (ConversationReport.state == "open")).returning(
+            ConversationReport.conversation)
+        if not updated:
+            raise NotFound("Ce signalement n'existe pas ou est déjà clos.", "report_not_found")
+        await audit.record(moderator_id, "conversation_report.close", f"conversation:{updated[0]['conversation']}",
+                           {"report_id": report_id, "note": note})
     return (await _reports("WHERE r.id = {}", report_id))[0]
 
 
@@ -108,9 +115,13 @@ async def read_reported(moderator_id: int, conversation_id: int, report_id: int 
     if not ids:
         raise Forbidden("La modération ne lit une conversation privée que si l'un de ses membres l'a signalée.",
                         "no_report")
-    rows = await ModeratorRead.insert(ModeratorRead(
-        conversation=conversation_id, report=report_id or ids[0], moderator=moderator_id, created_at=clock.now(),
-    )).returning(ModeratorRead.id)
+    report_id = report_id or ids[0]
+    async with write_transaction():  # our own trail, and the platform's audit log admins read
+        rows = await ModeratorRead.insert(ModeratorRead(
+            conversation=conversation_id, report=report_id, moderator=moderator_id, created_at=clock.now(),
+        )).returning(ModeratorRead.id)
+        await audit.record(moderator_id, "conversation.read", f"conversation:{conversation_id}",
+                           {"report_id": report_id, "read_id": rows[0]["id"]})
     messages = await Message.raw(MESSAGE_COLUMNS + "WHERE m.conversation = {} ORDER BY m.id DESC LIMIT {}",
                                  conversation_id, MAX_MESSAGES)
     people = (await _people([conversation_id]))[conversation_id]

@@ -55,6 +55,11 @@ async def test_moderator_reads_only_after_a_report_and_the_reading_is_audited(ap
     assert [(e["moderator"]["id"], e["report_id"]) for e in log] == [(u["moderator"], report["id"]),
                                                                       (u["admin"], report["id"])]
 
+    central = (await admin.get("/api/v1/audit", params={"action": "conversation."})).json()["items"]
+    assert [(e["actor_id"], e["action"], e["target"], e["details"]["report_id"]) for e in central] == [
+        (u["admin"], "conversation.read", f"conversation:{conv['id']}", report["id"]),
+        (u["moderator"], "conversation.read", f"conversation:{conv['id']}", report["id"])]
+
     closed = await moderator.post(f"/api/v1/moderation/conversation-reports/{report['id']}/close",
                                   {"note": "Avertissement envoyé"})
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
