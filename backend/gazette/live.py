@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request
 
-from backend.gazette.service import audience_of
+from backend.gazette.access import audience_of
 from backend.live.service import LiveEvent, publish
 
 

@@ -9,9 +9,8 @@ from typing import Any
 from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.gazette.schemas import PostOut, ReportAck, ReportedPost, ReportOut
-from backend.gazette.service import (
-    COLUMNS, audit_post, can_moderate_locally, iso, permissions, person, post_out, shape, visible,
-)
+from backend.gazette.access import COLUMNS, audit_post, can_moderate_locally, iso, permissions, person, visible
+from backend.gazette.views import post_out, shape
 from backend.gazette.tables import GazettePost, GazetteReport
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden

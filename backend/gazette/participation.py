@@ -13,9 +13,8 @@ from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.gazette.schemas import CommentOut, RideRequestOut, RsvpOut
-from backend.gazette.service import (
-    can_moderate_locally, comment_out, is_platform, permissions, reader_communities, ride_request_out, visible,
-)
+from backend.gazette.access import can_moderate_locally, is_platform, permissions, reader_communities, visible
+from backend.gazette.views import comment_out, ride_request_out
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest, GazetteRsvp
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound

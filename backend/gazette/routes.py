@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
 from backend.delivery import service as delivery
-from backend.gazette import moderation, participation, photos, service, uploads
+from backend.gazette import access, moderation, participation, photos, service, uploads
 from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
@@ -53,7 +53,7 @@ class CommuneGazetteController(Controller):
     @post("/", guards=[commune_scope(staff=True)], status_code=HTTP_201_CREATED)
     async def communicate(self, request: Request, commune_id: int, data: CommunicationIn) -> PostOut:
         created = await service.create_communication(principal_of(request), commune_id, data)
-        await delivery.dispatch(queues_of(request), service.MAIRIE_KIND, created.id)
+        await delivery.dispatch(queues_of(request), access.MAIRIE_KIND, created.id)
         await publish_post_event(request, "gazette.post_created", row_of(created))
         return created
 

@@ -1,71 +1,36 @@
-"""La Gazette: posting, reading (who may see what), listing with pins, search, author deletion.
-
-A post belongs to one community and is read by its active members, the mairie staff of its
-commune, moderators and admins. A mairie communication belongs to a commune and is shown in
-every community of it (or the ones chosen), pinned until it expires. Pages are built from a
-constant number of queries (posts, then photos, counts and my answers for the whole page).
+"""La Gazette: posting (members in their community, the mairie in its commune), reading a
+community's Gazette (pins first, pages, kinds, expiry, search), one post with its comments,
+and the author deleting a post. Who may see what lives in `access`, the answers' shape in `views`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from backend.auth.principal import Principal
 from backend.communities import service as communities
 from backend.communities.tables import Community
 from backend.db import write_transaction
 from backend.delivery import service as delivery
-from backend.delivery.service import LOCAL_TZ
 from backend.gazette import photos as photo_files
-from backend.gazette.schemas import (
-    Carpool, Classified, CommentOut, CommunicationIn, EventInfo, Mairie, MyRideRequest, Permissions, Person,
-    PhotoOut, PostDetail, PostIn, PostOut, PostPage, RideRequestOut,
+from backend.gazette.access import (
+    COLUMNS, KINDS, MAIRIE, MAIRIE_KIND, MEMBER_KINDS, audit_post, aware, can_moderate_locally, is_platform, visible,
 )
+from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
 from backend.gazette.search import fold, query_words
 from backend.gazette.tables import (
-    GazetteComment, GazettePhoto, GazettePost, GazettePostCommunity, GazetteReport, GazetteRideRequest,
-    GazetteRsvp,
+    GazetteComment, GazettePhoto, GazettePost, GazettePostCommunity, GazetteReport, GazetteRideRequest, GazetteRsvp,
 )
+from backend.gazette.views import comment_out, post_out, shape
 from backend.lib import clock
 from backend.lib.errors import DomainError, Forbidden, NotFound
-from backend.lib.sql import placeholders
-from backend.mairie import audit
 
-KINDS = {
-    "classified": "Petite annonce",
-    "news": "Actualité du quartier",
-    "minutes": "Compte-rendu",
-    "event": "Événement",
-    "carpool": "Covoiturage",
-    "mairie": "Communication de la mairie",
-}
-MEMBER_KINDS = ("classified", "news", "minutes", "event", "carpool")
-MAIRIE = "mairie"
-MAIRIE_KIND = "gazette_mairie"  # delivery kind: a new communication, to every member concerned
 CLASSIFIED_DAYS, CLASSIFIED_MAX_DAYS = 30, 90
 MAX_PRICE_CENTS = 10_000_000
 MAX_SEATS = 8
 PAGE_MAX, PINNED_MAX, COMMENTS_MAX = 50, 20, 500
-
-COLUMNS = (GazettePost.all_columns(exclude=[GazettePost.search_text]), GazettePost.author.first_name,
-            GazettePost.author.last_name, GazettePost.commune.name)
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """A date from a form: without an offset it is French (or Belgian) local time."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
-
-
-def person(user_id: int, first_name: str, last_name: str) -> Person:
-    return Person(id=user_id, name=f"{first_name} {last_name}".strip())
 
 
 # Validation ----------------------------------------------------------------------------------
@@ -171,189 +136,6 @@ async def create_communication(principal: Principal, commune_id: int, data: Comm
     return await post_out(principal, post_id)
 
 
-async def audit_post(actor: int, action: str, row: dict[str, Any], reason: str = "", **details: Any) -> None:
-    """One entry `gazette.<action>` on `gazette_post:<id>` in the platform's audit log (call it
-    inside the transaction of the action: both commit or neither)."""
-    await audit.record(actor, f"gazette.{action}", f"gazette_post:{row['id']}",
-                       {"title": row["title"], "community_id": row["community"], "reason": reason, **details},
-                       commune_id=row["commune"])
-
-
-# Who may see and do what -------------------------------------------------------------------------
-
-async def load(post_id: int) -> dict[str, Any]:
-    row = await GazettePost.select(*COLUMNS).where(GazettePost.id == post_id).first()
-    if row is None:
-        raise NotFound("Cette publication n'existe pas (ou plus).", "post_not_found")
-    return row
-
-
-async def mairie_targets(post_ids: Sequence[int]) -> dict[int, list[int]]:
-    """The chosen communities of mairie communications (absent: all of the commune)."""
-    if not post_ids:
-        return {}
-    rows = await GazettePostCommunity.select(GazettePostCommunity.post, GazettePostCommunity.community).where(
-        GazettePostCommunity.post.is_in(list(post_ids))).order_by(GazettePostCommunity.community)
-    out: dict[int, list[int]] = {}
-    for r in rows:
-        out.setdefault(r["post"], []).append(r["community"])
-    return out
-
-
-def reader_communities(principal: Principal, row: dict[str, Any], targets: list[int] | None) -> list[int]:
-    """The communities through which this person, as an active member, sees the post."""
-    if row["kind"] != MAIRIE:
-        return [row["community"]] if principal.is_active_member(row["community"]) else []
-    return [m.community_id for m in principal.memberships
-            if m.status == "active" and m.commune_id == row["commune"]
-            and (row["all_communities"] or m.community_id in (targets or []))]
-
-
-def is_platform(principal: Principal) -> bool:
-    return principal.is_moderator or principal.is_admin
-
-
-def can_view(principal: Principal, row: dict[str, Any], targets: list[int] | None) -> bool:
-    return (is_platform(principal) or principal.is_staff_of(row["commune"])
-            or bool(reader_communities(principal, row, targets)))
-
-
-def can_moderate_locally(principal: Principal, row: dict[str, Any]) -> bool:
-    """Referents pin and remove members' posts of their community (not mairie communications)."""
-    return row["kind"] != MAIRIE and principal.is_referent(row["community"])
-
-
-async def visible(principal: Principal, post_id: int, *, published: bool = False) -> dict[str, Any]:
-    """The post if this person may read it: 403 for another community, 404 once removed
-    (except for its author and moderators), 409 with `published` for actions on a removed post."""
-    row = await load(post_id)
-    targets = (await mairie_targets([post_id])).get(post_id) if row["kind"] == MAIRIE else None
-    if not can_view(principal, row, targets):
-        raise Forbidden("Cette publication concerne un autre quartier.", "post_forbidden")
-    if row["status"] != "published":
-        if not (is_platform(principal) or row["author"] == principal.user_id):
-            raise NotFound("Cette publication a été retirée.", "post_removed")
-        if published:
-            raise DomainError("Cette publication a été retirée.", "post_removed", 409)
-    row["targets"] = targets
-    return row
-
-
-def permissions(principal: Principal, row: dict[str, Any]) -> Permissions:
-    author = row["author"] == principal.user_id
-    member = bool(reader_communities(principal, row, row.get("targets")))
-    live = row["status"] == "published"
-    return Permissions(
-        delete=author,
-        pin=live and can_moderate_locally(principal, row),
-        remove=live and (can_moderate_locally(principal, row) or is_platform(principal)),
-        report=live and member and not author,
-        comment=live and (member or principal.is_staff_of(row["commune"])),
-    )
-
-
-# Shaping a page of posts (constant number of queries) --------------------------------------------
-
-async def _count_by_post(table: Any, post_ids: list[int], extra: str = "") -> list[dict[str, Any]]:
-    group = f", {extra}" if extra else ""
-    return await table.raw(
-        f"SELECT post{group}, COUNT(*) AS n FROM {table._meta.tablename} "
-        f"WHERE post IN ({placeholders(len(post_ids))}) GROUP BY post{group}", *post_ids)
-
-
-def photo_out(r: dict[str, Any]) -> PhotoOut:
-    return PhotoOut(id=r["id"], url=f"/api/v1/gazette/photos/{r['id']}", width=r["width"], height=r["height"],
-                    media_type=r["media_type"])
-
-
-async def shape(principal: Principal, rows: list[dict[str, Any]], *, detail: bool = False) -> list[PostOut]:
-    """PostOut for each row: photos, counts and the caller's own answers in a few batched queries."""
-    if not rows:
-        return []
-    me, now = principal.user_id, clock.now()
-    ids = [r["id"] for r in rows]
-    pics: dict[int, list[PhotoOut]] = {i: [] for i in ids}
-    for p in await GazettePhoto.select().where(GazettePhoto.post.is_in(ids)).order_by(GazettePhoto.position):
-        pics[p["post"]].append(photo_out(p))
-    comments = {r["post"]: int(r["n"]) for r in await _count_by_post(GazetteComment, ids)}
-    events = [r["id"] for r in rows if r["kind"] == "event"]
-    rides = [r["id"] for r in rows if r["kind"] == "carpool"]
-    mairie = [r["id"] for r in rows if r["kind"] == MAIRIE and not r["all_communities"]]
-    answers: dict[tuple[int, str], int] = {}
-    mine: dict[int, str] = {}
-    if events:
-        answers = {(r["post"], r["answer"]): int(r["n"]) for r in await _count_by_post(GazetteRsvp, events, "answer")}
-        mine = {r["post"]: r["answer"] for r in await GazetteRsvp.select(GazetteRsvp.post, GazetteRsvp.answer).where(
-            GazetteRsvp.post.is_in(events) & (GazetteRsvp.user == me))}
-    my_rides: dict[int, MyRideRequest] = {}
-    requests: dict[int, list[RideRequestOut]] = {}
-    if rides:
-        for r in await GazetteRideRequest.select(GazetteRideRequest.id, GazetteRideRequest.post,
-                                                 GazetteRideRequest.status).where(
-                GazetteRideRequest.post.is_in(rides) & (GazetteRideRequest.user == me)):
-            my_rides[r["post"]] = MyRideRequest(id=r["id"], status=r["status"])
-        own = [r["id"] for r in rows if r["kind"] == "carpool" and r["author"] == me]
-        if detail and own:
-            for req in await ride_requests(own):
-                requests.setdefault(req.post_id, []).append(req)
-    targets = await mairie_targets(mairie)
-    out = []
-    for r in rows:
-        r.setdefault("targets", targets.get(r["id"]))
-        post = PostOut(
-            id=r["id"], kind=r["kind"], kind_label=KINDS.get(r["kind"], r["kind"]), title=r["title"], body=r["body"],
-            community_id=r["community"], commune_id=r["commune"],
-            author=person(r["author"], r["author.first_name"], r["author.last_name"]),
-            created_at=iso(r["created_at"]) or "", pinned=is_pinned(r, now), status=r["status"],
-            removed_reason=r["removed_reason"] if r["status"] != "published" else None,
-            photos=pics[r["id"]], comment_count=comments.get(r["id"], 0), can=permissions(principal, r),
-        )
-        if r["kind"] == "classified":
-            post.classified = Classified(price_cents=r["price_cents"], free=r["is_free"],
-                                         expires_at=iso(r["expires_at"]) or "", expired=r["expires_at"] <= now)
-        elif r["kind"] == "event":
-            post.event = EventInfo(starts_at=iso(r["starts_at"]) or "", ends_at=iso(r["ends_at"]), place=r["place"],
-                                   going=answers.get((r["id"], "going"), 0), maybe=answers.get((r["id"], "maybe"), 0),
-                                   my_answer=mine.get(r["id"], "none"))
-        elif r["kind"] == "carpool":
-            left = max(r["seats"] - r["seats_taken"], 0)
-            post.carpool = Carpool(
-                from_place=r["from_place"], to_place=r["to_place"], departs_at=iso(r["starts_at"]) or "",
-                seats=r["seats"], seats_taken=r["seats_taken"], seats_left=left, full=left == 0,
-                departed=r["starts_at"] <= now, my_request=my_rides.get(r["id"]),
-                requests=requests.get(r["id"], []) if detail and r["author"] == me else None)
-        elif r["kind"] == MAIRIE:
-            post.mairie = Mairie(commune_name=r["commune.name"], expires_at=iso(r["expires_at"]) or "",
-                                 community_ids=None if r["all_communities"] else r["targets"] or [])
-        out.append(post)
-    return out
-
-
-def is_pinned(row: dict[str, Any], now: datetime) -> bool:
-    if row["status"] != "published":
-        return False
-    if row["kind"] == MAIRIE:
-        return row["expires_at"] is not None and row["expires_at"] > now
-    return row["pinned_at"] is not None
-
-
-async def ride_requests(post_ids: list[int]) -> list[RideRequestOut]:
-    rows = await GazetteRideRequest.select(
-        GazetteRideRequest.all_columns(), GazetteRideRequest.user.first_name, GazetteRideRequest.user.last_name,
-    ).where(GazetteRideRequest.post.is_in(post_ids)).order_by(GazetteRideRequest.id)
-    return [ride_request_out(r) for r in rows]
-
-
-def ride_request_out(r: dict[str, Any]) -> RideRequestOut:
-    return RideRequestOut(id=r["id"], post_id=r["post"], user=person(r["user"], r["user.first_name"], r["user.last_name"]),
-                          status=r["status"], message=r["message"], created_at=iso(r["created_at"]) or "",
-                          answered_at=iso(r["answered_at"]))
-
-
-async def post_out(principal: Principal, post_id: int) -> PostOut:
-    return (await shape(principal, [await load(post_id)]))[0]
-
-
 # Reading ---------------------------------------------------------------------------------------
 
 def _in_community(community_id: int, commune_id: int) -> Any:
@@ -414,13 +196,6 @@ async def get_post(principal: Principal, post_id: int) -> PostDetail:
     return PostDetail(**{f: getattr(post, f) for f in post.__struct_fields__}, comments=comments)
 
 
-def comment_out(c: dict[str, Any], principal: Principal, may_moderate: bool) -> CommentOut:
-    return CommentOut(id=c["id"], post_id=c["post"], author=person(c["author"], c["author.first_name"],
-                                                                   c["author.last_name"]),
-                      body=c["body"], created_at=iso(c["created_at"]) or "",
-                      can_delete=may_moderate or c["author"] == principal.user_id)
-
-
 async def commune_communications(principal: Principal, commune_id: int) -> list[PostOut]:
     """The commune's mairie communications, newest first (the mairie's own list, removed ones too)."""
     rows = await GazettePost.select(*COLUMNS).where(
@@ -446,12 +221,3 @@ async def delete_post(media_root: Path, principal: Principal, post_id: int) -> d
         await GazettePost.delete().where(GazettePost.id == post_id)
     photo_files.remove_files(media_root, names)
     return row
-
-
-def audience_of(row: dict[str, Any]) -> tuple[int | None, int | None, Iterable[int]]:
-    """(community, commune, chosen communities) a live event about this post goes to."""
-    if row["kind"] != MAIRIE:
-        return row["community"], None, ()
-    if row["all_communities"]:
-        return None, row["commune"], ()
-    return None, None, row.get("targets") or ()

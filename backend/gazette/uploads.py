@@ -7,8 +7,9 @@ from pathlib import Path
 from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.gazette import photos
-from backend.gazette.service import post_out, visible
+from backend.gazette.access import visible
 from backend.gazette.schemas import PostOut
+from backend.gazette.views import post_out
 from backend.gazette.tables import GazettePhoto
 from backend.lib.errors import DomainError, Forbidden, NotFound
 
