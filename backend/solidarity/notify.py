@@ -1,0 +1,239 @@
+"""What the check-in notifications say, and to whom (registered with the delivery machinery).
+
+Every notification's `ref_id` is the history event that caused it, so each reminder, alert,
+"je passe voir" and "tout va bien" has its own delivery records. The missed check-in carries the
+person's address and note: it goes only to the watchers who accepted (or, if none is left, to
+the community's referents), and not at all once the check-in is stopped or the period closed.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from backend.communities.tables import Membership, MembershipStatus
+from backend.delivery.kinds import Notice, register
+from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
+from backend.settings import Settings
+from backend.solidarity.service import (
+    GOING_KIND, INVITE_KIND, MISSED_KIND, REMINDER_KIND, RESOLVED_KIND, address_of, full_name,
+)
+from backend.solidarity.tables import CheckinEvent, CheckinWatcher
+
+URGENT_PLAN = FanoutPlan(channels=("push", "sms"), urgent=True, follow_channels=False)
+
+_COLUMNS = (
+    CheckinEvent.id, CheckinEvent.type, CheckinEvent.checkin, CheckinEvent.round, CheckinEvent.actor,
+    CheckinEvent.subject, CheckinEvent.note, CheckinEvent.actor.first_name, CheckinEvent.actor.last_name,
+    CheckinEvent.checkin.community, CheckinEvent.checkin.community.name, CheckinEvent.checkin.person,
+    CheckinEvent.checkin.person.first_name, CheckinEvent.checkin.person.last_name,
+    CheckinEvent.checkin.person.address_line1, CheckinEvent.checkin.person.address_line2,
+    CheckinEvent.checkin.person.postal_code, CheckinEvent.checkin.person.city, CheckinEvent.checkin.person.phone,
+    CheckinEvent.checkin.check_time, CheckinEvent.checkin.every_days, CheckinEvent.checkin.grace_minutes,
+    CheckinEvent.checkin.note, CheckinEvent.checkin.stopped_at, CheckinEvent.round.due_at, CheckinEvent.round.state,
+)
+
+
+def _tpl(text: str) -> str:
+    """User text inside a string.Template: `$` must not start a placeholder."""
+    return text.replace("$", "$$")
+
+
+async def _event(ref_id: int, type_: str, round_states: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+    """The event, its check-in and person; None when there is nothing (left) to say."""
+    row = await CheckinEvent.select(*_COLUMNS).where(CheckinEvent.id == ref_id).first()
+    if row is None or row["type"] != type_ or row["checkin.stopped_at"] is not None:
+        return None
+    if round_states is not None and row["round.state"] not in round_states:
+        return None
+    return row
+
+
+async def _recipients(community_id: int, user_ids: set[int]) -> list[Recipient]:
+    """Those of `user_ids` still active in the community, with their devices and preferences."""
+    if not user_ids:
+        return []
+    return [r for r in await community_recipients([community_id], None) if r.user_id in user_ids]
+
+
+async def _watchers(checkin_id: int, exclude: int | None = None) -> set[int]:
+    rows = await CheckinWatcher.select(CheckinWatcher.user).where(
+        (CheckinWatcher.checkin == checkin_id) & (CheckinWatcher.status == "accepted"))
+    return {r["user"] for r in rows} - {exclude}
+
+
+async def _referents(community_id: int) -> set[int]:
+    rows = await Membership.select(Membership.user).where(
+        (Membership.community == community_id) & (Membership.role == "referent")
+        & (Membership.status == MembershipStatus.ACTIVE))
+    return {r["user"] for r in rows}
+
+
+async def _other_watchers(ref_id: int, type_: str, round_states: tuple[str, ...] | None = None
+                          ) -> tuple[list[Recipient], FanoutPlan] | None:
+    """The accepted watchers but the one who acted, urgently on push and SMS."""
+    row = await _event(ref_id, type_, round_states)
+    if row is None:
+        return None
+    return await _recipients(row["checkin.community"], await _watchers(row["checkin"], row["actor"])), URGENT_PLAN
+
+
+def _person(row: dict[str, Any]) -> str:
+    return full_name(row, "checkin.person")
+
+
+def _base(row: dict[str, Any], kind: str, **kw: Any) -> Notice:
+    checkin_id = row["checkin"]
+    return Notice(url=f"/#/veille/{checkin_id}", tag=f"checkin-{checkin_id}", event=kind, ref_id=row["id"],
+                  community=row["checkin.community.name"], **kw)
+
+
+def _due(row: dict[str, Any]) -> str:
+    return row["round.due_at"].astimezone(LOCAL_TZ).strftime("%H:%M") if row["round.due_at"] else row[
+        "checkin.check_time"]
+
+
+class ReminderNotice:
+    """To the person at the hour: push and SMS (they chose this service), quiet hours respected."""
+
+    states = ("reminded",)
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await _event(ref_id, "reminded", self.states)
+        if row is None:
+            return None
+        recipients = await _recipients(row["checkin.community"], {row["checkin.person"]})
+        return recipients, FanoutPlan(channels=("push", "sms"), urgent=False, follow_channels=False)
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _event(ref_id, "reminded", self.states)
+        if row is None:
+            return None
+        first = row["checkin.person.first_name"]
+        return _base(
+            row, REMINDER_KIND, title="Tout va bien ?",
+            body=f"C'est l'heure de votre rendez-vous de {_due(row)}. Appuyez sur « Je vais bien » "
+                 "ou répondez OK au SMS.",
+            ttl=max(600, row["checkin.grace_minutes"] * 60), urgency="high",
+            sms_text=f"Vigie : bonjour {first}, tout va bien ? Répondez OK à ce SMS (rendez-vous de {_due(row)}).",
+        )
+
+
+class MissedNotice:
+    """To the accepted watchers after the grace period: urgent, push and SMS, address and note."""
+
+    states = ("escalated", "someone_going")
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await _event(ref_id, "escalated", self.states)
+        if row is None:
+            return None
+        people = await _watchers(row["checkin"]) or await _referents(row["checkin.community"])
+        return await _recipients(row["checkin.community"], people), URGENT_PLAN
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _event(ref_id, "escalated", self.states)
+        if row is None:
+            return None
+        name, first = _person(row), row["checkin.person.first_name"]
+        address = address_of(row, "checkin.person")
+        note = row["checkin.note"]
+        phone = row["checkin.person.phone"]
+        return _base(
+            row, MISSED_KIND, title=f"Pas de nouvelles de {name}", urgent=True, ttl=6 * 3600, urgency="high",
+            body=(f"{first} n'a pas répondu à son rendez-vous de {_due(row)}. Adresse : {address}. "
+                  f"Tél. {phone}." + (f" Note : {note}" if note else "")
+                  + " Indiquez « Je passe voir » si vous y allez."),
+            sms_text=(f"VIGIE veille : pas de nouvelles de {name} depuis {_due(row)}. {address}. Tél. {phone}."
+                      + (f" {note}" if note else "") + " Si vous y allez : « Je passe voir »."),
+        )
+
+
+class GoingNotice:
+    """"Je passe voir": the other watchers know someone is going."""
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        return await _other_watchers(ref_id, "someone_going", ("someone_going",))
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _event(ref_id, "someone_going", ("someone_going",))
+        if row is None:
+            return None
+        who = full_name(row, "actor")
+        return _base(row, GOING_KIND, title=f"{who} passe voir {row['checkin.person.first_name']}",
+                     body=f"{who} a indiqué « Je passe voir » : inutile d'y aller tous.", urgent=True,
+                     ttl=3 * 3600, urgency="high",
+                     sms_text=f"VIGIE veille : {who} passe voir {_person(row)}.")
+
+
+class ResolvedNotice:
+    """"Tout va bien" after an alert: the watchers can stand down."""
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        return await _other_watchers(ref_id, "resolved")
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _event(ref_id, "resolved")
+        if row is None:
+            return None
+        who = full_name(row, "actor")
+        name = _person(row)
+        by = "" if row["actor"] == row["checkin.person"] else f" ({who})"
+        return _base(row, RESOLVED_KIND, title=f"Tout va bien pour {name}", body=f"{row['note']}{by}",
+                     urgent=True, ttl=6 * 3600, urgency="high",
+                     sms_text=f"VIGIE veille : tout va bien pour {name}{by}. {row['note']}")
+
+
+class InviteNotice:
+    """To a neighbour asked to watch (their usual channels): who and when, no address nor note."""
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await _event(ref_id, "watcher_invited")
+        if row is None:
+            return None
+        still = await CheckinWatcher.count().where((CheckinWatcher.checkin == row["checkin"])
+                                                   & (CheckinWatcher.user == row["subject"])
+                                                   & (CheckinWatcher.status == "invited"))
+        if not still:
+            return None
+        return await _recipients(row["checkin.community"], {row["subject"]}), FanoutPlan(channels=("push", "email"))
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _event(ref_id, "watcher_invited")
+        if row is None:
+            return None
+        name, inviter = _person(row), full_name(row, "actor")
+        every = row["checkin.every_days"]
+        rhythm = "chaque jour" if every == 1 else ("chaque semaine" if every == 7 else f"tous les {every} jours")
+        when = f"{rhythm} à {row['checkin.check_time']}"
+        community = row["checkin.community.name"]
+        if row["actor"] == row["checkin.person"]:
+            asked = f"{name} vous propose de faire partie de sa veille solidaire"
+        else:
+            asked = f"{inviter} vous propose de faire partie de la veille solidaire de {name}"
+        text = (
+            f"Bonjour $first_name,\n\n{_tpl(asked)} (quartier {_tpl(community)}).\n\n"
+            f"{_tpl(name)} donnera des nouvelles {when}. Sans nouvelles, les voisins qui veillent sont prévenus "
+            "et l'un d'eux passe voir.\n\nAcceptez ou refusez dans Vigie : $link\n\n"
+            "--\nNe plus recevoir les messages de Vigie par e-mail : $unsubscribe_url\n"
+        )
+        esc = lambda s: _tpl(html.escape(s))  # noqa: E731
+        page = (
+            '<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
+            f"<p>Bonjour $first_name,</p><p>{esc(asked)} (quartier {esc(community)}).</p>"
+            f"<p>{esc(name)} donnera des nouvelles {when}. Sans nouvelles, les voisins qui veillent sont prévenus "
+            "et l'un d'eux passe voir.</p>"
+            '<p><a href="$link" style="font-size:20px">Accepter ou refuser</a></p>'
+            '<hr><p style="font-size:14px"><a href="$unsubscribe_url">Ne plus recevoir les messages de Vigie par '
+            "e-mail</a></p></body></html>"
+        )
+        return _base(row, INVITE_KIND, title=f"Veiller sur {name} ?",
+                     body=f"{asked} : des nouvelles {when}. Acceptez ou refusez dans Vigie.",
+                     email_subject=f"[Vigie] Veiller sur {name} ?", email_text=text, email_html=page)
+
+
+register(REMINDER_KIND, ReminderNotice())
+register(MISSED_KIND, MissedNotice())
+register(GOING_KIND, GoingNotice())
+register(RESOLVED_KIND, ResolvedNotice())
+register(INVITE_KIND, InviteNotice())
