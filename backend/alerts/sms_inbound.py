@@ -23,6 +23,11 @@ from backend.delivery.sms import verify_inbound_signature
 from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
 
+try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
+    from backend.solidarity.rounds import checkin_by_sms, is_ok_reply
+except ModuleNotFoundError:  # domain not installed
+    checkin_by_sms = is_ok_reply = None  # type: ignore[assignment]
+
 try:  # Mairie safety checks: while one is open for the member, OUI = all is well, AIDE = I need help
     from backend.mairie.safety import sms_answer as safety_sms_answer
 except ModuleNotFoundError:  # domain not installed
@@ -96,6 +101,11 @@ async def sms_inbound(request: Request) -> Response[dict]:
     if word in HELP_WORDS:
         await _reply(request, message.id, message.sender, HELP)
         return Response({"status": "help_sent"})
+    if is_ok_reply is not None and is_ok_reply(message.text):
+        confirmation = await checkin_by_sms(queues_of(request), user_id)
+        if confirmation is not None:  # else: no check-in running, the SMS is an alert as usual
+            await _reply(request, message.id, message.sender, confirmation)
+            return Response({"status": "checked_in"})
     text = " ".join(message.text.split())
     if not text:
         return Response({"status": "ignored"})
