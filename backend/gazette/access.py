@@ -78,6 +78,11 @@ def reader_communities(principal: Principal, row: dict[str, Any], targets: list[
             and (row["all_communities"] or m.community_id in (targets or []))]
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique index refused a row (SQLite and PostgreSQL both say "unique")."""
+    return "unique" in str(exc).lower()
+
+
 def is_platform(principal: Principal) -> bool:
     return principal.is_moderator or principal.is_admin
 

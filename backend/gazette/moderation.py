@@ -8,10 +8,12 @@ from typing import Any
 
 from backend.auth.principal import Principal
 from backend.db import write_transaction
+from backend.gazette.access import (
+    COLUMNS, audit_post, can_moderate_locally, is_unique_violation, iso, permissions, person, visible,
+)
 from backend.gazette.schemas import PostOut, ReportAck, ReportedPost, ReportOut
-from backend.gazette.access import COLUMNS, audit_post, can_moderate_locally, iso, permissions, person, visible
-from backend.gazette.views import post_out, shape
 from backend.gazette.tables import GazettePost, GazetteReport
+from backend.gazette.views import post_out, shape
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden
 
@@ -73,7 +75,7 @@ async def report_post(principal: Principal, post_id: int, reason: str) -> tuple[
     try:
         await GazetteReport.insert(GazetteReport(post=post_id, reporter=principal.user_id, reason=reason))
     except Exception as exc:  # the same person twice at once: the unique index lets one through
-        if "unique" not in str(exc).lower():
+        if not is_unique_violation(exc):
             raise
         return ReportAck(post_id=post_id, reported=True), False
     return ReportAck(post_id=post_id, reported=True), True

@@ -17,8 +17,8 @@ from typing import Any
 from backend.communities.tables import Community
 from backend.delivery.kinds import Notice, register
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, user_recipients
-from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
+from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest
 from backend.settings import Settings
 

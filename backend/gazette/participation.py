@@ -12,10 +12,12 @@ from typing import Any
 from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.delivery import service as delivery
+from backend.gazette.access import (
+    can_moderate_locally, is_platform, is_unique_violation, permissions, reader_communities, visible,
+)
 from backend.gazette.schemas import CommentOut, RideRequestOut, RsvpOut
-from backend.gazette.access import can_moderate_locally, is_platform, permissions, reader_communities, visible
-from backend.gazette.views import comment_out, ride_request_out
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest, GazetteRsvp
+from backend.gazette.views import comment_out, ride_request_out
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 
@@ -78,10 +80,14 @@ async def answer_event(principal: Principal, post_id: int, answer: str) -> tuple
     if (row["ends_at"] or row["starts_at"]) <= clock.now():
         raise Conflict("Cet événement est passé.", "event_over")
     me = principal.user_id
-    async with write_transaction():
-        await GazetteRsvp.delete().where((GazetteRsvp.post == post_id) & (GazetteRsvp.user == me))
-        if answer != "none":
-            await GazetteRsvp.insert(GazetteRsvp(post=post_id, user=me, answer=answer, updated_at=clock.now()))
+    try:
+        async with write_transaction():
+            await GazetteRsvp.delete().where((GazetteRsvp.post == post_id) & (GazetteRsvp.user == me))
+            if answer != "none":
+                await GazetteRsvp.insert(GazetteRsvp(post=post_id, user=me, answer=answer, updated_at=clock.now()))
+    except Exception as exc:  # the same person answering twice at once: one answer wins
+        if not is_unique_violation(exc):
+            raise
     return await rsvp_counts(post_id, me), row
 
 
@@ -115,10 +121,15 @@ async def request_seat(principal: Principal, post_id: int, message: str) -> tupl
     if await GazetteRideRequest.exists().where(
             (GazetteRideRequest.post == post_id) & (GazetteRideRequest.user == principal.user_id)):
         raise Conflict("Vous avez déjà demandé une place dans ce covoiturage.", "already_requested")
-    async with write_transaction():
-        rows = await GazetteRideRequest.insert(GazetteRideRequest(
-            post=post_id, user=principal.user_id, message=message)).returning(GazetteRideRequest.id)
-        await delivery.add_outbox(RIDE_ASK_KIND, rows[0]["id"])
+    try:
+        async with write_transaction():
+            rows = await GazetteRideRequest.insert(GazetteRideRequest(
+                post=post_id, user=principal.user_id, message=message)).returning(GazetteRideRequest.id)
+            await delivery.add_outbox(RIDE_ASK_KIND, rows[0]["id"])
+    except Exception as exc:  # asked twice at once: the unique index lets one through
+        if is_unique_violation(exc):
+            raise Conflict("Vous avez déjà demandé une place dans ce covoiturage.", "already_requested") from None
+        raise
     return ride_request_out(await _request(rows[0]["id"])), row
 
 

@@ -9,8 +9,8 @@ from backend.db import write_transaction
 from backend.gazette import photos
 from backend.gazette.access import visible
 from backend.gazette.schemas import PostOut
-from backend.gazette.views import post_out
 from backend.gazette.tables import GazettePhoto
+from backend.gazette.views import post_out
 from backend.lib.errors import DomainError, Forbidden, NotFound
 
 

@@ -94,3 +94,14 @@ async def test_live_events_reach_the_readers_of_the_post_only(fx_app, world, peo
         assert (data["post_id"], data["kind"], data["title"]) == (r.json()["id"], "mairie", "Marché de Noël")
         await stream.no_event()
     await valkey.aclose()
+
+
+async def test_asking_twice_at_once_makes_one_request_and_one_clear_refusal(fx_app, world):
+    driver, passenger = await load_principal(world.users["member"]), await load_principal(world.users["referent"])
+    ride = await service.create_post(driver, world.community, PostIn(
+        kind="carpool", title="Gare des Aubrais", body="Train de 7 h.", from_place="Les Tilleuls",
+        to_place="Gare des Aubrais", departs_at=clock.now() + timedelta(days=1), seats=3))
+    results = await asyncio.gather(*(participation.request_seat(passenger, ride.id, "") for _ in range(3)),
+                                   return_exceptions=True)
+    assert sum(not isinstance(r, BaseException) for r in results) == 1, results
+    assert {r.code for r in results if isinstance(r, BaseException)} == {"already_requested"}
