@@ -31,7 +31,18 @@ class Contacts(msgspec.Struct):
     other: str | None = None
 
 
-class DirectoryEntry(msgspec.Struct):
+class Card(msgspec.Struct):
+    """What a member tells about themself, the same in the directory and in their own profile."""
+
+    photo_url: str | None
+    bio: str
+    interests: list[str]
+    skills: list[Skill]
+    skills_other: list[str]
+    help_note: str
+
+
+class DirectoryEntry(Card):
     user_id: int
     first_name: str
     last_name: str
@@ -39,17 +50,11 @@ class DirectoryEntry(msgspec.Struct):
     role: str  # member | referent
     street: str
     address: str | None  # full address with the house number, when shared with the viewer
-    photo_url: str | None
-    bio: str
-    interests: list[str]
-    skills: list[Skill]
-    skills_other: list[str]
-    help_note: str
     contacts: Contacts
     is_me: bool
 
 
-class MyProfile(msgspec.Struct):
+class MyProfile(Card):
     user_id: int
     first_name: str
     last_name: str
@@ -57,12 +62,6 @@ class MyProfile(msgspec.Struct):
     address: str
     phone: str
     email: str
-    photo_url: str | None
-    bio: str
-    interests: list[str]
-    skills: list[Skill]
-    skills_other: list[str]
-    help_note: str
     other_contact: str
     phone_visibility: str
     email_visibility: str

@@ -27,7 +27,7 @@ from backend.directory.schemas import Contacts, DirectoryEntry, MyProfile, Profi
 from backend.directory.tables import Profile, ProfilePhoto
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
-from backend.lib.sql import placeholders, select_in
+from backend.lib.sql import bulk_insert, placeholders, select_in
 
 VISIBILITIES = ("community", "referents", "nobody")
 SKILLS = {
@@ -71,6 +71,7 @@ def fold(text: str) -> str:
 
 
 def skill_list() -> list[Skill]:
+    """The fixed « Je peux aider pour… » list, in display order."""
     return [Skill(code=code, label=label) for code, label in SKILLS.items()]
 
 
@@ -157,6 +158,7 @@ async def get_entry(principal: Principal, community_id: int, user_id: int) -> Di
 # One's own profile ---------------------------------------------------------------------------
 
 async def get_my_profile(user_id: int) -> MyProfile:
+    """All of the member's own profile, visibilities included (defaults before any edit)."""
     rows = await Profile.raw(
         "SELECT u.id AS user_id, u.first_name, u.last_name, u.email, u.phone, u.address_line1, u.address_line2, "
         "p.bio, p.interests, p.skills, p.skills_other, p.help_note, p.other_contact, p.phone_visibility, "
@@ -238,8 +240,7 @@ def _changes(data: ProfileIn) -> dict[str, Any]:
 async def _upsert(user_id: int, values: dict[str, Any]) -> None:
     """Update the member's profile row, creating it first if needed (inside a write transaction)."""
     values = {**values, "updated_at": clock.now()}
-    if not await Profile.exists().where(Profile.user == user_id):
-        await Profile.insert(Profile(user=user_id))
+    await bulk_insert(Profile, ["user"], [(user_id,)])  # the row with its defaults, unless it exists
     await Profile.update({getattr(Profile, k): v for k, v in values.items()}).where(Profile.user == user_id)
 
 
@@ -265,6 +266,7 @@ async def set_photo(user_id: int, raw: bytes) -> MyProfile:
 
 
 async def delete_photo(user_id: int) -> None:
+    """Remove the member's photo (its URL stops answering)."""
     async with write_transaction():
         await ProfilePhoto.delete().where(ProfilePhoto.user == user_id)
         await Profile.raw('UPDATE directory_profiles SET photo_version = -ABS(photo_version), updated_at = {} '

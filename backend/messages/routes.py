@@ -14,7 +14,7 @@ from backend.auth.guards import authenticated, community_scope, platform_role
 from backend.delivery import service as delivery
 from backend.lib.deps import principal_of, queues_of
 from backend.live.service import LiveEvent, publish
-from backend.messages import moderation, service
+from backend.messages import blocks, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
                                       MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
                                       ReadIn, ReportIn, ReportOut, Unread)
@@ -104,16 +104,16 @@ class ConversationController(Controller):
         return report
 
     @get("/blocks")
-    async def blocks(self, request: Request) -> list[BlockOut]:
-        return await service.list_blocks(principal_of(request))
+    async def list_blocks(self, request: Request) -> list[BlockOut]:
+        return await blocks.list_blocks(principal_of(request))
 
     @post("/blocks", status_code=HTTP_204_NO_CONTENT)
     async def block(self, request: Request, data: BlockIn) -> None:
-        await service.block(principal_of(request), data.user_id)
+        await blocks.block(principal_of(request), data.user_id)
 
     @delete("/blocks/{user_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def unblock(self, request: Request, user_id: int) -> None:
-        await service.unblock(principal_of(request), user_id)
+        await blocks.unblock(principal_of(request), user_id)
 
 
 class ConversationModerationController(Controller):

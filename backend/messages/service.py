@@ -23,9 +23,10 @@ from backend.directory.service import photo_urls
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import bulk_insert, placeholders, select_in
-from backend.messages.schemas import (BlockOut, ConversationIn, ConversationOut, MessageOut, MessagePage,
+from backend.messages.schemas import (ConversationIn, ConversationOut, MessageOut, MessagePage,
                                       ParticipantOut, Person, Unread, UnreadEntry)
-from backend.messages.tables import Block, Conversation, Message, Participant
+from backend.messages.blocks import blocks_of
+from backend.messages.tables import Conversation, Message, Participant
 
 MESSAGE_KIND = "message"
 MAX_BODY = 4000
@@ -36,10 +37,12 @@ MESSAGE_COLUMNS = ("SELECT m.id, m.conversation, m.author, m.kind, m.body, m.cre
 
 
 def name_of(row: dict[str, Any], prefix: str = "") -> str:
+    """« First Last » from a row's first_name/last_name (columns optionally prefixed)."""
     return f"{row[prefix + 'first_name']} {row[prefix + 'last_name']}".strip()
 
 
 def message_out(row: dict[str, Any], viewer_id: int) -> MessageOut:
+    """A message row (MESSAGE_COLUMNS) as `viewer_id` sees it."""
     return MessageOut(id=row["id"], conversation_id=row["conversation"], author=Person(row["author"], name_of(row)),
                       kind=row["kind"], body=row["body"], created_at=row["created_at"].isoformat(),
                       mine=row["author"] == viewer_id)
@@ -61,22 +64,6 @@ class Seat:
     others: set[int] = field(default_factory=set)  # those still in it
     hidden: bool = False
     can_post: bool = False
-
-
-@dataclass
-class Blocks:
-    mine: set[int]  # people I blocked
-    against_me: set[int]  # people who blocked me
-
-    def between(self, user_id: int) -> bool:
-        return user_id in self.mine or user_id in self.against_me
-
-
-async def blocks_of(user_id: int) -> Blocks:
-    rows = await Block.raw("SELECT blocker, blocked FROM message_blocks WHERE blocker = {} OR blocked = {}",
-                           user_id, user_id)
-    return Blocks(mine={r["blocked"] for r in rows if r["blocker"] == user_id},
-                  against_me={r["blocker"] for r in rows if r["blocked"] == user_id})
 
 
 async def seats(principal: Principal, conversation_id: int | None = None, hidden: bool = False) -> dict[int, Seat]:
@@ -114,6 +101,7 @@ async def seats(principal: Principal, conversation_id: int | None = None, hidden
 
 
 async def seat_of(principal: Principal, conversation_id: int, hidden: bool = False) -> Seat:
+    """The member's seat in one conversation, or 404 (not in it, left, or hidden)."""
     found = (await seats(principal, conversation_id, hidden)).get(conversation_id)
     if found is None:
         raise NotFound("Cette conversation n'existe pas ou ne vous est pas accessible.", "conversation_not_found")
@@ -170,6 +158,7 @@ async def list_conversations(principal: Principal, community_id: int | None = No
 
 
 async def get_conversation(principal: Principal, conversation_id: int) -> ConversationOut:
+    """One conversation as in the list (participants, last message, unread)."""
     seat = await seat_of(principal, conversation_id)
     return (await _summaries(principal, {conversation_id: seat}))[0]
 
@@ -222,12 +211,19 @@ async def _existing_pair(community_id: int, me: int, other: int) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-async def _replayed_conversation(me: int, community_id: int, key: str) -> int | None:
-    row = await Conversation.select(Conversation.id, Conversation.community).where(
-        (Conversation.created_by == me) & (Conversation.idempotency_key == key)).first()
-    if row and row["community"] != community_id:
-        raise Conflict("Cette clé d'idempotence a déjà servi pour une autre conversation.", "idempotency_key_reused")
+async def _replayed(owner: Any, scope: Any, me: int, scope_id: int, key: str, other: str) -> int | None:
+    """The id of the row `me` already created with this key (`owner`, `scope`: columns of its
+    table); 409 when the key served in another scope (`other` names it, in French)."""
+    table = owner._meta.table
+    row = await table.select(table.id, scope).where((owner == me) & (table.idempotency_key == key)).first()
+    if row and row[scope._meta.name] != scope_id:
+        raise Conflict(f"Cette clé d'idempotence a déjà servi pour {other}.", "idempotency_key_reused")
     return row["id"] if row else None
+
+
+async def _replayed_conversation(me: int, community_id: int, key: str) -> int | None:
+    return await _replayed(Conversation.created_by, Conversation.community, me, community_id, key,
+                           "une autre conversation")
 
 
 async def create_conversation(principal: Principal, community_id: int, data: ConversationIn,
@@ -321,6 +317,7 @@ async def leave(principal: Principal, conversation_id: int) -> tuple[int, list[i
 # Messages -------------------------------------------------------------------------------------
 
 async def load_message(message_id: int, viewer_id: int) -> MessageOut:
+    """One message by id (no access check: for the caller's own or just-announced messages)."""
     rows = await Message.raw(MESSAGE_COLUMNS + "WHERE m.id = {}", message_id)
     return message_out(rows[0], viewer_id)
 
@@ -349,18 +346,8 @@ async def list_messages(principal: Principal, conversation_id: int, before: int 
 
 
 async def _replayed_message(me: int, conversation_id: int, key: str) -> int | None:
-    row = await Message.select(Message.id, Message.conversation).where(
-        (Message.author == me) & (Message.idempotency_key == key)).first()
-    if row and row["conversation"] != conversation_id:
-        raise Conflict("Cette clé d'idempotence a déjà servi pour un autre message.", "idempotency_key_reused")
-    return row["id"] if row else None
-
-
-async def find_replay(principal: Principal, conversation_id: int, idempotency_key: str | None) -> MessageOut | None:
-    """The message this member already sent with this key (an offline outbox replaying), if any."""
-    key = check_idempotency_key(idempotency_key)
-    message_id = await _replayed_message(principal.user_id, conversation_id, key)
-    return await load_message(message_id, principal.user_id) if message_id else None
+    return await _replayed(Message.author, Message.conversation, me, conversation_id, key,
+                           "un message d'une autre conversation")
 
 
 async def post_message(principal: Principal, conversation_id: int, body: str,
@@ -409,25 +396,3 @@ async def mark_read(principal: Principal, conversation_id: int, message_id: int 
         'UPDATE conversation_participants SET last_read = {} WHERE conversation = {} AND "user" = {} '
         "AND last_read < {}", up_to, conversation_id, principal.user_id, up_to)
     return await unread(principal)
-
-
-# Blocks ---------------------------------------------------------------------------------------
-
-async def block(principal: Principal, user_id: int) -> None:
-    """From now on the member neither sees nor receives anything from `user_id`."""
-    if user_id == principal.user_id:
-        raise DomainError("Vous ne pouvez pas vous bloquer vous-même.", "invalid_block")
-    if not await User.exists().where(User.id == user_id):
-        raise NotFound("Ce membre n'existe pas.", "user_not_found")
-    await bulk_insert(Block, ["blocker", "blocked", "created_at"], [(principal.user_id, user_id, clock.now())])
-
-
-async def unblock(principal: Principal, user_id: int) -> None:
-    await Block.delete().where((Block.blocker == principal.user_id) & (Block.blocked == user_id))
-
-
-async def list_blocks(principal: Principal) -> list[BlockOut]:
-    rows = await Block.select(Block.blocked, Block.created_at, Block.blocked.first_name, Block.blocked.last_name).where(
-        Block.blocker == principal.user_id).order_by(Block.id)
-    return [BlockOut(user_id=r["blocked"], name=name_of(r, "blocked."), created_at=r["created_at"].isoformat())
-            for r in rows]
