@@ -36,7 +36,7 @@ async def test_unread_counts_per_conversation_and_in_total(api, world):
     await bob.post(f"/api/v1/messages/conversations/{pair['id']}/read", {"message_id": sent[0]["id"]})  # never back
     assert (await unread(bob))["total"] == 2
     await bob.post(f"/api/v1/messages/conversations/{group['id']}/read", {})
-    await bob.post(f"/api/v1/messages/conversations/{pair['id']}/read", {})
+    await bob.post(f"/api/v1/messages/conversations/{pair['id']}/read")  # no body: up to the latest
     assert await unread(bob) == {"total": 0, "conversations": []}
     await say(bob, pair["id"], "Bien reçu")  # one's own messages are never unread
     assert await unread(bob) == {"total": 0, "conversations": []} and (await unread(alice))["total"] == 2
