@@ -39,7 +39,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     engine = db.bind_engine(db.make_engine(settings))
     report = asyncio.run(migrate(engine, quiet=True))
-    print(report.strip().splitlines()[-1] if report.strip() else "Migrations à jour.")
+    ran = report.count("[forwards]")
+    print(f"Base de données à jour ({ran} migration(s) appliquée(s))." if ran else "Base de données à jour.")
     return 0
 
 
@@ -184,6 +185,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Boîte d'envoi locale (courriers, e-mails, SMS) : {settings.base_url}/dev/outbox")
         print("Ctrl-C pour tout arrêter.\n")
         os.environ["VIGIE_VALKEY_URL"] = settings.valkey_url
+
+        def stop_on_term(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt  # uvicorn re-raises SIGTERM after its shutdown: end up in `finally`
+
+        signal.signal(signal.SIGTERM, stop_on_term)
         cmd_serve(settings, args)
     except KeyboardInterrupt:
         pass
