@@ -2,6 +2,9 @@
 export const LANGUAGES = ["fr", "en"];
 const DEFAULT_LANG = "fr";
 const STORAGE_KEY = "vigie.lang";
+// Feature catalogues, pwa/i18n/<lang>.<feature>.json, merged into the main one at load: each
+// feature keeps its strings in files of its own (list them in the worker's SHELL_FILES too).
+const EXTRA = ["community", "mairie"];
 
 let lang = DEFAULT_LANG;
 let messages = {};
@@ -28,10 +31,29 @@ function message(dict, key, params) {
   return undefined;
 }
 
-async function fetchCatalogue(code) {
-  const response = await fetch(`/i18n/${code}.json`, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`i18n ${code}: HTTP ${response.status}`);
+async function fetchJson(path) {
+  const response = await fetch(path, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`i18n ${path}: HTTP ${response.status}`);
   return response.json();
+}
+
+/** `base` with `extra`'s keys added, nested objects merged key by key (`extra` wins a clash). */
+function merge(base, extra) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const both = value && typeof value === "object" && base[key] && typeof base[key] === "object";
+    out[key] = both ? merge(base[key], value) : value;
+  }
+  return out;
+}
+
+/** The main catalogue of a language with its feature catalogues (a missing one is skipped). */
+async function fetchCatalogue(code) {
+  const [main, ...extras] = await Promise.all([
+    fetchJson(`/i18n/${code}.json`),
+    ...EXTRA.map((feature) => fetchJson(`/i18n/${code}.${feature}.json`).catch(() => ({}))),
+  ]);
+  return extras.reduce(merge, main);
 }
 
 /** The language chosen before (localStorage), else the browser's, else French. */
