@@ -17,6 +17,15 @@ const ROUTES = {
   "/alertes/nouvelle": { screen: "soon", access: "private", title: "soon.newAlert", nav: "alerts" },
   "/gazette": { screen: "soon", access: "private", title: "nav.gazette", nav: "gazette" },
   "/annuaire": { screen: "soon", access: "private", title: "nav.directory", nav: "directory" },
+  // Town hall: staff (and admins); each screen tells anyone else it is not for them.
+  "/mairie": { screen: "mairie-home", access: "private", title: "mairie.home.title", nav: "home" },
+  "/mairie/diffusion": { screen: "mairie-compose", access: "private", title: "mairie.compose.title", nav: "home" },
+  "/mairie/diffusions": { screen: "mairie-broadcasts", access: "private", title: "mairie.list.title", nav: "home" },
+  "/mairie/verification": { screen: "mairie-safety", access: "private", title: "mairie.check.title", nav: "home" },
+  "/mairie/tableau-de-bord": { screen: "mairie-dashboard", access: "private", title: "mairie.dashboard.title", nav: "home" },
+  "/mairie/signalements": { screen: "mairie-inbox", access: "private", title: "mairie.inbox.title", nav: "home" },
+  "/mairie/panneaux": { screen: "mairie-signage", access: "private", title: "mairie.signage.title", nav: "home" },
+  "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home" },
 };
 const NOT_FOUND = { screen: "notfound", access: "public", title: "notFound.title" };
 
