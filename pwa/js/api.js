@@ -18,12 +18,20 @@ export class ApiError extends Error {
   }
 }
 
+/** Header the service worker adds to an answer it gives from its cache (see strategies.js). */
+const CACHED_AT_HEADER = "x-vigie-cached-at";
+
 function readCookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...rest] = part.trim().split("=");
     if (key === name) return decodeURIComponent(rest.join("="));
   }
   return "";
+}
+
+/** The CSRF token of this browser (the `csrftoken` cookie), "" before the first API answer. */
+export function csrfToken() {
+  return readCookie("csrftoken");
 }
 
 /** GET /health: also makes the server set the csrftoken cookie. */
@@ -38,14 +46,12 @@ async function parseBody(response) {
   return response.text();
 }
 
-/**
- * Call the API. `path` is relative to /api/v1. Returns the decoded JSON (null for 204),
- * throws ApiError otherwise.
- */
-export async function api(path, { method = "GET", body, headers = {}, signal } = {}) {
+async function call(path, { method = "GET", body, headers = {}, signal } = {}) {
   method = method.toUpperCase();
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
-  if (body !== undefined) {
+  if (body instanceof FormData || body instanceof Blob) {
+    init.body = body; // multipart form or a file as is: the browser sets the Content-Type
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -72,7 +78,26 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
     if (response.status === 401 && !path.startsWith("/auth/")) window.dispatchEvent(new Event(SESSION_LOST));
     throw new ApiError(response.status, info.detail, info.code, info.extra);
   }
-  return data;
+  return { data, response };
+}
+
+/**
+ * Call the API. `path` is relative to /api/v1; `body` is sent as JSON, or as is when it is a
+ * FormData or a File/Blob (photo uploads). Returns the decoded JSON (null for 204), throws
+ * ApiError otherwise.
+ */
+export async function api(path, options) {
+  return (await call(path, options)).data;
+}
+
+/**
+ * GET with freshness: {data, cachedAt}; `cachedAt` (a Date) is set when the service worker
+ * answered from its offline copy, so the screen can say "hors ligne — données du …".
+ */
+export async function apiRead(path, options) {
+  const { data, response } = await call(path, options);
+  const stamp = response.headers.get(CACHED_AT_HEADER);
+  return { data, cachedAt: stamp ? new Date(stamp) : null };
 }
 
 /**
