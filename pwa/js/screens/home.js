@@ -2,6 +2,7 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { currentMembership, getMe } from "../store.js";
+import { addMairieSections } from "./mairie-member.js";
 
 function pendingHome(me, membership) {
   return [
@@ -42,4 +43,6 @@ export function render(container) {
   } else {
     container.append(...pendingHome(me, membership));
   }
+  // The mairie's safety checks and broadcasts for residents; the way in for staff and referents.
+  addMairieSections(container, me);
 }
