@@ -13,10 +13,18 @@ const ROUTES = {
   "/reglages": { screen: "settings", access: "private", title: "settings.title", nav: "settings" },
   "/mot-de-passe-oublie": { screen: "forgot", access: "public", title: "forgot.title" },
   "/reinitialiser": { screen: "reset", access: "public", title: "reset.title" },
-  "/alertes": { screen: "soon", access: "private", title: "nav.alerts", nav: "alerts" },
-  "/alertes/nouvelle": { screen: "soon", access: "private", title: "soon.newAlert", nav: "alerts" },
-  "/gazette": { screen: "soon", access: "private", title: "nav.gazette", nav: "gazette" },
-  "/annuaire": { screen: "soon", access: "private", title: "nav.directory", nav: "directory" },
+  "/alertes": { screen: "alerts", access: "private", title: "alerts.title", nav: "alerts" },
+  "/alertes/nouvelle": { screen: "alert-new", access: "private", title: "newAlert.title", nav: "alerts" },
+  "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home" },
+  "/gazette": { screen: "gazette", access: "private", title: "gazette.title", nav: "gazette" },
+  "/gazette/nouveau": { screen: "gazette-new", access: "private", title: "gazetteNew.title", nav: "gazette" },
+  "/annuaire": { screen: "directory", access: "private", title: "directory.title", nav: "directory" },
+  "/profil": { screen: "directory-profile", access: "private", title: "profile.title", nav: "directory" },
+  "/messages": { screen: "messages", access: "private", title: "messages.title", nav: "home" },
+  "/messages/nouveau": { screen: "messages-new", access: "private", title: "messagesNew.title", nav: "home" },
+  "/veille": { screen: "checkins", access: "private", title: "checkins.title", nav: "home" },
+  "/veille/nouvelle": { screen: "checkins-new", access: "private", title: "checkinsNew.title", nav: "home" },
+  "/veille/quartier": { screen: "checkins-community", access: "private", title: "checkinsCommunity.title", nav: "home" },
   // Town hall: staff (and admins); each screen tells anyone else it is not for them.
   "/mairie": { screen: "mairie-home", access: "private", title: "mairie.home.title", nav: "home" },
   "/mairie/diffusion": { screen: "mairie-compose", access: "private", title: "mairie.compose.title", nav: "home" },
@@ -27,7 +35,28 @@ const ROUTES = {
   "/mairie/panneaux": { screen: "mairie-signage", access: "private", title: "mairie.signage.title", nav: "home" },
   "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home" },
 };
+// Routes with a parameter: [pattern, route]; the groups are named and passed as `params`.
+const PATTERNS = [
+  [/^\/alertes\/(?<id>\d+)$/, { screen: "alert-detail", access: "private", title: "alertDetail.title", nav: "alerts" }],
+  [/^\/gazette\/(?<id>\d+)$/, { screen: "gazette-post", access: "private", title: "gazettePost.title", nav: "gazette" }],
+  [/^\/annuaire\/(?<id>\d+)$/, { screen: "directory-member", access: "private", title: "directory.title", nav: "directory" }],
+  [/^\/messages\/(?<id>\d+)$/, { screen: "messages-thread", access: "private", title: "messages.conversation", nav: "home" }],
+  [/^\/veille\/(?<id>\d+)$/, { screen: "checkins-detail", access: "private", title: "checkins.title", nav: "home" }],
+  // The links of the mairie's notifications: a broadcast (public, like its CAP feed), a safety check.
+  [/^\/mairie\/(?<id>\d+)$/, { screen: "mairie-broadcast", access: "public", title: "mairie.member.broadcastTitle", nav: "home" }],
+  [/^\/mairie\/controle\/(?<id>\d+)$/, { screen: "mairie-check", access: "private", title: "mairie.safety.title", nav: "home" }],
+];
 const NOT_FOUND = { screen: "notfound", access: "public", title: "notFound.title" };
+
+/** The route of a path and its parameters. */
+function match(path) {
+  if (ROUTES[path]) return { route: ROUTES[path], params: {} };
+  for (const [pattern, route] of PATTERNS) {
+    const found = pattern.exec(path);
+    if (found) return { route, params: { ...found.groups } };
+  }
+  return { route: NOT_FOUND, params: {} };
+}
 
 let container = null;
 let cleanup = null;
@@ -96,7 +125,7 @@ function showLoadError(runId) {
 export async function render() {
   const runId = ++renderCount;
   const { path, query } = currentLocation();
-  const route = ROUTES[path] || NOT_FOUND;
+  const { route, params } = match(path);
   const target = redirectFor(route, path, query);
   if (target) {
     history.replaceState(null, "", `#${target}`);
@@ -116,7 +145,7 @@ export async function render() {
   const refocus = path === renderedPath ? sameControl(document.activeElement) : null;
   if (typeof cleanup === "function") cleanup();
   container.replaceChildren();
-  cleanup = screen.render(container, { path, query, title: route.title });
+  cleanup = screen.render(container, { path, query, params, title: route.title });
   document.title = `${t(route.title)} — Vigie`;
   markNavigation(route.nav);
   const again = refocus && refocus();
