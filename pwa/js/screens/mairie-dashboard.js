@@ -1,0 +1,187 @@
+// #/mairie/tableau-de-bord — the live dashboard of the commune: members per community, alerts
+// per day and category over 30 days (SVG chart), forwarded alerts awaiting acknowledgement,
+// reach of each broadcast, safety-check answers; each table downloadable as CSV; live updates.
+import { h, mount } from "../dom.js";
+import { getLang, t } from "../i18n.js";
+import { apiRead, errorMessage } from "../api.js";
+import { cachedBanner } from "../ui.js";
+import { CATEGORIES as ALERT_CATEGORIES, categoryLabel as alertCategoryLabel } from "../alerts.js";
+import { stackedBarChart } from "../charts.js";
+import { coalesce, communePath, csvLink, dataTable, severityLabel, staffHeading, staffScreen, watchCommune, when } from "../mairie.js";
+import { summaryFigures } from "./mairie-home.js";
+
+const DAYS = 30;
+const LABEL_EVERY = 7; // a date under every 7th bar, counted back from today
+
+/** "YYYY-MM-DD" of a date in Paris. */
+function parisDay(date) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+}
+
+/** The 30 days of the window, oldest first, as "YYYY-MM-DD" (today in Paris is the last). */
+function windowDays(generatedAt) {
+  const [y, m, d] = parisDay(new Date(generatedAt)).split("-").map(Number);
+  return Array.from({ length: DAYS }, (_, i) => new Date(Date.UTC(y, m - 1, d - (DAYS - 1 - i))).toISOString().slice(0, 10));
+}
+
+function dayLabel(day, options) {
+  return new Intl.DateTimeFormat(getLang(), { timeZone: "UTC", ...options }).format(new Date(`${day}T00:00:00Z`));
+}
+
+/** Alerts per day and category, drawn as stacked bars with their hidden data table. */
+export function alertsChart(dashboard) {
+  const days = windowDays(dashboard.generated_at);
+  const present = [...new Set(dashboard.alerts_per_day.map((row) => row.category))];
+  const order = [...ALERT_CATEGORIES, ...present.filter((c) => !ALERT_CATEGORIES.includes(c))];
+  const series = order.filter((c) => present.includes(c)).map((c) => ({ key: c, label: alertCategoryLabel(c), tone: order.indexOf(c) }));
+  const byDay = new Map(days.map((day) => [day, {}]));
+  for (const row of dashboard.alerts_per_day) {
+    if (byDay.has(row.day)) byDay.get(row.day)[row.category] = (byDay.get(row.day)[row.category] || 0) + row.count;
+  }
+  const groups = days.map((day, index) => ({
+    key: day,
+    label: dayLabel(day, { weekday: "long", day: "numeric", month: "long" }),
+    short: (DAYS - 1 - index) % LABEL_EVERY === 0 ? dayLabel(day, { day: "2-digit", month: "2-digit" }) : "",
+    values: byDay.get(day),
+  }));
+  const totals = groups.map((g) => Object.values(g.values).reduce((a, b) => a + b, 0));
+  const total = totals.reduce((a, b) => a + b, 0);
+  const max = Math.max(0, ...totals);
+  const label = total
+    ? t("mairie.dashboard.chartLabel", { count: total, max, day: groups[totals.indexOf(max)].label })
+    : t("mairie.dashboard.chartEmpty");
+  return stackedBarChart({
+    groups,
+    series,
+    label,
+    caption: t("mairie.dashboard.chartCaption"),
+    groupHeader: t("mairie.dashboard.day"),
+    totalHeader: t("mairie.dashboard.total"),
+    emptyText: t("mairie.dashboard.chartEmpty"),
+  });
+}
+
+function columns(keys, prefix, numeric = []) {
+  return keys.map((key) => ({ key, label: t(`${prefix}.${key}`), numeric: numeric.includes(key) }));
+}
+
+/** A dashboard section: its title, its table (or a sentence when empty), its CSV link. */
+function section(communeId, table, title, content, extra = null) {
+  return h(
+    "section",
+    { class: "home-section mairie-section", "aria-labelledby": `dash-${table}`, "data-table": table },
+    h("h2", { id: `dash-${table}` }, title),
+    content,
+    h("div", { class: "button-row" }, csvLink(communePath(communeId, `/dashboard.csv?table=${table}`), t("mairie.common.csvOf", { table: title })), extra),
+  );
+}
+
+function tableOrText(rows, table) {
+  return rows.length ? table() : h("p", {}, t("mairie.dashboard.none"));
+}
+
+function sections(d) {
+  const id = d.commune_id;
+  return [
+    section(
+      id,
+      "communities",
+      t("mairie.dashboard.communitiesTitle"),
+      tableOrText(d.communities, () =>
+        dataTable({
+          caption: t("mairie.dashboard.communitiesTitle"),
+          hiddenCaption: true,
+          columns: columns(["name", "members", "verified_members", "signups_30d", "pending_letters"], "mairie.dashboard.cols", ["members", "verified_members", "signups_30d", "pending_letters"]),
+          rows: d.communities,
+        }),
+      ),
+    ),
+    section(id, "alerts_per_day", t("mairie.dashboard.alertsTitle"), alertsChart(d)),
+    section(
+      id,
+      "forwarded_awaiting",
+      t("mairie.dashboard.forwardedTitle", { count: d.forwarded_awaiting.length }),
+      tableOrText(d.forwarded_awaiting, () =>
+        dataTable({
+          caption: t("mairie.dashboard.forwardedCaption"),
+          hiddenCaption: true,
+          columns: columns(["title", "community_name", "category", "to", "created_at"], "mairie.dashboard.cols"),
+          rows: d.forwarded_awaiting,
+          cell: (row, column) => {
+            if (column.key === "title") return h("a", { href: `#/alertes/${row.alert_id}` }, row.title);
+            if (column.key === "category") return alertCategoryLabel(row.category);
+            if (column.key === "to") return [row.notify_mairie && t("mairie.inbox.toMairie"), row.notify_police && t("mairie.inbox.toPolice")].filter(Boolean).join(", ");
+            if (column.key === "created_at") return when(row.created_at);
+            return row[column.key];
+          },
+        }),
+      ),
+      h("a", { href: "#/mairie/signalements", class: "button button--secondary button--small" }, t("mairie.dashboard.openInbox")),
+    ),
+    section(
+      id,
+      "broadcast_reach",
+      t("mairie.dashboard.reachTitle"),
+      tableOrText(d.broadcast_reach, () =>
+        dataTable({
+          caption: t("mairie.dashboard.reachTitle"),
+          hiddenCaption: true,
+          columns: columns(["title", "severity", "channel", "sent", "received", "opened", "failed"], "mairie.dashboard.cols", ["sent", "received", "opened", "failed"]),
+          rows: d.broadcast_reach,
+          cell: (row, column) => {
+            if (column.key === "severity") return severityLabel(row.severity);
+            if (column.key === "channel") return t(`mairie.channels.${row.channel}`);
+            return row[column.key];
+          },
+        }),
+      ),
+    ),
+    section(
+      id,
+      "safety_checks",
+      t("mairie.dashboard.checksTitle"),
+      tableOrText(d.safety_checks, () =>
+        dataTable({
+          caption: t("mairie.dashboard.checksTitle"),
+          hiddenCaption: true,
+          columns: columns(["question", "status", "created_at", "total", "ok", "help", "pending"], "mairie.dashboard.cols", ["total", "ok", "help", "pending"]),
+          rows: d.safety_checks,
+          cell: (row, column) => {
+            if (column.key === "question") return h("a", { href: `#/mairie/verification?id=${row.check_id}` }, row.question);
+            if (column.key === "status") return t(`mairie.check.status.${row.status}`);
+            if (column.key === "created_at") return when(row.created_at);
+            return row[column.key];
+          },
+        }),
+      ),
+    ),
+  ];
+}
+
+export function render(container, { query, title }) {
+  return staffScreen(container, { title: t(title), query }, ({ commune }) => {
+    const cached = cachedBanner(null);
+    const updated = h("p", { class: "alert-card-meta" });
+    const body = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
+
+    async function load() {
+      try {
+        const { data, cachedAt } = await apiRead(communePath(commune.id, "/dashboard"));
+        cachedBanner(cachedAt, cached);
+        mount(body, summaryFigures(data), ...sections(data));
+        updated.textContent = t("mairie.dashboard.updatedAt", { when: when(data.generated_at) });
+      } catch (err) {
+        body.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
+      }
+    }
+
+    const reload = coalesce(load);
+    const stopLive = watchCommune(commune.id, { onSection: reload, onAlert: reload, refresh: load });
+    mount(container, ...staffHeading(t("mairie.dashboard.title"), commune), h("p", {}, t("mairie.dashboard.intro")), updated, cached, body);
+    load();
+    return () => {
+      stopLive();
+      reload.cancel();
+    };
+  });
+}
