@@ -1,10 +1,13 @@
-// Boot: language, CSRF cookie, current user, router, service worker.
+// Boot: language, CSRF cookie, current user, router, service worker, outbox.
 import { loadLanguage, preferredLanguage, onLanguageChange, translateStatic, t } from "./i18n.js";
 import { health, SESSION_LOST } from "./api.js";
 import { clearMe, currentMembership, getMe, loadMe, subscribe } from "./store.js";
 import { registerServiceWorker } from "./sw-client.js";
 import { currentLocation, navigate, render, startRouter } from "./router.js";
 import { h } from "./dom.js";
+import { startOutbox } from "./outbox.js";
+import { startUnreadBadge } from "./community-nav.js";
+import { alertMembership } from "./alerts.js";
 
 function updateChrome(me) {
   const membership = currentMembership(me);
@@ -23,6 +26,14 @@ function showConnectivity() {
   } else if (!existing) {
     area.prepend(h("p", { class: "banner banner--offline", role: "status", "data-i18n": "offline.banner" }, t("offline.banner")));
   }
+}
+
+/** The first worker just took over: keep the latest alerts for offline reading right away. */
+async function keepForOffline() {
+  const membership = alertMembership(getMe());
+  if (!membership) return;
+  const { prepareOffline } = await import("./offline-prep.js");
+  await prepareOffline(membership.community_id).catch(() => undefined);
 }
 
 async function boot() {
@@ -46,7 +57,10 @@ async function boot() {
   window.addEventListener("offline", showConnectivity);
   showConnectivity();
   await startRouter(document.getElementById("app"));
-  registerServiceWorker();
+  startUnreadBadge(); // unread messages on the navigation's home link, after each login too
+  registerServiceWorker({ onFirstControl: keepForOffline });
+  // Alerts written offline go out now (and on `online`, on a timer, by Background Sync).
+  if (getMe()) startOutbox(getMe()).catch((err) => console.warn(err));
 }
 
 boot();
