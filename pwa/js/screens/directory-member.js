@@ -1,0 +1,71 @@
+// #/annuaire/<id> — one member's card, read from the community's directory (the same answer as
+// the list, so an opened card reads offline), and "Écrire un message".
+import { h, mount } from "../dom.js";
+import { t } from "../i18n.js";
+import { api, apiRead, errorMessage } from "../api.js";
+import { getMe } from "../store.js";
+import { navigate } from "../router.js";
+import { announce, statusRegion } from "../forms.js";
+import { cachedBanner } from "../ui.js";
+import { avatar, badge, communityOf, directoryPath, membershipNotice } from "../community.js";
+import { contactList, helpText } from "./directory.js";
+
+/** Open (or create) the two-person conversation with this member. */
+async function writeTo(communityId, entry) {
+  const conversation = await api(`/communities/${communityId}/conversations`, { method: "POST", body: { participant_ids: [entry.user_id] } });
+  navigate(`/messages/${conversation.id}`);
+}
+
+function section(title, ...children) {
+  return h("section", { class: "member-section" }, h("h2", {}, title), ...children);
+}
+
+export function render(container, { params }) {
+  const me = getMe();
+  const membership = communityOf(me);
+  if (!membership) {
+    container.append(...membershipNotice(me, t("directory.title")));
+    return;
+  }
+  const userId = Number(params.id);
+  const cached = cachedBanner(null);
+  const status = statusRegion();
+  const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
+  const back = h("a", { href: "#/annuaire", class: "button button--secondary button--block" }, t("directory.back"));
+
+  function show(entry, offline) {
+    document.title = `${entry.name} — Vigie`;
+    const help = helpText(entry);
+    const write = h("button", { type: "button", class: "button button--primary button--block button--large" }, t("directory.write", { name: entry.first_name }));
+    write.addEventListener("click", async () => {
+      write.disabled = true;
+      try {
+        await writeTo(membership.community_id, entry);
+      } catch (err) {
+        announce(status, errorMessage(err), "error");
+        write.disabled = false;
+      }
+    });
+    mount(
+      content,
+      h("div", { class: "member-head" }, avatar(entry.photo_url, entry.name, "large"), h("div", {}, h("h1", {}, entry.name), entry.role === "referent" ? badge("referent", t("directory.referent")) : null)),
+      entry.street ? h("p", { class: "lead" }, entry.street) : null,
+      entry.is_me ? h("a", { href: "#/profil", class: "button button--primary button--block" }, t("directory.editMine")) : offline ? null : write,
+      status,
+      entry.bio ? section(t("directory.bio"), h("p", { class: "post-body" }, entry.bio)) : null,
+      help || entry.help_note ? section(t("directory.canHelp"), help ? h("p", {}, help) : null, entry.help_note ? h("p", {}, entry.help_note) : null) : null,
+      entry.interests.length ? section(t("directory.interests"), h("p", {}, entry.interests.join(", "))) : null,
+      section(t("directory.contact"), contactList(entry) || h("p", {}, t("directory.noContact", { name: entry.first_name }))),
+    );
+  }
+
+  container.append(cached, content, back);
+  apiRead(directoryPath(membership.community_id))
+    .then(({ data, cachedAt }) => {
+      cachedBanner(cachedAt, cached);
+      const entry = data.find((e) => e.user_id === userId);
+      if (entry) show(entry, Boolean(cachedAt));
+      else mount(content, h("h1", {}, t("directory.title")), h("p", { class: "banner banner--error", role: "alert" }, t("directory.notFound")));
+    })
+    .catch((err) => mount(content, h("h1", {}, t("directory.title")), h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err))));
+}

@@ -1,0 +1,84 @@
+// #/messages — my conversations, most recently active first, with their unread counts; live.
+import { h, mount } from "../dom.js";
+import { t } from "../i18n.js";
+import { apiRead, errorMessage } from "../api.js";
+import { getMe } from "../store.js";
+import { cachedBanner } from "../ui.js";
+import { refreshTimes, timeElement } from "../alerts.js";
+import { watchLive } from "../live.js";
+import { avatar, badge, communityOf, membershipNotice } from "../community.js";
+import { refreshUnread } from "../community-nav.js";
+
+/** "Marie Dupont, Paul Martin" or the conversation's title. */
+export function conversationName(conversation) {
+  const names = conversation.participants.filter((p) => !p.left).map((p) => p.name);
+  return conversation.title || names.join(", ") || t("messages.nobodyLeft");
+}
+
+/** What the last message says, in one line ("Vous : …" for mine). */
+export function messagePreview(message) {
+  if (!message) return t("messages.noMessage");
+  if (message.kind === "added") return t("messages.added", { name: message.author.name, names: message.body });
+  if (message.kind === "left") return t("messages.left", { name: message.author.name });
+  const text = message.body.length > 120 ? `${message.body.slice(0, 120)}…` : message.body;
+  return message.mine ? t("messages.youWrote", { text }) : text;
+}
+
+function conversationCard(conversation) {
+  const first = conversation.participants[0];
+  return h(
+    "article",
+    { class: ["conversation-card", conversation.unread > 0 && "conversation-card--unread"], "data-conversation-id": String(conversation.id) },
+    avatar(first && first.photo_url, first ? first.name : "", "medium"),
+    h(
+      "div",
+      { class: "conversation-card-text" },
+      h(
+        "h2",
+        { class: "conversation-card-name" },
+        h("a", { href: `#/messages/${conversation.id}`, class: "stretched-link" }, conversationName(conversation)),
+        conversation.unread > 0 ? [" ", badge("unread", t("messages.unreadBadge", { count: conversation.unread }))] : null,
+      ),
+      h("p", { class: "conversation-card-preview" }, messagePreview(conversation.last_message)),
+      h("p", { class: "conversation-card-meta" }, timeElement(conversation.updated_at)),
+    ),
+  );
+}
+
+export function render(container) {
+  const me = getMe();
+  const membership = communityOf(me);
+  if (!membership) {
+    container.append(...membershipNotice(me, t("messages.title")));
+    return undefined;
+  }
+  const cached = cachedBanner(null);
+  const list = h("div", { class: "conversation-list" }, h("p", { class: "loading" }, t("common.loading")));
+
+  async function load() {
+    try {
+      const { data, cachedAt } = await apiRead("/messages/conversations");
+      cachedBanner(cachedAt, cached);
+      list.replaceChildren(...(data.length ? data.map(conversationCard) : [h("p", { class: "lead" }, t("messages.empty"))]));
+    } catch (err) {
+      list.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
+    }
+  }
+
+  const stopLive = watchLive({ types: ["message.created"], onEvent: () => load(), refresh: load });
+  const clock = setInterval(() => refreshTimes(list), 60000);
+  mount(
+    container,
+    h("h1", {}, t("messages.title")),
+    h("p", { class: "lead" }, t("messages.intro")),
+    h("a", { href: "#/messages/nouveau", class: "button button--primary button--block button--large" }, t("messages.new")),
+    cached,
+    list,
+  );
+  load();
+  refreshUnread();
+  return () => {
+    stopLive();
+    clearInterval(clock);
+  };
+}
