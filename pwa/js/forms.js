@@ -60,6 +60,66 @@ export function selectField({ name, label, hint, options, value, ...attrs }) {
   return fieldShell({ id, label, hint, control: select });
 }
 
+/** A labelled <textarea> (several lines of text). */
+export function textareaField({ name, label, hint, required = true, rows = 5, ...attrs }) {
+  const id = uid(name);
+  const textarea = h("textarea", { name, required, rows: String(rows), class: "input input--area", ...attrs });
+  return fieldShell({ id, label, hint, control: textarea });
+}
+
+/**
+ * The inside of a big tappable choice: the input, its title (the accessible name) and an
+ * optional detail line (its description).
+ */
+function choiceContent(input, label, detail) {
+  const id = uid("choice");
+  input.setAttribute("aria-labelledby", `${id}-title`);
+  if (detail) input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), `${id}-detail`].filter(Boolean).join(" "));
+  return [
+    input,
+    h("span", {}, h("span", { id: `${id}-title`, class: "choice-title" }, label), detail ? h("span", { id: `${id}-detail`, class: "choice-detail" }, detail) : null),
+  ];
+}
+
+/** A big checkbox with its label (and an optional detail line) inside one tappable box. */
+export function checkboxField({ name, label, detail, checked = false, ...attrs }) {
+  return h("label", { class: "choice" }, choiceContent(h("input", { type: "checkbox", name, checked, ...attrs }), label, detail));
+}
+
+/**
+ * Large radio choices; the chosen value travels in a hidden input `name` (which carries the
+ * field's error), so the usual required/error handling applies. choices: [{value, label, detail, className}].
+ */
+export function choiceGroup({ name, legend, hint, choices, required = true, className = null }) {
+  const id = uid(name);
+  const chosen = h("input", { type: "hidden", name, value: "", required });
+  chosen.dataset.errorId = `${id}-error`;
+  chosen.dataset.focusId = `${id}-0`;
+  const options = choices.map((choice, index) => {
+    const radio = h("input", {
+      type: "radio",
+      id: `${id}-${index}`,
+      name: `${name}_choice`,
+      value: choice.value,
+      "data-clears": name,
+      "aria-describedby": hint ? `${id}-hint` : null,
+      onchange: () => {
+        chosen.value = choice.value;
+      },
+    });
+    return h("label", { class: ["choice", choice.className] }, choiceContent(radio, choice.label, choice.detail));
+  });
+  return h(
+    "fieldset",
+    { class: ["choices", className] },
+    h("legend", {}, legend),
+    hint ? h("p", { id: `${id}-hint`, class: "field-hint" }, hint) : null,
+    h("p", { id: `${id}-error`, class: "field-error", hidden: true }),
+    chosen,
+    options,
+  );
+}
+
 /** The live region where a form's server errors are read out (role="alert"). */
 export function formAlert() {
   return h("div", { class: "form-alert", role: "alert", "aria-live": "assertive" });

@@ -1,6 +1,7 @@
 // Page side of the service worker: registration, "new version" banner, cache purge.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { wipeDatabase } from "/sw/db.js";
 
 const PURGE_TIMEOUT_MS = 2000;
 let reloading = false;
@@ -48,10 +49,21 @@ async function workerUrl() {
   return `/sw.js?v=${encodeURIComponent(VERSION)}`;
 }
 
-/** Register /sw.js (a module worker, scope /) and offer reloading when a new one waits. */
-export async function registerServiceWorker() {
+/**
+ * Register /sw.js (a module worker, scope /) and offer reloading when a new one waits.
+ * `onFirstControl()` runs when a first worker takes this page over: what the page read before
+ * went past it, so that is the moment to read again what should be kept for offline use.
+ */
+export async function registerServiceWorker({ onFirstControl = () => undefined } = {}) {
   if (!("serviceWorker" in navigator)) return null;
+  navigator.serviceWorker.addEventListener("message", followWorkerNavigation);
+  let controlled = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!controlled) {
+      controlled = true;
+      onFirstControl();
+      return;
+    }
     if (reloading || !document.querySelector(".banner--update")) return;
     reloading = true;
     location.reload();
@@ -73,12 +85,18 @@ export async function registerServiceWorker() {
   }
 }
 
-/** Ask the worker to delete cached API data (logout); resolves once done or after a timeout. */
-export function purgeCachedData() {
+/**
+ * Ask the worker to delete the personal data kept on the device: cached API answers and,
+ * unless keepDatabase, the IndexedDB database. Resolves once done or after a timeout.
+ */
+export function purgeCachedData({ keepDatabase = false } = {}) {
   const worker = "serviceWorker" in navigator ? navigator.serviceWorker.controller : null;
   if (!worker) {
-    // Page not controlled (e.g. a forced reload): delete the worker's API cache from here.
-    return "caches" in window ? caches.delete("vigie-api") : Promise.resolve(false);
+    // Page not controlled (e.g. a forced reload): delete them from here.
+    return Promise.all([
+      "caches" in window ? caches.delete("vigie-api") : false,
+      keepDatabase ? null : wipeDatabase(),
+    ]);
   }
   return new Promise((resolve) => {
     const channel = new MessageChannel();
@@ -87,6 +105,16 @@ export function purgeCachedData() {
       clearTimeout(timer);
       resolve(true);
     };
-    worker.postMessage({ type: "PURGE" }, [channel.port2]);
+    worker.postMessage({ type: "PURGE", keepDatabase }, [channel.port2]);
   });
+}
+
+/** A tapped notification asks this window to show its alert ({type: "NAVIGATE", url}). */
+function followWorkerNavigation(event) {
+  const data = event.data || {};
+  if (data.type !== "NAVIGATE" || typeof data.url !== "string") return;
+  const target = new URL(data.url, location.href);
+  if (target.origin !== location.origin) return;
+  if (target.pathname === location.pathname) location.hash = target.hash;
+  else location.assign(target.href);
 }

@@ -1,5 +1,7 @@
 // Page pieces shared by the screens.
 import { h, uid } from "./dom.js";
+import { t } from "./i18n.js";
+import { shortDateTime } from "./time.js";
 
 /** A titled card: <section class="card"> labelled by its <h2>. */
 export function card(title, ...children) {
@@ -17,4 +19,16 @@ export function notice({ title, text, kind = null, href, link, variant = "primar
     kind ? h("p", { class: `banner banner--${kind}` }, text) : h("p", { class: "lead" }, text),
     h("a", { href, class: `button button--${variant} button--block` }, link),
   ];
+}
+
+/**
+ * "Hors ligne — données du 12/03 à 14:05": shown when an answer came from the worker's offline
+ * copy (apiRead's cachedAt); an empty placeholder otherwise, so the screen can fill it later.
+ */
+export function cachedBanner(cachedAt, slot = h("div", { class: "cached-slot" })) {
+  slot.replaceChildren();
+  if (cachedAt) {
+    slot.append(h("p", { class: "banner banner--offline", role: "status" }, t("offline.cachedData", { when: shortDateTime(cachedAt) })));
+  }
+  return slot;
 }

@@ -1,0 +1,38 @@
+// Dates for people: "il y a 5 minutes", "mardi 12 mars à 14:05", "12/03 à 14:05".
+import { getLang, t } from "./i18n.js";
+
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+
+function formatter(options) {
+  return new Intl.DateTimeFormat(getLang(), options);
+}
+
+/** "14:05" */
+export function clockTime(date) {
+  return formatter({ hour: "2-digit", minute: "2-digit" }).format(new Date(date));
+}
+
+/** "12/03 à 14:05" (the offline banner, the outbox). */
+export function shortDateTime(date) {
+  return t("time.dayAt", { day: formatter({ day: "2-digit", month: "2-digit" }).format(new Date(date)), time: clockTime(date) });
+}
+
+/** "mardi 12 mars 2026 à 14:05" */
+export function longDateTime(date) {
+  const day = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(new Date(date));
+  return t("time.dayAt", { day, time: clockTime(date) });
+}
+
+/** "à l'instant", "il y a 5 minutes", "hier"…, the date after a week. */
+export function relativeTime(date, now = Date.now()) {
+  const seconds = Math.round((new Date(date).getTime() - now) / 1000);
+  const size = Math.abs(seconds);
+  if (size < 45) return t("time.justNow");
+  const words = new Intl.RelativeTimeFormat(getLang(), { numeric: "auto" });
+  if (size < HOUR) return words.format(Math.round(seconds / MINUTE), "minute");
+  if (size < DAY) return words.format(Math.round(seconds / HOUR), "hour");
+  if (size < 7 * DAY) return words.format(Math.round(seconds / DAY), "day");
+  return longDateTime(date);
+}
