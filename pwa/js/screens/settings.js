@@ -1,4 +1,4 @@
-// #/reglages — language, password change, logout.
+// #/reglages — language, notifications and devices, offline use, account, password, logout.
 import { h } from "../dom.js";
 import { t, getLang, setLanguage, LANGUAGES } from "../i18n.js";
 import { api } from "../api.js";
@@ -7,6 +7,7 @@ import { getMe } from "../store.js";
 import { card } from "../ui.js";
 import { navigate } from "../router.js";
 import { logout } from "../session.js";
+import { devicesSection, offlineSection, preferencesSection } from "./settings-notifications.js";
 
 function languageSection() {
   const current = getLang();
@@ -80,6 +81,9 @@ export function render(container) {
   container.append(
     h("h1", {}, t("settings.title")),
     languageSection(),
+    preferencesSection(me),
+    devicesSection(),
+    offlineSection(me),
     accountSection(me),
     passwordSection(me),
     logoutSection(),
