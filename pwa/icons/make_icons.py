@@ -62,8 +62,12 @@ def to_pixels(points, big: int):
     return [(x * big, y * big) for x, y in points]
 
 
+PALETTE = 64  # a few flat colours and their anti-aliased edges: a palette PNG is ~4x smaller
+
+
 def finish(image: Image.Image, size: int, name: str) -> None:
-    image.resize((size, size), Image.LANCZOS).save(HERE / name, optimize=True)
+    small = image.resize((size, size), Image.LANCZOS)
+    small.quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE).save(HERE / name, optimize=True)
     print(f"wrote {name}")
 
 
@@ -77,6 +81,15 @@ def shield_icon(size: int, name: str, *, maskable: bool = False, rounded: bool =
     scale = 0.8 if maskable else 1.0  # maskable: keep the shield inside the 80 % safe circle
     draw.polygon(to_pixels(shield_outline(scale), big), fill=WHITE)
     draw.polygon(to_pixels(letter_v(scale), big), fill=BLUE)
+    finish(image, size, name)
+
+
+def badge_icon(size: int, name: str) -> None:
+    """Notification badge: only the alpha channel counts (Android draws it in one colour), so a
+    white shield with the V cut out, on transparency."""
+    image, draw, big = canvas(size)
+    draw.polygon(to_pixels(shield_outline(1.1), big), fill=WHITE)
+    draw.polygon(to_pixels(letter_v(1.1), big), fill=(0, 0, 0, 0))
     finish(image, size, name)
 
 
@@ -106,6 +119,7 @@ def main() -> None:
     shield_icon(512, "icon-512.png")
     shield_icon(512, "icon-maskable-512.png", maskable=True)
     shield_icon(180, "apple-touch-icon.png", rounded=False)
+    badge_icon(96, "badge-96.png")
     alert_shortcut(96, "shortcut-alert-96.png")
     gazette_shortcut(96, "shortcut-gazette-96.png")
 
