@@ -319,8 +319,13 @@ async def fan_out(queues: Queues, kind: str, ref_id: int, recipients: list[Recip
     return await enqueue_queued(queues, kind, ref_id)
 
 
-async def enqueue_queued(queues: Queues, kind: str, ref_id: int) -> int:
-    """Enqueue send jobs for every still-queued delivery of (kind, ref): jobs are keyed, so this is idempotent."""
+async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = "") -> int:
+    """Enqueue send jobs for every still-queued delivery of (kind, ref): jobs are keyed, so this is idempotent.
+
+    `again` is added to the keys when re-sending rows whose job died with its worker: SAQ keeps
+    that job, under the old key, until its sweep finds it stuck (minutes), and would refuse a
+    job with the same key until then. A duplicate job is harmless: `claim` gives each row once.
+    """
     rows = await Delivery.raw(
         "SELECT id, channel FROM deliveries WHERE kind = {} AND ref_id = {} AND state = 'queued' ORDER BY id",
         kind, ref_id)
@@ -330,7 +335,7 @@ async def enqueue_queued(queues: Queues, kind: str, ref_id: int) -> int:
     jobs = 0
     for channel, ids in by_channel.items():
         for part in chunks(ids, BATCH):
-            await queues.enqueue(channel, f"send_{channel}", job_key=f"send:{channel}:{part[0]}-{part[-1]}",
+            await queues.enqueue(channel, f"send_{channel}", job_key=f"send:{channel}:{part[0]}-{part[-1]}{again}",
                                  delivery_ids=list(part), timeout=120, retries=3)
             jobs += 1
     return jobs
@@ -374,8 +379,9 @@ async def requeue_stale(queues: Queues, older_than: timedelta = STALE_CLAIM) -> 
     orphans = await Delivery.raw(
         "SELECT DISTINCT kind, ref_id FROM deliveries WHERE state = 'queued' AND updated_at < {}", cutoff)
     refs = {(r["kind"], r["ref_id"]) for r in [*stale, *orphans]}
+    again = clock.now().strftime(":again-%Y%m%dT%H%M")  # one new job a minute at most
     for kind, ref_id in refs:
-        await enqueue_queued(queues, kind, ref_id)
+        await enqueue_queued(queues, kind, ref_id, again)
     return len(refs)
 
 
