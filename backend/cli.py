@@ -149,7 +149,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from backend.app import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+                access_log=settings.access_log, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
     return 0
 
 
