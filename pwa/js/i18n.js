@@ -4,7 +4,8 @@ const DEFAULT_LANG = "fr";
 const STORAGE_KEY = "vigie.lang";
 // Feature catalogues, pwa/i18n/<lang>.<feature>.json, merged into the main one at load: each
 // feature keeps its strings in files of its own (list them in the worker's SHELL_FILES too).
-const EXTRA = ["community", "mairie"];
+// ("mairie-staff" is the town-hall staff's screens: fetched at start, not kept in the shell.)
+const EXTRA = ["community", "mairie", "mairie-staff"];
 
 let lang = DEFAULT_LANG;
 let messages = {};
