@@ -88,7 +88,10 @@ export function stackedBarChart({ groups, series, label, caption, groupHeader, t
       base += value;
     });
     if (group.short) {
-      chart.append(svg("text", { x: (x + barWidth / 2).toFixed(2), y: HEIGHT - 8, "text-anchor": "middle", "font-size": FONT, class: "chart-label" }, group.short));
+      // The first and last labels lean inwards, so that they stay inside the picture.
+      const anchor = index === 0 ? "start" : index === groups.length - 1 ? "end" : "middle";
+      const labelX = { start: x, middle: x + barWidth / 2, end: x + barWidth }[anchor];
+      chart.append(svg("text", { x: labelX.toFixed(2), y: HEIGHT - 8, "text-anchor": anchor, "font-size": FONT, class: "chart-label" }, group.short));
     }
   });
 
@@ -101,7 +104,7 @@ export function stackedBarChart({ groups, series, label, caption, groupHeader, t
   );
   const table = h(
     "table",
-    { class: "visually-hidden" },
+    {},
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, groupHeader), used.map((s) => h("th", { scope: "col" }, s.label)), h("th", { scope: "col" }, totalHeader))),
     h(
@@ -112,5 +115,7 @@ export function stackedBarChart({ groups, series, label, caption, groupHeader, t
         : h("tr", {}, h("td", { colspan: String(used.length + 2) }, emptyText)),
     ),
   );
-  return h("figure", { class: "chart-figure" }, h("figcaption", {}, caption), chart, legend, table);
+  // The wrapper hides the table (a table itself ignores the 1 px box and would widen the page).
+  const hidden = h("div", { class: "visually-hidden table-scroll" }, table);
+  return h("figure", { class: "chart-figure" }, h("figcaption", {}, caption), chart, legend, hidden);
 }

@@ -5,24 +5,11 @@ import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { areaText, badge, broadcastCard, channelList, coalesce, communePath, confirmBox, reachTable, staffHeading, staffScreen, watchCommune, when } from "../mairie.js";
+import { badge, broadcastCard, when } from "../mairie.js";
+import { areaText, tabs, channelList, coalesce, communePath, confirmBox, reachTable, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
 const STATUSES = ["all", "scheduled", "sent", "cancelled"];
 const PAGE_SIZE = 20;
-
-function tabs(current) {
-  return h(
-    "nav",
-    { class: "tabs", "aria-label": t("mairie.list.tabsLabel") },
-    h(
-      "ul",
-      {},
-      STATUSES.map((status) =>
-        h("li", {}, h("a", { href: `#/mairie/diffusions?etat=${status}`, class: "tab", "aria-current": status === current ? "page" : null }, t(`mairie.list.tabs.${status}`))),
-      ),
-    ),
-  );
-}
 
 function facts(commune, b) {
   const rows = [
@@ -183,7 +170,7 @@ export function render(container, { query, title }) {
       container,
       ...staffHeading(t("mairie.list.title"), commune),
       h("a", { href: "#/mairie/diffusion", class: "button button--primary button--block" }, t("mairie.list.compose")),
-      tabs(current),
+      tabs(t("mairie.list.tabsLabel"), STATUSES.map((status) => [status, `#/mairie/diffusions?etat=${status}`, t(`mairie.list.tabs.${status}`)]), current),
       cached,
       message,
       problem,

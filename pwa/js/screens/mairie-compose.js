@@ -6,10 +6,8 @@ import { t } from "../i18n.js";
 import { api, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
 import { announce, checkboxField, choiceGroup, formAlert, handleSubmit, inputField, selectField, textareaField } from "../forms.js";
-import {
-  CATEGORIES, CHANNELS, DEFAULT_CHANNELS, DELIVERY_CHANNELS, SEVERITIES, areaPicker, categoryLabel, channelBoxes, channelList,
-  checkedValues, communePath, confirmBox, severityLabel, staffHeading, staffScreen, toLocalInput,
-} from "../mairie.js";
+import { categoryLabel, severityLabel } from "../mairie.js";
+import { CATEGORIES, CHANNELS, DEFAULT_CHANNELS, DELIVERY_CHANNELS, SEVERITIES, areaPicker, channelBoxes, channelList, checkedValues, communePath, confirmBox, staffHeading, staffScreen, toLocalInput } from "../mairie-staff.js";
 
 function severityChoices() {
   return SEVERITIES.map((severity) => ({
@@ -57,7 +55,7 @@ function previewPanel(preview, severity, { scheduled, onSend }) {
     h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
     smsUsed
       ? [
-          h("p", { class: "mairie-sms-cost" }, t("mairie.compose.smsCost", { people: preview.by_channel.sms || 0, segments: preview.sms_segments, total: preview.sms_total })),
+          h("p", { class: "mairie-sms-cost" }, t("mairie.compose.smsCost", { count: preview.by_channel.sms || 0, segments: preview.sms_segments, total: preview.sms_total })),
           h("p", { class: "field-hint" }, t("mairie.compose.smsText")),
           h("blockquote", { class: "mairie-sms-text" }, preview.sms_text),
         ]

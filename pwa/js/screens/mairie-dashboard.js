@@ -7,7 +7,8 @@ import { apiRead, errorMessage } from "../api.js";
 import { cachedBanner } from "../ui.js";
 import { CATEGORIES as ALERT_CATEGORIES, categoryLabel as alertCategoryLabel } from "../alerts.js";
 import { stackedBarChart } from "../charts.js";
-import { coalesce, communePath, csvLink, dataTable, severityLabel, staffHeading, staffScreen, watchCommune, when } from "../mairie.js";
+import { severityLabel, when } from "../mairie.js";
+import { coalesce, communePath, csvLink, dataTable, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 import { summaryFigures } from "./mairie-home.js";
 
 const DAYS = 30;
@@ -61,11 +62,7 @@ export function alertsChart(dashboard) {
   });
 }
 
-function columns(keys, prefix, numeric = []) {
-  return keys.map((key) => ({ key, label: t(`${prefix}.${key}`), numeric: numeric.includes(key) }));
-}
-
-/** A dashboard section: its title, its table (or a sentence when empty), its CSV link. */
+/** A dashboard section: its title, its content, its CSV link (and maybe a link onwards). */
 function section(communeId, table, title, content, extra = null) {
   return h(
     "section",
@@ -76,85 +73,68 @@ function section(communeId, table, title, content, extra = null) {
   );
 }
 
-function tableOrText(rows, table) {
-  return rows.length ? table() : h("p", {}, t("mairie.dashboard.none"));
+// The tables of the dashboard: their columns (the numeric ones aligned right) and the cells
+// that are not shown as they come (links, labels, dates).
+const TABLES = {
+  communities: {
+    columns: ["name", "members", "verified_members", "signups_30d", "pending_letters"],
+    numeric: ["members", "verified_members", "signups_30d", "pending_letters"],
+    cells: {},
+  },
+  forwarded_awaiting: {
+    columns: ["title", "community_name", "category", "to", "created_at"],
+    numeric: [],
+    cells: {
+      title: (row) => h("a", { href: `#/alertes/${row.alert_id}` }, row.title),
+      category: (row) => alertCategoryLabel(row.category),
+      to: (row) => [row.notify_mairie && t("mairie.inbox.toMairie"), row.notify_police && t("mairie.inbox.toPolice")].filter(Boolean).join(", "),
+      created_at: (row) => when(row.created_at),
+    },
+  },
+  broadcast_reach: {
+    columns: ["title", "severity", "channel", "sent", "received", "opened", "failed"],
+    numeric: ["sent", "received", "opened", "failed"],
+    cells: { severity: (row) => severityLabel(row.severity), channel: (row) => t(`mairie.channels.${row.channel}`) },
+  },
+  safety_checks: {
+    columns: ["question", "status", "created_at", "total", "ok", "help", "pending"],
+    numeric: ["total", "ok", "help", "pending"],
+    cells: {
+      question: (row) => h("a", { href: `#/mairie/verification?id=${row.check_id}` }, row.question),
+      status: (row) => t(`mairie.check.status.${row.status}`),
+      created_at: (row) => when(row.created_at),
+    },
+  },
+};
+
+/** The section of one dashboard table (a sentence instead of an empty table). */
+function tableSection(d, table, title, extra = null) {
+  const spec = TABLES[table];
+  const rows = d[table];
+  const content = rows.length
+    ? dataTable({
+        caption: title,
+        hiddenCaption: true,
+        columns: spec.columns.map((key) => ({ key, label: t(`mairie.dashboard.cols.${key}`), numeric: spec.numeric.includes(key) })),
+        rows,
+        cell: (row, column) => (spec.cells[column.key] ? spec.cells[column.key](row) : row[column.key]),
+      })
+    : h("p", {}, t("mairie.dashboard.none"));
+  return section(d.commune_id, table, title, content, extra);
 }
 
 function sections(d) {
-  const id = d.commune_id;
   return [
-    section(
-      id,
-      "communities",
-      t("mairie.dashboard.communitiesTitle"),
-      tableOrText(d.communities, () =>
-        dataTable({
-          caption: t("mairie.dashboard.communitiesTitle"),
-          hiddenCaption: true,
-          columns: columns(["name", "members", "verified_members", "signups_30d", "pending_letters"], "mairie.dashboard.cols", ["members", "verified_members", "signups_30d", "pending_letters"]),
-          rows: d.communities,
-        }),
-      ),
-    ),
-    section(id, "alerts_per_day", t("mairie.dashboard.alertsTitle"), alertsChart(d)),
-    section(
-      id,
+    tableSection(d, "communities", t("mairie.dashboard.communitiesTitle")),
+    section(d.commune_id, "alerts_per_day", t("mairie.dashboard.alertsTitle"), alertsChart(d)),
+    tableSection(
+      d,
       "forwarded_awaiting",
       t("mairie.dashboard.forwardedTitle", { count: d.forwarded_awaiting.length }),
-      tableOrText(d.forwarded_awaiting, () =>
-        dataTable({
-          caption: t("mairie.dashboard.forwardedCaption"),
-          hiddenCaption: true,
-          columns: columns(["title", "community_name", "category", "to", "created_at"], "mairie.dashboard.cols"),
-          rows: d.forwarded_awaiting,
-          cell: (row, column) => {
-            if (column.key === "title") return h("a", { href: `#/alertes/${row.alert_id}` }, row.title);
-            if (column.key === "category") return alertCategoryLabel(row.category);
-            if (column.key === "to") return [row.notify_mairie && t("mairie.inbox.toMairie"), row.notify_police && t("mairie.inbox.toPolice")].filter(Boolean).join(", ");
-            if (column.key === "created_at") return when(row.created_at);
-            return row[column.key];
-          },
-        }),
-      ),
       h("a", { href: "#/mairie/signalements", class: "button button--secondary button--small" }, t("mairie.dashboard.openInbox")),
     ),
-    section(
-      id,
-      "broadcast_reach",
-      t("mairie.dashboard.reachTitle"),
-      tableOrText(d.broadcast_reach, () =>
-        dataTable({
-          caption: t("mairie.dashboard.reachTitle"),
-          hiddenCaption: true,
-          columns: columns(["title", "severity", "channel", "sent", "received", "opened", "failed"], "mairie.dashboard.cols", ["sent", "received", "opened", "failed"]),
-          rows: d.broadcast_reach,
-          cell: (row, column) => {
-            if (column.key === "severity") return severityLabel(row.severity);
-            if (column.key === "channel") return t(`mairie.channels.${row.channel}`);
-            return row[column.key];
-          },
-        }),
-      ),
-    ),
-    section(
-      id,
-      "safety_checks",
-      t("mairie.dashboard.checksTitle"),
-      tableOrText(d.safety_checks, () =>
-        dataTable({
-          caption: t("mairie.dashboard.checksTitle"),
-          hiddenCaption: true,
-          columns: columns(["question", "status", "created_at", "total", "ok", "help", "pending"], "mairie.dashboard.cols", ["total", "ok", "help", "pending"]),
-          rows: d.safety_checks,
-          cell: (row, column) => {
-            if (column.key === "question") return h("a", { href: `#/mairie/verification?id=${row.check_id}` }, row.question);
-            if (column.key === "status") return t(`mairie.check.status.${row.status}`);
-            if (column.key === "created_at") return when(row.created_at);
-            return row[column.key];
-          },
-        }),
-      ),
-    ),
+    tableSection(d, "broadcast_reach", t("mairie.dashboard.reachTitle")),
+    tableSection(d, "safety_checks", t("mairie.dashboard.checksTitle")),
   ];
 }
 

@@ -1,11 +1,11 @@
 // #/mairie — the staff's home for their commune: a commune picker (staff of several), tiles to
 // every mairie screen, and the live summary of the dashboard.
-import { h, uid } from "../dom.js";
+import { h, mount, uid } from "../dom.js";
 import { t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
 import { cachedBanner } from "../ui.js";
-import { coalesce, communePath, rememberCommune, staffHeading, staffScreen, watchCommune } from "../mairie.js";
+import { coalesce, communePath, rememberCommune, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
 const TILES = [
   ["diffusion", "#/mairie/diffusion"],
@@ -103,7 +103,8 @@ export function render(container, { query, title }) {
 
     const reload = coalesce(load);
     const stopLive = watchCommune(commune.id, { onSection: reload, onAlert: reload, refresh: load });
-    container.append(
+    mount(
+      container,
       ...staffHeading(t("mairie.home.title"), commune, { back: false }),
       communes.length > 1 ? communePicker(communes, commune) : null,
       tiles(me, awaiting),

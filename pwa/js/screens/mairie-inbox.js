@@ -6,21 +6,10 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { cachedBanner } from "../ui.js";
 import { alertCard, cardList } from "../alerts.js";
-import { coalesce, communePath, staffHeading, staffScreen, watchCommune, when } from "../mairie.js";
+import { when } from "../mairie.js";
+import { coalesce, communePath, savingForm, staffHeading, staffScreen, tabs, watchCommune } from "../mairie-staff.js";
 
 const STATES = ["awaiting", "acknowledged", "all"];
-
-function tabs(current) {
-  return h(
-    "nav",
-    { class: "tabs", "aria-label": t("mairie.inbox.tabsLabel") },
-    h(
-      "ul",
-      {},
-      STATES.map((state) => h("li", {}, h("a", { href: `#/mairie/signalements?etat=${state}`, class: "tab", "aria-current": state === current ? "page" : null }, t(`mairie.inbox.tabs.${state}`)))),
-    ),
-  );
-}
 
 function ackText(ack) {
   return [
@@ -64,25 +53,15 @@ function inboxCard(commune, item, onDone) {
 /** The police/gendarmerie contact who receives alerts flagged « police ». */
 function policeCard(commune) {
   const current = h("p", {}, t("common.loading"));
-  const alertRegion = formAlert();
-  const status = statusRegion();
-  const form = h(
-    "form",
-    { class: "form" },
-    inputField({ name: "police_email", label: t("mairie.police.email"), hint: t("mairie.police.hint"), type: "email", required: false, autocomplete: "off", inputmode: "email" }),
-    alertRegion,
-    submitButton(t("mairie.police.save"), "secondary"),
-    status,
-  );
+  const field = inputField({ name: "police_email", label: t("mairie.police.email"), hint: t("mairie.police.hint"), type: "email", required: false, autocomplete: "off", inputmode: "email" });
   const show = (email) => {
     current.textContent = email ? t("mairie.police.current", { email }) : t("mairie.police.none");
-    form.elements.namedItem("police_email").value = email;
+    field.querySelector("input").value = email;
   };
-  handleSubmit(form, alertRegion, {
-    submit: async ({ police_email: email }) => {
-      const saved = await api(communePath(commune.id, "/police-contact"), { method: "PUT", body: { police_email: email || "" } });
-      show(saved.police_email);
-      announce(status, t("mairie.police.saved"), "success");
+  const form = savingForm(field, t("mairie.police.save"), {
+    save: async ({ police_email: email }) => {
+      show((await api(communePath(commune.id, "/police-contact"), { method: "PUT", body: { police_email: email || "" } })).police_email);
+      return t("mairie.police.saved");
     },
   });
   apiRead(communePath(commune.id, "/police-contact"))
@@ -109,21 +88,17 @@ async function personField(me, communityId) {
 }
 
 function referentsCard(commune, me) {
-  const alertRegion = formAlert();
-  const status = statusRegion();
   const personSlot = h("div", {});
   const community = selectField({ name: "community", label: t("mairie.referents.community"), options: commune.communities.map((c) => [String(c.id), c.name]) });
-  const form = h("form", { class: "form" }, community, personSlot, alertRegion, submitButton(t("mairie.referents.appoint"), "secondary"), status);
-  const fillPerson = async () => personSlot.replaceChildren(await personField(me, form.elements.namedItem("community").value));
-  form.elements.namedItem("community").addEventListener("change", fillPerson);
-  handleSubmit(form, alertRegion, {
+  const form = savingForm([community, personSlot], t("mairie.referents.appoint"), {
     validate: ({ user_id: userId }) => (userId && !/^\d+$/.test(userId) ? { user_id: t("mairie.referents.userIdInvalid") } : {}),
-    submit: async ({ community: communityId, user_id: userId }) => {
+    save: async ({ community: communityId, user_id: userId }) => {
       await api(`/communities/${communityId}/referents`, { method: "POST", body: { user_id: Number(userId) } });
-      const name = commune.communities.find((c) => String(c.id) === communityId).name;
-      announce(status, t("mairie.referents.done", { community: name }), "success");
+      return t("mairie.referents.done", { community: commune.communities.find((c) => String(c.id) === communityId).name });
     },
   });
+  const fillPerson = async () => personSlot.replaceChildren(await personField(me, form.elements.namedItem("community").value));
+  form.elements.namedItem("community").addEventListener("change", fillPerson);
   if (commune.communities.length) fillPerson();
   return h(
     "section",
@@ -183,7 +158,7 @@ export function render(container, { query, title }) {
       container,
       ...staffHeading(t("mairie.inbox.title"), commune),
       h("p", {}, t("mairie.inbox.intro")),
-      tabs(state),
+      tabs(t("mairie.inbox.tabsLabel"), STATES.map((value) => [value, `#/mairie/signalements?etat=${value}`, t(`mairie.inbox.tabs.${value}`)]), state),
       cached,
       message,
       problem,

@@ -3,10 +3,11 @@
 import { h, mount } from "../dom.js";
 import { hasKey, t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
-import { announce, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton } from "../forms.js";
+import { formAlert, handleSubmit, inputField, selectField, submitButton } from "../forms.js";
 import { navigate } from "../router.js";
 import { cachedBanner } from "../ui.js";
-import { communePath, csvLink, staffScreen, when } from "../mairie.js";
+import { when } from "../mairie.js";
+import { communePath, csvLink, savingForm, staffScreen } from "../mairie-staff.js";
 
 const ACTION_PREFIXES = ["broadcast", "safety_check", "alert", "police_contact", "sms_budget", "signage", "moderation", "role"];
 const PAGE_SIZE = 50;
@@ -66,27 +67,18 @@ function entryItem(entry, communeNames) {
 /** Each commune's SMS budget for this month, with a field to change it. */
 function budgetRow(commune) {
   const state = h("p", {}, t("common.loading"));
-  const alertRegion = formAlert();
-  const status = statusRegion();
-  const form = h(
-    "form",
-    { class: "form" },
-    inputField({ name: "monthly_budget", label: t("mairie.budget.label", { commune: commune.name }), hint: t("mairie.budget.hint"), type: "number", min: "0", inputmode: "numeric" }),
-    alertRegion,
-    submitButton(t("mairie.budget.save"), "secondary"),
-    status,
-  );
+  const field = inputField({ name: "monthly_budget", label: t("mairie.budget.label", { commune: commune.name }), hint: t("mairie.budget.hint"), type: "number", min: "0", inputmode: "numeric" });
   const show = (budget) => {
     state.textContent = budget.monthly_budget
       ? t("mairie.budget.state", { used: budget.used, budget: budget.monthly_budget, remaining: budget.remaining, month: budget.month })
       : t("mairie.budget.unlimited", { used: budget.used, month: budget.month });
-    form.elements.namedItem("monthly_budget").value = String(budget.monthly_budget);
+    field.querySelector("input").value = String(budget.monthly_budget);
   };
-  handleSubmit(form, alertRegion, {
+  const form = savingForm(field, t("mairie.budget.save"), {
     validate: ({ monthly_budget: value }) => (/^\d+$/.test(value) ? {} : { monthly_budget: t("mairie.budget.invalid") }),
-    submit: async ({ monthly_budget: value }) => {
+    save: async ({ monthly_budget: value }) => {
       show(await api(communePath(commune.id, "/sms-budget"), { method: "PUT", body: { monthly_budget: Number(value) } }));
-      announce(status, t("mairie.budget.saved"), "success");
+      return t("mairie.budget.saved");
     },
   });
   apiRead(communePath(commune.id, "/sms-budget"))

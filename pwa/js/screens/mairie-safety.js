@@ -7,7 +7,8 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton } from "../forms.js";
 import { navigate } from "../router.js";
 import { cachedBanner } from "../ui.js";
-import { areaPicker, areaText, channelBoxes, checkedValues, coalesce, communePath, confirmBox, staffHeading, staffScreen, watchCommune, when } from "../mairie.js";
+import { when } from "../mairie.js";
+import { areaPicker, areaText, channelBoxes, checkedValues, coalesce, communePath, confirmBox, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
 const CHECK_CHANNELS = ["push", "sms", "email"];
 const DEFAULT_CHECK_CHANNELS = ["push", "sms"];

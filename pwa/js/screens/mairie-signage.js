@@ -7,7 +7,8 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { announce, checkboxField, choiceGroup, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { getMe } from "../store.js";
 import { cachedBanner, notice } from "../ui.js";
-import { badge, canUseMairie, communePath, referentOf, staffHeading, staffScreen, when } from "../mairie.js";
+import { badge, canUseMairie, referentOf, when } from "../mairie.js";
+import { communePath, staffHeading, staffScreen } from "../mairie-staff.js";
 
 const MODELS = ["panneau_rue", "panneau_entree", "autocollant"];
 const STATUS_BADGE = { requested: "pending", approved: "resolved", declined: "moderated", delivered: "resolved" };
