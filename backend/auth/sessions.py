@@ -64,6 +64,42 @@ async def session_user_id(cache: avalkey.Valkey | None, token: str) -> int | Non
     return user_id
 
 
+# The session's user id, then that user's cached principal, in one round trip (instead of two
+# GETs, each ~0.1 ms of the API's CPU on every authenticated request).
+_LOOKUP_SCRIPT = """
+local user_id = redis.call('GET', KEYS[1])
+if not user_id or user_id == '0' then return {user_id, false} end
+return {user_id, redis.call('GET', ARGV[1] .. user_id)}
+"""
+
+
+async def session_principal(cache: avalkey.Valkey | None, token: str) -> Principal | None:
+    """The principal behind a cookie token, from Valkey when cached there, else from the database
+    (and then cached). None when the token is unknown or expired."""
+    if cache is not None:
+        try:
+            user_id, raw = await cache.register_script(_LOOKUP_SCRIPT)(keys=[f"sess:{_hash(token)}"],
+                                                                      args=["principal:"])
+        except (ValkeyError, OSError):
+            cache = None
+        else:
+            if user_id is not None and not int(user_id):
+                return None  # known to be no session (cached for a minute)
+            if raw:
+                return _decode.decode(raw)
+    uid = await session_user_id(cache, token)
+    if not uid:
+        return None
+    principal = await cached_principal(cache, uid)
+    if principal is None:
+        from backend.auth.service import load_principal
+
+        principal = await load_principal(uid)
+        if principal is not None:
+            await store_principal(cache, principal)
+    return principal
+
+
 async def delete_session(cache: avalkey.Valkey | None, token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == _hash(token))
     await _forget(cache, f"sess:{_hash(token)}")
