@@ -1,24 +1,35 @@
-"""A real API server (uvicorn subprocess) and Debian's headless Chromium driven by Playwright."""
+"""A real API server (uvicorn subprocess) and Debian's headless Chromium driven by Playwright.
+
+Data is made from the test process with the builders (the server uses the same database);
+people act through the browser, or through `LiveApi` (HTTP to the same server) for the others.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 
+from backend.demo import make_commune, make_community, make_user
 from backend.lib.embedded import free_port
 from backend.settings import ROOT, Settings
+from tests.conftest import TEST_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "fr-FR"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -91,21 +102,34 @@ def fx_server(fx_base_settings: Settings, fx_engine: Any, fx_tmp: Path) -> Any:
 
 
 @pytest.fixture(scope="session")
-async def fx_browser() -> AsyncIterator[Any]:
+def fx_push_service() -> Any:
+    """The loopback Web Push service (tests/fixtures/webpush_receiver.py): the server's real
+    pushes land there, decrypted, and the test hands them to the browser's worker via CDP."""
+    from tests.fixtures.webpush_receiver import WebPushReceiver
+
+    receiver = WebPushReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+async def fx_playwright() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
+        yield pw
 
 
-@pytest.fixture
-async def fx_page(fx_browser: Any, fx_server: LiveServer, fx_settings: Settings) -> AsyncIterator[Any]:
-    """A fresh browser context (phone-sized) on the live server; console errors fail the test."""
-    context = await fx_browser.new_context(base_url=fx_server.url, viewport={"width": 390, "height": 844},
-                                           locale="fr-FR")
-    page = await context.new_page()
+@pytest.fixture(scope="session")
+async def fx_browser(fx_playwright: Any) -> AsyncIterator[Any]:
+    browser = await fx_playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    await browser.close()
+
+
+def collect_errors(page: Any) -> list[str]:
+    """Uncaught exceptions and console errors of the page, kept on `page.errors`."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # "Failed to load resource" is the browser noting an HTTP error status (e.g. the 401 of
@@ -113,5 +137,178 @@ async def fx_page(fx_browser: Any, fx_server: LiveServer, fx_settings: Settings)
     page.on("console", lambda msg: errors.append(msg.text)
             if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     page.errors = errors  # type: ignore[attr-defined]
+    return errors
+
+
+@pytest.fixture
+async def fx_page(fx_browser: Any, fx_server: LiveServer, fx_settings: Settings) -> AsyncIterator[Any]:
+    """A fresh browser context (phone-sized) on the live server; console errors fail the test."""
+    context = await fx_browser.new_context(base_url=fx_server.url, **PHONE)
+    page = await context.new_page()
+    collect_errors(page)
     yield page
     await context.close()
+
+
+@pytest.fixture
+async def fx_persistent(fx_playwright: Any, fx_server: LiveServer, fx_settings: Settings,
+                        tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """`context = await fx_persistent()`: a phone-sized persistent context (its own profile
+    directory) with notifications and Background Sync granted. Installability checks, Background
+    Sync and notifications need one; closed at the end of the test."""
+    contexts: list[Any] = []
+
+    async def launch(**options: Any) -> Any:
+        profile = tmp_path / f"profile-{len(contexts)}"
+        context = await fx_playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, base_url=fx_server.url,
+            **{**PHONE, **options})
+        await context.grant_permissions(["notifications", "background-sync"], origin=fx_server.url)
+        context.set_default_timeout(10_000)
+        # The service worker's console errors count too. (Listening also keeps Playwright's
+        # runtime session on the worker: without it, a push delivered through CDP could sit
+        # unhandled until something was evaluated in the worker.)
+        context.worker_errors = []
+        context.on("console", lambda msg: context.worker_errors.append(msg.text)
+                   if msg.worker and msg.type == "error" else None)
+        contexts.append(context)
+        return context
+
+    yield launch
+    for context in contexts:
+        await context.close()
+
+
+async def browser_login(context: Any, email: str, password: str = TEST_PASSWORD) -> None:
+    """Log the browser context in through the API (the cookies land in the context)."""
+    await context.request.get("/api/v1/health")
+    token = next(c["value"] for c in await context.cookies() if c["name"] == "csrftoken")
+    response = await context.request.post("/api/v1/auth/login", data={"email": email, "password": password},
+                                          headers={"x-csrftoken": token})
+    assert response.ok, await response.text()
+
+
+@asynccontextmanager
+async def person_page(browser: Any, server: "LiveServer", email: str) -> AsyncIterator[Any]:
+    """`async with person_page(fx_browser, fx_server, email) as page:` another person's phone: a
+    fresh phone-sized context logged in as `email` (console errors on `page.errors`), closed after."""
+    context = await browser.new_context(base_url=server.url, **PHONE)
+    try:
+        page = await context.new_page()
+        collect_errors(page)
+        await browser_login(context, email)
+        yield page
+    finally:
+        await context.close()
+
+
+class LiveApi:
+    """One person talking HTTP to the live server (CSRF cookie and header handled)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+
+    async def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        if "csrftoken" not in self.http.cookies:
+            await self.http.get("/api/v1/health")
+        headers = {"x-csrftoken": self.http.cookies.get("csrftoken", ""), **kw.pop("headers", {})}
+        return await self.http.request(method, path, headers=headers, **kw)
+
+    async def login(self, email: str, password: str = TEST_PASSWORD) -> "LiveApi":
+        response = await self.request("POST", "/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return self
+
+    async def post_alert(self, community_id: int, key: str, **fields: Any) -> dict[str, Any]:
+        body = {"category": "suspicious_vehicle", "title": "Camionnette blanche",
+                "body": "Elle tourne rue des Lilas depuis une heure.", "place": "Rue des Lilas", **fields}
+        response = await self.request("POST", f"/api/v1/communities/{community_id}/alerts", json=body,
+                                      headers={"Idempotency-Key": key})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture
+async def fx_live_api(fx_server: LiveServer) -> AsyncIterator[Callable[[str], Awaitable[LiveApi]]]:
+    """`alice = await fx_live_api("alice@test.vigie.fr")`: a logged-in HTTP client."""
+    clients: list[LiveApi] = []
+
+    async def as_user(email: str) -> LiveApi:
+        client = LiveApi(fx_server.url)
+        clients.append(client)
+        return await client.login(email)
+
+    yield as_user
+    for client in clients:
+        await client.http.aclose()
+
+
+@dataclass
+class Neighbours:
+    community: int
+    alice: int  # active member, posts alerts through the API
+    odette: int  # active member, the one in the browser
+    moderator: int
+
+    ALICE = "alice@test.vigie.fr"
+    ODETTE = "odette@test.vigie.fr"
+    MODERATOR = "moderation@test.vigie.fr"
+
+
+@pytest.fixture
+async def fx_neighbours(fx_settings: Settings, fx_password_hash: str) -> Neighbours:
+    """Les Tilleuls (Bellerive-sur-Loire) with two active members and a moderator."""
+    commune = await make_commune()
+    community = await make_community(commune, "Les Tilleuls")
+    alice = await make_user(Neighbours.ALICE, "Alice", "Martin", password_hash=fx_password_hash,
+                            phone="+33611000001", community_id=community)
+    odette = await make_user(Neighbours.ODETTE, "Odette", "Lambert", password_hash=fx_password_hash,
+                             phone="+33611000002", community_id=community)
+    moderator = await make_user(Neighbours.MODERATOR, "Luc", "Moreau", password_hash=fx_password_hash,
+                                phone="+33611000003", is_moderator=True)
+    return Neighbours(community, alice, odette, moderator)
+
+
+async def wait_controlled(page: Any) -> None:
+    """Until the service worker controls the page (it claims its clients once activated)."""
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+
+
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll an async predicate (e.g. a database count) until it holds, or fail after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not reached after {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def wait_for_js(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Until an async page expression is truthy (wait_for_function does not await promises)."""
+    await wait_until(lambda: page.evaluate(expression), timeout, what=expression)
+
+
+async def worker_registration(context: Any, page: Any = None) -> tuple[Any, str]:
+    """A CDP session with the ServiceWorker domain on, and the id of the app's worker
+    registration, for deliverPushMessage and dispatchSyncEvent. Without `page`, the session is
+    on a blank page of its own (CDP on a page loaded offline would stop its `online` event)."""
+    cdp = await context.new_cdp_session(page or await context.new_page())
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda params: registrations.extend(params["registrations"]))
+    await cdp.send("ServiceWorker.enable")
+    await wait_until(lambda: asyncio.sleep(0, bool(registrations)), what="the worker's registration id")
+    return cdp, registrations[0]["registrationId"]
+
+
+async def back_online_with_two_replays(context: Any, page: Any) -> None:
+    """Go back online while two outbox replays race: the worker's Background Sync (forced through
+    CDP) and the page's own replay. The Web Lock and the idempotency key must make it one send."""
+    cdp, registration_id = await worker_registration(context)
+    await context.set_offline(False)
+    origin = page.url.split("/#")[0]
+    await asyncio.gather(
+        cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": origin, "registrationId": registration_id,
+                                                     "tag": "vigie-outbox", "lastChance": False}),
+        page.evaluate("import('/js/outbox.js').then((m) => m.replayNow())"),
+    )
