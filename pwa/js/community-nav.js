@@ -10,7 +10,16 @@ import { communityOf } from "./community.js";
 
 let total = 0;
 let stopLive = null;
+let openConversation = null;
 const listeners = new Set();
+
+/**
+ * The conversation on screen (null when none): its new messages are marked read by its screen,
+ * which then refreshes the count itself, so the badge does not race it with a stale count.
+ */
+export function setOpenConversation(conversationId) {
+  openConversation = conversationId;
+}
 
 /** Unread messages of the logged-in member (0 before the first answer). */
 export function unreadTotal() {
@@ -65,7 +74,7 @@ function follow(me) {
     stopLive = watchLive({
       types: ["message.created"],
       onEvent: (type, message) => {
-        if (message.author && message.author.id !== me.id) refreshUnread();
+        if (message.author && message.author.id !== me.id && message.conversation_id !== openConversation) refreshUnread();
       },
       refresh: refreshUnread,
     });

@@ -51,11 +51,18 @@ export function isReferent(me, communityId) {
 }
 
 /** No active membership yet: say why the screen is empty, and where to go. */
-export function membershipNotice(me, title) {
+function membershipNotice(me, title) {
   const pending = ((me && me.memberships) || []).some((m) => m.status === "pending");
   return pending
     ? notice({ title, text: t("community.notActive"), kind: "info", href: "#/activation", link: t("home.enterCode") })
     : notice({ title, text: t("home.noCommunity"), kind: "info", href: "#/", link: t("common.backHome") });
+}
+
+/** The member's community (active membership); without one, `container` says why and null is returned. */
+export function memberOrNotice(container, me, title) {
+  const membership = communityOf(me);
+  if (!membership) container.append(...membershipNotice(me, title));
+  return membership;
 }
 
 /** Lower case without accents or ligatures: "Œuvres de l'Église" → "oeuvres de l'eglise". */
@@ -141,7 +148,12 @@ function format(date, options) {
 /** "samedi 12 mars à 18:00" (Paris time: the events and rounds are French wall-clock times). */
 export function eventDateTime(iso) {
   const day = format(iso, { weekday: "long", day: "numeric", month: "long" });
-  return t("time.dayAt", { day, time: format(iso, { hour: "2-digit", minute: "2-digit" }) });
+  return t("time.dayAt", { day, time: parisTime(iso) });
+}
+
+/** "10:30" in Paris time (check-in hours are French wall-clock times). */
+export function parisTime(iso) {
+  return format(iso, { hour: "2-digit", minute: "2-digit" });
 }
 
 /** "samedi 12 mars 2026" */
@@ -163,6 +175,11 @@ export function localDateTime(value) {
 export function isoDay(days = 0) {
   const date = new Date(Date.now() + days * 86400000);
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+}
+
+/** <dl class="facts"> of [term, value] rows; null rows are skipped. */
+export function facts(rows, className = "") {
+  return h("dl", { class: ["facts", className] }, rows.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
 
 /** A small badge ("Épinglé", "3 non lus"). */

@@ -6,7 +6,7 @@ import { apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { statusRegion } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { communityOf, isReferent, membershipNotice, performer } from "../community.js";
+import { isReferent, memberOrNotice, performer } from "../community.js";
 import { roundOf, watchedCard } from "./checkins.js";
 
 const URGENCY = { escalated: 0, someone_going: 1, reminded: 2 };
@@ -19,11 +19,8 @@ function urgency(checkin) {
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("checkinsCommunity.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("checkinsCommunity.title"));
+  if (!membership) return;
   if (!isReferent(me, membership.community_id)) {
     container.append(h("h1", {}, t("checkinsCommunity.title")), h("p", { class: "banner banner--info" }, t("checkinsCommunity.referentsOnly")));
     return;

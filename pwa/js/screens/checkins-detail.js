@@ -6,15 +6,15 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton } from "../forms.js";
-import { cachedBanner, card } from "../ui.js";
+import { cachedBanner, card, notice } from "../ui.js";
 import { longDateTime } from "../time.js";
-import { buttonWithReason, confirmButton, eventDateTime, isoDay, longDate, memberPicker } from "../community.js";
+import { buttonWithReason, confirmButton, eventDateTime, facts, isoDay, longDate, memberPicker } from "../community.js";
 import { checkInButton, checkinPath, rhythm, roundText, watcherActions, watcherList } from "./checkins.js";
 import { rhythmBody, rhythmFields } from "./checkins-new.js";
 
 const HISTORY_PAGE = 20;
 
-function facts(checkin) {
+function checkinFacts(checkin) {
   const p = checkin.person;
   const consent = checkin.consent;
   const rows = [
@@ -30,7 +30,7 @@ function facts(checkin) {
       : null,
     checkin.stopped_at ? [t("checkinsDetail.stopped"), [longDateTime(checkin.stopped_at), checkin.stop_reason ? ` — ${checkin.stop_reason}` : ""]] : null,
   ];
-  return h("dl", { class: "facts" }, rows.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  return facts(rows);
 }
 
 function historyItem(event) {
@@ -198,7 +198,7 @@ export function render(container, { params, query }) {
       status,
       !offline && isPerson && checkin.status === "active" ? checkInButton(checkin, perform) : null,
       !offline && !isPerson ? watcherActions(checkin, me, perform) : null,
-      facts(checkin),
+      checkinFacts(checkin),
       watchersSection(checkin, manage),
       manage ? settings(checkin) : null,
       offline ? null : historySection(checkin.id),
@@ -212,12 +212,7 @@ export function render(container, { params, query }) {
       cachedBanner(cachedAt, cached);
       show(data, Boolean(cachedAt));
     } catch (err) {
-      mount(
-        content,
-        h("h1", {}, t("checkins.title")),
-        h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)),
-        h("a", { href: "#/veille", class: "button button--secondary button--block" }, t("checkinsDetail.back")),
-      );
+      mount(content, ...notice({ title: t("checkins.title"), text: errorMessage(err), kind: "error", href: "#/veille", link: t("checkinsDetail.back"), variant: "secondary" }));
     }
   }
 

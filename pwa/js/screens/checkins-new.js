@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { choiceGroup, formAlert, handleSubmit, inputField, selectField, textareaField } from "../forms.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
-import { communityOf, isReferent, isoDay, memberPicker, membershipNotice } from "../community.js";
+import { isoDay, isReferent, memberOrNotice, memberPicker } from "../community.js";
 
 const EVERY_DAYS = [1, 2, 3, 7];
 const GRACE_MINUTES = [30, 60, 120, 180];
@@ -55,11 +55,8 @@ function address(me) {
 
 export function render(container, { query }) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("checkinsNew.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("checkinsNew.title"));
+  if (!membership) return;
   const communityId = membership.community_id;
   const forSomeone = query.pour === "voisin" && isReferent(me, communityId);
   const person = forSomeone

@@ -7,8 +7,16 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner, card } from "../ui.js";
-import { badge, buttonWithReason, communityOf, eventDateTime, isReferent, longDate, membershipNotice, performer } from "../community.js";
-import { clockTime } from "../time.js";
+import {
+  badge,
+  buttonWithReason,
+  eventDateTime,
+  isReferent,
+  longDate,
+  memberOrNotice,
+  parisTime,
+  performer,
+} from "../community.js";
 
 const OPEN_STATES = ["reminded", "escalated", "someone_going"];
 const ALARM_STATES = ["escalated", "someone_going"];
@@ -37,9 +45,9 @@ export function roundText(checkin, forPerson) {
   const who = forPerson ? "person" : "watcher";
   const params = {
     name: checkin.person.name,
-    due: clockTime(round.due_at),
-    at: clockTime(round.checked_in_at || round.reminded_at || round.escalated_at || round.resolved_at || round.due_at),
-    escalates: round.escalates_at ? clockTime(round.escalates_at) : "",
+    due: parisTime(round.due_at),
+    at: parisTime(round.checked_in_at || round.reminded_at || round.escalated_at || round.resolved_at || round.due_at),
+    escalates: round.escalates_at ? parisTime(round.escalates_at) : "",
     going: round.going ? round.going.name : "",
     by: round.resolved_by ? round.resolved_by.name : "",
     note: round.resolution_note || "",
@@ -86,7 +94,7 @@ export function checkInButton(checkin, perform) {
   const button = h("button", { type: "button", class: "button button--ok button--huge button--block" }, t("checkins.imFine"));
   button.addEventListener("click", () => {
     button.disabled = true;
-    perform(() => api(`${checkinPath(checkin.id)}/check-in`, { method: "POST" }), t("checkins.imFineDone", { time: clockTime(new Date()) }));
+    perform(() => api(`${checkinPath(checkin.id)}/check-in`, { method: "POST" }), t("checkins.imFineDone", { time: parisTime(new Date()) }));
   });
   return button;
 }
@@ -131,7 +139,7 @@ function invitationCard(invitation, perform) {
     { class: "card checkin-card", "data-checkin-id": String(invitation.checkin_id) },
     h("h3", {}, t("checkins.invitationTitle", { name: invitation.person.name })),
     h("p", {}, t("checkins.invitationText", { name: invitation.person.name, by: invitation.invited_by.name, rhythm: rhythm(invitation) })),
-    h("p", { class: "field-hint" }, t("checkins.invitationWhat")),
+    h("p", { class: "field-hint" }, t("checkins.invitationWhat", { name: invitation.person.name })),
     h(
       "div",
       { class: "button-row" },
@@ -167,11 +175,8 @@ function referentSection() {
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("checkins.title")));
-    return undefined;
-  }
+  const membership = memberOrNotice(container, me, t("checkins.title"));
+  if (!membership) return undefined;
   const cached = cachedBanner(null);
   const status = statusRegion();
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
@@ -186,7 +191,7 @@ export function render(container) {
       const running = data.mine.find((c) => c.status !== "stopped");
       mount(
         content,
-        running ? personSection(running, act) : noCheckinSection(),
+        running ? personSection(running, act) : null,
         data.invitations.length
           ? h("section", { "aria-labelledby": "invitations-title" }, h("h2", { id: "invitations-title" }, t("checkins.invitationsTitle")), data.invitations.map((inv) => invitationCard(inv, act)))
           : null,
@@ -196,6 +201,7 @@ export function render(container) {
           h("h2", { id: "watching-title" }, t("checkins.watchingTitle")),
           data.watching.length ? data.watching.map((c) => watchedCard(c, me, act)) : h("p", {}, t("checkins.watchingNone")),
         ),
+        running ? null : noCheckinSection(),
         isReferent(me, membership.community_id) ? referentSection() : null,
       );
     } catch (err) {
@@ -203,7 +209,8 @@ export function render(container) {
     }
   }
 
-  const timer = setInterval(() => document.visibilityState === "visible" && load(), 60000);
+  // Every minute the states are read again, unless a note is being written (it would be lost).
+  const timer = setInterval(() => document.visibilityState === "visible" && !content.querySelector("form") && load(), 60000);
   container.append(h("h1", {}, t("checkins.title")), h("p", { class: "lead" }, t("checkins.intro")), cached, status, content);
   load();
   return () => clearInterval(timer);

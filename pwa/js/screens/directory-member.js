@@ -7,7 +7,7 @@ import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { avatar, badge, communityOf, directoryPath, membershipNotice } from "../community.js";
+import { avatar, badge, directoryPath, memberOrNotice } from "../community.js";
 import { contactList, helpText } from "./directory.js";
 
 /** Open (or create) the two-person conversation with this member. */
@@ -22,11 +22,8 @@ function section(title, ...children) {
 
 export function render(container, { params }) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("directory.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("directory.title"));
+  if (!membership) return;
   const userId = Number(params.id);
   const cached = cachedBanner(null);
   const status = statusRegion();
@@ -48,7 +45,7 @@ export function render(container, { params }) {
     });
     mount(
       content,
-      h("div", { class: "member-head" }, avatar(entry.photo_url, entry.name, "large"), h("div", {}, h("h1", {}, entry.name), entry.role === "referent" ? badge("referent", t("directory.referent")) : null)),
+      h("div", { class: "member-head" }, avatar(entry.photo_url, entry.name, "large"), h("div", {}, h("h1", {}, entry.name), entry.role === "referent" ? badge("resolved", t("directory.referent")) : null)),
       entry.street ? h("p", { class: "lead" }, entry.street) : null,
       entry.is_me ? h("a", { href: "#/profil", class: "button button--primary button--block" }, t("directory.editMine")) : offline ? null : write,
       status,

@@ -6,7 +6,7 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { announce, checkboxField, choiceGroup, formAlert, handleSubmit, inputField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { card } from "../ui.js";
-import { avatar, communityOf, confirmButton, membershipNotice } from "../community.js";
+import { avatar, confirmButton, facts, memberOrNotice } from "../community.js";
 
 const VISIBILITIES = ["community", "referents", "nobody"];
 // [ProfileIn field, what it shows]: the order of the questions.
@@ -132,11 +132,8 @@ function profileForm(profile, skills, community, onSaved) {
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("profile.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("profile.title"));
+  if (!membership) return;
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
   let skills = [];
 
@@ -152,13 +149,13 @@ export function render(container) {
       card(
         t("profile.accountTitle"),
         h("p", {}, t("profile.accountText")),
-        h("dl", { class: "facts" }, [
+        facts([
           [t("profile.name"), `${profile.first_name} ${profile.last_name}`],
           [t("directory.street"), profile.street],
           [t("directory.address"), profile.address],
           [t("directory.phone"), profile.phone],
           [t("directory.email"), profile.email],
-        ].map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+        ]),
       ),
       profileForm(profile, skills, membership.community_name, show),
     );

@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { cachedBanner } from "../ui.js";
-import { avatar, badge, communityOf, directoryPath, matchesEveryWord, membershipNotice } from "../community.js";
+import { avatar, badge, directoryPath, facts, matchesEveryWord, memberOrNotice } from "../community.js";
 
 /** "Je peux aider pour…": the fixed skills, the member's own words, and their sentence. */
 export function helpText(entry) {
@@ -20,8 +20,7 @@ export function contactList(entry) {
   if (entry.contacts.phone) rows.push([t("directory.phone"), h("a", { href: `tel:${entry.contacts.phone.replace(/\s/g, "")}` }, entry.contacts.phone)]);
   if (entry.contacts.email) rows.push([t("directory.email"), h("a", { href: `mailto:${entry.contacts.email}` }, entry.contacts.email)]);
   if (entry.contacts.other) rows.push([t("directory.other"), entry.contacts.other]);
-  if (!rows.length) return null;
-  return h("dl", { class: "facts contact-list" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  return rows.length ? facts(rows, "contact-list") : null;
 }
 
 /** The words a search looks into: name, street (never the number), interests, skills. */
@@ -38,7 +37,7 @@ function memberCard(entry) {
     h(
       "div",
       { class: "member-card-text" },
-      h("h2", { class: "member-card-name" }, h("a", { href: `#/annuaire/${entry.user_id}` }, entry.name), entry.role === "referent" ? [" ", badge("referent", t("directory.referent"))] : null, entry.is_me ? [" ", badge("kind", t("directory.me"))] : null),
+      h("h2", { class: "member-card-name" }, h("a", { href: `#/annuaire/${entry.user_id}` }, entry.name), entry.role === "referent" ? [" ", badge("resolved", t("directory.referent"))] : null, entry.is_me ? [" ", badge("kind", t("directory.me"))] : null),
       entry.street ? h("p", { class: "member-card-street" }, entry.street) : null,
       help || entry.help_note ? h("p", {}, h("strong", {}, t("directory.canHelp")), " ", help, help && entry.help_note ? ". " : "", entry.help_note) : null,
       entry.interests.length ? h("p", {}, h("strong", {}, t("directory.interests")), " ", entry.interests.join(", ")) : null,
@@ -49,11 +48,8 @@ function memberCard(entry) {
 
 export function render(container, { query }) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("directory.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("directory.title"));
+  if (!membership) return;
   let entries = [];
   const cached = cachedBanner(null);
   const list = h("div", { class: "member-list" }, h("p", { class: "loading" }, t("common.loading")));

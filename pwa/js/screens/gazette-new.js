@@ -7,7 +7,7 @@ import { api, errorMessage } from "../api.js";
 import { checkboxField, choiceGroup, formAlert, handleSubmit, inputField, textareaField } from "../forms.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
-import { MEMBER_KINDS, communityOf, isoDay, localDateTime, membershipNotice } from "../community.js";
+import { MEMBER_KINDS, isoDay, localDateTime, memberOrNotice } from "../community.js";
 
 const MAX_PHOTOS = 4;
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -18,12 +18,16 @@ function kindFields(kind, ...fields) {
   return h("fieldset", { class: "form-section", "data-kind": kind, hidden: true }, h("legend", {}, t(`gazetteNew.section.${kind}`)), ...fields);
 }
 
-/** Show the chosen kind's fields; the others are disabled so they are neither checked nor sent. */
+/** Show the chosen kind's fields; the others are disabled and not required: neither checked nor sent. */
 function showKind(form, kind) {
   form.querySelectorAll("fieldset[data-kind]").forEach((section) => {
     const active = section.dataset.kind === kind;
     section.hidden = !active;
-    section.querySelectorAll("input, textarea, select").forEach((control) => (control.disabled = !active));
+    section.querySelectorAll("input, textarea, select").forEach((control) => {
+      if (!("needed" in control.dataset)) control.dataset.needed = String(control.required);
+      control.disabled = !active;
+      control.required = active && control.dataset.needed === "true";
+    });
   });
 }
 
@@ -135,11 +139,8 @@ function priceFields() {
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("gazetteNew.title")));
-    return undefined;
-  }
+  const membership = memberOrNotice(container, me, t("gazetteNew.title"));
+  if (!membership) return undefined;
   const photos = photoPicker();
   const alertRegion = formAlert();
   const when = (name, label, required = true, hint = null) => inputField({ name, label, hint, type: "datetime-local", required, min: `${isoDay()}T00:00` });

@@ -6,16 +6,22 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, formAlert, handleSubmit, statusRegion, textareaField } from "../forms.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, notice } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { longDateTime } from "../time.js";
 import { watchLive } from "../live.js";
-import { GAZETTE_EVENTS, buttonWithReason, confirmButton, eventDateTime, longDate, photo, postPath, price } from "../community.js";
+import {
+  GAZETTE_EVENTS,
+  buttonWithReason,
+  confirmButton,
+  eventDateTime,
+  facts,
+  longDate,
+  photo,
+  postPath,
+  price,
+} from "../community.js";
 import { kindLabel, postBadges } from "./gazette.js";
-
-function facts(rows) {
-  return h("dl", { class: "facts" }, rows.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
-}
 
 function photos(post) {
   if (!post.photos.length) return null;
@@ -34,15 +40,14 @@ export function render(container, { params, query }) {
   const cached = cachedBanner(null);
   const status = statusRegion();
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
-  let message = query.publie ? t("gazettePost.published") : "";
   let offline = false;
+  let draft = ""; // the comment being written survives the post being shown again (live updates)
 
-  /** Run an API action, then show the post again with `done` (errors go to the caller's form). */
+  /** Run an API action, then show the post again and say `done` (errors go to the caller's form). */
   async function perform(call, done) {
     await call();
-    announce(status, "");
-    message = done;
     await load();
+    announce(status, done, "success");
   }
 
   /** The same from a button: errors are announced under the post. */
@@ -148,7 +153,7 @@ export function render(container, { params, query }) {
         [t("gazettePost.from"), c.from_place],
         [t("gazettePost.to"), c.to_place],
         [t("gazettePost.departs"), eventDateTime(c.departs_at)],
-        [t("gazettePost.seats"), c.departed ? t("gazette.departed") : c.full ? t("gazette.full") : t("gazette.seatsLeftOf", { left: c.seats_left, count: c.seats })],
+        [t("gazettePost.seats"), c.departed ? t("gazette.departed") : c.full ? t("gazette.full") : t("gazette.seatsLeftOf", { count: c.seats_left, total: c.seats })],
       ]),
       action,
     );
@@ -171,12 +176,15 @@ export function render(container, { params, query }) {
   function comments(post) {
     const form = h("form", { class: "form" });
     const alertRegion = formAlert();
-    form.append(textareaField({ name: "body", label: t("gazettePost.commentLabel"), rows: 3, maxlength: "2000" }), alertRegion, h("button", { type: "submit", class: "button button--primary button--block" }, t("gazettePost.commentSend")));
+    const field = textareaField({ name: "body", label: t("gazettePost.commentLabel"), rows: 3, maxlength: "2000", value: draft });
+    field.querySelector("textarea").addEventListener("input", (event) => (draft = event.target.value));
+    form.append(field, alertRegion, h("button", { type: "submit", class: "button button--primary button--block" }, t("gazettePost.commentSend")));
     handleSubmit(form, alertRegion, {
       submit: async ({ body }) => {
-        await api(`${postPath(post.id)}/comments`, { method: "POST", body: { body } });
-        message = t("gazettePost.commented");
-        await load();
+        await perform(async () => {
+          await api(`${postPath(post.id)}/comments`, { method: "POST", body: { body } });
+          draft = "";
+        }, t("gazettePost.commented"));
       },
     });
     return h(
@@ -253,20 +261,18 @@ export function render(container, { params, query }) {
     document.title = `${post.title} — Vigie`;
     mount(
       content,
-      h("p", { class: "post-card-kicker" }, postBadges(post)),
+      h("p", { class: "alert-card-kicker" }, postBadges(post)),
       h("h1", {}, post.title),
-      message ? h("p", { class: "banner banner--success", role: "status" }, message) : null,
+      status,
       post.status === "removed" ? h("p", { class: "banner banner--error" }, t("gazettePost.removedBecause", { reason: post.removed_reason || "" })) : null,
       h("p", { class: "post-meta" }, t(post.kind === "mairie" ? "gazettePost.byMairie" : "alerts.byAuthor", { name: post.author.name }), " · ", h("span", { title: longDateTime(post.created_at) }, timeElement(post.created_at))),
       kindBlock(post),
       h("p", { class: "post-body" }, post.body),
       photos(post),
-      status,
       actions(post),
       comments(post),
       h("a", { href: "#/gazette", class: "button button--secondary button--block" }, t("gazettePost.back")),
     );
-    message = "";
   }
 
   async function load() {
@@ -274,12 +280,7 @@ export function render(container, { params, query }) {
       const { data, cachedAt } = await apiRead(postPath(postId));
       show(data, cachedAt);
     } catch (err) {
-      mount(
-        content,
-        h("h1", {}, t("gazettePost.title")),
-        h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)),
-        h("a", { href: "#/gazette", class: "button button--secondary button--block" }, t("gazettePost.back")),
-      );
+      mount(content, ...notice({ title: t("gazettePost.title"), text: errorMessage(err), kind: "error", href: "#/gazette", link: t("gazettePost.back"), variant: "secondary" }));
     }
   }
 
@@ -292,7 +293,7 @@ export function render(container, { params, query }) {
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
   container.append(cached, content);
-  load();
+  load().then(() => query.publie && announce(status, t("gazettePost.published"), "success"));
   return () => {
     stopLive();
     clearInterval(clock);

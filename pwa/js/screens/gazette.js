@@ -11,12 +11,11 @@ import {
   GAZETTE_EVENTS,
   GAZETTE_KINDS,
   badge,
-  communityOf,
   eventDateTime,
   gazettePath,
   keyedList,
   longDate,
-  membershipNotice,
+  memberOrNotice,
   photo,
   price,
 } from "../community.js";
@@ -37,7 +36,7 @@ export function kindSummary(post) {
   }
   if (post.event) {
     const e = post.event;
-    return [eventDateTime(e.starts_at), " · ", e.place, " · ", t("gazette.answers", { going: e.going, maybe: e.maybe })];
+    return [eventDateTime(e.starts_at), " · ", e.place, " · ", t("gazette.answers", { count: e.going, maybe: e.maybe })];
   }
   if (post.carpool) {
     const c = post.carpool;
@@ -52,7 +51,7 @@ export function kindSummary(post) {
 export function postBadges(post) {
   return [
     badge(post.kind === "mairie" ? "mairie" : "kind", kindLabel(post)),
-    post.pinned ? badge("pinned", t("gazette.pinned")) : null,
+    post.pinned ? badge("pending", t("gazette.pinned")) : null,
     post.status === "removed" ? badge("moderated", t("gazette.removed")) : null,
   ];
 }
@@ -66,10 +65,10 @@ export function postCard(post, level = 2) {
   const cover = post.photos[0];
   return h(
     "article",
-    { class: ["post-card", post.kind === "mairie" && "post-card--mairie", post.pinned && "post-card--pinned"], "data-post-id": String(post.id) },
+    { class: ["alert-card", "post-card", post.kind === "mairie" && "post-card--mairie", post.pinned && "post-card--pinned"], "data-post-id": String(post.id) },
     cover ? photo(cover.url, "", "post-card-photo") : null,
-    h("p", { class: "post-card-kicker" }, postBadges(post)),
-    h(`h${level}`, { class: "post-card-title" }, h("a", { href: `#/gazette/${post.id}`, class: "stretched-link" }, post.title)),
+    h("p", { class: "alert-card-kicker" }, postBadges(post)),
+    h(`h${level}`, { class: "alert-card-title" }, h("a", { href: `#/gazette/${post.id}`, class: "stretched-link" }, post.title)),
     kindSummary(post) ? h("p", { class: "post-card-facts" }, kindSummary(post)) : null,
     h("p", { class: "post-card-excerpt" }, excerpt(post.body)),
     h(
@@ -90,11 +89,8 @@ function chip(label, pressed, onclick) {
 
 export function render(container, { query }) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("gazette.title")));
-    return undefined;
-  }
+  const membership = memberOrNotice(container, me, t("gazette.title"));
+  if (!membership) return undefined;
   const communityId = membership.community_id;
   let kind = GAZETTE_KINDS.includes(query.type) ? query.type : "";
   let q = query.q || "";

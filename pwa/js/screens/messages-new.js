@@ -6,17 +6,14 @@ import { api } from "../api.js";
 import { formAlert, handleSubmit, inputField, textareaField } from "../forms.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
-import { communityOf, membershipNotice, memberPicker } from "../community.js";
+import { memberOrNotice, memberPicker } from "../community.js";
 import { newKey } from "./alert-new.js";
 import { sendMessage } from "./messages-thread.js";
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("messagesNew.title")));
-    return;
-  }
+  const membership = memberOrNotice(container, me, t("messagesNew.title"));
+  if (!membership) return;
   const picker = memberPicker({ communityId: membership.community_id, name: "participants", legend: t("messagesNew.who"), hint: t("messagesNew.whoHint") });
   const alertRegion = formAlert();
   const form = h(

@@ -7,13 +7,13 @@ import { ApiError, api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, formAlert, handleSubmit, statusRegion, textareaField } from "../forms.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, notice } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { shortDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 import { listOutbox, onOutboxChange, removeFromOutbox, sendOrQueue } from "../outbox.js";
 import { badge, buttonWithReason, confirmButton, keyedList } from "../community.js";
-import { refreshUnread } from "../community-nav.js";
+import { refreshUnread, setOpenConversation } from "../community-nav.js";
 import { newKey } from "./alert-new.js";
 import { conversationName } from "./messages.js";
 
@@ -210,7 +210,9 @@ export function render(container, { params }) {
       heading.textContent = conversationName(conversation);
       document.title = `${heading.textContent} — Vigie`;
       const present = conversation.participants.filter((p) => !p.left).map((p) => p.name);
-      who.textContent = present.length ? t("messages.with", { names: present.join(", ") }) : t("messages.nobodyLeft");
+      // A title names the group, not its members: say who is in it (a two-person one is named after them).
+      who.textContent = conversation.title && present.length ? t("messages.with", { names: present.join(", ") }) : "";
+      who.hidden = !who.textContent;
       await loadPage();
       const canPost = conversation.can_post !== false;
       closed.hidden = canPost;
@@ -220,12 +222,7 @@ export function render(container, { params }) {
       if (last) last.scrollIntoView({ block: "center" });
       markRead();
     } catch (err) {
-      mount(
-        container,
-        h("h1", {}, t("messages.conversation")),
-        h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)),
-        h("a", { href: "#/messages", class: "button button--secondary button--block" }, t("messages.back")),
-      );
+      mount(container, ...notice({ title: t("messages.conversation"), text: errorMessage(err), kind: "error", href: "#/messages", link: t("messages.back"), variant: "secondary" }));
     }
   }
 
@@ -236,7 +233,10 @@ export function render(container, { params }) {
     older.disabled = false;
   });
   const stopOutbox = onOutboxChange((message) => {
-    if (message.type === "sent" && message.kind === "message" && message.data && message.data.conversation_id === conversationId) put(message.data);
+    if (message.type === "sent" && message.kind === "message" && message.data && message.data.conversation_id === conversationId) {
+      put(message.data);
+      announce(status, "");
+    }
     showQueued();
   });
   const stopLive = watchLive({
@@ -251,6 +251,7 @@ export function render(container, { params }) {
   const onVisible = () => markRead();
   document.addEventListener("visibilitychange", onVisible);
   const clock = setInterval(() => refreshTimes(list.element), 60000);
+  setOpenConversation(conversationId);
   container.append(
     heading,
     who,
@@ -268,6 +269,7 @@ export function render(container, { params }) {
   showQueued();
   load();
   return () => {
+    setOpenConversation(null);
     stopOutbox();
     stopLive();
     document.removeEventListener("visibilitychange", onVisible);

@@ -6,7 +6,7 @@ import { getMe } from "../store.js";
 import { cachedBanner } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { watchLive } from "../live.js";
-import { avatar, badge, communityOf, membershipNotice } from "../community.js";
+import { avatar, badge, memberOrNotice } from "../community.js";
 import { refreshUnread } from "../community-nav.js";
 
 /** "Marie Dupont, Paul Martin" or the conversation's title. */
@@ -47,11 +47,8 @@ function conversationCard(conversation) {
 
 export function render(container) {
   const me = getMe();
-  const membership = communityOf(me);
-  if (!membership) {
-    container.append(...membershipNotice(me, t("messages.title")));
-    return undefined;
-  }
+  const membership = memberOrNotice(container, me, t("messages.title"));
+  if (!membership) return undefined;
   const cached = cachedBanner(null);
   const list = h("div", { class: "conversation-list" }, h("p", { class: "loading" }, t("common.loading")));
 

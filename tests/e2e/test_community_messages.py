@@ -1,0 +1,69 @@
+"""Messages in Chromium, two members each in their own browser: writing from the directory,
+the message arriving live in the other's thread, the unread badges, and a group started from
+« Écrire à un voisin »."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from backend.messages.tables import Message
+from tests.e2e.community import SHOTS, Street, fx_street  # noqa: F401
+from tests.e2e.conftest import Neighbours, browser_login, person_page
+
+
+async def test_message_sent_online_appears_in_the_other_members_thread(fx_page, fx_browser, fx_server, fx_street):
+    odette = fx_page
+    await browser_login(odette.context, Neighbours.ODETTE)
+    async with person_page(fx_browser, fx_server, Neighbours.ALICE) as alice:
+        await alice.goto("/#/messages")
+        await expect(alice.get_by_text("Pas encore de conversation.")).to_be_visible()
+
+        await odette.goto("/#/annuaire")
+        await odette.locator("[data-user-id]").get_by_role("link", name="Alice Martin").click()
+        await odette.get_by_role("button", name="Écrire à Alice").click()
+        await expect(odette.get_by_role("heading", name="Alice Martin")).to_be_visible()
+        await odette.get_by_label("Votre message").fill("Bonjour Alice, avez-vous vu mon chat ?")
+        await odette.get_by_role("button", name="Envoyer", exact=True).click()
+        await expect(odette.locator(".message--mine")).to_contain_text("Bonjour Alice, avez-vous vu mon chat ?")
+        assert await Message.count().where(Message.kind == "text") == 1
+
+        # Alice's list shows it live, with its unread count, and the home link carries the badge.
+        card = alice.locator("[data-conversation-id]")
+        await expect(card).to_contain_text("Odette Lambert", timeout=10_000)
+        await expect(card).to_contain_text("1 non lu")
+        await expect(alice.locator('#nav a[data-nav="home"] .nav-badge')).to_contain_text("1")
+        await alice.screenshot(path=f"{SHOTS}/messages-list.png", full_page=True)
+        await card.get_by_role("link", name="Odette Lambert").click()
+        await expect(alice.locator(".message--theirs")).to_contain_text("Bonjour Alice, avez-vous vu mon chat ?")
+        await expect(alice.locator('#nav a[data-nav="home"] .nav-badge')).to_have_count(0)  # read now
+
+        await alice.get_by_label("Votre message").fill("Oui, il dort sur mon muret !")
+        await alice.get_by_role("button", name="Envoyer", exact=True).click()
+        await expect(odette.locator(".message--theirs")).to_contain_text("Oui, il dort sur mon muret !", timeout=10_000)
+        await odette.screenshot(path=f"{SHOTS}/messages-thread.png", full_page=True)
+        assert not alice.errors, alice.errors
+    assert not odette.errors, odette.errors
+
+
+async def test_group_conversation_started_by_choosing_neighbours(fx_page, fx_street):
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/")
+    await page.get_by_role("link", name="Messages").first.click()
+    await page.get_by_role("link", name="Écrire à un voisin").click()
+    await page.get_by_role("button", name="Envoyer le message").click()  # nobody chosen
+    await expect(page.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
+    await page.get_by_label("Chercher un nom ou une rue").fill("eglise")  # Jeanne lives rue de l'Église
+    await expect(page.locator("label[data-user-id]:visible")).to_have_count(1)
+    await page.get_by_label("Jeanne Leroy").check()
+    await page.get_by_label("Chercher un nom ou une rue").fill("")
+    await page.get_by_label("Bruno Petit").check()
+    await expect(page.get_by_text("Choisi(s) : Jeanne Leroy, Bruno Petit")).to_be_visible()
+    await page.get_by_label("Nom du groupe (facultatif)").fill("Fête des voisins")
+    await page.get_by_label("Votre message", exact=True).fill("Qui s'occupe des tables ?")
+    await page.screenshot(path=f"{SHOTS}/messages-new.png", full_page=True)
+    await page.get_by_role("button", name="Envoyer le message").click()
+    await expect(page.get_by_role("heading", name="Fête des voisins")).to_be_visible()
+    await expect(page.get_by_text("Avec Jeanne Leroy, Bruno Petit")).to_be_visible()
+    await expect(page.locator(".message--mine")).to_contain_text("Qui s'occupe des tables ?")
+    assert not page.errors, page.errors
