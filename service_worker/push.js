@@ -30,16 +30,20 @@ function safeUrl(url) {
   }
 }
 
-/** The app icon's badge shows how many notifications wait to be read. */
-async function updateAppBadge() {
+/**
+ * The app icon's badge counts the alerts not seen yet (META "unseen"; the alert screens reset
+ * it). Not from getNotifications(): called right after showNotification, Chromium may sync it
+ * with the notifications it has displayed so far and drop the one just shown.
+ */
+async function countOnAppBadge() {
   const nav = self.navigator;
   if (!nav || !nav.setAppBadge) return;
   try {
-    const count = (await self.registration.getNotifications()).length;
-    if (count) await nav.setAppBadge(count);
-    else await nav.clearAppBadge();
+    const unseen = ((await getMeta("unseen")) || 0) + 1;
+    await setMeta("unseen", unseen);
+    await nav.setAppBadge(unseen);
   } catch {
-    // badges are a nicety: never let them stop a notification
+    // badges are a nicety: never let them stop a notification or its receipt
   }
 }
 
@@ -73,7 +77,7 @@ export async function showPush(event) {
     lang: "fr",
     data: { url: safeUrl(payload.url), delivery_id: payload.delivery_id || null, alert_id: payload.alert_id || null },
   });
-  await updateAppBadge();
+  if (payload.alert_id) await countOnAppBadge();
   await sendReceipt(payload.delivery_id, "received");
 }
 
@@ -94,7 +98,6 @@ export async function openNotification(notification) {
   } else {
     await self.clients.openWindow(url);
   }
-  await updateAppBadge();
   await sendReceipt(data.delivery_id, "opened");
 }
 

@@ -2,6 +2,7 @@
 import { h } from "./dom.js";
 import { hasKey, t } from "./i18n.js";
 import { ApiError, errorMessage } from "./api.js";
+import { setMeta } from "/sw/db.js";
 import { longDateTime, relativeTime, shortDateTime } from "./time.js";
 
 /** Categories in the order of the form: the urgent ones first (same keys as the API). */
@@ -37,6 +38,12 @@ export function alertMembership(me) {
 /** Moderators and admins: they moderate alerts and see the hidden ones. */
 export function canModerate(me) {
   return Boolean(me && (me.is_moderator || me.is_admin));
+}
+
+/** The person is looking at the alerts: the app icon's badge (counted by the worker) goes. */
+export function markAlertsSeen() {
+  setMeta("unseen", 0).catch(() => undefined);
+  if (navigator.clearAppBadge) navigator.clearAppBadge().catch(() => undefined);
 }
 
 /** The category in the UI language; the server's French label for a category we do not know. */

@@ -5,7 +5,7 @@ import { api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { alertBadges, alertPath, categoryLabel, refreshTimes, timeElement } from "../alerts.js";
+import { alertBadges, alertPath, categoryLabel, markAlertsSeen, refreshTimes, timeElement } from "../alerts.js";
 import { longDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 
@@ -172,6 +172,7 @@ export function render(container, { params, query }) {
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
   container.append(cached, content);
+  markAlertsSeen();
   load();
   return () => {
     stopLive();

@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { cachedBanner, notice } from "../ui.js";
-import { alertCard, alertMembership, cardList, feedPath, queuedAlertCard, refreshTimes, canModerate } from "../alerts.js";
+import { alertCard, alertMembership, canModerate, cardList, feedPath, markAlertsSeen, queuedAlertCard, refreshTimes } from "../alerts.js";
 import { listOutbox, onOutboxChange, removeFromOutbox, replayNow } from "../outbox.js";
 import { watchLive } from "../live.js";
 
@@ -109,7 +109,7 @@ export function render(container, { query }) {
     refresh: () => load(),
   });
   const clock = setInterval(() => refreshTimes(list.element), CLOCK_MS);
-  if (navigator.clearAppBadge) navigator.clearAppBadge().catch(() => undefined);
+  markAlertsSeen();
 
   mount(
     container,
