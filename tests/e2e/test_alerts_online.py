@@ -1,0 +1,119 @@
+"""Alerts online, in Chromium against the live server: the form, the feed, the detail page, live
+updates from a neighbour, closing an alert, and moderation."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+
+from backend.alerts.tables import Alert
+from tests.e2e.conftest import Neighbours, browser_login
+
+SHOTS = "/tmp/vigie-screens"
+
+
+async def test_member_posts_an_alert_with_the_form_and_sees_it_in_the_feed_and_its_page(fx_page, fx_neighbours):
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/")
+    await page.get_by_role("link", name="Donner l'alerte").click()
+    await expect(page.get_by_role("heading", name="Donner l'alerte")).to_be_visible()
+    await expect(page.get_by_text("En cas de danger immédiat, appelez le 17 ou le 112.")).to_be_visible()
+    await page.screenshot(path=f"{SHOTS}/alert-new.png", full_page=True)
+
+    await page.get_by_role("button", name="Envoyer l'alerte").click()  # nothing chosen yet
+    await expect(page.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
+    await page.get_by_label("Cambriolage en cours").check()
+    await page.get_by_label("En quelques mots").fill("Deux hommes forcent une porte")
+    await page.get_by_label("Ce que vous voyez").fill("Au 14, côté jardin. Ils ont une pince.")
+    await page.get_by_label("Où ? (facultatif)").fill("14 rue des Lilas")
+    await page.get_by_label("Prévenir aussi la mairie").check()
+    await page.get_by_role("button", name="Envoyer l'alerte").click()
+
+    await expect(page.get_by_role("heading", name="Deux hommes forcent une porte")).to_be_visible()
+    await expect(page.get_by_text("Votre alerte a été envoyée à vos voisins.")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Qui a été prévenu")).to_be_visible()
+    await expect(page.get_by_role("button", name="Marquer comme résolue")).to_be_visible()
+    assert await Alert.count() == 1
+    alert = await Alert.select().first()
+    assert (alert["category"], alert["place"], alert["notify_mairie"]) == ("burglary_in_progress", "14 rue des Lilas", True)
+    assert len(alert["idempotency_key"]) >= 8
+    await page.screenshot(path=f"{SHOTS}/alert-detail-author.png", full_page=True)
+
+    await page.get_by_role("link", name="Toutes les alertes").click()
+    card = page.locator(f'[data-alert-id="{alert["id"]}"]')
+    await expect(card).to_contain_text("Deux hommes forcent une porte")
+    await expect(card).to_contain_text("Urgent")
+    await expect(card).to_contain_text("Par Odette Lambert")
+    await expect(card).to_contain_text(re.compile("à l'instant|il y a"))
+    assert not page.errors, page.errors
+
+
+async def test_neighbours_alert_appears_live_and_its_author_closes_it(fx_page, fx_neighbours, fx_live_api):
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    first = await alice.post_alert(fx_neighbours.community, "key-first-000001", title="Portail ouvert")
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/alertes")
+    await expect(page.locator(f'[data-alert-id="{first["id"]}"]')).to_be_visible()
+
+    second = await alice.post_alert(fx_neighbours.community, "key-second-00002", category="fire_smoke",
+                                    title="Fumée noire derrière l'école", place="")
+    live_card = page.locator(f'[data-alert-id="{second["id"]}"]')
+    await expect(live_card).to_be_visible(timeout=10_000)  # through /api/v1/live, no reload
+    assert await page.locator("[data-alert-id]").first.get_attribute("data-alert-id") == str(second["id"])
+    await page.screenshot(path=f"{SHOTS}/alerts-feed.png", full_page=True)
+
+    resolved = await alice.request("POST", f"/api/v1/alerts/{second['id']}/resolve", json={"resolution": "false_alarm"})
+    assert resolved.status_code == 200, resolved.text
+    await expect(live_card).to_contain_text("Fausse alerte", timeout=10_000)
+
+    # A member (not the author) sees their own deliveries, not the counts, and no closing buttons.
+    await live_card.click()
+    await expect(page.get_by_role("heading", name="Fumée noire derrière l'école")).to_be_visible()
+    await expect(page.get_by_role("listitem").filter(has_text="E-mail :")).to_contain_text("envoyé")
+    await expect(page.get_by_role("button", name="Marquer comme résolue")).to_have_count(0)
+    await page.screenshot(path=f"{SHOTS}/alert-detail-member.png", full_page=True)
+    assert not page.errors, page.errors
+
+
+async def test_author_marks_the_alert_resolved(fx_page, fx_neighbours, fx_live_api):
+    page = fx_page
+    odette = await fx_live_api(Neighbours.ODETTE)
+    alert = await odette.post_alert(fx_neighbours.community, "key-resolve-0001")
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto(f"/#/alertes/{alert['id']}")
+    await page.get_by_role("button", name="Marquer comme résolue").click()
+    await page.get_by_role("button", name="Oui, confirmer").click()
+    await expect(page.get_by_text("C'est noté : l'alerte est marquée comme résolue.")).to_be_visible()
+    await expect(page.get_by_text("Résolue", exact=True)).to_be_visible()
+    assert (await Alert.select(Alert.resolution).first())["resolution"] == "resolved"
+    assert not page.errors, page.errors
+
+
+async def test_moderator_hides_an_alert_with_a_reason(fx_page, fx_neighbours, fx_live_api):
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    alert = await alice.post_alert(fx_neighbours.community, "key-moderate-001", title="Mon voisin est un voleur")
+    await browser_login(page.context, Neighbours.MODERATOR)
+    await page.goto("/#/")
+    await page.get_by_role("link", name="Ouvrir la modération").click()
+    card = page.locator(f'[data-alert-id="{alert["id"]}"]')
+    await expect(card).to_contain_text("Quartier : Les Tilleuls")
+    await page.screenshot(path=f"{SHOTS}/moderation.png", full_page=True)
+
+    await card.get_by_role("button", name="Masquer").click()
+    await card.get_by_role("button", name="Masquer l'alerte").click()  # no reason yet
+    await expect(card.get_by_text("Indiquez la raison (au moins 3 caractères).")).to_be_visible()
+    await card.get_by_label("Raison").fill("Accusation nominative sans fait précis")
+    await card.get_by_role("button", name="Masquer l'alerte").click()
+    await expect(page.get_by_text("Alerte masquée.")).to_be_visible()
+    await expect(card).to_have_count(0)
+    row = await Alert.select(Alert.moderation, Alert.moderation_reason).first()
+    assert row == {"moderation": "hidden", "moderation_reason": "Accusation nominative sans fait précis"}
+
+    await page.get_by_role("link", name="Masquées").click()
+    await page.locator(f'[data-alert-id="{alert["id"]}"]').get_by_text("Historique").click()
+    await expect(page.get_by_text("Raison : Accusation nominative sans fait précis")).to_be_visible()
+    assert not page.errors, page.errors
