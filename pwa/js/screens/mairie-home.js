@@ -64,22 +64,24 @@ export function summaryFigures(dashboard) {
   );
 }
 
-function tiles(me, awaiting) {
-  const links = TILES.map(([key, href]) =>
+/** A tile of the mairie space (the look of the home page's tiles, community.css). */
+function tile(key, href, extra = null) {
+  return h(
+    "li",
+    {},
     h(
-      "li",
-      {},
-      h(
-        "a",
-        { href, class: "mairie-tile", "data-tile": key },
-        h("span", { class: "mairie-tile-title" }, t(`mairie.tiles.${key}`)),
-        h("span", { class: "mairie-tile-detail" }, t(`mairie.tiles.${key}Detail`)),
-        key === "inbox" ? awaiting : null,
-      ),
+      "a",
+      { href, class: "home-tile", "data-tile": key },
+      h("span", { class: "home-tile-text" }, h("span", { class: "home-tile-title" }, t(`mairie.tiles.${key}`)), h("span", { class: "home-tile-detail" }, t(`mairie.tiles.${key}Detail`))),
+      extra,
     ),
   );
-  if (me.is_admin) links.push(h("li", {}, h("a", { href: "#/admin/journal", class: "mairie-tile", "data-tile": "journal" }, h("span", { class: "mairie-tile-title" }, t("mairie.tiles.journal")), h("span", { class: "mairie-tile-detail" }, t("mairie.tiles.journalDetail")))));
-  return h("ul", { class: "mairie-tiles" }, links);
+}
+
+function tiles(me, awaiting) {
+  const links = TILES.map(([key, href]) => tile(key, href, key === "inbox" ? awaiting : null));
+  if (me.is_admin) links.push(tile("journal", "#/admin/journal"));
+  return h("ul", { class: "home-tiles mairie-tiles" }, links);
 }
 
 export function render(container, { query, title }) {
