@@ -1,7 +1,8 @@
 // Alerts shared by the screens: categories, API paths, cards, badges, times that stay fresh.
 import { h } from "./dom.js";
 import { hasKey, t } from "./i18n.js";
-import { ApiError, errorMessage } from "./api.js";
+import { ApiError, apiRead, errorMessage } from "./api.js";
+import { cachedBanner } from "./ui.js";
 import { setMeta } from "/sw/db.js";
 import { longDateTime, relativeTime, shortDateTime } from "./time.js";
 
@@ -94,6 +95,22 @@ export function cardList() {
       cards.delete(id);
     },
   };
+}
+
+/**
+ * Read a list of alerts (`path` answers an array) into a screen: the offline banner in `cached`,
+ * each item through show(item), `empty` shown when `list` stays empty, errors in `problem`.
+ */
+export async function readAlertList(path, { show, list, cached, empty, problem }) {
+  try {
+    const { data, cachedAt } = await apiRead(path);
+    cachedBanner(cachedAt, cached);
+    data.forEach(show);
+    empty.hidden = list.size > 0;
+    problem.replaceChildren();
+  } catch (err) {
+    problem.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err)));
+  }
 }
 
 /** Badges that say what state an alert is in: urgent, resolved, false alarm, moderation. */

@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { alertCard, cardList } from "../alerts.js";
+import { alertCard, cardList, readAlertList } from "../alerts.js";
 import { when } from "../mairie.js";
 import { coalesce, communePath, savingForm, staffHeading, staffScreen, tabs, watchCommune } from "../mairie-staff.js";
 
@@ -136,17 +136,7 @@ export function render(container, { query, title }) {
       }));
     }
 
-    async function load() {
-      try {
-        const { data, cachedAt } = await apiRead(communePath(commune.id, `/inbox?state=${state}`));
-        cachedBanner(cachedAt, cached);
-        data.forEach(show);
-        empty.hidden = list.size > 0;
-        problem.replaceChildren();
-      } catch (err) {
-        problem.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err)));
-      }
-    }
+    const load = () => readAlertList(communePath(commune.id, `/inbox?state=${state}`), { show, list, cached, empty, problem });
 
     const reload = coalesce(load);
     const stopLive = watchCommune(commune.id, {

@@ -2,11 +2,11 @@
 // (hiding and removing need a reason, told to the author); each alert's history.
 import { h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { api, apiRead, errorMessage } from "../api.js";
+import { api, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner, notice } from "../ui.js";
-import { alertCard, canModerate, cardList, refreshTimes } from "../alerts.js";
+import { alertCard, canModerate, cardList, readAlertList, refreshTimes } from "../alerts.js";
 import { longDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 
@@ -145,17 +145,7 @@ export function render(container, { query }) {
     empty.hidden = true;
   }
 
-  async function load() {
-    try {
-      const { data, cachedAt } = await apiRead(`/moderation/alerts?state=${state}`);
-      cachedBanner(cachedAt, cached);
-      data.forEach(show);
-      empty.hidden = list.size > 0;
-      problem.replaceChildren();
-    } catch (err) {
-      problem.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err)));
-    }
-  }
+  const load = () => readAlertList(`/moderation/alerts?state=${state}`, { show, list, cached, empty, problem });
 
   const stopLive = watchLive({ onEvent: (type, alert) => show(alert), refresh: load });
   const clock = setInterval(() => refreshTimes(list.element), 60000);
