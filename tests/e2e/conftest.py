@@ -312,3 +312,15 @@ async def back_online_with_two_replays(context: Any, page: Any) -> None:
                                                      "tag": "vigie-outbox", "lastChance": False}),
         page.evaluate("import('/js/outbox.js').then((m) => m.replayNow())"),
     )
+
+
+async def open_app(launch: Callable[..., Awaitable[Any]], email: str, path: str = "/#/alertes") -> tuple[Any, Any, list[str]]:
+    """A persistent context (from `fx_persistent`) logged in as `email`, its page at `path` once the
+    worker controls it. Returns (context, page, the page's errors)."""
+    context = await launch()
+    await browser_login(context, email)
+    page = context.pages[0]
+    errors = collect_errors(page)
+    await page.goto(path)
+    await wait_controlled(page)
+    return context, page, errors

@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.async_api import expect
 
 from backend.settings import ROOT
-from tests.e2e.conftest import Neighbours, browser_login, collect_errors, wait_controlled, wait_for_js
+from tests.e2e.conftest import Neighbours, collect_errors, open_app, wait_controlled, wait_for_js
 
 FIRST_LOAD_BUDGET = 150 * 1024  # bytes, gzip-compressed
 
@@ -67,12 +67,7 @@ def test_whole_shell_stays_under_the_first_load_budget():
 
 
 async def test_new_worker_version_replaces_the_old_one_and_its_caches(fx_persistent, fx_neighbours):
-    context = await fx_persistent()
-    await browser_login(context, Neighbours.ODETTE)
-    page = context.pages[0]
-    errors = collect_errors(page)
-    await page.goto("/#/alertes")
-    await wait_controlled(page)
+    context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/alertes")
     old = await page.evaluate("navigator.serviceWorker.controller.scriptURL")
     old_shell = next(name for name in await page.evaluate("caches.keys()") if name.startswith("vigie-shell-"))
 

@@ -8,7 +8,7 @@ import re
 from playwright.async_api import expect
 
 from backend.alerts.tables import Alert
-from tests.e2e.conftest import (Neighbours, back_online_with_two_replays, browser_login, collect_errors, wait_controlled,
+from tests.e2e.conftest import (Neighbours, back_online_with_two_replays, browser_login, collect_errors, open_app,
                                wait_for_js, wait_until)
 
 SHOTS = "/tmp/vigie-screens"
@@ -36,12 +36,7 @@ async def fill_alert_form(page, title: str) -> None:
 async def test_after_one_visit_the_feed_and_an_alert_are_read_offline(fx_persistent, fx_neighbours, fx_live_api):
     alice = await fx_live_api(Neighbours.ALICE)
     alert = await alice.post_alert(fx_neighbours.community, "key-offline-0001", title="Chien perdu rue Haute")
-    context = await fx_persistent()
-    await browser_login(context, Neighbours.ODETTE)
-    page = context.pages[0]
-    errors = collect_errors(page)
-    await page.goto("/#/alertes")
-    await wait_controlled(page)
+    context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/alertes")
     # Once in control, the worker gets the feed and the latest alerts read again and keeps them.
     await wait_for_js(page, f"{API_CACHE_SIZE}.then((n) => n >= 2)")
 
@@ -64,12 +59,7 @@ async def test_after_one_visit_the_feed_and_an_alert_are_read_offline(fx_persist
 
 
 async def test_alert_written_offline_waits_survives_closing_and_is_created_once(fx_persistent, fx_neighbours):
-    context = await fx_persistent()
-    await browser_login(context, Neighbours.ODETTE)
-    page = context.pages[0]
-    errors = collect_errors(page)
-    await page.goto("/#/alertes")
-    await wait_controlled(page)
+    context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/alertes")
     await expect(page.get_by_text("Aucune alerte pour le moment.")).to_be_visible()
 
     await context.set_offline(True)
@@ -144,12 +134,7 @@ async def test_refused_request_is_kept_with_the_servers_reason_until_deleted(fx_
 async def test_logout_leaves_no_cached_api_data_and_no_indexeddb(fx_persistent, fx_neighbours, fx_live_api):
     alice = await fx_live_api(Neighbours.ALICE)
     await alice.post_alert(fx_neighbours.community, "key-logout-00001", title="Volets fermés depuis trois jours")
-    context = await fx_persistent()
-    await browser_login(context, Neighbours.ODETTE)
-    page = context.pages[0]
-    errors = collect_errors(page)
-    await page.goto("/#/alertes")
-    await wait_controlled(page)
+    context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/alertes")
     await page.get_by_role("link", name="Volets fermés depuis trois jours").click()
     await expect(page.get_by_role("heading", name="Volets fermés depuis trois jours")).to_be_visible()
     await wait_for_js(page, f"{API_CACHE_SIZE}.then((n) => n >= 2)")

@@ -4,7 +4,6 @@ reach the server."""
 
 from __future__ import annotations
 
-import json
 
 from playwright.async_api import expect
 
@@ -12,7 +11,7 @@ from backend.delivery import service as delivery
 from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
 from backend.delivery.tables import Delivery, PushSubscription
 from tests.alerts.helpers import wait_settled
-from tests.e2e.conftest import Neighbours, browser_login, collect_errors, wait_controlled, wait_until, worker_registration
+from tests.e2e.conftest import Neighbours, browser_login, open_app, wait_until, worker_registration
 
 NOTIFICATIONS = """navigator.serviceWorker.ready.then((r) => r.getNotifications())
     .then((list) => list.map((n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data})))"""
@@ -40,12 +39,7 @@ async def test_push_shows_the_alert_and_a_tap_opens_it_and_receipts_reach_the_se
     device = fx_push_service.new_subscription()
     await delivery.subscribe(fx_settings, fx_neighbours.odette, SubscriptionIn(
         endpoint=device["endpoint"], keys=SubscriptionKeys(**device["keys"]), device_label="Téléphone d'Odette"))
-    context = await fx_persistent()
-    await browser_login(context, Neighbours.ODETTE)
-    page = context.pages[0]
-    errors = collect_errors(page)
-    await page.goto("/#/")
-    await wait_controlled(page)
+    context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/")
     cdp, registration_id = await worker_registration(context, page)
 
     alice = await fx_live_api(Neighbours.ALICE)
