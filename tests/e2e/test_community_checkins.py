@@ -3,6 +3,9 @@ the app (the other through the API), and « Je vais bien » records the check-in
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
 from playwright.async_api import expect
 
 from backend.solidarity.tables import Checkin, CheckinRound
@@ -49,7 +52,7 @@ async def test_set_up_accept_and_je_vais_bien_records_the_check_in(fx_page, fx_b
     await page.get_by_role("link", name="Retour à la veille solidaire").click()
     fine = page.get_by_role("button", name="Je vais bien")
     await expect(fine).to_be_visible()
-    await expect(page.get_by_text("Alice Martin — veille sur vous")).to_be_visible()
+    await expect(page.get_by_text("Alice Martin — a accepté de veiller")).to_be_visible()
     await page.screenshot(path=f"{SHOTS}/checkins-person.png", full_page=True)
     assert await CheckinRound.count() == 0
     await fine.click()
@@ -62,4 +65,86 @@ async def test_set_up_accept_and_je_vais_bien_records_the_check_in(fx_page, fx_b
     assert detail["status"] == "active" and detail["current"]["state"] == "checked_in"
     await expect(page.get_by_text("Aujourd'hui, c'est noté à")).to_be_visible()
     await page.screenshot(path=f"{SHOTS}/checkins-person-done.png", full_page=True)
+    assert not page.errors, page.errors
+
+
+async def test_watcher_alerted_goes_to_see_then_says_all_is_well(fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    jeanne = await fx_live_api(Street.JEANNE)
+    created = await jeanne.request("POST", f"/api/v1/communities/{n.community}/checkins", json={
+        "person_id": n.odette, "watcher_ids": [n.alice, fx_street.bruno], "check_time": "09:00",
+        "note": "Clés chez Alice.", "consent": {"method": "telephone", "given_by": "Sa fille"}})
+    assert created.status_code == 201, created.text
+    checkin_id = created.json()["id"]
+    for email in (Neighbours.ALICE, Street.BRUNO):
+        accepted = await (await fx_live_api(email)).request(
+            "POST", f"/api/v1/solidarity/checkins/{checkin_id}/invitation/accept")
+        assert accepted.status_code == 200, accepted.text
+    # Yesterday's round went unanswered: the watchers were alerted (what the worker's job does).
+    yesterday = date.today() - timedelta(days=1)
+    due = datetime.combine(yesterday, time(8, 0), tzinfo=timezone.utc)
+    await CheckinRound.insert(CheckinRound(checkin=checkin_id, period_date=yesterday, due_at=due, state="escalated",
+                                           reminded_at=due, escalated_at=due + timedelta(hours=1)))
+
+    page = fx_page
+    await browser_login(page.context, Neighbours.ALICE)
+    await page.goto("/#/veille")
+    card = page.locator(f'[data-checkin-id="{checkin_id}"]')
+    await expect(card).to_contain_text("Pas de nouvelles de Odette Lambert depuis")
+    await expect(card).to_have_class(re.compile("checkin-card--alarm"))
+    await page.screenshot(path=f"{SHOTS}/checkins-watcher-alarm.png", full_page=True)
+    await card.get_by_role("button", name="Je passe voir").click()
+    await expect(page.get_by_text("C'est noté : les autres voisins savent que vous passez voir Odette Lambert.")).to_be_visible()
+    await expect(card).to_contain_text("Alice Martin passe voir Odette Lambert.")
+    round_ = await CheckinRound.select(CheckinRound.state, CheckinRound.going_by).where(
+        CheckinRound.checkin == checkin_id).first()
+    assert (round_["state"], round_["going_by"]) == ("someone_going", n.alice)
+
+    await card.get_by_role("button", name="Tout va bien").click()
+    await page.get_by_label("Que s'est-il passé ?").fill("Elle était chez sa fille.")
+    await page.get_by_role("button", name="Dire que tout va bien").click()
+    await expect(page.get_by_text("Merci ! Les autres voisins sont rassurés.")).to_be_visible()
+    round_ = await CheckinRound.select(CheckinRound.state, CheckinRound.resolution_note).where(
+        CheckinRound.checkin == checkin_id).first()
+    assert (round_["state"], round_["resolution_note"]) == ("resolved", "Elle était chez sa fille.")
+
+    await card.get_by_role("link", name="Voir la veille de Odette Lambert").click()
+    await expect(page.get_by_role("heading", name="Veille de Odette Lambert")).to_be_visible()
+    await expect(page.get_by_text("Clés chez Alice.")).to_be_visible()  # watchers see the note and address
+    await expect(page.get_by_text("donné par téléphone par Sa fille")).to_be_visible()
+    history = page.locator(".history-item")
+    await expect(history.first).to_contain_text("Elle était chez sa fille.")
+    await page.screenshot(path=f"{SHOTS}/checkins-detail-watcher.png", full_page=True)
+    assert not page.errors, page.errors
+
+
+async def test_person_changes_the_hour_pauses_resumes_and_stops(fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    odette = await fx_live_api(Neighbours.ODETTE)
+    created = await odette.request("POST", f"/api/v1/communities/{n.community}/checkins",
+                                   json={"watcher_ids": [n.alice, fx_street.bruno]})
+    assert created.status_code == 201, created.text
+    checkin_id = created.json()["id"]
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto(f"/#/veille/{checkin_id}")
+    await expect(page.get_by_role("heading", name="Ma veille")).to_be_visible()
+    await page.get_by_label("À quelle heure ?").fill("11:15")
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(page.get_by_text("C'est enregistré.")).to_be_visible()
+    assert str((await Checkin.select(Checkin.check_time).first())["check_time"])[:5] == "11:15"
+
+    await page.get_by_label("En pause jusqu'au (inclus)").fill((date.today() + timedelta(days=3)).isoformat())
+    await page.get_by_role("button", name="Mettre en pause").click()
+    await expect(page.get_by_text("La veille est en pause jusqu'au")).to_be_visible()
+    await page.get_by_role("button", name="Reprendre la veille maintenant").click()
+    await expect(page.get_by_text("La veille reprend.")).to_be_visible()
+    await page.screenshot(path=f"{SHOTS}/checkins-detail-person.png", full_page=True)
+
+    await page.get_by_role("button", name="Arrêter la veille").click()
+    await page.get_by_role("button", name="Oui, arrêter").click()
+    await expect(page.get_by_text("La veille est arrêtée.")).to_be_visible()
+    assert (await Checkin.select(Checkin.stopped_at).first())["stopped_at"] is not None
+    await page.get_by_role("link", name="Retour à la veille solidaire").click()
+    await expect(page.get_by_role("link", name="Mettre en place ma veille")).to_be_visible()
     assert not page.errors, page.errors

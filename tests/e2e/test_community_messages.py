@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from backend.messages.tables import Message
-from tests.e2e.community import SHOTS, Street, fx_street  # noqa: F401
+from backend.messages.tables import Block, ConversationReport, Message
+from tests.e2e.community import SHOTS, Street, fx_street, open_conversation  # noqa: F401
 from tests.e2e.conftest import Neighbours, browser_login, person_page
 
 
@@ -66,4 +66,30 @@ async def test_group_conversation_started_by_choosing_neighbours(fx_page, fx_str
     await expect(page.get_by_role("heading", name="Fête des voisins")).to_be_visible()
     await expect(page.get_by_text("Avec Jeanne Leroy, Bruno Petit")).to_be_visible()
     await expect(page.locator(".message--mine")).to_contain_text("Qui s'occupe des tables ?")
+    assert not page.errors, page.errors
+
+
+async def test_member_reports_then_blocks_from_a_conversation(fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    alice = await fx_live_api(Neighbours.ALICE)
+    conversation = await open_conversation(alice, n.community, n.odette)
+    sent = await alice.request("POST", f"/api/v1/messages/conversations/{conversation['id']}/messages",
+                               json={"body": "Message désagréable"}, headers={"Idempotency-Key": "report-message-01"})
+    assert sent.status_code == 201, sent.text
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto(f"/#/messages/{conversation['id']}")
+    await expect(page.locator(".message--theirs")).to_contain_text("Message désagréable")
+    await page.get_by_text("Quitter, bloquer, signaler").click()
+    await page.get_by_role("button", name="Signaler la conversation").click()
+    await page.get_by_label("Qu'est-ce qui ne va pas ?").fill("Propos insultants.")
+    await page.get_by_role("button", name="Envoyer le signalement").click()
+    await expect(page.get_by_text("Merci : les modérateurs vont examiner cette conversation.")).to_be_visible()
+    assert await ConversationReport.count() == 1
+
+    await page.get_by_role("button", name="Bloquer Alice Martin").click()
+    await page.get_by_role("button", name="Oui, bloquer").click()
+    await expect(page.get_by_role("heading", name="Messages", exact=True)).to_be_visible()
+    await expect(page.get_by_text("Pas encore de conversation.")).to_be_visible()  # hidden once blocked
+    assert await Block.count() == 1
     assert not page.errors, page.errors

@@ -113,7 +113,7 @@ export function render(container, { params, query }) {
     const resume = h("button", { type: "button", class: "button button--primary button--block", onclick: () => perform(() => api(checkinPath(checkin.id), { method: "PATCH", body: { paused_until: null } }), t("checkinsDetail.resumed")) }, t("checkinsDetail.resume"));
     return [
       card(t("checkinsDetail.settingsTitle"), form),
-      card(t("checkinsDetail.pauseTitle"), checkin.status === "paused" ? [h("p", {}, t("checkins.state.paused", { date: longDate(checkin.paused_until) })), resume] : pause),
+      card(t("checkinsDetail.pauseTitle"), checkin.paused_until ? [h("p", {}, t("checkins.state.paused", { date: longDate(checkin.paused_until) })), resume] : pause),
       card(
         t("checkinsDetail.stopTitle"),
         h("p", {}, t("checkinsDetail.stopText")),

@@ -46,6 +46,7 @@ export function roundText(checkin, forPerson) {
   const params = {
     name: checkin.person.name,
     due: parisTime(round.due_at),
+    since: eventDateTime(round.due_at),
     at: parisTime(round.checked_in_at || round.reminded_at || round.escalated_at || round.resolved_at || round.due_at),
     escalates: round.escalates_at ? parisTime(round.escalates_at) : "",
     going: round.going ? round.going.name : "",
