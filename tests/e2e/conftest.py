@@ -61,6 +61,10 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = server_env(settings, self.port, **extra_env)
+        # Its own Valkey database: the live server's in-process workers must not take jobs
+        # queued by the in-process apps of other tests (and send them with other settings).
+        self.env.setdefault("VIGIE_VALKEY_URL", settings.valkey_url)
+        self.env["VIGIE_VALKEY_URL"] = self.env["VIGIE_VALKEY_URL"].rsplit("/", 1)[0] + "/1"
         self.log_path = log_dir / f"server-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
