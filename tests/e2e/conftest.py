@@ -98,8 +98,10 @@ class LiveServer:
                 self.proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fx_server(fx_base_settings: Settings, fx_engine: Any, fx_tmp: Path) -> Any:
+    # Per module: once the browser tests are done no live server (and no worker of its
+    # own, sharing our database) is left running beside the rest of the suite.
     server = LiveServer(fx_base_settings, fx_tmp).start()
     yield server
     server.stop()
