@@ -2,7 +2,7 @@
 import { h } from "./dom.js";
 import { hasKey, t } from "./i18n.js";
 import { ApiError, apiRead, errorMessage } from "./api.js";
-import { cachedBanner } from "./ui.js";
+import { cachedBanner, keyedList } from "./ui.js";
 import { setMeta } from "/sw/db.js";
 import { longDateTime, relativeTime, shortDateTime } from "./time.js";
 
@@ -70,31 +70,9 @@ function badge(kind, text) {
   return h("span", { class: `badge badge--${kind}` }, text);
 }
 
-/**
- * A list of alert cards kept newest first (by id). put(id, card) adds or replaces and returns
- * true for a new one; remove(id); size.
- */
+/** A list of alert cards kept newest first by id: put(id, card), remove(id), size. */
 export function cardList() {
-  const element = h("div", { class: "alert-list" });
-  const cards = new Map();
-  return {
-    element,
-    get size() {
-      return cards.size;
-    },
-    put(id, card) {
-      const existing = cards.get(id);
-      if (existing) existing.replaceWith(card);
-      else element.insertBefore(card, [...element.children].find((other) => Number(other.dataset.alertId) < id) || null);
-      cards.set(id, card);
-      return !existing;
-    },
-    remove(id) {
-      const card = cards.get(id);
-      if (card) card.remove();
-      cards.delete(id);
-    },
-  };
+  return keyedList("alert-list");
 }
 
 /**

@@ -32,3 +32,37 @@ export function cachedBanner(cachedAt, slot = h("div", { class: "cached-slot" })
   }
   return slot;
 }
+
+/**
+ * A list of nodes keyed by numeric id and kept in id order (newest first with "desc"):
+ * put(id, node) adds or replaces and returns true for a new one; remove(id); has(id); clear().
+ */
+export function keyedList(className, order = "desc") {
+  const element = h("div", { class: className });
+  const nodes = new Map();
+  const before = (a, b) => (order === "desc" ? a > b : a < b);
+  return {
+    element,
+    get size() {
+      return nodes.size;
+    },
+    has: (id) => nodes.has(id),
+    put(id, node) {
+      node.dataset.key = String(id);
+      const existing = nodes.get(id);
+      if (existing) existing.replaceWith(node);
+      else element.insertBefore(node, [...element.children].find((other) => before(id, Number(other.dataset.key))) || null);
+      nodes.set(id, node);
+      return !existing;
+    },
+    remove(id) {
+      const node = nodes.get(id);
+      if (node) node.remove();
+      nodes.delete(id);
+    },
+    clear() {
+      nodes.clear();
+      element.replaceChildren();
+    },
+  };
+}
