@@ -189,8 +189,9 @@ async def dispatch(queues: Queues, kind: str, ref_id: int) -> bool:
     except (ValkeyError, OSError) as exc:
         log.warning("fan-out of %s %s postponed, queue unavailable: %s", kind, ref_id, exc)
         return False
-    await Outbox.update({Outbox.dispatched_at: clock.now(), Outbox.attempts: Outbox.attempts + 1}).where(
-        (Outbox.kind == kind) & (Outbox.ref_id == ref_id))
+    # Hand-written: this runs inside every alert POST, and piccolo's builder cost more than the UPDATE.
+    await Outbox.raw("UPDATE outbox SET dispatched_at = {}, attempts = attempts + 1 WHERE kind = {} AND ref_id = {}",
+                     clock.now(), kind, ref_id)
     return True
 
 
