@@ -30,13 +30,28 @@ class PersistentSQLiteEngine(SQLiteEngine):
     """SQLite engine that reuses one autocommit connection per event loop outside transactions.
 
     piccolo's stock engine opens a connection (and a thread) per query, ~2 ms each; a
-    long-lived connection answers in ~0.5 ms. Transactions still get their own connection.
+    long-lived connection answers in ~0.5 ms. Transactions get a connection of their own,
+    taken from (and given back to) a few idle ones kept per event loop.
     Loops that never called `open_shared()` (e.g. `run_sync` in scripts) use the stock path.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shared: dict[asyncio.AbstractEventLoop, aiosqlite.Connection] = {}
+        self._idle: dict[asyncio.AbstractEventLoop, list[aiosqlite.Connection]] = {}
+
+    async def get_connection(self) -> Any:
+        """A transaction's connection: an idle one of this loop's, or a new one (~1 ms: a file
+        and a thread). piccolo closes it when the transaction ends; the wrapper keeps it instead."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._shared:  # no open_shared() on this loop: piccolo's own way
+            return await super().get_connection()
+        idle = self._idle.setdefault(loop, [])
+        conn = idle.pop() if idle else None
+        if conn is None:
+            conn = await super().get_connection()
+            await conn.execute("PRAGMA synchronous=NORMAL")  # as the shared one: WAL commits without fsync
+        return _ReusedConnection(conn, idle)
 
     async def open_shared(self) -> None:
         loop = asyncio.get_running_loop()
@@ -50,9 +65,10 @@ class PersistentSQLiteEngine(SQLiteEngine):
         self._shared[loop] = conn
 
     async def close_shared(self) -> None:
-        conn = self._shared.pop(asyncio.get_running_loop(), None)
-        if conn is not None:
-            await conn.close()
+        loop = asyncio.get_running_loop()
+        conn = self._shared.pop(loop, None)
+        for idle in [*self._idle.pop(loop, []), *([conn] if conn is not None else [])]:
+            await idle.close()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):  # type: ignore[override]
         try:
@@ -67,6 +83,26 @@ class PersistentSQLiteEngine(SQLiteEngine):
         # implicit transaction, and a write there fails at once with "database is locked"
         # (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process has written meanwhile.
         return await conn.execute_fetchall(query, args or [])
+
+
+class _ReusedConnection:
+    """An aiosqlite connection whose close() hands it back to its engine's idle list, unless
+    a transaction is still open on it (then it really closes) or enough are idle already."""
+
+    MAX_IDLE = 4
+
+    def __init__(self, conn: aiosqlite.Connection, idle: list[aiosqlite.Connection]) -> None:
+        self._conn = conn
+        self._idle = idle
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    async def close(self) -> None:
+        if self._conn.in_transaction or len(self._idle) >= self.MAX_IDLE:
+            await self._conn.close()
+        else:
+            self._idle.append(self._conn)
 
 
 def make_engine(settings: Settings) -> Engine:
