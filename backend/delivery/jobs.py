@@ -16,7 +16,7 @@ import weakref
 from datetime import timedelta
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Sequence
 
 import aiohttp
 
@@ -315,6 +315,24 @@ async def _send_push(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
     return len(rows)
 
 
+async def _record_results(ctx: dict[str, Any], channel: str, results: Sequence[Any],
+                          by_ref: dict[str, dict[str, Any]], outcomes: Outcomes) -> None:
+    """E-mail and SMS results (ref = delivery id): sent, failed, or retried later by reason."""
+    retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for res in results:
+        row = by_ref[res.ref]
+        if res.outcome == "sent":
+            await outcomes.add(row["id"], "sent")
+        elif res.outcome == "retry":
+            retry[res.reason].append(row)
+        else:
+            await outcomes.add(row["id"], "failed", res.reason)
+    await outcomes.flush()
+    for reason, group in retry.items():
+        await _retry_or_fail(ctx, channel, group, reason, outcomes)
+    await outcomes.flush()
+
+
 # E-mail ---------------------------------------------------------------------------------------
 
 async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
@@ -347,19 +365,7 @@ async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
         items.append((str(r["id"]), user["email"], render_template_bytes(settings, templates[key], user["email"], values)))
         by_ref[str(r["id"])] = r
     results = await send_rendered(settings, items, connections=4) if items else []
-    retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for res in results:
-        row = by_ref[res.ref]
-        if res.outcome == "sent":
-            await outcomes.add(row["id"], "sent")
-        elif res.outcome == "retry":
-            retry[res.reason].append(row)
-        else:
-            await outcomes.add(row["id"], "failed", res.reason)
-    await outcomes.flush()
-    for reason, group in retry.items():
-        await _retry_or_fail(ctx, "email", group, reason, outcomes)
-    await outcomes.flush()
+    await _record_results(ctx, "email", results, by_ref, outcomes)
     return len(rows)
 
 
@@ -403,18 +409,7 @@ async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
             await asyncio.sleep(wait)
         sender = make_sms_sender(settings, await _http_session(ctx))
         results = await sender.send_many(messages)
-        retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for res in results:
-            row = by_ref[res.ref]
-            if res.outcome == "sent":
-                await outcomes.add(row["id"], "sent")
-            elif res.outcome == "retry":
-                retry[res.reason].append(row)
-            else:
-                await outcomes.add(row["id"], "failed", res.reason)
-        await outcomes.flush()
-        for reason, group in retry.items():
-            await _retry_or_fail(ctx, "sms", group, reason, outcomes)
+        await _record_results(ctx, "sms", results, by_ref, outcomes)
     await outcomes.flush()
     return len(rows)
 
