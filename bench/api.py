@@ -135,6 +135,8 @@ async def build_data(settings: Any, members: int, alerts: int, clients: int) -> 
                             "resolved" if i % 3 == 0 else "open", "approved" if i % 4 else "pending", "",
                             start + timedelta(hours=4 * i)) for i in range(alerts)], ignore_conflicts=False)
         sessions = await open_sessions(ids[:clients])
+        if db.is_sqlite():  # as a running server's database is: its write-ahead log checkpointed
+            await Alert.raw("PRAGMA wal_checkpoint(TRUNCATE)")
         return {"community": community.id, "tokens": list(sessions.values())}
     finally:
         await db.stop_engine(engine)
