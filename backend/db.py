@@ -38,7 +38,7 @@ class PersistentSQLiteEngine(SQLiteEngine):
     SELECTs outside transactions run on a second connection, on the loop's own thread. In WAL
     mode a read never waits for a writer, and the rows are turned into Python objects under
     the GIL either way; going through aiosqlite's thread only added the hand-over between
-    the two threads, ~0.4 ms a query under load (bench/api.py: SQLite feed ~750 → ~1,050
+    the two threads, ~0.4 ms a query under load (bench/api.py: SQLite feed ~750 → ~950
     req/s). Should a read meet a busy database all the same (a checkpoint, a recovery), it
     gives up at once and goes through the thread, which may wait.
     """
