@@ -22,6 +22,12 @@ from backend.settings import ROOT, Settings
 
 _engine: Engine | None = None
 
+# piccolo registers a converter for the INTEGER declared type: every id and foreign key read
+# from SQLite went through a Python function turning its text back into the int sqlite3
+# returns natively anyway (~0.07 ms for a 50-alert page, ~10 % of the feed's CPU). Without
+# it, INTEGER columns come back as the same ints.
+sqlite3.converters.pop("INTEGER", None)
+
 
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
