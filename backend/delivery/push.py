@@ -1,10 +1,11 @@
 """Web Push adapter: encrypt (RFC 8291, aes128gcm), sign (VAPID, RFC 8292), POST (RFC 8030).
 
 The alert fan-out hands `PushSender.send_many` a batch of plain `PushTarget`s and gets one
-`PushResult` per target, in order; nothing here touches the database. One aiohttp session
-is shared by the whole batch (keep-alive pool per push service), a VAPID token is signed
-once per push-service origin and reused, and each payload is encrypted for its recipient
-on the event loop (~0.15 ms), with a bounded number of requests in flight.
+`PushResult` per target, in order; nothing here touches the database. One keep-alive
+connection pool per push service (`http1.Http1Pool`) is shared by the whole batch, a VAPID
+token is signed once per push-service origin and reused, and each payload is encrypted for
+its recipient on the event loop (~0.1 ms, most of it the ECDH), with a bounded number of
+requests in flight.
 
 Outcomes, sorted as Mastodon and ntfy do:
 
@@ -26,16 +27,22 @@ import binascii
 import ipaddress
 import logging
 import re
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
 from typing import Self, cast
 
-import aiohttp
-import http_ece
-from cryptography.hazmat.primitives.asymmetric import ec
+import hashlib
+import hmac
+import os
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from backend.delivery.http1 import Http1Pool
 from backend.delivery.vapid import VapidSigner
 from backend.settings import Settings
 
@@ -52,6 +59,8 @@ _REASON_LIMIT = 200
 _ENCRYPT_RUN = 16
 """Messages encrypted in a row before the producer yields to the loop (~2 ms)."""
 _CURVE = ec.SECP256R1()
+_ECDH = ec.ECDH()
+_RECORD_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -127,10 +136,7 @@ def _b64url_decode(text: str) -> bytes:
 
 def encrypt_payload(target: PushTarget, payload: bytes) -> bytes:
     """The aes128gcm body of `payload` for `target` (fresh ephemeral key and salt each time).
-
-    http_ece directly: `pywebpush.WebPusher(...).encode` does the same plus a deepcopy and
-    re-padding per call (~15 % slower here). Raises ValueError on malformed keys.
-    """
+    Raises ValueError on malformed subscription keys."""
     try:
         dh = _b64url_decode(target.p256dh)
         auth = _b64url_decode(target.auth)
@@ -138,9 +144,42 @@ def encrypt_payload(target: PushTarget, payload: bytes) -> bytes:
         raise ValueError(f"subscription keys are not base64url: {exc}") from None
     if len(dh) != 65 or dh[0] != 4 or len(auth) != 16:
         raise ValueError("subscription keys have the wrong size")
-    return http_ece.encrypt(
-        payload, private_key=ec.generate_private_key(_CURVE), dh=dh, auth_secret=auth, version="aes128gcm"
-    )
+    return aes128gcm(payload, dh, auth)
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def aes128gcm(
+    payload: bytes,
+    ua_public: bytes,
+    auth_secret: bytes,
+    *,
+    as_private: ec.EllipticCurvePrivateKey | None = None,
+    salt: bytes | None = None,
+) -> bytes:
+    """RFC 8291 message encryption: one aes128gcm record (RFC 8188) of `payload` for the user
+    agent's P-256 public key and auth secret, without padding.
+
+    The HKDF steps are written out with HMAC-SHA-256 (each output is a single block): a third
+    faster than http_ece, which pywebpush uses, for the same bytes — tests check it against
+    RFC 8291's Appendix A and decrypt with http_ece. `as_private` and `salt` are only given
+    by tests; otherwise each message gets a fresh ephemeral key pair and a random salt.
+    Raises ValueError when `ua_public` is not a point of the curve.
+    """
+    peer = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, ua_public)
+    private = as_private if as_private is not None else ec.generate_private_key(_CURVE)
+    shared = private.exchange(_ECDH, peer)
+    as_public = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    # IKM = HKDF(salt=auth_secret, ikm=ecdh_secret, info="WebPush: info" 0x00 ua_public as_public, L=32)
+    ikm = _hmac(_hmac(auth_secret, shared), b"WebPush: info\x00" + ua_public + as_public + b"\x01")
+    salt = salt if salt is not None else os.urandom(16)
+    prk = _hmac(salt, ikm)
+    cek = _hmac(prk, b"Content-Encoding: aes128gcm\x00\x01")[:16]
+    nonce = _hmac(prk, b"Content-Encoding: nonce\x00\x01")[:12]
+    header = salt + _RECORD_SIZE.to_bytes(4, "big") + b"\x41" + as_public
+    return header + AESGCM(cek).encrypt(nonce, payload + b"\x02", None)
 
 
 def classify_status(status: int) -> str:
@@ -155,7 +194,7 @@ def classify_status(status: int) -> str:
 
 
 class PushSender:
-    """Sends Web Push messages over one shared aiohttp session.
+    """Sends Web Push messages over one keep-alive connection pool.
 
         async with PushSender(settings) as sender:
             results = await sender.send_many(targets, payload, ttl=3600, urgency="high")
@@ -168,27 +207,28 @@ class PushSender:
         timeout: float = 10.0,
         signer: VapidSigner | None = None,
         pool_size: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings
         self.signer = signer or VapidSigner.from_settings(settings)
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = timeout
         self._pool_size = pool_size
-        self._session: aiohttp.ClientSession | None = None
+        self._ssl_context = ssl_context
+        self._pool: Http1Pool | None = None
 
     async def __aenter__(self) -> Self:
-        connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=300)
-        self._session = aiohttp.ClientSession(
-            connector=connector, timeout=self._timeout, auto_decompress=False,
-            skip_auto_headers=("Accept-Encoding",),
+        self._pool = Http1Pool(
+            limit_per_origin=self._pool_size, timeout=self._timeout, body_limit=_REASON_LIMIT,
+            ssl_context=self._ssl_context,
         )  # fmt: skip
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
     async def send_one(
         self, target: PushTarget, payload: bytes, *, ttl: int, urgency: str, topic: str | None = None
@@ -215,26 +255,22 @@ class PushSender:
         `on_result`, if given, is awaited with each result as soon as it is known. Raises
         ValueError for a bad `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
         """
-        if self._session is None:
+        if self._pool is None:
             raise RuntimeError("use `async with PushSender(settings) as sender`")
         if ttl < 0 or urgency not in URGENCIES or (topic is not None and not _TOPIC_RE.match(topic)):
             raise ValueError("ttl must be ≥ 0, urgency one of RFC 8030's, topic ≤ 32 base64url characters")
-        base_headers = {
-            "TTL": str(ttl),
-            "Urgency": urgency,
-            "Content-Encoding": "aes128gcm",
-            "Content-Type": "application/octet-stream",
-        }
+        base_headers = f"TTL: {ttl}\r\nUrgency: {urgency}\r\nContent-Encoding: aes128gcm\r\n" \
+                       "Content-Type: application/octet-stream\r\n"
         if topic is not None:
-            base_headers["Topic"] = topic
+            base_headers += f"Topic: {topic}\r\n"
         results: list[PushResult | None] = [None] * len(targets)
         workers = max(1, min(concurrency, len(targets)))
         # One producer encrypts (CPU) a few messages at a time, then yields; `workers`
         # consumers POST. Encrypting in small runs costs ~20 % less CPU than encrypting
         # inside each request's coroutine (warmer caches), and the queue bound keeps at most
         # ~2 × `workers` encrypted bodies in memory.
-        queue: asyncio.Queue[tuple[int, PushTarget, bytes, dict[str, str]] | None] = asyncio.Queue(2 * workers)
-        by_origin: dict[str, dict[str, str]] = {}
+        queue: asyncio.Queue[tuple[int, PushTarget, bytes, bytes] | None] = asyncio.Queue(2 * workers)
+        by_origin: dict[str, bytes] = {}
 
         async def record(index: int, result: PushResult) -> None:
             results[index] = result
@@ -258,7 +294,8 @@ class PushSender:
                     continue
                 headers = by_origin.get(origin)
                 if headers is None:
-                    headers = by_origin[origin] = {**base_headers, "Authorization": self.signer.authorization(origin)}
+                    authorization = self.signer.authorization(origin)
+                    headers = by_origin[origin] = f"{base_headers}Authorization: {authorization}\r\n".encode("ascii")
                 await queue.put((index, target, body, headers))
                 if index % _ENCRYPT_RUN == _ENCRYPT_RUN - 1:
                     await asyncio.sleep(0)
@@ -276,22 +313,18 @@ class PushSender:
                 group.create_task(consume())
         return cast(list[PushResult], results)
 
-    async def _post(self, target: PushTarget, body: bytes, headers: dict[str, str]) -> PushResult:
-        assert self._session is not None
+    async def _post(self, target: PushTarget, body: bytes, headers: bytes) -> PushResult:
+        assert self._pool is not None
         try:
-            async with self._session.post(
-                target.endpoint, data=body, headers=headers, allow_redirects=False
-            ) as response:
-                status = response.status
-                if 200 <= status < 300:
-                    return PushResult(target.ref, "sent", status, "")
-                detail = (await response.content.read(_REASON_LIMIT)).decode("utf-8", "replace")
-                retry_after = response.headers.get("Retry-After")
+            response = await self._pool.post(target.endpoint, body, headers)
         except TimeoutError:
             return PushResult(target.ref, "retry", None, "timeout")
-        except aiohttp.ClientError as exc:
+        except OSError as exc:
             return PushResult(target.ref, "retry", None, f"connection error: {exc!r}"[:_REASON_LIMIT])
-        reason = f"{status} {detail}".strip()
-        if retry_after:
+        status = response.status
+        if 200 <= status < 300:
+            return PushResult(target.ref, "sent", status, "")
+        reason = f"{status} {response.body.decode('utf-8', 'replace')}".strip()
+        if retry_after := response.headers.get("retry-after"):
             reason += f" (Retry-After: {retry_after})"
         return PushResult(target.ref, classify_status(status), status, reason[:_REASON_LIMIT])
