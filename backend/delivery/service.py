@@ -23,7 +23,7 @@ from backend.delivery.tables import Delivery, DeliveryPreference, Outbox, PushSu
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
 from backend.lib.queues import Queues
-from backend.lib.sql import bulk_insert, chunks, placeholders, select_in
+from backend.lib.sql import bulk_insert, chunks, placeholders, raw, select_in
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -360,8 +360,8 @@ async def claim(delivery_ids: Sequence[int]) -> list[dict[str, Any]]:
     now = clock.now()
     out: list[dict[str, Any]] = []
     for part in chunks(list(delivery_ids), 500):
-        out.extend(await Delivery.raw(
-            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {} "
+        out.extend(await raw(
+            Delivery, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {} "
             f"WHERE state = 'queued' AND id IN ({placeholders(len(part))}) "
             'RETURNING id, kind, ref_id, "user" AS user_id, channel, attempts',
             now, *part))
@@ -376,8 +376,8 @@ async def record(outcomes: dict[tuple[str, str], list[int]]) -> None:
             continue
         sent_at = now if state == "sent" else None
         for part in chunks(ids, 500):
-            await Delivery.raw(
-                "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at) "
+            await raw(
+                Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at) "
                 f"WHERE id IN ({placeholders(len(part))})",
                 state, reason[:200], now, sent_at, *part)
 
