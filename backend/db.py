@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import aiosqlite
 
@@ -54,6 +54,7 @@ class PersistentSQLiteEngine(SQLiteEngine):
         self._shared: dict[asyncio.AbstractEventLoop, aiosqlite.Connection] = {}
         self._idle: dict[asyncio.AbstractEventLoop, list[aiosqlite.Connection]] = {}
         self._readers: dict[asyncio.AbstractEventLoop, sqlite3.Connection] = {}
+        self._plain_readers: dict[asyncio.AbstractEventLoop, sqlite3.Connection] = {}
 
     async def get_connection(self) -> Any:
         """A transaction's connection: an idle one of this loop's, or a new one (~1 ms: a file
@@ -85,9 +86,10 @@ class PersistentSQLiteEngine(SQLiteEngine):
     async def close_shared(self) -> None:
         loop = asyncio.get_running_loop()
         conn = self._shared.pop(loop, None)
-        reader = self._readers.pop(loop, None)
-        if reader is not None:
-            reader.close()
+        for readers in (self._readers, self._plain_readers):
+            reader = readers.pop(loop, None)
+            if reader is not None:
+                reader.close()
         for idle in [*self._idle.pop(loop, []), *([conn] if conn is not None else [])]:
             await idle.close()
 
@@ -111,6 +113,31 @@ class PersistentSQLiteEngine(SQLiteEngine):
         # implicit transaction, and a write there fails at once with "database is locked"
         # (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process has written meanwhile.
         return await conn.execute_fetchall(query, args or [])
+
+
+    def select_plain(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]] | None:
+        """Rows of a SELECT (`?` placeholders) without the declared-type converters piccolo
+        registers: timestamps come back as the text piccolo stored (`str()` of a UTC datetime),
+        booleans as 0/1. On the loop's thread, like the reader above; None when it cannot run
+        here (no shared connection on this loop, inside a transaction, or the database busy):
+        the caller then takes piccolo's path."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        if loop not in self._shared or self.current_transaction.get() is not None:
+            return None
+        reader = self._plain_readers.get(loop)
+        if reader is None:
+            kwargs = {**self.connection_kwargs, "detect_types": 0, "timeout": 0, "check_same_thread": True}
+            reader = self._plain_readers[loop] = sqlite3.connect(**kwargs)
+            reader.row_factory = dict_factory
+        try:
+            return reader.execute(query, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None
+            raise
 
 
 class _ReusedConnection:

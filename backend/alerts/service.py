@@ -13,6 +13,7 @@ from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.lib.sql import iso_utc, select_plain
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,9 @@ def to_out(row: dict[str, Any], delivery_info: dict[str, Any] | None = None) -> 
         id=row["id"], community_id=row["community"], community_name=row["community.name"],
         category=row["category"], category_label=CATEGORIES.get(row["category"], row["category"]),
         urgent=row["category"] in URGENT, title=row["title"], body=row["body"], place=row["place"],
-        notify_mairie=row["notify_mairie"], notify_police=row["notify_police"],
+        notify_mairie=bool(row["notify_mairie"]), notify_police=bool(row["notify_police"]),
         author=Author(id=row["author"], name=f"{row['author.first_name']} {row['author.last_name']}".strip()),
-        created_at=row["created_at"].isoformat(), resolution=row["resolution"],
-        resolved_at=row["resolved_at"].isoformat() if row["resolved_at"] else None,
+        created_at=iso_utc(row["created_at"]), resolution=row["resolution"], resolved_at=iso_utc(row["resolved_at"]),
         moderation=row["moderation"], moderation_reason=row["moderation_reason"], source=row["source"],
         delivery=delivery_info,
     )
@@ -167,7 +167,7 @@ async def list_alerts(principal: Principal, community_id: int, before: int | Non
         args.append(before)
     if not (principal.is_moderator or principal.is_admin):
         sql += " AND a.moderation IN ('pending', 'approved')"
-    rows = await Alert.raw(sql + " ORDER BY a.id DESC LIMIT {}", *args, limit + 1)
+    rows = await select_plain(Alert, sql + " ORDER BY a.id DESC LIMIT {}", *args, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return AlertPage(items=[to_out(r) for r in rows], next_before=rows[-1]["id"] if more and rows else None)

@@ -6,6 +6,7 @@ the same without building a piccolo `QueryString` (see `_PlainQuery`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from piccolo.table import Table
@@ -62,6 +63,29 @@ async def raw(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
     if not rows or isinstance(rows[0], dict):
         return rows or []
     return [dict(row) for row in rows]  # asyncpg Records
+
+
+async def select_plain(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
+    """A SELECT whose rows skip piccolo's type converters where that is cheaper (SQLite:
+    timestamps stay text, booleans 0/1 — see `PersistentSQLiteEngine.select_plain`), else
+    `raw()`. Callers must accept both forms (`iso_utc`, `bool()`)."""
+    from backend.db import PersistentSQLiteEngine
+
+    engine = table._meta.db
+    if isinstance(engine, PersistentSQLiteEngine):
+        rows = engine.select_plain(*_PlainQuery(sql, args).compile_string("sqlite"))
+        if rows is not None:
+            return rows
+    return await raw(table, sql, *args)
+
+
+def iso_utc(value: Any) -> str | None:
+    """ISO 8601 of a timestamptz value as a driver returns it (datetime) or as piccolo stores
+    it in SQLite (`str()` of a UTC datetime, or naive UTC text from a SQL default)."""
+    if value is None or isinstance(value, datetime):
+        return value.isoformat() if value is not None else None
+    text = value.replace(" ", "T", 1)
+    return text if text.endswith("+00:00") else f"{text}+00:00"
 
 
 async def bulk_insert(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]],
