@@ -8,18 +8,21 @@ and written without EXIF, XMP, ICC or comments (no GPS position leaks from a sel
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from backend.lib.errors import DomainError
+from backend.lib.images import ImageProblem, open_upload
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 40-megapixel photo decodes to ~120 MB: refuse bigger before decoding
 MIN_SIDE = 32
 MAX_SIDE = 512
-ACCEPTED = {"JPEG", "PNG", "WEBP"}
+_PROBLEMS = {
+    "too_many_pixels": ("La photo a trop de pixels (40 millions au plus).", "photo_too_many_pixels"),
+    "not_an_image": ("Ce fichier n'est pas une photo JPEG, PNG ou WebP.", "invalid_photo"),
+    "unreadable": ("Cette photo est illisible ou incomplète.", "invalid_photo"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,20 +56,9 @@ def reencode(raw: bytes) -> Photo:
     if not raw:
         raise DomainError("Aucune photo reçue.", "photo_missing")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(raw), formats=sorted(ACCEPTED))
-            if img.width * img.height > MAX_PIXELS:
-                raise DomainError("La photo a trop de pixels (40 millions au plus).", "photo_too_many_pixels")
-            img.seek(0)  # the first frame of an animation
-            img.load()
-            img = ImageOps.exif_transpose(img)
-    except DomainError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError("Ce fichier n'est pas une photo JPEG, PNG ou WebP.", "invalid_photo") from None
-    except (OSError, ValueError, SyntaxError, EOFError):  # truncated or corrupt data
-        raise DomainError("Cette photo est illisible ou incomplète.", "invalid_photo") from None
+        img = open_upload(raw)
+    except ImageProblem as problem:
+        raise DomainError(*_PROBLEMS[problem.kind]) from None
     if min(img.size) < MIN_SIDE:
         raise DomainError("La photo est trop petite (32 pixels de côté au moins).", "photo_too_small")
     img = _flatten(img)

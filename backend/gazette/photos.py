@@ -13,20 +13,18 @@ import asyncio
 import io
 import os
 import secrets
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from backend.lib.errors import DomainError
+from backend.lib.images import ImageProblem, open_upload
 
 MAX_PHOTOS = 4
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
-MAX_PIXELS = 40_000_000  # checked from the header, before any decoding (decompression bombs)
 QUALITY = 82
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 SUBFOLDER = "gazette"
 
 
@@ -45,20 +43,13 @@ class Encoded:
 
 def _decode(raw: bytes, label: str) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw), formats=list(ACCEPTED_FORMATS))
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoRejected(f"{label} a trop de pixels (40 millions au plus).", "photo_too_many_pixels", 413)
-            image.seek(0)  # an animated WebP/PNG keeps its first frame
-            image.load()
-    except PhotoRejected:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(f"{label} n'est pas une photo JPEG, PNG ou WebP.", "photo_type", 415) from None
-    except (OSError, ValueError, SyntaxError, EOFError):
+        return open_upload(raw)
+    except ImageProblem as problem:
+        if problem.kind == "too_many_pixels":
+            raise PhotoRejected(f"{label} a trop de pixels (40 millions au plus).", "photo_too_many_pixels", 413) from None
+        if problem.kind == "not_an_image":
+            raise PhotoRejected(f"{label} n'est pas une photo JPEG, PNG ou WebP.", "photo_type", 415) from None
         raise PhotoRejected(f"{label} est illisible ou incomplète.", "photo_unreadable", 400) from None
-    return image
 
 
 def encode(raw: bytes, label: str = "La photo") -> Encoded:
@@ -67,7 +58,7 @@ def encode(raw: bytes, label: str = "La photo") -> Encoded:
         raise PhotoRejected(f"{label} est trop lourde (5 Mo au plus).", "photo_too_large", 413)
     if not raw:
         raise PhotoRejected(f"{label} est vide.", "photo_empty", 400)
-    image = ImageOps.exif_transpose(_decode(raw, label))
+    image = _decode(raw, label)
     transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if transparent else "RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
