@@ -49,6 +49,24 @@ def cookie_value(scope: Scope, name: str) -> str | None:
     return None
 
 
+CSRF_COOKIE = b"csrftoken="
+CSRF_COOKIE_MAX_AGE = 30 * 24 * 3600
+"""Litestar sets its CSRF cookie for the browser session only. The service worker replays
+alerts and messages typed offline (Background Sync) without a page, possibly after the
+browser was restarted: with a cookie gone, each replay waited for the next page load. The
+token is a signed random value, not a secret kept from the page (double submit), so it may
+live as long as a login session (30 days)."""
+
+
+def _persistent_csrf_cookie(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    out = []
+    for key, value in headers:
+        if key.lower() == b"set-cookie" and value.startswith(CSRF_COOKIE) and b"max-age" not in value.lower():
+            value += b"; Max-Age=%d" % CSRF_COOKIE_MAX_AGE
+        out.append((key, value))
+    return out
+
+
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,7 +76,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = _persistent_csrf_cookie(list(message.get("headers", [])))
                 present = {k.lower() for k, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if path == "/sw.js":

@@ -146,3 +146,16 @@ async def test_password_reset_by_email(api, community, fx_mail):
     reuse = await client.post("/api/v1/auth/password-reset/confirm", {"token": token, "new_password": "encore-un-autre"})
     assert reuse.status_code == 400
     await api.as_user("odette.lambert@example.fr", "encore-un-nouveau")
+
+
+async def test_csrf_cookie_outlives_the_browser_session_so_offline_replays_need_no_page(api, community):
+    """The service worker replays offline alerts without a page, maybe after a browser restart."""
+    client = api()
+    r = await client.http.get("/api/v1/health")
+    [csrf] = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("csrftoken=")]
+    assert "Max-Age=2592000" in csrf and "SameSite=lax" in csrf.replace("samesite", "SameSite")
+    token = client.http.cookies["csrftoken"]
+    again = await client.http.get("/api/v1/health")  # a cookie already held is not set again
+    assert not [v for k, v in again.headers.multi_items() if k == "set-cookie" and v.startswith("csrftoken=")]
+    accepted = await client.http.post("/api/v1/auth/signup", json=signup_body(community), headers={"x-csrftoken": token})
+    assert accepted.status_code == 201
