@@ -139,13 +139,17 @@ class MissedNotice:
         address = address_of(row, "checkin.person")
         note = row["checkin.note"]
         phone = row["checkin.person.phone"]
+        # Caught up after the workers were down: the event says since when ("depuis le mardi…").
+        since = row["note"].removeprefix("Pas de nouvelles ") if row["note"].startswith("Pas de nouvelles ") else ""
+        what = f"{first} n'a pas donné de nouvelles {since}" if since else (
+            f"{first} n'a pas répondu à son rendez-vous de {_due(row)}")
         return _base(
             row, MISSED_KIND, title=f"Pas de nouvelles de {name}", urgent=True, ttl=6 * 3600, urgency="high",
-            body=(f"{first} n'a pas répondu à son rendez-vous de {_due(row)}. Adresse : {address}. "
+            body=(f"{what}. Adresse : {address}. "
                   f"Tél. {phone}." + (f" Note : {note}" if note else "")
                   + " Indiquez « Je passe voir » si vous y allez."),
-            sms_text=(f"VIGIE veille : pas de nouvelles de {name} depuis {_due(row)}. {address}. Tél. {phone}."
-                      + (f" {note}" if note else "") + " Si vous y allez : « Je passe voir »."),
+            sms_text=(f"VIGIE veille : pas de nouvelles de {name} {since or 'depuis ' + _due(row)}. {address}. "
+                      f"Tél. {phone}." + (f" {note}" if note else "") + " Si vous y allez : « Je passe voir »."),
         )
 
 

@@ -13,6 +13,10 @@ period the watchers are alerted; one says "je passe voir"; someone says "tout va
 `run_due_checkins(queues, now)` drives the clock-based steps; the periodic job calls it every
 ~30 s and it is idempotent (one round per check-in and period under a unique index, and each
 step is a conditional UPDATE, so two workers never both remind or alert).
+
+If no driver ran while a period ended (its hour and grace period passed with no round: workers
+down, a deployment), the next run catches up: one alert to the watchers for the most recent
+missed period, saying since when there has been no news (not one alert per missed day).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from backend.alerts.tables import Alert
@@ -46,17 +50,22 @@ async def run_due_checkins(queues: Queues | None, now: datetime) -> dict[str, in
     """Remind the people whose hour has come, alert the watchers of those still silent after the
     grace period. Safe to run often and from several workers at once."""
     pending: list[tuple[str, int]] = []
+    caught_up = await _catch_up(now, pending)  # first: it may fold a stale reminder into its alert
     escalated = await _escalate(now, pending)
     reminded = await _remind(now, pending)
     await dispatch(queues, pending)
-    return {"reminded": reminded, "escalated": escalated}
+    return {"reminded": reminded, "escalated": escalated + caught_up, "caught_up": caught_up}
+
+
+_ELIGIBLE = (
+    "SELECT c.id, c.check_time, c.every_days, c.starts_on, c.paused_until, c.watch_from, c.grace_minutes, "
+    "c.created_at FROM checkins c "
+    "WHERE c.stopped_at IS NULL AND c.watch_from IS NOT NULL AND c.watch_from <= {} AND "
+    "(SELECT COUNT(*) FROM checkin_watchers w WHERE w.checkin = c.id AND w.status = 'accepted') >= 2")
 
 
 async def _remind(now: datetime, pending: list[tuple[str, int]]) -> int:
-    rows = await Checkin.raw(
-        "SELECT c.id, c.check_time, c.every_days, c.starts_on, c.paused_until, c.watch_from FROM checkins c "
-        "WHERE c.stopped_at IS NULL AND c.watch_from IS NOT NULL AND c.watch_from <= {} AND "
-        "(SELECT COUNT(*) FROM checkin_watchers w WHERE w.checkin = c.id AND w.status = 'accepted') >= 2", now)
+    rows = await Checkin.raw(_ELIGIBLE, now)
     due: list[tuple[int, Any, datetime]] = []
     for row in rows:
         period = schedule.current_period(now, as_date(row["starts_on"]), row["every_days"])
@@ -105,6 +114,95 @@ async def _escalate(now: datetime, pending: list[tuple[str, int]]) -> int:
                                              source="system")
                 done += 1
     return done
+
+
+def _watched_since(row: dict[str, Any]) -> datetime:
+    """Periods due before this instant are never alerted on (set up, accepted, resumed, rescheduled)."""
+    return max(_aware(row["watch_from"]), _aware(row["created_at"]))
+
+
+def _last_ended_period(row: dict[str, Any], now: datetime) -> tuple[date, datetime] | None:
+    """The most recent period whose hour and grace period are over, if it is watched."""
+    starts_on, every = as_date(row["starts_on"]), row["every_days"]
+    period = schedule.current_period(now, starts_on, every)
+    grace = timedelta(minutes=row["grace_minutes"])
+    for _ in range(3):  # a late hour plus a long grace period can reach into the next day
+        if period is None or period < starts_on:
+            return None
+        due = schedule.due_at(period, row["check_time"])
+        if due + grace <= now:
+            break
+        period -= timedelta(days=every)
+    else:
+        return None
+    if schedule.is_paused(period, as_date(row["paused_until"])) or due < _watched_since(row):
+        return None
+    return period, due
+
+
+async def _catch_up(now: datetime, pending: list[tuple[str, int]]) -> int:
+    """Periods that ended with no round at all (no driver ran meanwhile): alert the watchers once,
+    for the most recent one, unless the person has given news since."""
+    candidates = [(row, found) for row in await Checkin.raw(_ELIGIBLE, now)
+                  if (found := _last_ended_period(row, now)) is not None]
+    if not candidates:
+        return 0
+    # Normally the round of that period exists (the driver reminded, or the person checked in).
+    rounds = await CheckinRound.select(CheckinRound.checkin, CheckinRound.period_date).where(
+        CheckinRound.checkin.is_in([row["id"] for row, _ in candidates])
+        & (CheckinRound.period_date >= min(period for _, (period, _) in candidates)))
+    have = {(r["checkin"], as_date(r["period_date"])) for r in rounds}
+    done = 0
+    for row, (period, due) in candidates:
+        if (row["id"], period) in have:
+            continue
+        try:
+            if await _alert_missed(row, period, due, now, pending):
+                done += 1
+        except Exception:  # one check-in's trouble must not hold the others' alerts back
+            log.exception("catching up check-in %s failed", row["id"])
+    return done
+
+
+async def _alert_missed(row: dict[str, Any], period: date, due: datetime, now: datetime,
+                        pending: list[tuple[str, int]]) -> bool:
+    """One alert for the missed period `period` and the missed ones just before it."""
+    checkin_id, every = row["id"], timedelta(days=row["every_days"])
+    starts_on, paused_until = as_date(row["starts_on"]), as_date(row["paused_until"])
+    before = await CheckinRound.select(
+        CheckinRound.id, CheckinRound.period_date, CheckinRound.due_at, CheckinRound.state, CheckinRound.reminded_at,
+    ).where((CheckinRound.checkin == checkin_id) & (CheckinRound.period_date < period)).order_by(
+        CheckinRound.period_date, ascending=False).first()
+    # Walk back over the missed periods just before it: no round, watched, not paused.
+    since, missed, day = due, 1, period - every
+    last_round = as_date(before["period_date"]) if before else None
+    while (day >= starts_on and (last_round is None or day > last_round) and missed < 1000
+           and not schedule.is_paused(day, paused_until)
+           and schedule.due_at(day, row["check_time"]) >= _watched_since(row)):
+        since, missed, day = schedule.due_at(day, row["check_time"]), missed + 1, day - every
+    # A reminder left unanswered just before (its alert never went out): same silence, one alert.
+    stale = (before is not None and day == last_round and before["state"] == "reminded"
+             and before["reminded_at"] + timedelta(minutes=row["grace_minutes"]) <= now)
+    if stale:
+        since, missed = before["due_at"], missed + 1
+    note = f"Pas de nouvelles depuis le {schedule.french_moment(since)}"
+    if missed > 1:
+        note += f" ({missed} rendez-vous sans réponse)"
+    async with write_transaction():
+        news = await CheckinRound.count().where(
+            (CheckinRound.checkin == checkin_id) & (CheckinRound.period_date > period)
+            & (CheckinRound.checked_in_at.is_not_null() | CheckinRound.resolved_at.is_not_null()))
+        if news:  # the person checked in since (a later period): nothing is missing
+            return False
+        round_id = await _insert_round(checkin_id, period, due, "escalated", escalated_at=now)
+        if round_id is None:  # another worker (or the person) was first
+            return False
+        if stale and await _move(before["id"], ("reminded",), {CheckinRound.state: "cancelled"}):
+            await record_event(checkin_id, "cancelled", actor=None, round_id=before["id"], source="system",
+                               note="sans réponse : une seule alerte pour les rendez-vous manqués")
+        await record_notifying_event(checkin_id, "escalated", pending, actor=None, round_id=round_id,
+                                     source="system", note=note)
+    return True
 
 
 def _aware(value: Any) -> datetime:
