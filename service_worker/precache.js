@@ -66,6 +66,7 @@ export const SHELL_FILES = [
   "/js/screens/checkins-new.js",
   "/js/screens/checkins-detail.js",
   "/js/screens/checkins-community.js",
+  "/js/screens/checkins-link.js",
   // Worker modules the pages import too (the outbox, the push subscription): needed offline.
   // Never version.js: the page reads it from the network to find new versions.
   "/sw/db.js",

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from playwright.async_api import expect
 
-from backend.solidarity.tables import Checkin, CheckinRound
+from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound
 from tests.e2e.community import SHOTS, Street, fx_street  # noqa: F401
 from tests.e2e.conftest import LiveApi, Neighbours, browser_login, person_page
 
@@ -147,4 +147,41 @@ async def test_person_changes_the_hour_pauses_resumes_and_stops(fx_page, fx_stre
     assert (await Checkin.select(Checkin.stopped_at).first())["stopped_at"] is not None
     await page.get_by_role("link", name="Retour à la veille solidaire").click()
     await expect(page.get_by_role("link", name="Mettre en place ma veille")).to_be_visible()
+    assert not page.errors, page.errors
+
+
+async def test_watcher_links_a_no_news_alert_to_the_check_in_from_the_alert_and_from_the_check_in(
+        fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    odette = await fx_live_api(Neighbours.ODETTE)
+    created = await odette.request("POST", f"/api/v1/communities/{n.community}/checkins",
+                                   json={"watcher_ids": [n.alice, fx_street.bruno]})
+    checkin_id = created.json()["id"]
+    for email in (Neighbours.ALICE, Street.BRUNO):
+        await (await fx_live_api(email)).request("POST", f"/api/v1/solidarity/checkins/{checkin_id}/invitation/accept")
+    jeanne = await fx_live_api(Street.JEANNE)
+    alert = await jeanne.post_alert(n.community, "no-news-odette-1", category="no_news",
+                                    title="Volets fermés chez Odette", body="Pas vue depuis hier.")
+
+    # Alice opens the alert: she watches over Odette, so she can link it to Odette's check-in.
+    page = fx_page
+    await browser_login(page.context, Neighbours.ALICE)
+    await page.goto(f"/#/alertes/{alert['id']}")
+    await page.get_by_role("button", name="Lier à la veille de Odette Lambert").click()
+    await expect(page.get_by_text("L'alerte est liée à la veille de Odette Lambert.")).to_be_visible()
+    linked = await CheckinEvent.select(CheckinEvent.alert, CheckinEvent.actor).where(
+        CheckinEvent.type == "alert_linked")
+    assert linked == [{"alert": alert["id"], "actor": n.alice}]
+
+    # The check-in's history shows it, with the way back to the alert; from the check-in, the
+    # community's no_news alerts can be linked too (linking again changes nothing).
+    await page.get_by_role("link", name="Voir la veille de Odette Lambert").click()
+    history = page.locator(".history-item").first
+    await expect(history).to_contain_text("Alerte « pas de nouvelles » liée")
+    await expect(history.get_by_role("link", name="Voir l'alerte")).to_have_attribute("href", f"#/alertes/{alert['id']}")
+    await page.get_by_role("button", name="Choisir l'alerte").click()
+    await page.locator("[data-link-alerts]").get_by_role("button", name="Lier à cette veille").click()
+    await expect(page.get_by_text("L'alerte « Volets fermés chez Odette » est liée à la veille.")).to_be_visible()
+    assert await CheckinEvent.count().where(CheckinEvent.type == "alert_linked") == 1
+    await page.screenshot(path=f"{SHOTS}/checkins-link-alert.png", full_page=True)
     assert not page.errors, page.errors

@@ -118,12 +118,20 @@ function closeSection(alert, onClosed) {
   );
 }
 
+/** A no_news alert may be linked to a check-in (Veille solidaire): that screen's module, on demand. */
+function linkToCheckin(alert) {
+  const slot = h("div");
+  import("./checkins-link.js").then(({ linkFromAlert }) => slot.append(linkFromAlert(alert))).catch(() => undefined);
+  return slot;
+}
+
 export function render(container, { params, query }) {
   const me = getMe();
   const alertId = Number(params.id);
   const cached = cachedBanner(null);
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
   let refreshTimer = null;
+  let linkSlot = null; // built once: re-renders while the alert is being sent keep it
   let message = query.envoyee ? t("alertDetail.sent") : "";
 
   function show(alert, cachedAt) {
@@ -138,6 +146,7 @@ export function render(container, { params, query }) {
       h("p", { class: "alert-body" }, alert.body),
       facts(alert),
       deliverySection(alert),
+      alert.category === "no_news" && !cachedAt ? (linkSlot ||= linkToCheckin(alert)) : null,
       isAuthor && alert.resolution === "open" && !cachedAt
         ? closeSection(alert, (updated, done) => {
             message = done;

@@ -11,6 +11,7 @@ import { longDateTime } from "../time.js";
 import { buttonWithReason, confirmButton, eventDateTime, facts, isoDay, longDate, memberPicker } from "../community.js";
 import { checkInButton, checkinPath, rhythm, roundText, watcherActions, watcherList } from "./checkins.js";
 import { rhythmBody, rhythmFields } from "./checkins-new.js";
+import { canLink, linkFromCheckin } from "./checkins-link.js";
 
 const HISTORY_PAGE = 20;
 
@@ -39,6 +40,7 @@ function historyItem(event) {
     { class: "history-item" },
     h("p", {}, h("strong", {}, event.label), event.actor ? ` — ${event.actor.name}` : "", event.subject && (!event.actor || event.subject.id !== event.actor.id) ? ` (${event.subject.name})` : ""),
     event.note ? h("p", { class: "quote" }, event.note) : null,
+    event.alert_id ? h("p", {}, h("a", { href: `#/alertes/${event.alert_id}` }, t("checkinsLink.seeAlert"))) : null,
     h("p", { class: "field-hint" }, longDateTime(event.created_at), event.source === "sms" ? ` · ${t("checkinsDetail.bySms")}` : ""),
   );
 }
@@ -201,6 +203,12 @@ export function render(container, { params, query }) {
       checkinFacts(checkin),
       watchersSection(checkin, manage),
       manage ? settings(checkin) : null,
+      !offline && canLink(checkin)
+        ? linkFromCheckin(checkin, (message) => {
+            done = message;
+            load();
+          })
+        : null,
       offline ? null : historySection(checkin.id),
       h("a", { href: "#/veille", class: "button button--secondary button--block" }, t("checkinsDetail.back")),
     );
