@@ -96,6 +96,12 @@ class Settings:
     """Sign-ups allowed per client address per hour."""
     code_tries_per_hour: int = 20
     """Activation-code attempts per account per hour (on top of the per-letter lock)."""
+    gazette_posts_per_hour: int = 10
+    """Gazette posts one member may publish per window (mairie communications are not limited)."""
+    gazette_comments_per_hour: int = 30
+    """Gazette comments one person may write per window."""
+    gazette_limit_window_seconds: int = 3600
+    """Length of the Gazette's rate-limit window (one hour; tests shorten it)."""
     alerts_per_hour: int = 10
     """Alerts one member may post per hour."""
     letter_validity_days: int = 60

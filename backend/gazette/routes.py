@@ -19,7 +19,9 @@ from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
 )
-from backend.lib.deps import principal_of, queues_of, settings_of
+from backend.lib import ratelimit
+from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.errors import TooManyRequests
 
 PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
 UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
@@ -27,6 +29,36 @@ UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
 
 def media_root(request: Request):  # noqa: ANN201
     return settings_of(request).media_path
+
+
+# Per-person limits (Valkey, shared by every API instance; fail open when it is down). Only what
+# was created counts: a refused or invalid request leaves the counter alone.
+LIMITS = {
+    "posts": ("gazette_posts_per_hour", "gazette_post_rate_limited",
+              "Vous avez atteint la limite de {limit} publications par heure dans la Gazette. "
+              "Réessayez dans {minutes} min."),
+    "comments": ("gazette_comments_per_hour", "gazette_comment_rate_limited",
+                 "Vous avez atteint la limite de {limit} commentaires par heure dans la Gazette. "
+                 "Réessayez dans {minutes} min."),
+}
+
+
+async def refuse_over_limit(request: Request, what: str) -> str:
+    """429 (with Retry-After) when the caller already reached their limit for `what`; else the counter key."""
+    field, code, message = LIMITS[what]
+    limit = getattr(settings_of(request), field)
+    key = f"gazette-{what}:{principal_of(request).user_id}"
+    over, retry_after = await ratelimit.is_over(valkey_of(request), key, limit)
+    if over:
+        raise TooManyRequests(message.format(limit=limit, minutes=-(-retry_after // 60)), code,
+                              retry_after=retry_after)
+    return key
+
+
+async def count_created(request: Request, what: str, key: str) -> None:
+    settings = settings_of(request)
+    await ratelimit.enforce_after(valkey_of(request), key, getattr(settings, LIMITS[what][0]),
+                                  settings.gazette_limit_window_seconds)
 
 
 class CommunityGazetteController(Controller):
@@ -41,7 +73,9 @@ class CommunityGazetteController(Controller):
 
     @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
     async def create(self, request: Request, community_id: int, data: PostIn) -> PostOut:
+        limit_key = await refuse_over_limit(request, "posts")
         created = await service.create_post(principal_of(request), community_id, data)
+        await count_created(request, "posts", limit_key)
         await publish_post_event(request, "gazette.post_created", row_of(created))
         return created
 
@@ -91,7 +125,9 @@ class GazettePostController(Controller):
 
     @post("/comments", status_code=HTTP_201_CREATED)
     async def comment(self, request: Request, post_id: int, data: CommentIn) -> CommentOut:
+        limit_key = await refuse_over_limit(request, "comments")
         comment, row = await participation.add_comment(principal_of(request), post_id, data.body)
+        await count_created(request, "comments", limit_key)
         await delivery.dispatch(queues_of(request), participation.COMMENT_KIND, comment.id)
         await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
         return comment

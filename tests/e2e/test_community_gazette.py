@@ -1,5 +1,6 @@
 """La Gazette in Chromium: posting an annonce with a photo, filters and search, an event's
-answers, a carpool seat asked and accepted, comments, and a referent pinning a post."""
+answers, a carpool seat asked and accepted, comments, a referent pinning a post, and the
+French refusal past the hourly post limit."""
 
 from __future__ import annotations
 
@@ -115,4 +116,21 @@ async def test_filters_search_event_answers_carpool_seat_and_referent_pin(fx_pag
     await expect(page.locator(".post-card--pinned")).to_contain_text("Fête de l'été")
     first = page.locator("[data-post-id]").first
     assert await first.get_attribute("data-post-id") == str(event["id"])
+    assert not page.errors, page.errors
+
+
+async def test_a_member_past_the_hourly_post_limit_reads_why_in_french(fx_page, fx_street, fx_live_api):
+    page = fx_page
+    odette = await fx_live_api(Neighbours.ODETTE)
+    for i in range(10):  # the default limit: 10 posts an hour
+        await post_gazette(odette, fx_street.n.community, title=f"Nouvelle n° {i + 1}")
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/gazette/nouveau")
+    await page.get_by_label("Actualité du quartier").check()
+    await page.get_by_label("Titre").fill("Une de trop")
+    await page.get_by_label("Texte").fill("Elle ne doit pas partir.")
+    await page.get_by_role("button", name="Publier").click()
+    await expect(page.get_by_role("alert").filter(
+        has_text="Vous avez atteint la limite de 10 publications par heure dans la Gazette. Réessayez dans")).to_be_visible()
+    assert await GazettePost.count() == 10
     assert not page.errors, page.errors
