@@ -4,13 +4,16 @@
   push and e-mail, following their preferences and quiet hours;
 - `gazette_ride_ask` (a seat request): the driver, push and e-mail;
 - `gazette_ride_answer` (accepted or refused): the passenger, push and e-mail;
-- `gazette_comment` (a comment): the post's author, push only.
+- `gazette_comment` (a comment): the post's author, push only;
+- `gazette_ride_cancel` (the driver deleted a carpool before departure): its accepted and
+  pending passengers, push and e-mail, from the copy kept in `gazette_ride_cancellations`.
 
 Handlers reload by id and return None when the thing is gone or removed: nothing is sent.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +21,9 @@ from backend.communities.tables import Community
 from backend.delivery.kinds import Notice, register
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, user_recipients
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
-from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND
-from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest
+from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
+from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
+from backend.lib import clock
 from backend.settings import Settings
 
 PUSH_AND_EMAIL = FanoutPlan(channels=("push", "email"))
@@ -171,7 +175,40 @@ class CommentNotice:
         )
 
 
+async def _cancellation(cancellation_id: int) -> dict[str, Any] | None:
+    row = await GazetteRideCancellation.select().where(GazetteRideCancellation.id == cancellation_id).first()
+    if row is None or row["departs_at"] <= clock.now():  # purged, or the car would have left: say nothing
+        return None
+    return row
+
+
+class RideCancelledNotice:
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await _cancellation(ref_id)
+        if row is None:
+            return None
+        return await user_recipients(json.loads(row["passengers"])), PUSH_AND_EMAIL
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await _cancellation(ref_id)
+        if row is None:
+            return None
+        trip = f"{row['from_place']} → {row['to_place']}"
+        body = (f"Le covoiturage {trip} du {_when(row['departs_at'])} a été annulé par son conducteur. "
+                "Votre place ou votre demande n'a plus cours.")
+        until_departure = int((row["departs_at"] - clock.now()).total_seconds())
+        return Notice(
+            title="Covoiturage annulé", body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
+            event=RIDE_CANCEL_KIND, ref_id=ref_id, ttl=max(60, min(24 * 3600, until_departure)), urgency="high",
+            email_subject="[Vigie] Covoiturage annulé",
+            email_text=_mail("Un covoiturage de la Gazette est annulé :", f"« {row['title']} »\n\n{body}",
+                             "Vous recevez ce message parce que vous aviez demandé une place dans ce covoiturage "
+                             "sur Vigie."),
+        )
+
+
 register(MAIRIE_KIND, MairieCommunicationNotice())
 register(RIDE_ASK_KIND, RideAskNotice())
 register(RIDE_ANSWER_KIND, RideAnswerNotice())
 register(COMMENT_KIND, CommentNotice())
+register(RIDE_CANCEL_KIND, RideCancelledNotice())

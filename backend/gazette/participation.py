@@ -7,6 +7,7 @@ UPDATE (`seats_taken < seats`), so two acceptances at once can never overbook a 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from backend.auth.principal import Principal
@@ -16,7 +17,9 @@ from backend.gazette.access import (
     can_moderate_locally, is_platform, is_unique_violation, permissions, reader_communities, visible,
 )
 from backend.gazette.schemas import CommentOut, RideRequestOut, RsvpOut
-from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideRequest, GazetteRsvp
+from backend.gazette.tables import (
+    GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest, GazetteRsvp,
+)
 from backend.gazette.views import comment_out, ride_request_out
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
@@ -24,6 +27,7 @@ from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 COMMENT_KIND = "gazette_comment"  # to the post's author (push)
 RIDE_ASK_KIND = "gazette_ride_ask"  # to the driver
 RIDE_ANSWER_KIND = "gazette_ride_answer"  # to the passenger
+RIDE_CANCEL_KIND = "gazette_ride_cancel"  # to the passengers of a deleted carpool (≤ 20 characters)
 ANSWERS = ("going", "maybe", "none")
 
 
@@ -171,3 +175,22 @@ async def withdraw_request(principal: Principal, request_id: int) -> dict[str, A
             await GazettePost.raw("UPDATE gazette_posts SET seats_taken = seats_taken - 1 WHERE id = {} "
                                   "AND seats_taken > 0", row["id"])
     return row
+
+
+async def record_cancellation(row: dict[str, Any]) -> int | None:
+    """Inside the transaction deleting a carpool: keep what its passengers must be told (accepted
+    and pending requests, not refused ones) and queue the notice. None when there is nobody to
+    tell, or the car has left already."""
+    if row["kind"] != "carpool" or row["starts_at"] <= clock.now():
+        return None
+    users = [r["user"] for r in await GazetteRideRequest.select(GazetteRideRequest.user).where(
+        (GazetteRideRequest.post == row["id"]) & GazetteRideRequest.status.is_in(["accepted", "pending"])
+    ).order_by(GazetteRideRequest.id)]
+    if not users:
+        return None
+    rows = await GazetteRideCancellation.insert(GazetteRideCancellation(
+        post_id=row["id"], title=row["title"], from_place=row["from_place"], to_place=row["to_place"],
+        departs_at=row["starts_at"], passengers=json.dumps(users),
+    )).returning(GazetteRideCancellation.id)
+    await delivery.add_outbox(RIDE_CANCEL_KIND, rows[0]["id"])
+    return rows[0]["id"]

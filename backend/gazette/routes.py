@@ -109,7 +109,9 @@ class GazettePostController(Controller):
 
     @delete("/")
     async def delete_post(self, request: Request, post_id: int) -> None:
-        row = await service.delete_post(media_root(request), principal_of(request), post_id)
+        row, cancellation = await service.delete_post(media_root(request), principal_of(request), post_id)
+        if cancellation is not None:
+            await delivery.dispatch(queues_of(request), participation.RIDE_CANCEL_KIND, cancellation)
         await publish_post_event(request, "gazette.post_removed", row)
 
     @post("/photos", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_LIMIT)

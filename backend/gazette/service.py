@@ -18,6 +18,7 @@ from backend.gazette import photos as photo_files
 from backend.gazette.access import (
     COLUMNS, KINDS, MAIRIE, MAIRIE_KIND, MEMBER_KINDS, audit_post, aware, can_moderate_locally, is_platform, visible,
 )
+from backend.gazette.participation import record_cancellation
 from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
 from backend.gazette.search import fold, query_words
 from backend.gazette.tables import (
@@ -209,15 +210,20 @@ async def commune_communications(principal: Principal, commune_id: int) -> list[
 CHILD_TABLES = (GazettePhoto, GazetteComment, GazetteRsvp, GazetteRideRequest, GazetteReport, GazettePostCommunity)
 
 
-async def delete_post(media_root: Path, principal: Principal, post_id: int) -> dict[str, Any]:
-    """The author deletes their post for good, with its photos, comments and answers."""
+async def delete_post(media_root: Path, principal: Principal, post_id: int) -> tuple[dict[str, Any], int | None]:
+    """The author deletes their post for good, with its photos, comments and answers.
+
+    A carpool not yet gone: its accepted and pending passengers are told it is cancelled (the
+    id returned is the `RIDE_CANCEL_KIND` outbox reference to dispatch after commit, or None).
+    """
     row = await visible(principal, post_id)
     if row["author"] != principal.user_id:
         raise Forbidden("Seul l'auteur peut supprimer sa publication.", "not_author")
     names = [p["file_name"] for p in await GazettePhoto.select(GazettePhoto.file_name).where(GazettePhoto.post == post_id)]
     async with write_transaction():
+        cancellation = await record_cancellation(row)
         for table in CHILD_TABLES:
             await table.delete().where(table.post == post_id)
         await GazettePost.delete().where(GazettePost.id == post_id)
     photo_files.remove_files(media_root, names)
-    return row
+    return row, cancellation

@@ -87,6 +87,19 @@ class GazetteRideRequest(Table, tablename="gazette_ride_requests"):
     answered_at = Timestamptz(null=True, default=None)
 
 
+class GazetteRideCancellation(Table, tablename="gazette_ride_cancellations"):
+    """A carpool its driver deleted before departure: the post and its requests are gone, so the
+    notice to the passengers keeps its own copy of the trip (purged a week later)."""
+
+    post_id = Integer()  # the deleted post's id (no foreign key: the post is gone)
+    title = Varchar(length=120)
+    from_place = Varchar(length=200)
+    to_place = Varchar(length=200)
+    departs_at = Timestamptz()
+    passengers = Text(default="[]")  # JSON array of user ids: accepted and pending requesters
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
 class GazetteReport(Table, tablename="gazette_reports"):
     """A member reporting a post to the moderators."""
 
@@ -100,4 +113,4 @@ class GazetteReport(Table, tablename="gazette_reports"):
 
 
 TABLES = [GazettePost, GazettePostCommunity, GazettePhoto, GazetteComment, GazetteRsvp, GazetteRideRequest,
-          GazetteReport]
+          GazetteReport, GazetteRideCancellation]
