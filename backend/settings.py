@@ -104,6 +104,10 @@ class Settings:
     """Length of the Gazette's rate-limit window (one hour; tests shorten it)."""
     alerts_per_hour: int = 10
     """Alerts one member may post per hour."""
+    messages_per_hour: int = 60
+    """Private messages one member may send per hour (a replayed Idempotency-Key is not counted)."""
+    conversations_per_hour: int = 10
+    """New private conversations one member may open per hour (reusing an existing one is not counted)."""
     letter_validity_days: int = 60
     """Days an activation code stays valid."""
     letter_max_tries: int = 5

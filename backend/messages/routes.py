@@ -12,7 +12,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from backend.auth.guards import authenticated, community_scope, platform_role
 from backend.delivery import service as delivery
-from backend.lib.deps import principal_of, queues_of
+from backend.lib import ratelimit
+from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.errors import TooManyRequests
 from backend.live.service import LiveEvent, publish
 from backend.messages import blocks, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
@@ -20,6 +22,36 @@ from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, Conversa
                                       ReadIn, ReportIn, ReportOut, Unread)
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None)
+
+
+class HourlyLimit:
+    """A per-member hourly limit in Valkey (fails open): `check` before creating refuses with 429
+    once the member reached it; `count` after a real creation (never for a replay)."""
+
+    def __init__(self, request: Request, what: str, per_hour: int, detail: str, code: str) -> None:
+        self.client, self.per_hour, self.detail, self.code = valkey_of(request), per_hour, detail, code
+        self.key = f"{what}:{principal_of(request).user_id}"
+
+    async def check(self) -> None:
+        over, retry_after = await ratelimit.is_over(self.client, self.key, self.per_hour)
+        if over:
+            minutes = max(1, -(-retry_after // 60))
+            raise TooManyRequests(f"{self.detail} Réessayez dans {minutes} min.", self.code, retry_after=retry_after)
+
+    async def count(self) -> None:
+        await ratelimit.enforce_after(self.client, self.key, self.per_hour, 3600)
+
+
+def message_limit(request: Request) -> HourlyLimit:
+    n = settings_of(request).messages_per_hour
+    return HourlyLimit(request, "messages", n, f"Vous avez déjà envoyé {n} messages cette heure-ci.",
+                       "message_rate_limited")
+
+
+def conversation_limit(request: Request) -> HourlyLimit:
+    n = settings_of(request).conversations_per_hour
+    return HourlyLimit(request, "conversations", n, f"Vous avez déjà ouvert {n} nouvelles conversations "
+                       "cette heure-ci.", "conversation_rate_limited")
 
 
 async def announce(request: Request, message: MessageOut, listeners: list[int]) -> None:
@@ -42,8 +74,11 @@ class CommunityConversationController(Controller):
     @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
     async def create(self, request: Request, community_id: int, data: ConversationIn,
                      idempotency_key: str | None = IDEMPOTENCY) -> Response[ConversationOut]:
+        limit = conversation_limit(request)
         conversation, created = await service.create_conversation(principal_of(request), community_id, data,
-                                                                  idempotency_key)
+                                                                  idempotency_key, limit.check)
+        if created:
+            await limit.count()
         return Response(conversation, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
@@ -72,10 +107,12 @@ class ConversationController(Controller):
     @post("/conversations/{conversation_id:int}/messages", status_code=HTTP_201_CREATED)
     async def post_message(self, request: Request, conversation_id: int, data: MessageIn,
                            idempotency_key: str | None = IDEMPOTENCY) -> Response[MessageOut]:
+        limit = message_limit(request)
         message, created, listeners = await service.post_message(principal_of(request), conversation_id, data.body,
-                                                                 idempotency_key)
-        if not created:  # an offline outbox replaying: same answer, nothing new
+                                                                 idempotency_key, limit.check)
+        if not created:  # an offline outbox replaying: same answer, nothing new, not counted
             return Response(message, status_code=HTTP_200_OK)
+        await limit.count()
         await delivery.dispatch(queues_of(request), service.MESSAGE_KIND, message.id)
         await announce(request, message, listeners)
         return Response(message, status_code=HTTP_201_CREATED)

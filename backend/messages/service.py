@@ -11,6 +11,7 @@ Who sees what:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from backend.messages.tables import Conversation, Message, Participant
 MESSAGE_KIND = "message"
 MAX_BODY = 4000
 MAX_PARTICIPANTS = 50
+Limit = Callable[[], Awaitable[None]]  # raises 429 when the member may not create one more
 NOT_BLOCKED_BY_ME = 'm.author NOT IN (SELECT blocked FROM message_blocks WHERE blocker = {})'
 MESSAGE_COLUMNS = ("SELECT m.id, m.conversation, m.author, m.kind, m.body, m.created_at, u.first_name, u.last_name "
                     "FROM messages m JOIN users u ON u.id = m.author ")
@@ -227,11 +229,12 @@ async def _replayed_conversation(me: int, community_id: int, key: str) -> int | 
 
 
 async def create_conversation(principal: Principal, community_id: int, data: ConversationIn,
-                              idempotency_key: str | None) -> tuple[ConversationOut, bool]:
+                              idempotency_key: str | None, limit: Limit | None = None) -> tuple[ConversationOut, bool]:
     """Open a conversation with active members of the community; returns (conversation, created).
 
     Writing again to one person reuses the open two-person conversation; an optional
-    Idempotency-Key makes a replayed creation return the first conversation.
+    Idempotency-Key makes a replayed creation return the first conversation. `limit` runs only
+    before a real creation (never for a replay or a reused conversation).
     """
     me = principal.user_id
     key = check_idempotency_key(idempotency_key) if idempotency_key else None
@@ -246,6 +249,8 @@ async def create_conversation(principal: Principal, community_id: int, data: Con
     await _check_people(me, community_id, people)
     if len(people) == 1 and not title and (existing := await _existing_pair(community_id, me, people[0])):
         return await get_conversation(principal, existing), False
+    if limit is not None:
+        await limit()
     now = clock.now()
     try:
         async with write_transaction():
@@ -351,11 +356,12 @@ async def _replayed_message(me: int, conversation_id: int, key: str) -> int | No
 
 
 async def post_message(principal: Principal, conversation_id: int, body: str,
-                       idempotency_key: str | None) -> tuple[MessageOut, bool, list[int]]:
+                       idempotency_key: str | None, limit: Limit | None = None) -> tuple[MessageOut, bool, list[int]]:
     """Write a message and its notification outbox row in one transaction.
 
     Returns (message, created, listeners): a replayed key returns the first message and
     creates nothing; listeners are the participants who hear of it live (not who blocked me).
+    `limit` runs after the replay check and the validation, just before writing.
     """
     me = principal.user_id
     key = check_idempotency_key(idempotency_key)
@@ -369,6 +375,8 @@ async def post_message(principal: Principal, conversation_id: int, body: str,
         raise Conflict("Plus personne d'autre ne participe à cette conversation.", "conversation_closed")
     if not seat.can_post:
         raise Forbidden("Vous ne pouvez pas écrire dans cette conversation.", "blocked")
+    if limit is not None:
+        await limit()
     now = clock.now()
     try:
         async with write_transaction():

@@ -1,12 +1,12 @@
 """Messages in Chromium, two members each in their own browser: writing from the directory,
-the message arriving live in the other's thread, the unread badges, and a group started from
-« Écrire à un voisin »."""
+the message arriving live in the other's thread, the unread badges, a group started from
+« Écrire à un voisin », someone added to a conversation, blocking and unblocking."""
 
 from __future__ import annotations
 
 from playwright.async_api import expect
 
-from backend.messages.tables import Block, ConversationReport, Message
+from backend.messages.tables import Block, ConversationReport, Message, Participant
 from tests.e2e.community import SHOTS, Street, fx_street, open_conversation  # noqa: F401
 from tests.e2e.conftest import Neighbours, browser_login, person_page
 
@@ -80,7 +80,7 @@ async def test_member_reports_then_blocks_from_a_conversation(fx_page, fx_street
     await browser_login(page.context, Neighbours.ODETTE)
     await page.goto(f"/#/messages/{conversation['id']}")
     await expect(page.locator(".message--theirs")).to_contain_text("Message désagréable")
-    await page.get_by_text("Quitter, bloquer, signaler").click()
+    await page.get_by_text("Ajouter, quitter, bloquer, signaler").click()
     await page.get_by_role("button", name="Signaler la conversation").click()
     await page.get_by_label("Qu'est-ce qui ne va pas ?").fill("Propos insultants.")
     await page.get_by_role("button", name="Envoyer le signalement").click()
@@ -92,4 +92,30 @@ async def test_member_reports_then_blocks_from_a_conversation(fx_page, fx_street
     await expect(page.get_by_role("heading", name="Messages", exact=True)).to_be_visible()
     await expect(page.get_by_text("Pas encore de conversation.")).to_be_visible()  # hidden once blocked
     assert await Block.count() == 1
+
+    await page.get_by_text("Personnes bloquées").click()
+    await page.get_by_role("button", name="Débloquer Alice Martin").click()
+    await expect(page.get_by_text("Vous avez débloqué Alice Martin")).to_be_visible()
+    await expect(page.get_by_text("Vous n'avez bloqué personne.")).to_be_visible()
+    await expect(page.locator("[data-conversation-id]")).to_contain_text("Alice Martin")  # back in the list
+    assert await Block.count() == 0
+    assert not page.errors, page.errors
+
+
+async def test_member_adds_a_neighbour_to_a_conversation(fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    alice = await fx_live_api(Neighbours.ALICE)
+    conversation = await open_conversation(alice, n.community, n.odette)
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto(f"/#/messages/{conversation['id']}")
+    await page.get_by_text("Ajouter, quitter, bloquer, signaler").click()
+    await page.get_by_role("button", name="Ajouter des personnes").click()
+    await expect(page.locator("label[data-user-id]", has_text="Alice Martin")).to_have_count(0)  # already in it
+    await page.get_by_label("Jeanne Leroy").check()
+    await page.get_by_role("button", name="Ajouter à la conversation").click()
+    await expect(page.get_by_text("Ajouté à la conversation : Jeanne Leroy.")).to_be_visible()
+    await expect(page.locator(".message-note")).to_contain_text("Odette Lambert a ajouté Jeanne Leroy à la conversation")
+    await expect(page.get_by_role("heading", name="Alice Martin, Jeanne Leroy")).to_be_visible()
+    assert await Participant.count().where(Participant.conversation == conversation["id"]) == 3
     assert not page.errors, page.errors

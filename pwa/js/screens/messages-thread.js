@@ -1,6 +1,7 @@
 // #/messages/<id> — one conversation: its messages (older ones on demand), the send box (offline,
 // a message waits in the outbox with its Idempotency-Key and shows "en attente d'envoi"), live
-// new messages, reading marks, and leaving, blocking, reporting.
+// new messages, reading marks, and adding people (they see what is written from then on),
+// leaving, blocking and unblocking, reporting.
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { ApiError, api, apiRead, errorMessage } from "../api.js";
@@ -12,12 +13,13 @@ import { refreshTimes, timeElement } from "../alerts.js";
 import { shortDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 import { listOutbox, onOutboxChange, removeFromOutbox, sendOrQueue } from "../outbox.js";
-import { badge, buttonWithReason, confirmButton, keyedList } from "../community.js";
+import { badge, buttonWithReason, confirmButton, keyedList, memberPicker } from "../community.js";
 import { refreshUnread, setOpenConversation } from "../community-nav.js";
 import { newKey } from "./alert-new.js";
 import { conversationName } from "./messages.js";
 
 const PAGE = 50;
+const MAX_PEOPLE = 50; // the server's limit per conversation, me included
 
 function conversationPath(conversationId) {
   return `/messages/conversations/${encodeURIComponent(conversationId)}`;
@@ -152,7 +154,8 @@ export function render(container, { params }) {
           markRead();
         } else {
           await showQueued();
-          announce(status, t("messages.queued"), "info");
+          // online but not taken now (too many messages this hour, server busy): it waits and leaves later
+          announce(status, t(navigator.onLine === false ? "messages.queued" : "messages.queuedLater"), "info");
         }
         form.querySelector("textarea").focus();
       },
@@ -160,13 +163,103 @@ export function render(container, { params }) {
     return form;
   }
 
+  /** "Ajouter des personnes": the member picker of a new conversation, without those already in it. */
+  function addPeople(conversation, present) {
+    const box = h("div", { class: "add-people" });
+    if (present.length + 1 >= MAX_PEOPLE) return h("p", { class: "field-hint" }, t("messages.addFull", { count: MAX_PEOPLE }));
+    const open = h("button", { type: "button", class: "button button--secondary button--block" }, t("messages.addPeople"));
+    open.addEventListener("click", () => {
+      open.hidden = true;
+      const picker = memberPicker({ communityId: conversation.community_id, name: "user_ids", legend: t("messages.addWho"), hint: t("messages.addHint"), exclude: [me.id, ...present.map((p) => p.id)] });
+      const alertRegion = formAlert();
+      const close = () => {
+        box.replaceChildren();
+        open.hidden = false;
+        open.focus();
+      };
+      const form = h(
+        "form",
+        { class: "form" },
+        picker.element,
+        alertRegion,
+        h(
+          "div",
+          { class: "button-row" },
+          h("button", { type: "submit", class: "button button--primary" }, t("messages.addSubmit")),
+          h("button", { type: "button", class: "button button--secondary", onclick: close }, t("common.cancel")),
+        ),
+      );
+      handleSubmit(form, alertRegion, {
+        submit: async () => {
+          const added = picker.chosen();
+          const updated = await api(`${conversationPath(conversation.id)}/participants`, { method: "POST", body: { user_ids: added.map((entry) => entry.user_id) } });
+          showConversation(updated, null);
+          loadNewer();
+          announce(status, t("messages.addedDone", { names: added.map((entry) => entry.name).join(", ") }), "success");
+        },
+      });
+      box.replaceChildren(form);
+      form.querySelector("input[type=search]").focus();
+    });
+    return h("div", {}, open, box);
+  }
+
+  /** Block (or unblock, for those already blocked: asked when the menu opens) each other participant. */
+  function blockButtons(others, fail) {
+    const box = h("div", {});
+    const show = (blocked) =>
+      box.replaceChildren(
+        ...others.map((person) =>
+          blocked.has(person.id)
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "button button--secondary button--block",
+                  onclick: async () => {
+                    try {
+                      await api(`/messages/blocks/${encodeURIComponent(person.id)}`, { method: "DELETE" });
+                      blocked.delete(person.id);
+                      show(blocked);
+                      announce(status, t("messages.unblocked", { name: person.name }), "success");
+                    } catch (err) {
+                      fail(err);
+                    }
+                  },
+                },
+                t("messages.unblock", { name: person.name }),
+              )
+            : confirmButton({
+                label: t("messages.block", { name: person.name }),
+                question: t("messages.blockQuestion", { name: person.name }),
+                yes: t("messages.blockYes"),
+                action: async () => {
+                  await api("/messages/blocks", { method: "POST", body: { user_id: person.id } });
+                  navigate("/messages");
+                },
+                onError: fail,
+              }),
+        ),
+      );
+    show(new Set());
+    return {
+      element: box,
+      refresh: () =>
+        api("/messages/blocks")
+          .then((rows) => show(new Set(rows.map((row) => row.user_id))))
+          .catch(() => undefined),
+    };
+  }
+
   function optionsSection(conversation) {
     const fail = (err) => announce(status, errorMessage(err), "error");
     const others = conversation.participants.filter((p) => !p.left);
-    return h(
+    const blocking = blockButtons(others, fail);
+    const details = h(
       "details",
       { class: "history conversation-options" },
       h("summary", {}, t("messages.options")),
+      addPeople(conversation, others),
       confirmButton({
         label: t("messages.leave"),
         question: t("messages.leaveQuestion"),
@@ -177,18 +270,7 @@ export function render(container, { params }) {
         },
         onError: fail,
       }),
-      others.map((person) =>
-        confirmButton({
-          label: t("messages.block", { name: person.name }),
-          question: t("messages.blockQuestion", { name: person.name }),
-          yes: t("messages.blockYes"),
-          action: async () => {
-            await api("/messages/blocks", { method: "POST", body: { user_id: person.id } });
-            navigate("/messages");
-          },
-          onError: fail,
-        }),
-      ),
+      blocking.element,
       buttonWithReason({
         label: t("messages.report"),
         form: {
@@ -202,22 +284,31 @@ export function render(container, { params }) {
         },
       }),
     );
+    details.addEventListener("toggle", () => details.open && blocking.refresh());
+    return details;
+  }
+
+  /** Name, who is in it, and its menu (none from the offline copy). */
+  function showConversation(conversation, cachedAt) {
+    heading.textContent = conversationName(conversation);
+    document.title = `${heading.textContent} — Vigie`;
+    const present = conversation.participants.filter((p) => !p.left).map((p) => p.name);
+    // A title names the group, not its members: say who is in it (a two-person one is named after them).
+    who.textContent = conversation.title && present.length ? t("messages.with", { names: present.join(", ") }) : "";
+    who.hidden = !who.textContent;
+    const wasOpen = options.firstElementChild && options.firstElementChild.open;
+    options.replaceChildren(cachedAt ? "" : optionsSection(conversation));
+    if (wasOpen && options.firstElementChild) options.firstElementChild.open = true;
   }
 
   async function load() {
     try {
       const { data: conversation, cachedAt } = await apiRead(conversationPath(conversationId));
-      heading.textContent = conversationName(conversation);
-      document.title = `${heading.textContent} — Vigie`;
-      const present = conversation.participants.filter((p) => !p.left).map((p) => p.name);
-      // A title names the group, not its members: say who is in it (a two-person one is named after them).
-      who.textContent = conversation.title && present.length ? t("messages.with", { names: present.join(", ") }) : "";
-      who.hidden = !who.textContent;
+      showConversation(conversation, cachedAt);
       await loadPage();
       const canPost = conversation.can_post !== false;
       closed.hidden = canPost;
       if (canPost) form.replaceChildren(sendForm(conversation));
-      options.replaceChildren(cachedAt ? "" : optionsSection(conversation));
       const last = list.element.lastElementChild;
       if (last) last.scrollIntoView({ block: "center" });
       markRead();

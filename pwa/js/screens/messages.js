@@ -1,7 +1,9 @@
-// #/messages — my conversations, most recently active first, with their unread counts; live.
+// #/messages — my conversations, most recently active first, with their unread counts; live;
+// below them, the people I blocked (« Personnes bloquées »), each with a button to unblock.
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
-import { apiRead, errorMessage } from "../api.js";
+import { api, apiRead, errorMessage } from "../api.js";
+import { announce, statusRegion } from "../forms.js";
 import { getMe } from "../store.js";
 import { cachedBanner } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
@@ -45,6 +47,50 @@ function conversationCard(conversation) {
   );
 }
 
+/** « Personnes bloquées »: asked for when opened; unblocking brings their conversations back. */
+function blockedPeople(onChange) {
+  const status = statusRegion();
+  const body = h("div", {});
+  const details = h(
+    "details",
+    { class: "history blocked-people" },
+    h("summary", {}, t("messages.blockedTitle")),
+    h("p", { class: "field-hint" }, t("messages.blockedIntro")),
+    status,
+    body,
+  );
+
+  function row(person) {
+    const button = h("button", { type: "button", class: "button button--small button--secondary" }, t("messages.unblock", { name: person.name }));
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await api(`/messages/blocks/${encodeURIComponent(person.user_id)}`, { method: "DELETE" });
+        announce(status, t("messages.unblocked", { name: person.name }), "success");
+        await show();
+        onChange();
+      } catch (err) {
+        button.disabled = false;
+        announce(status, errorMessage(err), "error");
+      }
+    });
+    return h("li", { class: "blocked-person", "data-user-id": String(person.user_id) }, h("span", {}, person.name), " ", button);
+  }
+
+  async function show() {
+    body.replaceChildren(h("p", { class: "loading" }, t("common.loading")));
+    try {
+      const people = await api("/messages/blocks");
+      body.replaceChildren(people.length ? h("ul", { class: "plain-list blocked-list" }, people.map(row)) : h("p", {}, t("messages.blockedNone")));
+    } catch (err) {
+      body.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err)));
+    }
+  }
+
+  details.addEventListener("toggle", () => details.open && show());
+  return details;
+}
+
 export function render(container) {
   const me = getMe();
   const membership = memberOrNotice(container, me, t("messages.title"));
@@ -71,6 +117,7 @@ export function render(container) {
     h("a", { href: "#/messages/nouveau", class: "button button--primary button--block button--large" }, t("messages.new")),
     cached,
     list,
+    blockedPeople(() => load()),
   );
   load();
   refreshUnread();
