@@ -97,6 +97,7 @@ async def test_member_reports_then_blocks_from_a_conversation(fx_page, fx_street
     await page.get_by_role("button", name="Débloquer Alice Martin").click()
     await expect(page.get_by_text("Vous avez débloqué Alice Martin")).to_be_visible()
     await expect(page.get_by_text("Vous n'avez bloqué personne.")).to_be_visible()
+    await page.screenshot(path=f"{SHOTS}/messages-unblocked.png", full_page=True)
     await expect(page.locator("[data-conversation-id]")).to_contain_text("Alice Martin")  # back in the list
     assert await Block.count() == 0
     assert not page.errors, page.errors
@@ -113,6 +114,7 @@ async def test_member_adds_a_neighbour_to_a_conversation(fx_page, fx_street, fx_
     await page.get_by_role("button", name="Ajouter des personnes").click()
     await expect(page.locator("label[data-user-id]", has_text="Alice Martin")).to_have_count(0)  # already in it
     await page.get_by_label("Jeanne Leroy").check()
+    await page.screenshot(path=f"{SHOTS}/messages-add-people.png", full_page=True)
     await page.get_by_role("button", name="Ajouter à la conversation").click()
     await expect(page.get_by_text("Ajouté à la conversation : Jeanne Leroy.")).to_be_visible()
     await expect(page.locator(".message-note")).to_contain_text("Odette Lambert a ajouté Jeanne Leroy à la conversation")
