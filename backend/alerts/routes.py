@@ -11,7 +11,6 @@ from backend.alerts.schemas import AlertIn, AlertOut, AlertPage, ModerateIn, Mod
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
-from backend.lib.errors import TooManyRequests
 from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
 from backend.alerts.live import publish_alert
 
@@ -36,16 +35,15 @@ class CommunityAlertController(Controller):
         replay = await service.find_replay(principal.user_id, community_id, key)
         if replay is not None:  # an offline outbox replaying: same answer, nothing new
             return Response(replay, status_code=HTTP_200_OK)
-        limit_key = f"alerts:{principal.user_id}"
-        over, retry_after = await ratelimit.is_over(valkey_of(request), limit_key, settings.alerts_per_hour)
-        if over:
-            raise TooManyRequests(f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
-                                  "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited",
-                                  retry_after=retry_after)
+        limit = ratelimit.CreationLimit(
+            valkey_of(request), f"alerts:{principal.user_id}", settings.alerts_per_hour, 3600,
+            f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
+            "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited")
+        await limit.check()
         alert, created = await service.post_alert(principal.user_id, community_id, data, key)
         if not created:
             return Response(alert, status_code=HTTP_200_OK)
-        await ratelimit.enforce_after(valkey_of(request), limit_key, settings.alerts_per_hour, 3600)
+        await limit.count()
         kinds = [(service.ALERT_KIND, alert.id)] + ([(service.POLICE_KIND, alert.id)] if alert.notify_police else [])
         await after_commit(request, *kinds)
         await publish_alert(request, "alert.created", alert)

@@ -21,7 +21,6 @@ from backend.gazette.schemas import (
 )
 from backend.lib import ratelimit
 from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
-from backend.lib.errors import TooManyRequests
 
 PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
 UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
@@ -43,22 +42,12 @@ LIMITS = {
 }
 
 
-async def refuse_over_limit(request: Request, what: str) -> str:
-    """429 (with Retry-After) when the caller already reached their limit for `what`; else the counter key."""
+def creation_limit(request: Request, what: str) -> ratelimit.CreationLimit:
     field, code, message = LIMITS[what]
-    limit = getattr(settings_of(request), field)
-    key = f"gazette-{what}:{principal_of(request).user_id}"
-    over, retry_after = await ratelimit.is_over(valkey_of(request), key, limit)
-    if over:
-        raise TooManyRequests(message.format(limit=limit, minutes=-(-retry_after // 60)), code,
-                              retry_after=retry_after)
-    return key
-
-
-async def count_created(request: Request, what: str, key: str) -> None:
     settings = settings_of(request)
-    await ratelimit.enforce_after(valkey_of(request), key, getattr(settings, LIMITS[what][0]),
-                                  settings.gazette_limit_window_seconds)
+    limit = getattr(settings, field)
+    return ratelimit.CreationLimit(valkey_of(request), f"gazette-{what}:{principal_of(request).user_id}", limit,
+                                   settings.gazette_limit_window_seconds, message.replace("{limit}", str(limit)), code)
 
 
 class CommunityGazetteController(Controller):
@@ -73,9 +62,10 @@ class CommunityGazetteController(Controller):
 
     @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
     async def create(self, request: Request, community_id: int, data: PostIn) -> PostOut:
-        limit_key = await refuse_over_limit(request, "posts")
+        limit = creation_limit(request, "posts")
+        await limit.check()
         created = await service.create_post(principal_of(request), community_id, data)
-        await count_created(request, "posts", limit_key)
+        await limit.count()
         await publish_post_event(request, "gazette.post_created", row_of(created))
         return created
 
@@ -127,9 +117,10 @@ class GazettePostController(Controller):
 
     @post("/comments", status_code=HTTP_201_CREATED)
     async def comment(self, request: Request, post_id: int, data: CommentIn) -> CommentOut:
-        limit_key = await refuse_over_limit(request, "comments")
+        limit = creation_limit(request, "comments")
+        await limit.check()
         comment, row = await participation.add_comment(principal_of(request), post_id, data.body)
-        await count_created(request, "comments", limit_key)
+        await limit.count()
         await delivery.dispatch(queues_of(request), participation.COMMENT_KIND, comment.id)
         await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
         return comment

@@ -64,3 +64,27 @@ async def is_over(client: avalkey.Valkey, key: str, limit: int) -> tuple[bool, i
     except (ValkeyError, OSError):
         return False, 0
     return int(count or 0) >= limit, max(int(ttl), 1)
+
+
+class CreationLimit:
+    """A limit on things a member creates (alerts, posts, messages…), counted in Valkey.
+
+    `check()` before creating refuses with 429 once the window already holds `limit` of them;
+    `count()` after a real creation — never for a replay or a refused request, so an offline
+    outbox replaying, or a form sent twice by mistake, uses nothing up. Fails open while
+    Valkey is down. `detail` may hold `{minutes}`: the minutes left in the window.
+    """
+
+    def __init__(self, client: avalkey.Valkey, key: str, limit: int, window_seconds: int, detail: str,
+                 code: str) -> None:
+        self.client, self.key, self.limit, self.window_seconds = client, key, limit, window_seconds
+        self.detail, self.code = detail, code
+
+    async def check(self) -> None:
+        over, retry_after = await is_over(self.client, self.key, self.limit)
+        if over:
+            minutes = max(1, -(-retry_after // 60))
+            raise TooManyRequests(self.detail.format(minutes=minutes), self.code, retry_after=retry_after)
+
+    async def count(self) -> None:
+        await enforce_after(self.client, self.key, self.limit, self.window_seconds)

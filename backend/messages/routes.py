@@ -14,7 +14,6 @@ from backend.auth.guards import authenticated, community_scope, platform_role
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
 from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
-from backend.lib.errors import TooManyRequests
 from backend.live.service import LiveEvent, publish
 from backend.messages import blocks, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
@@ -24,34 +23,19 @@ from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, Conversa
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None)
 
 
-class HourlyLimit:
-    """A per-member hourly limit in Valkey (fails open): `check` before creating refuses with 429
-    once the member reached it; `count` after a real creation (never for a replay)."""
-
-    def __init__(self, request: Request, what: str, per_hour: int, detail: str, code: str) -> None:
-        self.client, self.per_hour, self.detail, self.code = valkey_of(request), per_hour, detail, code
-        self.key = f"{what}:{principal_of(request).user_id}"
-
-    async def check(self) -> None:
-        over, retry_after = await ratelimit.is_over(self.client, self.key, self.per_hour)
-        if over:
-            minutes = max(1, -(-retry_after // 60))
-            raise TooManyRequests(f"{self.detail} Réessayez dans {minutes} min.", self.code, retry_after=retry_after)
-
-    async def count(self) -> None:
-        await ratelimit.enforce_after(self.client, self.key, self.per_hour, 3600)
-
-
-def message_limit(request: Request) -> HourlyLimit:
+def message_limit(request: Request) -> ratelimit.CreationLimit:
     n = settings_of(request).messages_per_hour
-    return HourlyLimit(request, "messages", n, f"Vous avez déjà envoyé {n} messages cette heure-ci.",
-                       "message_rate_limited")
+    return ratelimit.CreationLimit(
+        valkey_of(request), f"messages:{principal_of(request).user_id}", n, 3600,
+        f"Vous avez déjà envoyé {n} messages cette heure-ci. Réessayez dans {{minutes}} min.", "message_rate_limited")
 
 
-def conversation_limit(request: Request) -> HourlyLimit:
+def conversation_limit(request: Request) -> ratelimit.CreationLimit:
     n = settings_of(request).conversations_per_hour
-    return HourlyLimit(request, "conversations", n, f"Vous avez déjà ouvert {n} nouvelles conversations "
-                       "cette heure-ci.", "conversation_rate_limited")
+    return ratelimit.CreationLimit(
+        valkey_of(request), f"conversations:{principal_of(request).user_id}", n, 3600,
+        f"Vous avez déjà ouvert {n} nouvelles conversations cette heure-ci. Réessayez dans {{minutes}} min.",
+        "conversation_rate_limited")
 
 
 async def announce(request: Request, message: MessageOut, listeners: list[int]) -> None:
