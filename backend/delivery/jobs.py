@@ -199,15 +199,19 @@ def _worker_context(ctx: dict[str, Any]) -> dict[str, Any]:
     return worker.context if worker is not None else ctx
 
 
-async def _push_sender(ctx: dict[str, Any]) -> PushSender:
+async def _kept(ctx: dict[str, Any], name: str, make: Callable[[], Any]) -> Any:
+    """The worker's `name`: an async context manager made and entered on first use, kept on
+    the worker's context for every later job, exited by `WorkerSet.stop` (its "closers")."""
     shared = _worker_context(ctx)
-    sender = shared.get("push_sender")
-    if sender is None:
-        sender = PushSender(ctx["settings"])
-        await sender.__aenter__()
-        shared["push_sender"] = sender
-        shared.setdefault("closers", []).append(lambda: sender.__aexit__(None, None, None))
-    return sender
+    kept = shared.get(name)
+    if kept is None:
+        kept = shared[name] = await make().__aenter__()
+        shared.setdefault("closers", []).append(lambda: kept.__aexit__(None, None, None))
+    return kept
+
+
+async def _push_sender(ctx: dict[str, Any]) -> PushSender:
+    return await _kept(ctx, "push_sender", lambda: PushSender(ctx["settings"]))
 
 
 @asynccontextmanager
@@ -226,11 +230,7 @@ async def _push_outcomes(ctx: dict[str, Any]) -> AsyncIterator[Outcomes]:
         async with Outcomes() as outcomes:
             yield outcomes
         return
-    outcomes = shared.get("push_outcomes")
-    if outcomes is None:
-        outcomes = shared["push_outcomes"] = Outcomes(every=0.2, size=1000)
-        await outcomes.__aenter__()  # its ticker runs for the worker's life
-        shared.setdefault("closers", []).append(lambda: outcomes.__aexit__(None, None, None))
+    outcomes = await _kept(ctx, "push_outcomes", lambda: Outcomes(every=0.2, size=1000))  # ticks for its life
     try:
         yield outcomes
     finally:
