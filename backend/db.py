@@ -79,9 +79,6 @@ class PersistentSQLiteEngine(SQLiteEngine):
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         self._shared[loop] = conn
-        reader = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0, "check_same_thread": True})
-        reader.row_factory = dict_factory
-        self._readers[loop] = reader
 
     async def close_shared(self) -> None:
         loop = asyncio.get_running_loop()
@@ -100,13 +97,10 @@ class PersistentSQLiteEngine(SQLiteEngine):
             conn = None
         if conn is None:
             return await super()._run_in_new_connection(query, args, query_type, table)
-        reader = self._readers.get(asyncio.get_running_loop())
-        if reader is not None and query.lstrip()[:6].upper() == "SELECT":
-            try:
-                return reader.execute(query, args or []).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
+        if query.lstrip()[:6].upper() == "SELECT":
+            rows = self._read_here(query, args or [], converters=True)
+            if rows is not None:
+                return rows
         # One call into aiosqlite's thread: the statement runs to completion before another
         # coroutine's statement starts on this connection. With `execute()` then `fetchall()`,
         # another statement could start in between, inside the first one's still-open
@@ -114,23 +108,32 @@ class PersistentSQLiteEngine(SQLiteEngine):
         # (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process has written meanwhile.
         return await conn.execute_fetchall(query, args or [])
 
-
     def select_plain(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]] | None:
         """Rows of a SELECT (`?` placeholders) without the declared-type converters piccolo
         registers: timestamps come back as the text piccolo stored (`str()` of a UTC datetime),
-        booleans as 0/1. On the loop's thread, like the reader above; None when it cannot run
-        here (no shared connection on this loop, inside a transaction, or the database busy):
-        the caller then takes piccolo's path."""
+        booleans as 0/1. None when it cannot run here (see `_read_here`, or inside a
+        transaction): the caller then takes piccolo's path."""
+        if self.current_transaction.get() is not None:
+            return None
+        return self._read_here(query, args, converters=False)
+
+    def _read_here(self, query: str, args: Sequence[Any], *, converters: bool) -> list[dict[str, Any]] | None:
+        """Run a SELECT on this loop's reader connection (with or without piccolo's converters),
+        on the loop's thread. None when the loop has no shared connection, or the database is
+        busy (a checkpoint, a recovery): the caller goes through aiosqlite's thread instead."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return None
-        if loop not in self._shared or self.current_transaction.get() is not None:
+        if loop not in self._shared:
             return None
-        reader = self._plain_readers.get(loop)
+        readers = self._readers if converters else self._plain_readers
+        reader = readers.get(loop)
         if reader is None:
-            kwargs = {**self.connection_kwargs, "detect_types": 0, "timeout": 0, "check_same_thread": True}
-            reader = self._plain_readers[loop] = sqlite3.connect(**kwargs)
+            kwargs = {**self.connection_kwargs, "timeout": 0, "check_same_thread": True}
+            if not converters:
+                kwargs["detect_types"] = 0
+            reader = readers[loop] = sqlite3.connect(**kwargs)
             reader.row_factory = dict_factory
         try:
             return reader.execute(query, args).fetchall()
