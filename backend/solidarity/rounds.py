@@ -50,9 +50,10 @@ async def run_due_checkins(queues: Queues | None, now: datetime) -> dict[str, in
     """Remind the people whose hour has come, alert the watchers of those still silent after the
     grace period. Safe to run often and from several workers at once."""
     pending: list[tuple[str, int]] = []
-    caught_up = await _catch_up(now, pending)  # first: it may fold a stale reminder into its alert
+    watched = await Checkin.raw(_ELIGIBLE, now)  # the check-ins being watched: both steps below use them
+    caught_up = await _catch_up(watched, now, pending)  # first: it may fold a stale reminder into its alert
     escalated = await _escalate(now, pending)
-    reminded = await _remind(now, pending)
+    reminded = await _remind(watched, now, pending)
     await dispatch(queues, pending)
     return {"reminded": reminded, "escalated": escalated + caught_up, "caught_up": caught_up}
 
@@ -64,8 +65,7 @@ _ELIGIBLE = (
     "(SELECT COUNT(*) FROM checkin_watchers w WHERE w.checkin = c.id AND w.status = 'accepted') >= 2")
 
 
-async def _remind(now: datetime, pending: list[tuple[str, int]]) -> int:
-    rows = await Checkin.raw(_ELIGIBLE, now)
+async def _remind(rows: list[dict[str, Any]], now: datetime, pending: list[tuple[str, int]]) -> int:
     due: list[tuple[int, Any, datetime]] = []
     for row in rows:
         period = schedule.current_period(now, as_date(row["starts_on"]), row["every_days"])
@@ -140,11 +140,10 @@ def _last_ended_period(row: dict[str, Any], now: datetime) -> tuple[date, dateti
     return period, due
 
 
-async def _catch_up(now: datetime, pending: list[tuple[str, int]]) -> int:
+async def _catch_up(rows: list[dict[str, Any]], now: datetime, pending: list[tuple[str, int]]) -> int:
     """Periods that ended with no round at all (no driver ran meanwhile): alert the watchers once,
     for the most recent one, unless the person has given news since."""
-    candidates = [(row, found) for row in await Checkin.raw(_ELIGIBLE, now)
-                  if (found := _last_ended_period(row, now)) is not None]
+    candidates = [(row, found) for row in rows if (found := _last_ended_period(row, now)) is not None]
     if not candidates:
         return 0
     # Normally the round of that period exists (the driver reminded, or the person checked in).
