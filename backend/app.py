@@ -9,25 +9,30 @@ import secrets
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Response, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
 from litestar.exceptions import NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.base import Engine
 
 from backend import db
 from backend.auth.guards import public
+from backend.demo import demo_accounts
 from backend.auth.middleware import session_middleware
 from backend.auth.routes import AuthController
 from backend.communities.routes import AdminController, CommuneController, CommunityController
 from backend.devtools.routes import ROUTES as DEV_ROUTES
 from backend.health.routes import health, ping
+from backend.lib.input_limits import input_limits_middleware
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
 from backend.live.service import channels_plugin
-from backend.settings import ROOT, Settings, get_settings
+from backend.settings import ROOT, Settings, UnsafeProductionSettings, check_production, get_settings
 from backend.verification.routes import LetterController, VerificationController
 from backend.worker import WorkerSet
 
@@ -89,14 +94,31 @@ async def service_worker_entry() -> Response[bytes]:
     return Response(path.read_bytes(), media_type="text/javascript")
 
 
+def openapi_config() -> OpenAPIConfig:
+    """The OpenAPI document at /schema/openapi.json, public and read-only. No viewer: Litestar's
+    viewers load their scripts from CDNs, which the CSP forbids (docs/api.md explains the API in words)."""
+    return OpenAPIConfig(
+        title="Vigie API", version="1", render_plugins=[JsonRenderPlugin()],
+        openapi_router=Router("/schema", route_handlers=[], guards=[public], include_in_schema=False))
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
-    """Build the ASGI app. Resources (database, Valkey, queues, workers) open in the lifespan."""
-    settings = ensure_secret_key(settings or get_settings())
+    """Build the ASGI app. Resources (database, Valkey, queues, workers) open in the lifespan.
+
+    In production, unsafe settings refuse here and demo accounts refuse at startup (lifespan).
+    """
+    settings = settings or get_settings()
+    check_production(settings)
+    settings = ensure_secret_key(settings)
     engine = db.bind_engine(engine or db.make_engine(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start_engine(engine)
+        if settings.is_production and (found := await demo_accounts()):
+            await db.stop_engine(engine)
+            raise UnsafeProductionSettings([f"demo accounts exist ({', '.join(found)}): their password is public, "
+                                            "delete them or use another database"])
         client = make_client(settings.valkey_url)
         queues = Queues(client)
         app.state.valkey = client
@@ -123,13 +145,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=[lifespan],
         plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
         state=State({"settings": settings, "valkey": None, "queues": None}),
-        middleware=[security_headers_middleware, session_middleware],
+        middleware=[DefineMiddleware(security_headers_middleware, hsts=settings.secure_cookies), session_middleware, input_limits_middleware],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
                                cookie_samesite="lax", exclude=CSRF_EXEMPT),
         exception_handlers=EXCEPTION_HANDLERS,
-        # The API is documented in docs/api.md; no unguarded schema routes (and their viewers
-        # load scripts from CDNs, which the CSP forbids).
-        openapi_config=None,  # type: ignore[arg-type]
+        openapi_config=openapi_config(),
         request_max_body_size=25 * 1024 * 1024,
         debug=False,
     )

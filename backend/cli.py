@@ -54,8 +54,20 @@ def cmd_vapid(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def refuse_in_production(settings: Settings, command: str) -> bool:
+    """`vigie run` and `vigie demo` are for one machine with public demo passwords: never in production."""
+    if not settings.is_production:
+        return False
+    print(f"`vigie {command}` refuses to run with VIGIE_ENV=production: it seeds demo accounts whose password "
+          "is public. Use `vigie migrate`, `vigie serve` and `vigie worker`.", file=sys.stderr)
+    return True
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from backend import demo
+
+    if refuse_in_production(settings, "demo"):
+        return 2
 
     async def run() -> list | None:
         if not await demo.database_is_empty() and not args.force:
@@ -124,8 +136,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from backend.app import ensure_secret_key, shutdown_resources
     from backend.lib.queues import Queues
     from backend.lib.valkey import make_client
+    from backend.settings import UnsafeProductionSettings, check_production
     from backend.worker import WorkerSet
 
+    try:
+        check_production(settings)
+    except UnsafeProductionSettings as exc:
+        print(exc, file=sys.stderr)
+        return 2
     settings = ensure_secret_key(settings)
     if not settings.valkey_url:
         print("VIGIE_VALKEY_URL is required for `vigie worker`", file=sys.stderr)
@@ -157,11 +175,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from backend.app import create_app
+    from backend.settings import UnsafeProductionSettings
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except UnsafeProductionSettings as exc:
+        print(exc, file=sys.stderr)
+        return 2
     app.on_startup.append(freeze_gc)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                access_log=settings.access_log, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    # server_header=False: no "server: uvicorn" telling a scanner which software to try. A failed
+    # startup (demo accounts in production, see create_app's lifespan) exits with status 3.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
     return 0
 
 
@@ -169,6 +194,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything on one machine: Valkey, mail catcher, migrations, VAPID keys, demo, worker, API."""
     from backend.lib.embedded import EmbeddedValkey, MailCatcher
 
+    if refuse_in_production(settings, "run"):
+        return 2
     var = settings.var_path
     var.mkdir(parents=True, exist_ok=True)
     valkey = None

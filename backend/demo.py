@@ -76,5 +76,14 @@ async def seed_demo() -> list[tuple[str, str, str]]:
     return out
 
 
+DEMO_DOMAIN = "@demo.vigie.fr"
+
+
+async def demo_accounts() -> list[str]:
+    """E-mails of the demo accounts in the database (their password is in the README)."""
+    rows = await User.select(User.email).where(User.email.like(f"%{DEMO_DOMAIN}")).order_by(User.id)
+    return [r["email"] for r in rows]
+
+
 async def database_is_empty() -> bool:
     return await User.count() == 0

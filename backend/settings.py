@@ -91,7 +91,11 @@ class Settings:
     push_allow_http_loopback: bool = False
     """Also accept http://127.0.0.1 endpoints (tests' loopback push receiver only)."""
     login_attempts_per_15min: int = 10
-    """Failed logins allowed per email and per IP in 15 minutes."""
+    """Failed logins allowed per (email, client address) in 15 minutes; the right password from another address still works."""
+    login_failures_per_ip_15min: int = 50
+    """Failed logins allowed per client address in 15 minutes, whatever the email (successful logins never count)."""
+    password_resets_per_hour: int = 3
+    """Password-reset e-mails one account may receive per hour (beyond, the answer is the same but nothing is sent)."""
     signups_per_hour_per_ip: int = 10
     """Sign-ups allowed per client address per hour."""
     code_tries_per_hour: int = 20
@@ -114,12 +118,27 @@ class Settings:
     """Wrong codes before a letter locks."""
     letter_lock_minutes: int = 60
     """Minutes a letter stays locked after too many wrong codes."""
+    max_communities_per_person: int = 3
+    """Communities one person may belong to at once (active, or pending their letter)."""
+    letters_pending_per_account: int = 1
+    """Activation letters one account may have on their way at once (not yet redeemed, voided or expired)."""
+    letters_pending_per_address: int = 3
+    """Activation letters on their way at once to one postal address (street, number, postal code)."""
+    letters_per_account_per_month: int = 3
+    """Activation letters one account may ask for in 30 days (sign-up, joins, re-issues, address changes)."""
     retry_backoff_scale: float = 1.0
     """Multiplies the delays between delivery retries (5 s, 30 s, 2 min, 10 min); tests shrink it."""
     maintenance_interval_seconds: float = 5.0
     """How often workers re-dispatch the outbox and re-send deliveries whose worker died."""
     claim_timeout_seconds: float = 120.0
-    """A delivery claimed by a worker but not finished after this long is sent again (worker died)."""
+    """A queued delivery that no job took for this long (its job was lost) gets a job again."""
+    delivery_lease_seconds: float = 6.0
+    """Lease of a worker's claim on the deliveries it sends, renewed every third of it while the
+    worker lives; rows whose lease lapsed (worker killed) are taken over by any live worker."""
+    worker_heartbeat_seconds: float = 2.0
+    """How often a worker renews its leases, publishes its heartbeat and looks for lapsed leases."""
+    health_max_job_age_seconds: float = 60.0
+    """`/api/v1/health` is `degraded` when the oldest waiting job is older than this."""
     police_email: str = ""
     """Default police/gendarmerie referent address when a commune has none."""
     log_level: str = "INFO"
@@ -152,6 +171,51 @@ class Settings:
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER = "CHANGE-ME"
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every setting that makes a production start unsafe (empty when it may start), in English for the log.
+
+    The database-backed check (demo accounts present) runs at startup, in `backend.app`.
+    """
+    problems: list[str] = []
+    if not settings.secure_cookies:
+        problems.append("secure_cookies is false: session cookies would travel without the Secure flag")
+    if settings.dev_outbox:
+        problems.append("dev_outbox is true: /dev/outbox would show every letter, e-mail and SMS")
+    if not settings.base_url.lower().startswith("https://"):
+        problems.append(f"base_url {settings.base_url!r} is not https://: links in mail, SMS and push would be plain HTTP")
+    if not settings.secret_key:
+        problems.append("secret_key is empty (set VIGIE_SECRET_KEY)")
+    elif PLACEHOLDER.lower() in settings.secret_key.lower():
+        problems.append("secret_key is still the example's placeholder")
+    elif len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"secret_key is shorter than {MIN_SECRET_KEY_LENGTH} characters")
+    if settings.push_allow_http_loopback:
+        problems.append("push_allow_http_loopback is true: push subscriptions could point at http://127.0.0.1")
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if f.name != "secret_key" and isinstance(value, str) and PLACEHOLDER.lower() in value.lower():
+            problems.append(f"{f.name} still holds the example's {PLACEHOLDER} placeholder")
+    return problems
+
+
+class UnsafeProductionSettings(RuntimeError):
+    """Production refused to start; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def check_production(settings: Settings) -> None:
+    """Raise UnsafeProductionSettings when production settings are unsafe; nothing outside production."""
+    if settings.is_production and (problems := production_problems(settings)):
+        raise UnsafeProductionSettings(problems)
 
 
 def _coerce(name: str, value: Any) -> Any:

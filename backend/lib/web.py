@@ -67,7 +67,14 @@ def _persistent_csrf_cookie(headers: list[tuple[bytes, bytes]]) -> list[tuple[by
     return out
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""Sent when cookies are Secure (the site is served over HTTPS): browsers then refuse plain HTTP for
+a year. No includeSubDomains: the operator's other sub-domains are not Vigie's to decide."""
+
+
+def security_headers_middleware(app: ASGIApp, hsts: bool = False) -> ASGIApp:
+    fixed = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -78,7 +85,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 headers = _persistent_csrf_cookie(list(message.get("headers", [])))
                 present = {k.lower() for k, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in fixed if h[0] not in present)
                 if path == "/sw.js":
                     headers.append((b"service-worker-allowed", b"/"))
                 if path in ("/sw.js", "/", "/index.html", "/manifest.webmanifest") or path.startswith("/sw/"):
