@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import unicodedata
 from typing import Any
@@ -50,9 +51,41 @@ class InboundSms(msgspec.Struct):
     sender: str = msgspec.field(name="from", default="")
 
 
+def _words(text: str) -> list[str]:
+    """The words of an SMS, lower-case, without accents or punctuation (« Arrêt ! » → ["arret"])."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", plain).split()
+
+
 def _word(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return plain.strip().strip(".!").upper()
+    """The whole SMS as one command word: « Oui. », «  ok ! », « Arrêt » → OUI, OK, ARRET."""
+    return " ".join(_words(text)).upper()
+
+
+# Answers, commands and courtesies that say nothing about a situation: an SMS made only of them
+# (« OUI », « Ok merci », « non ! », « Aide », « tout va bien ») is never an alert. A late answer to
+# a closed check or a finished check-in otherwise reached the whole neighbourhood by SMS and e-mail.
+NOT_AN_ALERT_WORDS = frozenset(
+    "oui non ok okay oke okey ouais yes no aide help info stop arret merci bien recu recue note vu "
+    "daccord dac accord d bonjour bonsoir salut hello coucou test ca va tout c est super top parfait "
+    "entendu compris beaucoup svp ras rien a signaler".split())
+MIN_ALERT_LETTERS = 3
+"""An SMS alert needs at least this many letters outside NOT_AN_ALERT_WORDS (« Feu » is an alert)."""
+
+
+def is_bare_reply(text: str) -> bool:
+    """True when the SMS has no content of its own: only command/answer words, or almost no letters."""
+    content = [w for w in _words(text) if w not in NOT_AN_ALERT_WORDS]
+    return sum(c.isalpha() for w in content for c in w) < MIN_ALERT_LETTERS
+
+
+def bare_reply_text(text: str) -> str:
+    """The SMS answering a bare word: what happened (nothing) and how to send an alert."""
+    said = _word(text)
+    heard = f"votre réponse « {said[:20]} » ne correspond à aucune demande en cours" if said else \
+        "votre message est vide ou trop court"
+    return (f"Vigie : {heard}, rien n'a été envoyé. Pour alerter vos voisins, décrivez la situation "
+            "en quelques mots (quoi, où). STOP : ne plus recevoir les SMS. Urgence : 17 ou 112.")
 
 
 async def _member_by_phone(phone: str) -> tuple[int, int, str] | None:
@@ -109,6 +142,10 @@ async def sms_inbound(request: Request) -> Response[dict]:
     text = " ".join(message.text.split())
     if not text:
         return Response({"status": "ignored"})
+    if is_bare_reply(text):  # « OUI », « ok merci », « non » with nothing open: explain, create nothing
+        log.info("inbound SMS %s: a bare reply, no alert", message.id)
+        await _reply(request, message.id, message.sender, bare_reply_text(text))
+        return Response({"status": "not_an_alert"})
     title = text if len(text) <= 60 else text[:57].rstrip() + "…"
     alert, created = await service.post_alert(
         user_id, community_id, AlertIn(category="other", title=title if len(title) >= 3 else f"SMS : {title}",

@@ -78,11 +78,14 @@ async def test_ok_by_sms_after_the_alert_tells_the_watchers_all_is_well(api, fx_
     assert (await CheckinRound.select(CheckinRound.state).first())["state"] == "resolved"
 
 
-async def test_ok_from_someone_without_a_check_in_is_still_an_alert(api, fx_app, fx_settings, fx_password_hash,
-                                                                     fx_push, fx_sms):
+async def test_ok_from_someone_without_a_check_in_is_not_an_alert(api, fx_app, fx_settings, fx_password_hash,
+                                                                   fx_push, fx_sms):
+    # A bare « OK » says nothing about a situation: it is answered, never sent to the neighbourhood.
     s = await scene(fx_settings, fx_password_hash, fx_push)
     answer = await text_vigie(api, s.phone("neighbour"), "OK")
-    assert answer["status"] == "alert_created" and await Alert.count() == 1
+    assert answer["status"] == "not_an_alert" and await Alert.count() == 0
+    reply = (await fx_sms.wait_for_async(1, timeout=10))[0]
+    assert reply.to == s.phone("neighbour") and "rien n'a été envoyé" in reply.text
 
 
 async def test_watchers_link_a_no_news_alert_to_the_check_in(api, fx_app, fx_settings, fx_password_hash, fx_push):
