@@ -3,7 +3,8 @@
 Events: `gazette.post_created`, `gazette.post_updated` (pin, photos, answers, seats),
 `gazette.post_removed` (removed or deleted), `gazette.comment_created`, `gazette.comment_deleted`.
 A community post's events go to its community; a mairie communication's to its commune (all
-communities) or to each chosen community. Data carries ids and a title, never private fields.
+communities) or to each chosen community. Data carries ids and a title, never private fields;
+`gazette.post_removed` carries only ids and `state: "removed"` (nobody may read the post any more).
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from backend.live.service import LiveEvent, publish
 async def publish_post_event(request: Request, event_type: str, row: dict[str, Any], **extra: Any) -> None:
     """Publish about the post `row` (as loaded by the service) to everyone who reads it."""
     community, commune, chosen = audience_of(row)
-    data = {"post_id": row["id"], "kind": row["kind"], "title": row["title"], "community_id": row["community"],
-            "commune_id": row["commune"], **extra}
+    if event_type == "gazette.post_removed":  # gone: no title on the stream
+        data = {"post_id": row["id"], "community_id": row["community"], "commune_id": row["commune"],
+                "state": "removed"}
+    else:
+        data = {"post_id": row["id"], "kind": row["kind"], "title": row["title"], "community_id": row["community"],
+                "commune_id": row["commune"], **extra}
     if community is not None or commune is not None:
         await publish(request.app, LiveEvent(type=event_type, data=data, community_id=community, commune_id=commune,
                                              moderators=True))

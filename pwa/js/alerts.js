@@ -91,6 +91,14 @@ export async function readAlertList(path, { show, list, cached, empty, problem }
   }
 }
 
+/**
+ * True for a live event about an alert the moderation hid or removed: it carries only
+ * {id, community_id, moderation} (never the title or body), so lists drop the alert or refetch.
+ */
+export function isWithdrawnEvent(alert) {
+  return ["hidden", "removed"].includes(alert.moderation) && !alert.author;
+}
+
 /** Badges that say what state an alert is in: urgent, resolved, false alarm, moderation. */
 export function alertBadges(alert) {
   const badges = [];

@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { cachedBanner, notice } from "../ui.js";
-import { alertCard, alertMembership, canModerate, cardList, feedPath, markAlertsSeen, queuedAlertCard, refreshTimes } from "../alerts.js";
+import { alertCard, alertMembership, canModerate, cardList, feedPath, isWithdrawnEvent, markAlertsSeen, queuedAlertCard, refreshTimes } from "../alerts.js";
 import { listOutbox, onOutboxChange, removeFromOutbox, replayNow } from "../outbox.js";
 import { watchLive } from "../live.js";
 
@@ -104,8 +104,20 @@ export function render(container, { query }) {
       load();
     }
   });
+  /** A live event: an alert hidden or removed comes as its id and state only. */
+  function onLive(type, alert) {
+    if (!isWithdrawnEvent(alert)) {
+      show(alert, { live: type === "alert.created" });
+    } else if (canModerate(me)) {
+      load(); // moderators still read it: fetch the full alert
+    } else {
+      list.remove(alert.id);
+      empty.hidden = list.size > 0 || queuedCount > 0;
+    }
+  }
+
   const stopLive = watchLive({
-    onEvent: (type, alert) => show(alert, { live: type === "alert.created" }),
+    onEvent: onLive,
     refresh: () => load(),
   });
   const clock = setInterval(() => refreshTimes(list.element), CLOCK_MS);

@@ -6,7 +6,7 @@ import { api, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner, notice } from "../ui.js";
-import { alertCard, canModerate, cardList, readAlertList, refreshTimes } from "../alerts.js";
+import { alertCard, canModerate, cardList, isWithdrawnEvent, readAlertList, refreshTimes } from "../alerts.js";
 import { longDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 
@@ -147,7 +147,9 @@ export function render(container, { query }) {
 
   const load = () => readAlertList(`/moderation/alerts?state=${state}`, { show, list, cached, empty, problem });
 
-  const stopLive = watchLive({ onEvent: (type, alert) => show(alert), refresh: load });
+  // A hidden or removed alert comes as its id and state only: refetch this tab if it belongs here.
+  const onLive = (type, alert) => (isWithdrawnEvent(alert) && alert.moderation === state ? load() : show(alert));
+  const stopLive = watchLive({ onEvent: onLive, refresh: load });
   const clock = setInterval(() => refreshTimes(list.element), 60000);
   container.append(h("h1", {}, t("moderation.title")), h("p", { class: "lead" }, t("moderation.intro")), tabs(state), cached, status, problem, list.element, empty);
   load();
