@@ -139,6 +139,13 @@ class Settings:
     """How often a worker renews its leases, publishes its heartbeat and looks for lapsed leases."""
     health_max_job_age_seconds: float = 60.0
     """`/api/v1/health` is `degraded` when the oldest waiting job is older than this."""
+    delivery_unrecorded_limit: int = 10
+    """At most this many sends accepted by the far side wait to be written (beyond the requests
+    in flight); new sends of that channel pause until they are. What a killed worker may resend."""
+    metrics_token: str = ""
+    """Bearer token for `GET /api/v1/metrics`; empty means only loopback clients may read it."""
+    worker_metrics_port: int = 0
+    """Port of a worker's Prometheus endpoint on 127.0.0.1 (0: none; `vigie run` sets API port + 1)."""
     police_email: str = ""
     """Default police/gendarmerie referent address when a commune has none."""
     log_level: str = "INFO"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from types import ModuleType
 from typing import Any, Awaitable, Callable
 
 from saq import Worker
 
+from backend.delivery.leases import new_worker_id
 from backend.lib.queues import QUEUE_NAMES, Queues
 from backend.settings import Settings
 
@@ -42,8 +44,9 @@ def job_functions() -> dict[str, list[Callable[..., Any]]]:
     return merged
 
 
-def periodic_tasks() -> list[tuple[float, Callable[[dict[str, Any]], Awaitable[Any]]]]:
-    tasks: list[tuple[float, Callable[[dict[str, Any]], Awaitable[Any]]]] = []
+def periodic_tasks() -> list[tuple[float | str, Callable[[dict[str, Any]], Awaitable[Any]]]]:
+    """(interval, coroutine); an interval given as a str is the setting of that name."""
+    tasks: list[tuple[float | str, Callable[[dict[str, Any]], Awaitable[Any]]]] = []
     for module in job_modules():
         tasks.extend(getattr(module, "PERIODIC", []))
     return tasks
@@ -60,6 +63,9 @@ class WorkerSet:
         self.settings = settings
         self.queues = queues
         self.context = context
+        # Who holds the claims of this process's send jobs (leases.py), and its heartbeat's name.
+        self.context.setdefault("worker_id", new_worker_id())
+        self.context.setdefault("worker_started", time.time())
         self.workers: list[Worker] = []
         self.tasks: list[asyncio.Task] = []
 
@@ -83,6 +89,8 @@ class WorkerSet:
             self.tasks.append(asyncio.create_task(worker.start(), name=f"saq-{name}"))
         await self._wait_started()
         for interval, func in periodic_tasks():
+            if isinstance(interval, str):
+                interval = float(getattr(self.settings, interval))
             interval = self.settings.maintenance_interval_seconds if func.__name__ == "maintenance" else interval
             self.tasks.append(asyncio.create_task(self._every(interval, func), name=f"periodic-{func.__name__}"))
 
@@ -110,6 +118,18 @@ class WorkerSet:
                 log.exception("periodic task %s failed", func.__name__)
             await asyncio.sleep(interval)
 
+    async def _withdraw(self) -> None:
+        """A worker stopping on purpose leaves the list of live workers at once."""
+        from backend.health.workers import withdraw
+
+        client = self.context.get("valkey")
+        if client is None:
+            return
+        try:
+            await asyncio.wait_for(withdraw(client, self.context["worker_id"]), 2)
+        except Exception as exc:
+            log.debug("heartbeat not withdrawn: %r", exc)
+
     async def stop(self) -> None:
         for worker in self.workers:
             if worker.event is not None:
@@ -133,5 +153,6 @@ class WorkerSet:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self._withdraw()
         self.workers.clear()
         self.tasks.clear()

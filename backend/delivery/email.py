@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import hashlib
+import hmac
 import html
 import logging
 import re
 import secrets
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
@@ -19,6 +21,7 @@ from string import Template
 
 import aiosmtplib
 
+from backend.lib import metrics
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,18 +157,29 @@ def _single_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def render_template_bytes(settings: Settings, template: MailTemplate, to: str, values: dict[str, str]) -> bytes:
+def delivery_message_id(settings: Settings, delivery_id: int) -> str:
+    """The Message-ID of delivery `delivery_id`'s mail: the same for every (re)send of it, so a
+    copy sent again after a worker died is the same message to mail systems that de-duplicate;
+    keyed by this installation's secret, so two installations never share one."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "vigie.local"
+    tag = hmac.new(settings.secret_key.encode(), f"delivery:{delivery_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"<vigie.delivery.{delivery_id}.{tag}@{domain}>"
+
+
+def render_template_bytes(settings: Settings, template: MailTemplate, to: str, values: dict[str, str],
+                          message_id: str | None = None) -> bytes:
     """The complete message for `to`, ready for `sendmail`: `template` with `values`
-    substituted (HTML-escaped in the HTML part), fresh Date/Message-ID/To headers, and
-    `List-Unsubscribe` when `values` has an `unsubscribe_url`. UTF-8, quoted-printable."""
+    substituted (HTML-escaped in the HTML part), fresh Date/To headers, `message_id` (or a fresh
+    one), and `List-Unsubscribe` when `values` has an `unsubscribe_url`. UTF-8, quoted-printable."""
     if "\r" in to or "\n" in to:
         raise ValueError("a recipient must be a single line")
     skeleton = _skeleton(template, settings.mail_from)
+    message_id = message_id or make_msgid(domain=skeleton.domain)
     headers = [
         skeleton.head,
         _to_header(to),
         _subject_header(_single_line(skeleton.subject.safe_substitute(values))),
-        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {make_msgid(domain=skeleton.domain)}\r\n".encode("ascii"),
+        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {message_id}\r\n".encode("ascii"),
     ]
     unsubscribe = _single_line(values.get("unsubscribe_url", "")).replace("<", "").replace(">", "")
     if unsubscribe:
@@ -180,13 +194,16 @@ def render_template_bytes(settings: Settings, template: MailTemplate, to: str, v
 
 
 async def send_rendered(
-    settings: Settings, items: Sequence[tuple[str, str, bytes]], connections: int = 4
+    settings: Settings, items: Sequence[tuple[str, str, bytes]], connections: int = 4,
+    on_result: Callable[[MailResult], Awaitable[None]] | None = None,
+    before_send: Callable[[], Awaitable[None]] | None = None,
 ) -> list[MailResult]:
     """Send pre-rendered messages `(ref, to, bytes)` over `connections` reused SMTP sessions.
 
     One result per item, in order. A 4xx reply or lost connection → retry, a 5xx reply →
     failed, for that message; a connection that drops stops taking messages, and what no
-    connection could send ends as retry.
+    connection could send ends as retry. `on_result`, if given, is awaited with each result
+    as it comes (those no connection sent: at the end), `before_send` before each message.
     """
     results: list[MailResult | None] = [None] * len(items)
     pending = deque(range(len(items)))
@@ -202,11 +219,21 @@ async def send_rendered(
             return
         try:
             while pending and smtp.is_connected:
+                if before_send is not None:
+                    await before_send()
+                    if not (pending and smtp.is_connected):
+                        break
                 index = pending.popleft()
                 ref, to, raw = items[index]
-                result = results[index] = await _send_raw(smtp, envelope_from, ref, to, raw)
+                in_flight.inc()
+                try:
+                    result = results[index] = await _send_raw(smtp, envelope_from, ref, to, raw)
+                finally:
+                    in_flight.dec()
                 if result.outcome == "retry":
                     trouble[0] = result.reason
+                if on_result is not None:
+                    await on_result(result)
         finally:
             if smtp.is_connected:
                 try:
@@ -214,8 +241,16 @@ async def send_rendered(
                 except (aiosmtplib.SMTPException, OSError):
                     smtp.close()
 
+    in_flight = metrics.SENDS_IN_FLIGHT.labels("email")
     await asyncio.gather(*(session() for _ in range(max(1, min(connections, len(items))))))
-    return [r or MailResult(items[i][0], "retry", trouble[0]) for i, r in enumerate(results)]
+    out: list[MailResult] = []
+    for i, r in enumerate(results):
+        if r is None:
+            r = MailResult(items[i][0], "retry", trouble[0])
+            if on_result is not None:
+                await on_result(r)
+        out.append(r)
+    return out
 
 
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")

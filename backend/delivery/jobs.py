@@ -1,9 +1,11 @@
 """Delivery jobs (SAQ): fan-out, one send job per ~100 recipients per channel, maintenance.
 
 Jobs take ids, reload, and are idempotent: a send job first *claims* its rows (queued →
-sending in one UPDATE), so a replayed or duplicated job sends nothing twice; outcomes are
-written as they come, in small grouped UPDATEs, so a worker killed mid-batch loses at most
-the sends in flight, which go out again once the claim is found stale.
+sending in one UPDATE, with its worker's identity and a short lease the worker renews, see
+leases.py), so a replayed or duplicated job sends nothing twice; outcomes are written as they
+come (outcomes.py: a new send waits while ~10 results are unrecorded), so a worker killed
+mid-batch leaves at most the sends in flight plus ~10 to be sent again, seconds later, once
+its leases lapse.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 import weakref
 from datetime import timedelta
@@ -20,14 +23,18 @@ from typing import Any, AsyncIterator, Callable, Sequence
 
 import aiohttp
 
-from backend.delivery import service
+from backend.delivery import leases, service
 from backend.delivery import email as email_adapter
-from backend.delivery.email import MailTemplate, OutgoingMail, render_template_bytes, send_rendered
+from backend.delivery.email import (MailTemplate, OutgoingMail, delivery_message_id, render_template_bytes,
+                                    send_rendered)
 from backend.delivery.kinds import KINDS, TASKS, Notice
+from backend.delivery.outcomes import Outcomes
 from backend.delivery.push import PushResult, PushSender, PushTarget
 from backend.delivery.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
 from backend.delivery.tables import PushSubscription
 from backend.auth.tables import User
+from backend.health import workers as heartbeats
+from backend.lib import metrics
 from backend.lib.sql import placeholders, select_in
 from backend.settings import Settings
 
@@ -69,50 +76,6 @@ async def _notices(ctx: dict[str, Any], rows: list[dict[str, Any]]) -> dict[tupl
     return out
 
 
-class Outcomes:
-    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs, often:
-    when `size` are waiting, and every `every` seconds while used as `async with`."""
-
-    def __init__(self, every: float = 0.2, size: int = 50) -> None:
-        self.pending: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.count = 0
-        self.every = every
-        self.size = size
-        self._last = time.monotonic()
-        self._lock = asyncio.Lock()
-        self._ticker: asyncio.Task | None = None
-
-    async def __aenter__(self) -> "Outcomes":
-        self._ticker = asyncio.create_task(self._tick())
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.gather(self._ticker, return_exceptions=True)
-        await self.flush()
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            if self.count:
-                await self.flush()
-
-    async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
-        self.pending[(state, reason)].append(delivery_id)
-        self.count += 1
-        due = self.count >= self.size or time.monotonic() - self._last >= self.every
-        if due and not self._lock.locked():  # a flush under way: the next one takes these
-            await self.flush()
-
-    async def flush(self) -> None:
-        async with self._lock:
-            batch, self.pending, self.count = self.pending, defaultdict(list), 0
-            self._last = time.monotonic()
-            if batch:
-                await service.record(batch)
-
-
 async def _retry_or_fail(ctx: dict[str, Any], channel: str, rows: list[dict[str, Any]], reason: str,
                          outcomes: Outcomes) -> None:
     """Transient failure: back to queued with a delayed job, or failed after MAX_ATTEMPTS."""
@@ -122,6 +85,7 @@ async def _retry_or_fail(ctx: dict[str, Any], channel: str, rows: list[dict[str,
             await outcomes.add(r["id"], "failed", f"échec après {MAX_ATTEMPTS} essais : {reason}")
     if not again:
         return
+    metrics.RETRIES.labels(channel).inc(len(again))
     for r in again:
         await outcomes.add(r["id"], "queued", f"nouvel essai : {reason}")
     await outcomes.flush()
@@ -214,23 +178,33 @@ async def _push_sender(ctx: dict[str, Any]) -> PushSender:
     return await _kept(ctx, "push_sender", lambda: PushSender(ctx["settings"]))
 
 
-@asynccontextmanager
-async def _push_outcomes(ctx: dict[str, Any]) -> AsyncIterator[Outcomes]:
-    """The outcome buffer of the worker's push jobs, flushed when the job ends.
+def _claim(ctx: dict[str, Any], delivery_ids: Sequence[int]) -> Any:
+    settings: Settings = ctx["settings"]
+    return leases.claim(delivery_ids, ctx.get("worker_id") or _PROCESS_WORKER_ID, settings.delivery_lease_seconds)
 
-    One buffer for all the concurrent jobs of a worker, not one each: every 0.2 s it writes
-    what they all got in one UPDATE per (state, reason). With a buffer per job, 20 jobs in
-    flight wrote ~100 small UPDATEs a second per worker, which queued behind each other on
-    the process's one SQLite connection (and on the write lock shared with other workers):
-    the other jobs' reads waited behind them. A killed worker still loses at most ~0.2 s of
-    outcomes, whose sends go out again once the claim is found stale.
+
+_PROCESS_WORKER_ID = leases.new_worker_id()  # jobs run outside a WorkerSet (tools, tests)
+
+
+@asynccontextmanager
+async def _outcomes(ctx: dict[str, Any], channel: str) -> AsyncIterator[Outcomes]:
+    """The outcome journal of the worker's `channel` jobs, flushed when the job ends.
+
+    One journal for all the concurrent jobs of a worker, not one each: each write takes what
+    they all got, in one UPDATE per (state, reason). With a buffer per job, 20 jobs in flight
+    wrote ~100 small UPDATEs a second per worker, which queued behind each other on the
+    process's one SQLite connection (and on the write lock shared with other workers). Its
+    `room()` holds new sends while `delivery_unrecorded_limit` results are unrecorded, so a
+    killed worker leaves at most that many (plus the requests in flight) to be sent again.
     """
+    size = ctx["settings"].delivery_unrecorded_limit
     shared = _worker_context(ctx)
-    if shared is ctx:  # not run by a SAQ worker: a buffer of its own
-        async with Outcomes() as outcomes:
+    if shared is ctx:  # not run by a SAQ worker: a journal of its own
+        async with Outcomes(size=size, on_write=metrics.outcomes_written(channel)) as outcomes:
             yield outcomes
         return
-    outcomes = await _kept(ctx, "push_outcomes", lambda: Outcomes(every=0.2, size=1000))  # ticks for its life
+    outcomes = await _kept(ctx, f"{channel}_outcomes", lambda: Outcomes(
+        every=0.2, size=size, on_write=metrics.outcomes_written(channel)))  # ticks for its life
     try:
         yield outcomes
     finally:
@@ -244,10 +218,10 @@ async def send_push(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
 
 
 async def _send_push(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
-    rows = await service.claim(delivery_ids)
+    rows = await _claim(ctx, delivery_ids)
     if not rows:
         return 0
-    async with _push_outcomes(ctx) as outcomes:  # flushes as results come, even mid-batch
+    async with _outcomes(ctx, "push") as outcomes:  # flushes as results come, even mid-batch
         notices = await _notices(ctx, rows)
         subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
                                sorted({r["user_id"] for r in rows}))
@@ -301,7 +275,8 @@ async def _send_push(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
                 targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
                                       auth=entries[i][1]["auth"]) for i in indexes]
                 await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
-                                       topic=topic.replace("_", "")[:32], on_result=on_result)
+                                       topic=topic.replace("_", "")[:32], on_result=on_result,
+                                       before_send=outcomes.room)
         await outcomes.flush()
         if gone:
             await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
@@ -336,36 +311,53 @@ async def _record_results(ctx: dict[str, Any], channel: str, results: Sequence[A
 # E-mail ---------------------------------------------------------------------------------------
 
 async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
-    """Render each notice once, personalise by substitution, send over a few reused connections."""
+    """Render each notice once, personalise by substitution, send over a few reused connections;
+    each result is journaled as it comes (not at the end of the job of 100)."""
     settings: Settings = ctx["settings"]
     await push_first().wait()
-    rows = await service.claim(delivery_ids)
+    rows = await _claim(ctx, delivery_ids)
     if not rows:
         return 0
-    outcomes = Outcomes(size=10_000, every=3600)
-    notices = await _notices(ctx, rows)
-    users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name FROM users WHERE id",
-                                                  sorted({r["user_id"] for r in rows}))}
-    tokens = await service.email_tokens(sorted(users))
-    items: list[tuple[str, str, bytes]] = []
-    by_ref: dict[str, dict[str, Any]] = {}
-    templates: dict[tuple[str, int], MailTemplate] = {}
-    for r in rows:
-        notice = notices[(r["kind"], r["ref_id"])]
-        user = users.get(r["user_id"])
-        if notice is None or user is None:
-            await outcomes.add(r["id"], "skipped", "contenu retiré")
-            continue
-        key = (r["kind"], r["ref_id"])
-        if key not in templates:
-            templates[key] = MailTemplate(subject=notice.email_subject or notice.title,
-                                          text=notice.email_text, html=notice.email_html)
-        values = {"first_name": user["first_name"], "link": settings.base_url + "/" + notice.url.lstrip("/"),
-                  "unsubscribe_url": f"{settings.base_url}/api/v1/email/unsubscribe?token={tokens[user['id']]}"}
-        items.append((str(r["id"]), user["email"], render_template_bytes(settings, templates[key], user["email"], values)))
-        by_ref[str(r["id"])] = r
-    results = await send_rendered(settings, items, connections=4) if items else []
-    await _record_results(ctx, "email", results, by_ref, outcomes)
+    async with _outcomes(ctx, "email") as outcomes:
+        notices = await _notices(ctx, rows)
+        users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name FROM users WHERE id",
+                                                      sorted({r["user_id"] for r in rows}))}
+        tokens = await service.email_tokens(sorted(users))
+        items: list[tuple[str, str, bytes]] = []
+        by_ref: dict[str, dict[str, Any]] = {}
+        templates: dict[tuple[str, int], MailTemplate] = {}
+        for r in rows:
+            notice = notices[(r["kind"], r["ref_id"])]
+            user = users.get(r["user_id"])
+            if notice is None or user is None:
+                await outcomes.add(r["id"], "skipped", "contenu retiré")
+                continue
+            key = (r["kind"], r["ref_id"])
+            if key not in templates:
+                templates[key] = MailTemplate(subject=notice.email_subject or notice.title,
+                                              text=notice.email_text, html=notice.email_html)
+            values = {"first_name": user["first_name"], "link": settings.base_url + "/" + notice.url.lstrip("/"),
+                      "unsubscribe_url": f"{settings.base_url}/api/v1/email/unsubscribe?token={tokens[user['id']]}"}
+            items.append((str(r["id"]), user["email"], render_template_bytes(
+                settings, templates[key], user["email"], values, message_id=delivery_message_id(settings, r["id"]))))
+            by_ref[str(r["id"])] = r
+        retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+        async def on_result(res: Any) -> None:
+            row = by_ref[res.ref]
+            if res.outcome == "sent":
+                await outcomes.add(row["id"], "sent")
+            elif res.outcome == "retry":
+                retry[res.reason].append(row)
+            else:
+                await outcomes.add(row["id"], "failed", res.reason)
+
+        if items:
+            await send_rendered(settings, items, connections=4, on_result=on_result, before_send=outcomes.room)
+        await outcomes.flush()
+        for reason, group in retry.items():
+            await _retry_or_fail(ctx, "email", group, reason, outcomes)
+        await outcomes.flush()
     return len(rows)
 
 
@@ -384,10 +376,11 @@ async def _http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
 async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     """Text the claimed recipients, within the provider's rate limit."""
     settings: Settings = ctx["settings"]
-    rows = await service.claim(delivery_ids)
+    rows = await _claim(ctx, delivery_ids)
     if not rows:
         return 0
-    outcomes = Outcomes(size=10_000, every=3600)
+    # SMS carry the provider's idempotency key (sms.py): a resend is not a second text
+    outcomes = Outcomes(size=10_000, every=3600, on_write=metrics.outcomes_written("sms"))
     notices = await _notices(ctx, rows)
     users = {u["id"]: u for u in await select_in(User, "SELECT id, phone FROM users WHERE id",
                                                   sorted({r["user_id"] for r in rows}))}
@@ -417,9 +410,26 @@ async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
 # Maintenance ----------------------------------------------------------------------------------
 
 async def maintenance(ctx: dict[str, Any]) -> None:
-    """Hand over outbox rows the queue never got, and re-send deliveries whose worker died."""
+    """Hand over outbox rows the queue never got, and give a job again to queued rows whose job was lost."""
     await service.redispatch_outbox(ctx["queues"])
     await service.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
+
+
+async def keep_leases(ctx: dict[str, Any]) -> None:
+    """Every `worker_heartbeat_seconds`: renew this worker's leases, publish its heartbeat (and
+    the queue gauges), and take over the rows of workers whose leases lapsed."""
+    settings: Settings = ctx["settings"]
+    worker_id = ctx.get("worker_id") or _PROCESS_WORKER_ID
+    held = await leases.renew(worker_id, settings.delivery_lease_seconds)
+    try:
+        await heartbeats.publish(ctx["valkey"], worker_id, settings.worker_heartbeat_seconds,
+                                 {"pid": os.getpid(), "started": ctx.get("worker_started", 0), "sending": held})
+        await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
+    except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
+        log.debug("heartbeat not published: %r", exc)
+    taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds))
+    if taken:
+        metrics.TAKEOVERS.inc(taken)
 
 
 FUNCTIONS = {
@@ -428,7 +438,8 @@ FUNCTIONS = {
     "push": [send_push],
     "sms": [send_sms],
 }
-PERIODIC: list[tuple[float, Callable[[dict[str, Any]], Any]]] = [(5.0, maintenance)]
+PERIODIC: list[tuple[float | str, Callable[[dict[str, Any]], Any]]] = [
+    (5.0, maintenance), ("worker_heartbeat_seconds", keep_leases)]  # a str: the setting of that name
 
 
 async def send_test_push(ctx: dict[str, Any], *, subscription_id: int) -> str:

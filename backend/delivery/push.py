@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from backend.delivery.http1 import Http1Pool
 from backend.delivery.vapid import VapidSigner
+from backend.lib import metrics
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -247,12 +248,14 @@ class PushSender:
         topic: str | None = None,
         concurrency: int = 64,
         on_result: Callable[[PushResult], Awaitable[None]] | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> list[PushResult]:
         """Send `payload` to every target, at most `concurrency` requests at a time.
 
         `payload` is the same bytes for all, or a function giving each target's bytes (e.g.
         with its delivery id). Returns one result per target, in the order of `targets`;
-        `on_result`, if given, is awaited with each result as soon as it is known. Raises
+        `on_result`, if given, is awaited with each result as soon as it is known, and
+        `before_send` before each request (back-pressure: the outcome journal's room). Raises
         ValueError for a bad `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
         """
         if self._pool is None:
@@ -269,7 +272,7 @@ class PushSender:
         # consumers POST. Encrypting in small runs costs ~20 % less CPU than encrypting
         # inside each request's coroutine (warmer caches), and the queue bound keeps at most
         # ~2 × `workers` encrypted bodies in memory.
-        queue: asyncio.Queue[tuple[int, PushTarget, bytes, bytes] | None] = asyncio.Queue(2 * workers)
+        queue: asyncio.Queue[tuple[int, PushTarget, bytes, bytes, str] | None] = asyncio.Queue(2 * workers)
         by_origin: dict[str, bytes] = {}
 
         async def record(index: int, result: PushResult) -> None:
@@ -296,16 +299,26 @@ class PushSender:
                 if headers is None:
                     authorization = self.signer.authorization(origin)
                     headers = by_origin[origin] = f"{base_headers}Authorization: {authorization}\r\n".encode("ascii")
-                await queue.put((index, target, body, headers))
+                await queue.put((index, target, body, headers, origin))
                 if index % _ENCRYPT_RUN == _ENCRYPT_RUN - 1:
                     await asyncio.sleep(0)
             for _ in range(workers):
                 await queue.put(None)
 
+        in_flight = metrics.SENDS_IN_FLIGHT.labels("push")
+
         async def consume() -> None:
             while (item := await queue.get()) is not None:
-                index, target, body, headers = item
-                await record(index, await self._post(target, body, headers))
+                index, target, body, headers, origin = item
+                if before_send is not None:
+                    await before_send()
+                in_flight.inc()
+                try:
+                    result = await self._post(target, body, headers)
+                finally:
+                    in_flight.dec()
+                metrics.PUSH_ANSWERS.labels(origin, str(result.status) if result.status else "none").inc()
+                await record(index, result)
 
         async with asyncio.TaskGroup() as group:
             group.create_task(produce())

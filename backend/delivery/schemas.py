@@ -39,6 +39,7 @@ class PublicKey(msgspec.Struct):
 
 class ChannelCounts(msgspec.Struct):
     queued: int = 0
+    sending: int = 0  # claimed by a worker, in flight
     sent: int = 0
     failed: int = 0
     skipped: int = 0
@@ -49,5 +50,7 @@ class ChannelCounts(msgspec.Struct):
 class MyDelivery(msgspec.Struct):
     id: int
     channel: str
-    state: str
+    state: str  # queued | sending | sent | failed | skipped
     reason: str
+    attempts: int = 0
+    last_error: str = ""

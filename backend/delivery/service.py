@@ -2,7 +2,9 @@
 
 Fan-out and sends touch the database a constant number of times per batch (never per
 recipient): recipients, preferences and devices come in one query; delivery rows are
-bulk-inserted under a unique (kind, ref, user, channel) index, so nothing is ever sent twice.
+bulk-inserted under a unique (kind, ref, user, channel) index, so a replayed fan-out adds no row.
+Sends are claimed with a renewed lease (`leases.py`); what a killed worker may still send twice,
+and why nobody sees it, is in docs/architecture.md ("What can still be doubled").
 """
 
 from __future__ import annotations
@@ -355,42 +357,34 @@ async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = ""
 
 # Sending: claim, record ----------------------------------------------------------------------
 
-async def claim(delivery_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Atomically take the still-queued rows among `delivery_ids` (another worker gets none of them)."""
+async def record(outcomes: dict[tuple[str, str], list[int]]) -> list[Any]:
+    """Write outcomes grouped by (state, reason): one UPDATE per group. The claim's lease ends;
+    a failure or a retry keeps its reason as the row's `last_error`. Returns the `created_at`
+    of the rows recorded as sent (the metrics' delivery latency)."""
     now = clock.now()
-    out: list[dict[str, Any]] = []
-    for part in chunks(list(delivery_ids), 500):
-        out.extend(await raw(
-            Delivery, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {} "
-            f"WHERE state = 'queued' AND id IN ({placeholders(len(part))}) "
-            'RETURNING id, kind, ref_id, "user" AS user_id, channel, attempts',
-            now, *part))
-    return out
-
-
-async def record(outcomes: dict[tuple[str, str], list[int]]) -> None:
-    """Write outcomes grouped by (state, reason): one UPDATE per group."""
-    now = clock.now()
+    created: list[Any] = []
     for (state, reason), ids in outcomes.items():
         if not ids:
             continue
         sent_at = now if state == "sent" else None
+        error = reason[:200] if state in ("failed", "queued") else None
         for part in chunks(ids, 500):
-            await raw(
-                Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at) "
-                f"WHERE id IN ({placeholders(len(part))})",
-                state, reason[:200], now, sent_at, *part)
+            rows = await raw(
+                Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at), "
+                f"lease_until = NULL, last_error = COALESCE({{}}, last_error) WHERE id IN ({placeholders(len(part))}) "
+                "RETURNING created_at", state, reason[:200], now, sent_at, error, *part)
+            if state == "sent":
+                created.extend(r["created_at"] for r in rows)
+    return created
 
 
 async def requeue_stale(queues: Queues, older_than: timedelta = STALE_CLAIM) -> int:
-    """Rows claimed by a worker that died (still 'sending') go back to 'queued' and get a job again."""
+    """Queued rows that no job took for `older_than` (their job was lost with Valkey) get a job
+    again. Rows a dead worker held are taken over sooner, by lease (`leases.take_over`)."""
     cutoff = clock.now() - older_than
-    stale = await Delivery.raw(
-        "UPDATE deliveries SET state = 'queued' WHERE state = 'sending' AND updated_at < {} "
-        "RETURNING kind, ref_id", cutoff)
     orphans = await Delivery.raw(
         "SELECT DISTINCT kind, ref_id FROM deliveries WHERE state = 'queued' AND updated_at < {}", cutoff)
-    refs = {(r["kind"], r["ref_id"]) for r in [*stale, *orphans]}
+    refs = {(r["kind"], r["ref_id"]) for r in orphans}
     again = clock.now().strftime(":again-%Y%m%dT%H%M")  # one new job a minute at most
     for kind, ref_id in refs:
         await enqueue_queued(queues, kind, ref_id, again)
@@ -400,7 +394,7 @@ async def requeue_stale(queues: Queues, older_than: timedelta = STALE_CLAIM) -> 
 # Visibility -----------------------------------------------------------------------------
 
 async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, ChannelCounts]]:
-    """Per ref, per channel: how many queued/sent/failed/skipped, and received/opened."""
+    """Per ref, per channel: how many queued/sending/sent/failed/skipped, and received/opened."""
     if not ref_ids:
         return {}
     rows = await Delivery.raw(
@@ -410,18 +404,18 @@ async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, Chann
     out: dict[int, dict[str, ChannelCounts]] = {r: {c: ChannelCounts() for c in CHANNELS} for r in ref_ids}
     for r in rows:
         c = out[r["ref_id"]][r["channel"]]
-        state = "queued" if r["state"] == "sending" else r["state"]
-        setattr(c, state, getattr(c, state) + int(r["n"]))
+        setattr(c, r["state"], getattr(c, r["state"]) + int(r["n"]))
         c.received += int(r["received"])
         c.opened += int(r["opened"])
     return out
 
 
 async def mine(kind: str, ref_id: int, user_id: int) -> list[MyDelivery]:
-    rows = await Delivery.select(Delivery.id, Delivery.channel, Delivery.state, Delivery.reason).where(
+    rows = await Delivery.select(Delivery.id, Delivery.channel, Delivery.state, Delivery.reason, Delivery.attempts,
+                                 Delivery.last_error).where(
         (Delivery.kind == kind) & (Delivery.ref_id == ref_id) & (Delivery.user == user_id)).order_by(Delivery.id)
-    return [MyDelivery(id=r["id"], channel=r["channel"], state="queued" if r["state"] == "sending" else r["state"],
-                       reason=r["reason"]) for r in rows]
+    return [MyDelivery(id=r["id"], channel=r["channel"], state=r["state"], reason=r["reason"], attempts=r["attempts"],
+                       last_error=r["last_error"]) for r in rows]
 
 
 async def receipt(user_id: int, delivery_id: int, event: str) -> None:

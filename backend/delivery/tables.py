@@ -54,6 +54,9 @@ class Delivery(Table, tablename="deliveries"):
     state = Varchar(length=8, default="queued", index=True)  # queued | sending | sent | failed | skipped
     reason = Varchar(length=200, default="")
     attempts = Integer(default=0)
+    worker = Varchar(length=64, default="")  # who holds the claim while `sending` (host:pid:random)
+    lease_until = Timestamptz(null=True, default=None)  # a claim whose lease lapsed is taken over
+    last_error = Varchar(length=200, default="")  # the last transient or permanent error, kept once sent
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)

@@ -86,7 +86,7 @@ async def broadcast_reach(commune_id: int) -> list[ReachFigure]:
         for channel in [c for c in r["channels"].split(",") if c in delivery.CHANNELS]:
             c = counts[r["id"]][channel]
             out.append(ReachFigure(broadcast_id=r["id"], title=r["title"], severity=r["severity"],
-                                   sent_at=iso(r["sent_at"]), channel=channel, queued=c.queued, sent=c.sent,
+                                   sent_at=iso(r["sent_at"]), channel=channel, queued=c.queued + c.sending, sent=c.sent,
                                    received=c.received, opened=c.opened, failed=c.failed, skipped=c.skipped))
     return out
 

@@ -1,0 +1,96 @@
+"""Claims with leases: which worker holds a delivery being sent, until when, and taking over.
+
+A send job *claims* its rows (queued → sending) with its worker's identity and a short lease
+(`delivery_lease_seconds`, a few seconds). Every worker process renews the leases of the rows
+it holds a few times per lease (`renew`, from the worker's `lease_keeper` loop). When a worker
+dies (SIGKILL, OOM, power) its leases lapse within seconds and `take_over` — run by every live
+worker on the same loop — puts those rows back in the queue with fresh jobs, so the rest of a
+fan-out goes out seconds after a live worker is there, not after a long claim timeout.
+
+What a dead worker had sent but not yet recorded is sent again: see docs/architecture.md
+("What can still be doubled") for the bound and what makes it invisible to people.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any, Sequence
+
+from backend.delivery.tables import Delivery
+from backend.lib import clock
+from backend.lib.queues import Queues
+from backend.lib.sql import chunks, placeholders, raw
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # deliveries per send job (as the fan-out's)
+
+
+def new_worker_id() -> str:
+    """host:pid:random — unique per worker process (and per in-process WorkerSet)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: float) -> list[dict[str, Any]]:
+    """Atomically take, for `worker_id`, the rows among `delivery_ids` that are queued or whose
+    lease lapsed (another worker gets none of them); each claim counts one attempt."""
+    now = clock.now()
+    until = now + timedelta(seconds=lease_seconds)
+    out: list[dict[str, Any]] = []
+    for part in chunks(list(delivery_ids), 500):
+        out.extend(await raw(
+            Delivery, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {}, "
+            "worker = {}, lease_until = {} "
+            "WHERE (state = 'queued' OR (state = 'sending' AND lease_until < {})) "
+            f"AND id IN ({placeholders(len(part))}) "
+            'RETURNING id, kind, ref_id, "user" AS user_id, channel, attempts, created_at',
+            now, worker_id, until, now, *part))
+    return out
+
+
+async def renew(worker_id: str, lease_seconds: float) -> int:
+    """Extend the lease of every row this worker is sending: one UPDATE, whatever the batch."""
+    until = clock.now() + timedelta(seconds=lease_seconds)
+    rows = await raw(Delivery, "UPDATE deliveries SET lease_until = {} WHERE state = 'sending' AND worker = {} "
+                               "RETURNING id", until, worker_id)
+    return len(rows)
+
+
+async def take_over(queues: Queues, legacy_cutoff: timedelta) -> int:
+    """Rows whose lease lapsed (their worker is gone) go back to queued and get new jobs.
+
+    Rows claimed before leases existed (no `lease_until`) are taken over after `legacy_cutoff`.
+    Returns how many rows were taken over.
+    """
+    now = clock.now()
+    rows = await raw(
+        Delivery, "UPDATE deliveries SET state = 'queued', lease_until = NULL, "
+        "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
+        "WHERE state = 'sending' AND (lease_until < {} OR (lease_until IS NULL AND updated_at < {})) "
+        "RETURNING id, channel, worker",
+        now, now - legacy_cutoff)
+    if not rows:
+        return 0
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        by_channel[r["channel"]].append(r["id"])
+    log.warning("took over %d deliveries from lost worker(s) %s", len(rows), sorted({r["worker"] for r in rows}))
+    # A unique key each time: the dead worker's job is still "active" in SAQ until its sweep.
+    again = f":takeover-{time.time_ns()}"
+    for channel, ids in by_channel.items():
+        for part in chunks(sorted(ids), BATCH):
+            await queues.enqueue(channel, f"send_{channel}", job_key=f"send:{channel}:{part[0]}-{part[-1]}{again}",
+                                 delivery_ids=list(part), timeout=120, retries=3)
+    return len(rows)
+
+
+async def in_flight() -> dict[str, int]:
+    """Deliveries being sent now, by channel (health, metrics)."""
+    rows = await Delivery.raw("SELECT channel, COUNT(*) AS n FROM deliveries WHERE state = 'sending' GROUP BY channel")
+    return {r["channel"]: int(r["n"]) for r in rows}

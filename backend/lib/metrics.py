@@ -1,0 +1,107 @@
+"""Prometheus metrics (prometheus-client), on the API (`GET /api/v1/metrics`) and on each worker
+(`worker_metrics_port`, loopback). Names and meanings: docs/operations.md.
+
+Counters move where things happen (a worker's outcome writes, push answers, retries); gauges of
+shared state (queues, workers, SMS budgets) are refreshed by `refresh_shared` when scraped on
+the API and on every heartbeat of a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = Counter("vigie_deliveries", "Delivery outcomes written, by channel and outcome "
+                     "(sent, failed, skipped, retry).", ["channel", "outcome"])
+DELIVERY_SECONDS = Histogram(
+    "vigie_delivery_seconds", "Seconds from the fan-out of a notice (its alert) to the far side accepting one "
+    "delivery, by channel: per alert, its smallest value is the first delivery and its largest the last.",
+    ["channel"], buckets=(0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 60, 120, 300, 900, 3600))
+PUSH_ANSWERS = Counter("vigie_push_answers", "Answers of push services, by origin and HTTP status "
+                       "(`none` when no answer: timeout, connection error).", ["origin", "status"])
+RETRIES = Counter("vigie_delivery_retries", "Deliveries put back for a later attempt, by channel.", ["channel"])
+TAKEOVERS = Counter("vigie_delivery_takeovers", "Deliveries taken over from a worker whose lease lapsed.")
+SENDS_IN_FLIGHT = Gauge("vigie_sends_in_flight", "Requests to a push service or SMTP server under way in this "
+                        "process, by channel.", ["channel"])
+QUEUE_DEPTH = Gauge("vigie_queue_depth", "Jobs waiting in each queue.", ["queue"])
+QUEUE_OLDEST = Gauge("vigie_queue_oldest_job_seconds", "Age of the oldest job waiting in each queue.", ["queue"])
+WORKERS_LIVE = Gauge("vigie_workers_live", "Worker processes whose heartbeat is current.")
+SMS_USED = Gauge("vigie_sms_segments_used", "SMS segments spent or reserved this month, by commune.", ["commune"])
+SMS_BUDGET = Gauge("vigie_sms_segments_budget", "Monthly SMS budget in segments, by commune (0: unlimited).",
+                   ["commune"])
+
+
+def outcomes_written(channel: str) -> Callable[[dict[tuple[str, str], list[int]], list[Any]], None]:
+    """The `on_write` of a channel's outcome journal: count what was written, time what was sent."""
+    def count(batch: dict[tuple[str, str], list[int]], sent_created: list[Any]) -> None:
+        for (state, _reason), ids in batch.items():
+            DELIVERIES.labels(channel, "retry" if state == "queued" else state).inc(len(ids))
+        observe_sent(channel, sent_created)
+    return count
+
+
+def observe_sent(channel: str, created: list[Any]) -> None:
+    """Latency of the rows just recorded as sent, from their creation (the fan-out)."""
+    now = time.time()
+    histogram = DELIVERY_SECONDS.labels(channel)
+    for value in created:
+        stamp = _epoch(value)
+        if stamp is not None:
+            histogram.observe(max(0.0, now - stamp))
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace(" ", "T"))
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+    return None
+
+
+async def refresh_shared(queues: Any, client: Any, with_budgets: bool = True) -> dict[str, Any]:
+    """Set the gauges of shared state; returns what it read (health uses the same figures)."""
+    from backend.health import workers
+
+    depths = await queues.depths()
+    ages = await workers.oldest_waiting(queues)
+    live = await workers.live(client)
+    for name, depth in depths.items():
+        QUEUE_DEPTH.labels(name).set(depth)
+        QUEUE_OLDEST.labels(name).set(ages.get(name, 0.0))
+    WORKERS_LIVE.set(len(live))
+    if with_budgets:
+        await _refresh_budgets()
+    return {"depths": depths, "ages": ages, "workers": live}
+
+
+async def _refresh_budgets() -> None:
+    from backend.delivery.tables import Delivery
+
+    from backend.delivery.service import LOCAL_TZ
+
+    month = datetime.now(LOCAL_TZ).strftime("%Y-%m")  # as the mairie's budgets count months
+    try:
+        rows = await Delivery.raw(
+            "SELECT c.id AS commune, c.sms_budget_monthly AS budget, COALESCE(SUM(s.segments), 0) AS used "
+            "FROM communes c LEFT JOIN mairie_sms_spend s ON s.commune = c.id AND s.month = {} "
+            "WHERE c.sms_budget_monthly > 0 OR s.id IS NOT NULL GROUP BY c.id, c.sms_budget_monthly", month)
+    except Exception as exc:  # the mairie tables are optional: metrics never fail a scrape
+        log.debug("SMS budgets not read: %r", exc)
+        return
+    for r in rows:
+        SMS_USED.labels(str(r["commune"])).set(int(r["used"] or 0))
+        SMS_BUDGET.labels(str(r["commune"])).set(int(r["budget"] or 0))
+
+
+def exposition() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST

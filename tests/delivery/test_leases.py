@@ -1,0 +1,102 @@
+"""Claims carry a worker and a short lease: renewed while the worker lives, taken over once it lapses;
+outcomes are journaled with back-pressure; the API shows `sending`, attempts and the last error."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from backend.delivery import leases, service
+from backend.delivery.outcomes import Outcomes
+from backend.delivery.tables import Delivery
+from backend.demo import make_commune, make_community, make_user
+from backend.lib.queues import Queues
+from backend.lib.sql import bulk_insert
+from backend.lib.valkey import make_client
+
+COLUMNS = ["kind", "ref_id", "user", "channel", "state"]
+
+
+async def rows(count: int, channel: str = "push", ref_id: int = 7) -> list[int]:
+    commune = await make_commune()
+    community = await make_community(commune, "Les Tilleuls")
+    users = [await make_user(f"l{i}@test.vigie.fr", "L", "T", password_hash="x", community_id=community) for i in range(count)]
+    await bulk_insert(Delivery, COLUMNS, [("alert", ref_id, u, channel, "queued") for u in users])
+    return [r["id"] for r in await Delivery.select(Delivery.id).order_by(Delivery.id)]
+
+
+async def test_a_claim_carries_its_worker_a_lease_and_an_attempt_and_is_given_once(fx_engine) -> None:
+    ids = await rows(3)
+    first = await leases.claim(ids, "host:1:aaaaaa", 5.0)
+    again = await leases.claim(ids, "host:2:bbbbbb", 5.0)
+    assert sorted(r["id"] for r in first) == ids and again == []
+    stored = await Delivery.select().order_by(Delivery.id)
+    assert {(r["state"], r["worker"], r["attempts"]) for r in stored} == {("sending", "host:1:aaaaaa", 1)}
+    assert all(r["lease_until"] is not None for r in stored)
+
+
+async def test_a_lapsed_lease_is_taken_over_with_a_new_job_and_a_renewed_one_is_not(fx_engine, fx_settings) -> None:
+    ids = await rows(4)
+    await leases.claim(ids[:2], "dead:1:aaaaaa", 0.3)
+    await leases.claim(ids[2:], "live:2:bbbbbb", 0.3)
+    client = make_client(fx_settings.valkey_url)
+    queues = Queues(client)
+    try:
+        for _ in range(3):  # the live worker renews; the dead one cannot
+            await asyncio.sleep(0.15)
+            assert await leases.renew("live:2:bbbbbb", 0.3) == 2
+        assert await leases.take_over(queues, timedelta(minutes=2)) == 2
+        assert await leases.take_over(queues, timedelta(minutes=2)) == 0
+        stored = {r["id"]: r for r in await Delivery.select()}
+        assert [stored[i]["state"] for i in ids] == ["queued", "queued", "sending", "sending"]
+        assert "dead:1:aaaaaa" in stored[ids[0]]["last_error"]
+        assert (await queues.depths())["push"] == 1  # one job for the two rows taken over
+        # any live worker may also claim a lapsed row directly
+        await asyncio.sleep(0.35)
+        taken = await leases.claim(ids[2:], "other:3:cccccc", 5.0)
+        assert sorted(r["id"] for r in taken) == ids[2:] and {r["attempts"] for r in taken} == {2}
+    finally:
+        await client.aclose()
+
+
+async def test_outcomes_hold_new_sends_while_the_limit_is_unrecorded(fx_engine) -> None:
+    ids = await rows(60)
+    await leases.claim(ids, "w:1:aaaaaa", 30.0)
+    outcomes = Outcomes(every=3600, size=5)
+    worst = 0
+    in_flight = 0
+
+    async def send(delivery_id: int) -> None:
+        nonlocal worst, in_flight
+        await outcomes.room()
+        in_flight += 1
+        await asyncio.sleep(0.001)  # the far side accepts
+        in_flight -= 1
+        await outcomes.add(delivery_id, "sent")
+
+    async def sender(part: list[int]) -> None:
+        nonlocal worst
+        for i in part:
+            await send(i)
+            worst = max(worst, outcomes.unrecorded)
+
+    await asyncio.gather(*(sender(ids[k::4]) for k in range(4)))  # 4 requests in flight at most
+    await outcomes.flush()
+    assert worst <= 5 + 4
+    assert await Delivery.count().where(Delivery.state == "sent") == 60
+    stored = await Delivery.select(Delivery.lease_until).where(Delivery.state == "sent")
+    assert {r["lease_until"] for r in stored} == {None}
+
+
+async def test_counts_show_sending_and_mine_shows_attempts_and_the_last_error(fx_engine) -> None:
+    ids = await rows(3, ref_id=9)
+    await leases.claim(ids, "w:1:aaaaaa", 30.0)
+    await service.record({("queued", "nouvel essai : 503 busy"): [ids[0]], ("sent", ""): [ids[1]]})
+    counts = (await service.counts("alert", [9]))[9]["push"]
+    assert (counts.queued, counts.sending, counts.sent) == (1, 1, 1)
+    user = (await Delivery.select(Delivery.user).where(Delivery.id == ids[0]).first())["user"]
+    [mine] = await service.mine("alert", 9, user)
+    assert (mine.state, mine.attempts, mine.last_error) == ("queued", 1, "nouvel essai : 503 busy")
+    user2 = (await Delivery.select(Delivery.user).where(Delivery.id == ids[2]).first())["user"]
+    [other] = await service.mine("alert", 9, user2)
+    assert other.state == "sending"
