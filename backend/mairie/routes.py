@@ -11,7 +11,7 @@ from backend.auth.guards import authenticated, commune_scope, community_scope, p
 from backend.communities.service import commune_of_community
 from backend.delivery import service as delivery
 from backend.lib.deps import principal_of, queues_of, settings_of
-from backend.mairie import audit, cap, dashboard, liaison, safety, service, signage
+from backend.mairie import audit, cap, csvout, dashboard, liaison, safety, service, signage
 from backend.mairie.area import budget, set_budget
 from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import ACK_KIND, BROADCAST_KIND, SAFETY_KIND
@@ -25,7 +25,7 @@ STAFF = [commune_scope(staff=True, admin=True)]
 
 
 def _csv(body: bytes, name: str) -> Response[bytes]:
-    return Response(body, media_type="text/csv; charset=utf-8",
+    return Response(body, media_type=csvout.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
