@@ -39,6 +39,9 @@ MATRIX: dict[str, set[str]] = {
     "GET /dev/outbox": ALL,
     "GET /dev/outbox/letters/{name:str}": ALL,
     "GET /sw.js": ALL,
+    "GET /schema": ALL,  # the OpenAPI document (also at /schema/openapi.json)
+    "GET /schema/openapi.json": ALL,
+    "GET /schema/{path:str}": ALL,  # Litestar's 404 for other schema files
 }
 
 # Query strings some routes need to get past parameter parsing.

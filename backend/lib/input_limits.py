@@ -1,0 +1,159 @@
+"""Input no column can hold, refused before any handler runs (one place for every route).
+
+- Integers: every integer column is a 32-bit INTEGER on PostgreSQL (piccolo's Serial and
+  Integer) and SQLite stops at 2⁶³: an id beyond that in a path is a 404 (it cannot exist), an
+  integer query parameter or any integer in a JSON body is a 400. Without this check such
+  values reached the driver (`OverflowError` on SQLite, `DataError` on PostgreSQL) as 500s.
+- JSON nested deeper than msgspec decodes (`RecursionError`) is a 400.
+- NUL characters, which PostgreSQL text refuses and file names cannot hold, are a 400 in query
+  strings and JSON bodies, a 404 in path parameters.
+
+The JSON body is read here once (bodies are small; the largest uploads are multipart or raw
+images, which are not read) and handed on unchanged to the app.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+from litestar.handlers import HTTPRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.lib.errors import DomainError, NotFound
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+"""The range of PostgreSQL's INTEGER, the narrowest integer column of both databases."""
+
+JSON_BODY_LIMIT = 2 * 1024 * 1024
+"""JSON bodies larger than this are passed on unchecked (the app refuses them itself)."""
+
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class NumberOutOfRange(DomainError):
+    def __init__(self) -> None:
+        super().__init__(f"Nombre hors limites : un identifiant ou une quantité va de {INT_MIN} à {INT_MAX}.",
+                         "number_out_of_range")
+
+
+class NullCharacter(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Caractère nul interdit dans les données envoyées.", "null_character")
+
+
+class JsonTooDeep(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Données JSON trop imbriquées.", "json_too_deep")
+
+
+_int_params: dict[int, frozenset[str]] = {}
+
+
+def integer_query_params(handler: Any) -> frozenset[str]:
+    """Names (as sent in the query string) of the handler's integer parameters, cached."""
+    key = id(handler)
+    if key not in _int_params:
+        names = set()
+        if isinstance(handler, HTTPRouteHandler):
+            for name, field in handler.parsed_fn_signature.parameters.items():
+                types = {field.annotation, *(inner.annotation for inner in field.inner_types)}
+                if int in types:
+                    names.add(getattr(field.kwarg_definition, "query", None) or name)
+        _int_params[key] = frozenset(names)
+    return _int_params[key]
+
+
+def check_value(value: Any) -> None:
+    """Walk a decoded JSON value: integers in range, no NUL in strings or keys."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise NullCharacter()
+        elif isinstance(item, bool) or item is None or isinstance(item, float):
+            continue
+        elif isinstance(item, int):
+            if not INT_MIN <= item <= INT_MAX:
+                raise NumberOutOfRange()
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def check_path_and_query(scope: Scope) -> None:
+    for value in (scope.get("path_params") or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+            raise NotFound()
+        if isinstance(value, str) and "\x00" in value:
+            raise NotFound()
+    query = scope.get("query_string", b"")
+    if not query:
+        return
+    ints = integer_query_params(scope.get("route_handler"))
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
+                                 errors="replace"):
+        if "\x00" in name or "\x00" in value:
+            raise NullCharacter()
+        if name in ints and _INTEGER.fullmatch(value) and not INT_MIN <= int(value) <= INT_MAX:
+            raise NumberOutOfRange()
+
+
+def _json_content(scope: Scope) -> bool:
+    for key, value in scope.get("headers", []):
+        if key == b"content-type":
+            kind = value.split(b";", 1)[0].strip().lower()
+            return kind == b"application/json" or kind.endswith(b"+json") or kind == b"text/plain"
+    return True  # no content type: Litestar decodes a JSON body all the same
+
+
+def check_json(body: bytes) -> None:
+    try:
+        value = msgspec.json.decode(body)
+    except RecursionError:
+        raise JsonTooDeep() from None
+    except msgspec.DecodeError:
+        return  # not JSON: the handler's own parsing answers 400
+    check_value(value)
+
+
+def input_limits_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        check_path_and_query(scope)
+        if scope.get("method") not in _BODY_METHODS or not _json_content(scope):
+            await app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        first: list[Message] = []
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                first.append(message)
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > JSON_BODY_LIMIT:
+                break
+        body = b"".join(chunks)
+        if not more and body:
+            check_json(body)
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": more}, *first]
+
+        async def replaying_receive() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        await app(scope, replaying_receive, send)
+
+    return middleware
