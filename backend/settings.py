@@ -112,6 +112,8 @@ class Settings:
     """Private messages one member may send per hour (a replayed Idempotency-Key is not counted)."""
     conversations_per_hour: int = 10
     """New private conversations one member may open per hour (reusing an existing one is not counted)."""
+    photos_per_hour: int = 30
+    """Photos one member may upload per hour, profile and Gazette photos together (refused uploads not counted)."""
     letter_validity_days: int = 60
     """Days an activation code stays valid."""
     letter_max_tries: int = 5

@@ -1,8 +1,9 @@
 """Profile photos: recognise the image by its content, re-encode it, keep no metadata.
 
 Whatever the phone sends (JPEG, PNG or WebP, any Content-Type header), the stored photo is
-a fresh JPEG at most MAX_SIDE pixels wide or high, turned upright from the EXIF orientation
-and written without EXIF, XMP, ICC or comments (no GPS position leaks from a selfie).
+a fresh JPEG at most MAX_SIDE pixels wide or high, turned upright from the EXIF orientation,
+converted to sRGB and written without EXIF, XMP, ICC or comments (no GPS position leaks from
+a selfie; see backend.lib.images).
 """
 
 from __future__ import annotations
@@ -41,12 +42,11 @@ class PhotoTooLarge(DomainError):
 
 def _flatten(img: Image.Image) -> Image.Image:
     """RGB on a white background (transparent PNG/WebP would turn black in JPEG)."""
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
+    if img.mode == "RGBA":
+        background = Image.new("RGB", img.size, (255, 255, 255))
+        background.paste(img, mask=img.getchannel("A"))
         return background
-    return img.convert("RGB")
+    return img
 
 
 def reencode(raw: bytes) -> Photo:
@@ -63,8 +63,7 @@ def reencode(raw: bytes) -> Photo:
         raise DomainError("La photo est trop petite (32 pixels de côté au moins).", "photo_too_small")
     img = _flatten(img)
     img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    # Pixels only: a fresh image carries no `info` (Pillow writes e.g. a JPEG comment from it).
-    img = Image.frombytes("RGB", img.size, img.tobytes())
     out = io.BytesIO()
+    # Bare sRGB pixels from open_upload, and no exif=, icc_profile= or comment= here: nothing else is written.
     img.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
     return Photo(data=out.getvalue(), width=img.width, height=img.height)

@@ -9,7 +9,8 @@ from backend.auth.guards import authenticated, community_scope
 from backend.directory import service
 from backend.directory.photos import MAX_BYTES, PhotoTooLarge
 from backend.directory.schemas import DirectoryEntry, MyProfile, ProfileIn, Skill
-from backend.lib.deps import principal_of
+from backend.lib.deps import principal_of, settings_of, valkey_of
+from backend.lib.images import upload_limit
 
 READERS = community_scope(member=True, moderator=True, admin=True)
 
@@ -48,6 +49,9 @@ class DirectoryController(Controller):
     @put("/me/photo")
     async def set_photo(self, request: Request) -> MyProfile:
         """The body is the image file itself (any Content-Type: the content decides)."""
+        user_id = principal_of(request).user_id
+        limit = upload_limit(valkey_of(request), user_id, settings_of(request).photos_per_hour)
+        await limit.check()
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BYTES:
             raise PhotoTooLarge()
@@ -56,7 +60,9 @@ class DirectoryController(Controller):
             raw += chunk
             if len(raw) > MAX_BYTES:
                 raise PhotoTooLarge()
-        return await service.set_photo(principal_of(request).user_id, bytes(raw))
+        profile = await service.set_photo(user_id, bytes(raw))
+        await limit.count()
+        return profile
 
     @delete("/me/photo", status_code=HTTP_204_NO_CONTENT)
     async def delete_photo(self, request: Request) -> None:

@@ -2,9 +2,10 @@
 
 The file name and Content-Type the phone sends are ignored: Pillow tells what the bytes are,
 and only JPEG, PNG and WebP pass. The stored file is re-encoded from the pixels (turned
-upright from the EXIF orientation, at most MAX_SIDE pixels on its longest side), so EXIF
-(GPS position included), XMP, ICC profiles and comments never reach other members. Opaque
-images become JPEG; images with transparency stay WebP with their alpha channel.
+upright from the EXIF orientation, in sRGB, at most MAX_SIDE pixels on its longest side), so
+EXIF (GPS position included), XMP, ICC profiles and comments never reach other members (see
+backend.lib.images). Opaque images become JPEG; images with transparency stay WebP with their
+alpha channel.
 """
 
 from __future__ import annotations
@@ -59,8 +60,7 @@ def encode(raw: bytes, label: str = "La photo") -> Encoded:
     if not raw:
         raise PhotoRejected(f"{label} est vide.", "photo_empty", 400)
     image = _decode(raw, label)
-    transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if transparent else "RGB")
+    transparent = image.mode == "RGBA"  # open_upload gives bare sRGB pixels, RGB or RGBA
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # Only the pixels are written: no exif=, icc_profile= or comment= is passed to save().

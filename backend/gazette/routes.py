@@ -21,6 +21,7 @@ from backend.gazette.schemas import (
 )
 from backend.lib import ratelimit
 from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.images import upload_limit
 
 PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
 UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
@@ -111,7 +112,11 @@ class GazettePostController(Controller):
         for upload in data.photos:
             raws.append(await upload.read(photos.MAX_BYTES + 1))  # one byte more tells "too large"
             await upload.close()
-        updated = await uploads.add_photos(media_root(request), principal_of(request), post_id, raws)
+        principal = principal_of(request)
+        limit = upload_limit(valkey_of(request), principal.user_id, settings_of(request).photos_per_hour)
+        await limit.check(max(len(raws), 1))
+        updated = await uploads.add_photos(media_root(request), principal, post_id, raws)
+        await limit.count(len(raws))
         await publish_post_event(request, "gazette.post_updated", row_of(updated))
         return updated
 

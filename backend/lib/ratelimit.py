@@ -12,10 +12,10 @@ from backend.lib.errors import TooManyRequests
 log = logging.getLogger(__name__)
 
 
-async def hit(client: avalkey.Valkey, key: str, limit: int, window_seconds: int) -> tuple[int, int]:
-    """Count one hit on `key`; return (count in window, seconds until the window ends)."""
+async def hit(client: avalkey.Valkey, key: str, limit: int, window_seconds: int, amount: int = 1) -> tuple[int, int]:
+    """Count `amount` hits on `key`; return (count in window, seconds until the window ends)."""
     pipe = client.pipeline(transaction=True)
-    pipe.incr(f"rl:{key}")
+    pipe.incrby(f"rl:{key}", amount)
     pipe.expire(f"rl:{key}", window_seconds, nx=True)
     pipe.ttl(f"rl:{key}")
     count, _, ttl = await pipe.execute()
@@ -46,10 +46,10 @@ async def reset(client: avalkey.Valkey, key: str) -> None:
         pass
 
 
-async def enforce_after(client: avalkey.Valkey, key: str, limit: int, window_seconds: int) -> None:
+async def enforce_after(client: avalkey.Valkey, key: str, limit: int, window_seconds: int, amount: int = 1) -> None:
     """Count an action already done (never refuses it); `is_over` tells whether the next one would be."""
     try:
-        await hit(client, key, limit, window_seconds)
+        await hit(client, key, limit, window_seconds, amount)
     except (ValkeyError, OSError):
         pass
 
@@ -72,7 +72,8 @@ class CreationLimit:
     `check()` before creating refuses with 429 once the window already holds `limit` of them;
     `count()` after a real creation — never for a replay or a refused request, so an offline
     outbox replaying, or a form sent twice by mistake, uses nothing up. Fails open while
-    Valkey is down. `detail` may hold `{minutes}`: the minutes left in the window.
+    Valkey is down. `detail` may hold `{minutes}`: the minutes left in the window. A request
+    that creates several things at once (photos) passes `n` to both.
     """
 
     def __init__(self, client: avalkey.Valkey, key: str, limit: int, window_seconds: int, detail: str,
@@ -80,11 +81,11 @@ class CreationLimit:
         self.client, self.key, self.limit, self.window_seconds = client, key, limit, window_seconds
         self.detail, self.code = detail, code
 
-    async def check(self) -> None:
-        over, retry_after = await is_over(self.client, self.key, self.limit)
+    async def check(self, n: int = 1) -> None:
+        over, retry_after = await is_over(self.client, self.key, self.limit - n + 1)
         if over:
             minutes = max(1, -(-retry_after // 60))
             raise TooManyRequests(self.detail.format(minutes=minutes), self.code, retry_after=retry_after)
 
-    async def count(self) -> None:
-        await enforce_after(self.client, self.key, self.limit, self.window_seconds)
+    async def count(self, n: int = 1) -> None:
+        await enforce_after(self.client, self.key, self.limit, self.window_seconds, n)
