@@ -12,6 +12,7 @@ from backend.communities.tables import Commune
 from backend.delivery import email as email_adapter
 from backend.delivery.email import OutgoingMail
 from backend.delivery.kinds import register_task
+from backend.delivery.service import LOCAL_TZ
 
 
 async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
@@ -25,13 +26,14 @@ async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
     commune = await Commune.select(Commune.name, Commune.police_email).where(
         Commune.id == row["community.commune"]).first()
     to = (commune and commune["police_email"]) or settings.police_email
-    if not to:
+    if not to:  # the contact was removed after posting: say so to the author and the mairie
+        await Alert.update({Alert.police_no_contact: True}).where(Alert.id == alert_id)
         return 0
     label = CATEGORIES.get(row["category"], row["category"])
     text = (f"Alerte transmise par Vigie (quartier {row['community.name']}, {commune['name'] if commune else ''}).\n\n"
             f"{label} — {row['title']}\n" + (f"Lieu : {row['place']}\n" if row["place"] else "")
             + f"\n{row['body']}\n\nAuteur : {row['author.first_name']} {row['author.last_name']}, "
-            f"tél. {row['author.phone']}\nDate : {row['created_at']:%d/%m/%Y %H:%M} UTC\n"
+            f"tél. {row['author.phone']}\nDate : {row['created_at'].astimezone(LOCAL_TZ):%d/%m/%Y à %H:%M} (heure de Paris)\n"
             f"Lien : {settings.base_url}/#/alertes/{alert_id}\n")
     await email_adapter.send_email(settings, [OutgoingMail(to=to, subject=f"[Vigie] Alerte : {label} — {row['title']}",
                                                            text=text)])

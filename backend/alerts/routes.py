@@ -7,7 +7,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.alerts import service
-from backend.alerts.schemas import AlertIn, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
+from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
@@ -40,14 +40,21 @@ class CommunityAlertController(Controller):
             f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
             "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited")
         await limit.check()
-        alert, created = await service.post_alert(principal.user_id, community_id, data, key)
+        alert, created = await service.post_alert(principal.user_id, community_id, data, key,
+                                                  police_fallback=settings.police_email)
         if not created:
             return Response(alert, status_code=HTTP_200_OK)
         await limit.count()
-        kinds = [(service.ALERT_KIND, alert.id)] + ([(service.POLICE_KIND, alert.id)] if alert.notify_police else [])
+        police = alert.notify_police and not alert.police_no_contact
+        kinds = [(service.ALERT_KIND, alert.id)] + ([(service.POLICE_KIND, alert.id)] if police else [])
         await after_commit(request, *kinds)
         await publish_alert(request, "alert.created", alert)
         return Response(alert, status_code=HTTP_201_CREATED)
+
+    @get("/options", guards=[community_scope(member=True)])
+    async def options(self, request: Request, community_id: int) -> AlertOptions:
+        """What the alert form offers here: the police option only where a contact is set."""
+        return await service.alert_options(community_id, settings_of(request).police_email)
 
     @get("/", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
     async def list_alerts(self, request: Request, community_id: int, before: int | None = None,

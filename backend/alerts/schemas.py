@@ -47,7 +47,15 @@ class AlertOut(msgspec.Struct):
     moderation: str
     moderation_reason: str
     source: str
+    police_no_contact: bool = False
     delivery: dict[str, Any] | None = None
+
+
+class AlertOptions(msgspec.Struct):
+    """What the alert form may offer in a community."""
+
+    police_contact: bool  # the commune (or the platform) has a police/gendarmerie referent's address
+    mairie: bool  # the commune's mairie takes part (has staff who read forwarded alerts)
 
 
 class AlertPage(msgspec.Struct):

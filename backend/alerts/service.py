@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from backend.alerts.schemas import AlertIn, AlertOut, AlertPage, Author, ModerationEntry
+from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, Author, ModerationEntry
 from backend.alerts.tables import Alert, ModerationAction
 from backend.auth.principal import Principal
 from backend.communities import service as communities
+from backend.communities.tables import Community, MairieStaff
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
@@ -40,7 +41,8 @@ _COLUMNS = (Alert.all_columns(), Alert.community.name, Alert.author.first_name, 
 _SELECT_SQL = (
     'SELECT a.id, a.community, c.name AS "community.name", a.category, a.title, a.body, a.place, a.notify_mairie, '
     'a.notify_police, a.author, u.first_name AS "author.first_name", u.last_name AS "author.last_name", '
-    "a.created_at, a.resolution, a.resolved_at, a.moderation, a.moderation_reason, a.source, a.idempotency_key "
+    "a.created_at, a.resolution, a.resolved_at, a.moderation, a.moderation_reason, a.source, a.idempotency_key, "
+    "a.police_no_contact "
     "FROM alerts a JOIN communities c ON c.id = a.community JOIN users u ON u.id = a.author"
 )
 
@@ -75,7 +77,7 @@ def to_out(row: dict[str, Any], delivery_info: dict[str, Any] | None = None) -> 
         author=Author(id=row["author"], name=f"{row['author.first_name']} {row['author.last_name']}".strip()),
         created_at=iso_utc(row["created_at"]), resolution=row["resolution"], resolved_at=iso_utc(row["resolved_at"]),
         moderation=row["moderation"], moderation_reason=row["moderation_reason"], source=row["source"],
-        delivery=delivery_info,
+        police_no_contact=bool(row["police_no_contact"]), delivery=delivery_info,
     )
 
 
@@ -100,24 +102,42 @@ async def find_replay(author_id: int, community_id: int, key: str | None) -> Ale
     return to_out(await load(existing["id"]))
 
 
+async def alert_options(community_id: int, police_fallback: str = "") -> AlertOptions:
+    """Whether the form may offer « prévenir la police » (a contact is set) and « la mairie » (it has staff).
+
+    `police_fallback` is the platform's default police address (settings.police_email).
+    """
+    row = await Community.select(Community.commune, Community.commune.police_email).where(
+        Community.id == community_id).first()
+    if row is None:
+        raise NotFound("Ce quartier n'existe pas.", "community_not_found")
+    staffed = await MairieStaff.exists().where(MairieStaff.commune == row["commune"])
+    return AlertOptions(police_contact=bool((row["commune.police_email"] or police_fallback).strip()), mairie=staffed)
+
+
 async def post_alert(author_id: int, community_id: int, data: AlertIn, idempotency_key: str | None,
-                     source: str = "app") -> tuple[AlertOut, bool]:
+                     source: str = "app", police_fallback: str = "") -> tuple[AlertOut, bool]:
     """Create the alert and its outbox row in one transaction; a replayed key returns the first alert.
 
-    Returns (alert, created). The caller hands the outbox row to the queue after commit.
+    Returns (alert, created). The caller hands the outbox row to the queue after commit. An alert
+    flagged « police » where no police contact is set is still created and sent to the neighbours
+    (an offline alert replayed later must never be refused for it); it is marked
+    `police_no_contact`, which its author and the mairie inbox see, and no police mail is queued.
     """
     key = check_idempotency_key(idempotency_key) if source == "app" else idempotency_key
     replay = await find_replay(author_id, community_id, key)
     if replay is not None:
         return replay, False
     values = validate(data)
+    if values["notify_police"] and not (await alert_options(community_id, police_fallback)).police_contact:
+        values["police_no_contact"] = True
     try:
         async with write_transaction():
             rows = await Alert.insert(Alert(community=community_id, author=author_id, source=source,
                                             idempotency_key=key, **values)).returning(Alert.id)
             alert_id = rows[0]["id"]
             await delivery.add_outbox(ALERT_KIND, alert_id)
-            if values["notify_police"]:
+            if values["notify_police"] and not values.get("police_no_contact"):
                 await delivery.add_outbox(POLICE_KIND, alert_id)
     except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
         if key and "unique" in str(exc).lower():

@@ -17,6 +17,9 @@ class Alert(Table, tablename="alerts"):
     place = Varchar(length=200, default="")
     notify_mairie = Boolean(default=False)
     notify_police = Boolean(default=False)
+    # Flagged « police » while the commune had no police/gendarmerie contact: nobody got the mail
+    # (the author and the mairie inbox are told).
+    police_no_contact = Boolean(default=False)
     source = Varchar(length=10, default="app")  # app | sms | mairie
     idempotency_key = Varchar(length=100, null=True, default=None)
     resolution = Varchar(length=12, default="open")  # open | resolved | false_alarm

@@ -2,6 +2,7 @@ from tests.security.guard_matrix import ALL, MEMBERS, PLATFORM, SIGNED_IN
 
 MATRIX = {
     "POST /api/v1/communities/{community_id:int}/alerts": MEMBERS,
+    "GET /api/v1/communities/{community_id:int}/alerts/options": MEMBERS,
     "GET /api/v1/communities/{community_id:int}/alerts": MEMBERS | {"staff"} | PLATFORM,
     # Signed-in guard, then the alert's community decides (403 for other communities/communes).
     "GET /api/v1/alerts/{alert_id:int}": MEMBERS | {"staff"} | PLATFORM,
