@@ -4,11 +4,14 @@
 // Logout deletes the whole database (wipeDatabase).
 
 const DB_NAME = "vigie";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 /** Requests written while offline, keyed by `id` (the idempotency key). */
 export const OUTBOX = "outbox";
 /** Key/value facts: "csrf", "deviceLabel", "pushSubscriptionId". */
 export const META = "meta";
+/** Delivery ids of the pushes shown on this device ({id, at}), the last SHOWN_KEPT of them. */
+export const SHOWN = "shown";
+const SHOWN_KEPT = 500;
 
 let opening = null;
 
@@ -27,6 +30,7 @@ export function openDatabase() {
       const db = request.result;
       if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX, { keyPath: "id" });
       if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
+      if (!db.objectStoreNames.contains(SHOWN)) db.createObjectStore(SHOWN, { keyPath: "id" }).createIndex("at", "at");
     };
     opening = promised(request).then((db) => {
       // Another page or the worker deletes the database (logout): let it, reopen later.
@@ -78,6 +82,45 @@ export function getMeta(key) {
 
 export function setMeta(key, value) {
   return putOne(META, value, key);
+}
+
+/**
+ * Remember that the push of delivery `id` is shown here: true the first time, false for a
+ * repeat (the server sent it again after a worker died). One readwrite transaction: two
+ * copies handled at once cannot both be first. Keeps the last SHOWN_KEPT ids.
+ */
+export async function firstShowing(id) {
+  const db = await openDatabase();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(SHOWN, "readwrite");
+    const store = tx.objectStore(SHOWN);
+    let first = true;
+    const added = store.add({ id: String(id), at: Date.now() });
+    added.onerror = (event) => {
+      if (added.error && added.error.name === "ConstraintError") {
+        first = false;
+        event.preventDefault(); // a repeat is an answer, not a failed transaction:
+        event.stopPropagation(); // neither abort it nor reach tx.onerror
+      }
+    };
+    added.onsuccess = () => {
+      const counted = store.count();
+      counted.onsuccess = () => {
+        let extra = counted.result - SHOWN_KEPT;
+        if (extra <= 0) return;
+        store.index("at").openCursor().onsuccess = (step) => {
+          const oldest = step.target.result;
+          if (oldest && extra-- > 0) {
+            oldest.delete();
+            oldest.continue();
+          }
+        };
+      };
+    };
+    tx.oncomplete = () => resolve(first);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
+  });
 }
 
 /** Delete the database and everything in it (logout); other connections close themselves. */

@@ -1,6 +1,7 @@
-// Push: show every message as a notification, say "received"/"opened" to the server, open the
-// alert on a tap, and re-subscribe when the browser renews the subscription.
-import { getMeta, setMeta } from "./db.js";
+// Push: show each delivery once as a notification (a repeat of a delivery id is only
+// acknowledged), say "received"/"opened" to the server, open the alert on a tap, and
+// re-subscribe when the browser renews the subscription.
+import { firstShowing, getMeta, setMeta } from "./db.js";
 import { apiFetch } from "./http.js";
 import { enqueueRequest } from "./outbox.js";
 
@@ -62,9 +63,26 @@ export async function sendReceipt(deliveryId, event) {
   }
 }
 
-/** push: always show a notification (browsers punish silent pushes), then the receipt. */
+/** Whether this delivery was shown here already (a resend after a server worker died). */
+async function alreadyShown(deliveryId) {
+  if (!deliveryId) return false;
+  try {
+    return !(await firstShowing(deliveryId));
+  } catch {
+    return false; // no IndexedDB: better twice than never
+  }
+}
+
+/**
+ * push: show a notification (browsers punish silent pushes), then the receipt. A delivery
+ * already shown on this device is not shown again: only its `received` receipt goes.
+ */
 export async function showPush(event) {
   const payload = readPayload(event.data);
+  if (await alreadyShown(payload.delivery_id)) {
+    await sendReceipt(payload.delivery_id, "received");
+    return;
+  }
   const urgent = Boolean(payload.urgent);
   const tag = payload.tag || undefined;
   await self.registration.showNotification(payload.title, {
