@@ -8,13 +8,23 @@ import re
 from playwright.async_api import expect
 
 from backend.alerts.tables import Alert
+from backend.communities.tables import Commune, Community
+from backend.demo import make_user
 from tests.e2e.conftest import Neighbours, browser_login
 
 SHOTS = "/tmp/vigie-screens"
 
 
-async def test_member_posts_an_alert_with_the_form_and_sees_it_in_the_feed_and_its_page(fx_page, fx_neighbours):
+async def commune_of(community_id: int) -> int:
+    return (await Community.select(Community.commune).where(Community.id == community_id).first())["commune"]
+
+
+async def test_member_posts_an_alert_with_the_form_and_sees_it_in_the_feed_and_its_page(fx_page, fx_neighbours,
+                                                                                         fx_password_hash):
     page = fx_page
+    # The mairie takes part (it has staff on Vigie): the form offers to tell it.
+    await make_user("mairie@test.vigie.fr", "Marie", "Maire", password_hash=fx_password_hash, phone="+33611000009",
+                    staff_of=await commune_of(fx_neighbours.community))
     await browser_login(page.context, Neighbours.ODETTE)
     await page.goto("/#/")
     await page.get_by_role("link", name="Donner l'alerte").click()
@@ -116,4 +126,52 @@ async def test_moderator_hides_an_alert_with_a_reason(fx_page, fx_neighbours, fx
     await page.get_by_role("link", name="Masquées").click()
     await page.locator(f'[data-alert-id="{alert["id"]}"]').get_by_text("Historique").click()
     await expect(page.get_by_text("Raison : Accusation nominative sans fait précis")).to_be_visible()
+    assert not page.errors, page.errors
+
+
+async def test_alert_form_offers_the_police_only_where_the_commune_has_a_contact(fx_page, fx_neighbours,
+                                                                                 fx_live_api, fx_password_hash):
+    page = fx_page
+    commune = await commune_of(fx_neighbours.community)
+    await browser_login(page.context, Neighbours.ALICE)
+    await page.goto("/#/alertes/nouvelle")
+    # No police contact and no mairie staff here: neither option is offered, the form says whom to call.
+    await expect(page.get_by_text("Votre commune n'a pas de référent police/gendarmerie sur Vigie.")).to_be_visible()
+    await expect(page.get_by_label("Prévenir aussi le référent police/gendarmerie")).to_be_hidden()
+    await expect(page.get_by_label("Prévenir aussi la mairie")).to_be_hidden()
+    await page.screenshot(path=f"{SHOTS}/alert-new-no-police.png", full_page=True)
+
+    # A stale form (or an old offline alert) still flags the police: the author reads that nobody got it.
+    alice = await fx_live_api(Neighbours.ALICE)
+    flagged = await alice.post_alert(fx_neighbours.community, "key-police-00001", notify_police=True)
+    assert flagged["police_no_contact"] is True
+    await page.goto(f"/#/alertes/{flagged['id']}")
+    await expect(page.get_by_text("Non prévenu : votre commune n'a pas de référent police/gendarmerie renseigné.")
+                 ).to_be_visible()
+
+    await Commune.update({Commune.police_email: "gendarmerie@test.vigie.fr"}).where(Commune.id == commune)
+    await make_user("mairie@test.vigie.fr", "Marie", "Maire", password_hash=fx_password_hash, phone="+33611000009",
+                    staff_of=commune)
+    await page.goto("/#/alertes/nouvelle")
+    await expect(page.get_by_label("Prévenir aussi le référent police/gendarmerie")).to_be_visible()
+    await expect(page.get_by_label("Prévenir aussi la mairie")).to_be_visible()
+    await expect(page.get_by_text("Votre commune n'a pas de référent police/gendarmerie sur Vigie.")).to_be_hidden()
+    assert not page.errors, page.errors
+
+
+async def test_an_alert_hidden_by_the_moderation_leaves_the_members_feed_live(fx_page, fx_neighbours, fx_live_api):
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    kept = await alice.post_alert(fx_neighbours.community, "key-kept-0000001", title="Portail ouvert")
+    hidden = await alice.post_alert(fx_neighbours.community, "key-hidden-00001", title="Mon voisin est un voleur")
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/alertes")
+    card = page.locator(f'[data-alert-id="{hidden["id"]}"]')
+    await expect(card).to_be_visible()
+    moderator = await fx_live_api(Neighbours.MODERATOR)
+    r = await moderator.request("POST", f"/api/v1/moderation/alerts/{hidden['id']}",
+                                json={"action": "hide", "reason": "Accusation nominative"})
+    assert r.status_code == 200, r.text
+    await expect(card).to_have_count(0, timeout=10_000)  # through /api/v1/live, no reload
+    await expect(page.locator(f'[data-alert-id="{kept["id"]}"]')).to_be_visible()
     assert not page.errors, page.errors

@@ -21,7 +21,8 @@ function facts(alert) {
     [t("alertDetail.when"), [longDateTime(alert.created_at), " (", timeElement(alert.created_at), ")"]],
     alert.resolved_at ? [t("alertDetail.closedAt"), longDateTime(alert.resolved_at)] : null,
     alert.notify_mairie ? [t("alertDetail.alsoTold"), t("alertDetail.mairieTold")] : null,
-    alert.notify_police ? [t("alertDetail.alsoTold"), t("alertDetail.policeTold")] : null,
+    alert.notify_police && !alert.police_no_contact ? [t("alertDetail.alsoTold"), t("alertDetail.policeTold")] : null,
+    alert.notify_police && alert.police_no_contact ? [t("alertDetail.policeTold"), t("alertDetail.policeNotTold")] : null,
     alert.moderation_reason ? [t("alertDetail.moderationReason"), alert.moderation_reason] : null,
   ].filter(Boolean);
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));

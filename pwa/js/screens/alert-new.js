@@ -1,6 +1,7 @@
 // #/alertes/nouvelle — "Donner l'alerte": what, a title, what one sees, where, who else to tell.
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { apiRead } from "../api.js";
 import { checkboxField, choiceGroup, formAlert, handleSubmit, inputField, textareaField } from "../forms.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
@@ -25,6 +26,33 @@ export function emergencyReminder() {
     h("a", { href: "tel:112" }, "112"),
     t("newAlert.emergencyAfter"),
   );
+}
+
+/**
+ * « Prévenir aussi… »: the mairie option only where the mairie takes part, the police option only
+ * where the commune has a police contact (else a line says whom to call). Hidden until the
+ * community's options are known; if they cannot be read (offline, never seen) both are offered
+ * and the server reports a police flag that reached nobody.
+ */
+function alsoTellFieldset(communityId) {
+  const mairie = checkboxField({ name: "notify_mairie", label: t("newAlert.notifyMairie") });
+  const police = checkboxField({ name: "notify_police", label: t("newAlert.notifyPolice") });
+  const noPolice = h("p", { class: "field-hint", hidden: true }, t("newAlert.noPoliceContact"));
+  const fieldset = h("fieldset", { class: "choices", hidden: true }, h("legend", {}, t("newAlert.alsoTell")), mairie, police, noPolice);
+  const offer = (label, shown) => {
+    label.hidden = !shown;
+    if (!shown) label.querySelector("input").checked = false;
+  };
+  apiRead(`/communities/${encodeURIComponent(communityId)}/alerts/options`)
+    .then(({ data }) => ({ mairie: Boolean(data.mairie), police: Boolean(data.police_contact) }))
+    .catch(() => ({ mairie: true, police: true }))
+    .then((options) => {
+      offer(mairie, options.mairie);
+      offer(police, options.police);
+      noPolice.hidden = options.police;
+      fieldset.hidden = false;
+    });
+  return fieldset;
 }
 
 function categoryChoices() {
@@ -53,13 +81,7 @@ export function render(container) {
     inputField({ name: "title", label: t("newAlert.titleLabel"), hint: t("newAlert.titleHint"), maxlength: "120", minlength: "3", autocomplete: "off" }),
     textareaField({ name: "body", label: t("newAlert.bodyLabel"), hint: t("newAlert.bodyHint"), maxlength: "2000" }),
     inputField({ name: "place", label: t("newAlert.placeLabel"), hint: t("newAlert.placeHint"), required: false, maxlength: "200", autocomplete: "off" }),
-    h(
-      "fieldset",
-      { class: "choices" },
-      h("legend", {}, t("newAlert.alsoTell")),
-      checkboxField({ name: "notify_mairie", label: t("newAlert.notifyMairie") }),
-      checkboxField({ name: "notify_police", label: t("newAlert.notifyPolice") }),
-    ),
+    alsoTellFieldset(membership.community_id),
     alertRegion,
     h("button", { type: "submit", class: "button button--alert button--block button--large" }, t("newAlert.submit")),
   );

@@ -44,6 +44,7 @@ function inboxCard(commune, item, onDone) {
   return alertCard(alert, {
     extra: [
       h("p", { class: "alert-card-meta" }, t("mairie.inbox.community", { community: alert.community_name }), " · ", t("mairie.inbox.sentTo", { to })),
+      alert.notify_police && alert.police_no_contact ? h("p", { class: "banner banner--info" }, t("mairie.inbox.policeNoContact")) : null,
       h("p", { class: "alert-body" }, alert.body),
       ackPart(commune, item, onDone),
     ],
