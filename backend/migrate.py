@@ -8,6 +8,7 @@ import sys
 
 from piccolo.engine.base import Engine
 
+from backend.lib.sqlite_ids import never_reuse_ids
 from backend.settings import ROOT
 
 
@@ -30,4 +31,7 @@ async def migrate(engine: Engine, quiet: bool = False) -> str:
         result = await run_forwards("all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{out.getvalue()}")
+    converted = await never_reuse_ids(engine)  # SQLite: AUTOINCREMENT ids (backend/lib/sqlite_ids.py)
+    if converted:
+        out.write(f"ids never reused (AUTOINCREMENT) in {len(converted)} tables: {', '.join(converted)}\n")
     return out.getvalue()

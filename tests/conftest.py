@@ -93,6 +93,8 @@ async def _wipe(engine: Any, settings: Settings) -> None:
     else:
         for name in reversed(tables):
             await engine.run_ddl(f'DELETE FROM "{name}"')
+        if await engine.run_ddl("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+            await engine.run_ddl("DELETE FROM sqlite_sequence")  # ids restart at 1, as RESTART IDENTITY does
 
 
 @pytest.fixture(autouse=True)

@@ -179,8 +179,16 @@ async def unsubscribe(user_id: int, subscription_id: int) -> None:
 # Outbox ---------------------------------------------------------------------------------
 
 async def add_outbox(kind: str, ref_id: int) -> None:
-    """Record work to hand to the queue; call inside the transaction that creates `ref_id`."""
-    await Outbox.insert(Outbox(kind=kind, ref_id=ref_id))
+    """Record work to hand to the queue; call inside the transaction that creates `ref_id`.
+
+    Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), but a database from
+    before that may hold the row of a deleted thing whose id a new one got: the new row replaces
+    it instead of failing on the unique (kind, ref_id)."""
+    await Outbox.raw(
+        "INSERT INTO outbox (kind, ref_id, created_at, dispatched_at, completed_at, attempts) "
+        "VALUES ({}, {}, {}, NULL, NULL, 0) ON CONFLICT (kind, ref_id) DO UPDATE SET "
+        "created_at = excluded.created_at, dispatched_at = NULL, completed_at = NULL, attempts = 0",
+        kind, ref_id, clock.now())
 
 
 async def dispatch(queues: Queues, kind: str, ref_id: int) -> bool:
