@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from backend.alerts.tables import Alert
 from backend.auth import sessions
 from backend.mairie.notify import SAFETY_KIND
 from backend.mairie.tables import SafetyAnswer
@@ -99,3 +100,8 @@ async def test_safety_check_by_tap_and_by_sms_with_live_counts(api, fx_app, fx_s
     assert late.status_code == 409 and late.json()["code"] == "safety_check_closed"
     # Once closed, AIDE is the help command again.
     assert (await sms(api, t.phones[t.residents["bourg2"]], "AIDE"))["status"] == "help_sent"
+    # A late OUI / NON is no alert to the neighbourhood: the sender is told nothing was sent.
+    alerts_before = await Alert.count()
+    assert (await sms(api, t.phones[t.residents["bourg2"]], "Oui.")) == {"status": "not_an_alert"}
+    assert (await sms(api, t.phones[t.residents["bourg0"]], "NON !")) == {"status": "not_an_alert"}
+    assert await Alert.count() == alerts_before
