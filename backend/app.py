@@ -26,7 +26,7 @@ from backend.auth.middleware import session_middleware
 from backend.auth.routes import AuthController
 from backend.communities.routes import AdminController, CommuneController, CommunityController
 from backend.devtools.routes import ROUTES as DEV_ROUTES
-from backend.health.routes import health, ping
+from backend.health.routes import health, ping, prometheus_metrics
 from backend.lib.input_limits import input_limits_middleware
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
@@ -59,7 +59,7 @@ def ensure_secret_key(settings: Settings) -> Settings:
 
 
 def route_handlers() -> list[Any]:
-    handlers: list[Any] = [health, ping, AuthController, CommunityController, CommuneController, AdminController,
+    handlers: list[Any] = [health, ping, prometheus_metrics, AuthController, CommunityController, CommuneController, AdminController,
                            VerificationController, LetterController, *DEV_ROUTES]
     for optional in ("backend.alerts.routes", "backend.delivery.routes", "backend.moderation.routes",
                      "backend.live.routes", "backend.gazette.routes", "backend.directory.routes",

@@ -8,7 +8,6 @@ import gc
 import logging
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -160,8 +159,15 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await workers.start()
+        if settings.worker_metrics_port:
+            from prometheus_client import start_http_server
+
+            try:
+                start_http_server(settings.worker_metrics_port, addr="127.0.0.1")  # loopback only
+            except OSError as exc:  # port taken: run without the endpoint rather than not at all
+                log.warning("worker metrics not served on 127.0.0.1:%s: %s", settings.worker_metrics_port, exc)
         freeze_gc()
-        log.info("workers running")
+        log.info("workers running (%s)", workers.context["worker_id"])
         await stop.wait()
         await shutdown_resources(workers, queues, client)
         await db.stop_engine(engine)
@@ -193,6 +199,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything on one machine: Valkey, mail catcher, migrations, VAPID keys, demo, worker, API."""
     from backend.lib.embedded import EmbeddedValkey, MailCatcher
+    from backend.lib.supervisor import Supervised
 
     if refuse_in_production(settings, "run"):
         return 2
@@ -216,9 +223,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         cmd_vapid(settings, args)
         args.force = False
         cmd_demo(settings, args)
-        # Own session: Ctrl-C reaches only this process, which then stops children in order.
-        worker = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], env=env, cwd=ROOT,
-                                  start_new_session=True)
+        # Restarted with backoff if it dies (Supervised); its metrics on 127.0.0.1:<port + 1>.
+        env.setdefault("VIGIE_WORKER_METRICS_PORT", str(settings.port + 1))
+        worker = Supervised([sys.executable, "-m", "backend.cli", "worker"], env=env, cwd=ROOT,
+                            say=lambda text: print(text, flush=True)).start()
         print(f"\nVigie est prête : {settings.base_url}")
         if settings.dev_outbox:
             print(f"Boîte d'envoi locale (courriers, e-mails, SMS) : {settings.base_url}/dev/outbox")
@@ -233,12 +241,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if worker is not None:
+            worker.stop(10)
         if mail is not None:
             mail.stop()
         if valkey is not None:

@@ -14,6 +14,7 @@ PLATFORM = {"moderator", "admin"}
 MATRIX: dict[str, set[str]] = {
     "GET /api/v1/health": ALL,
     "GET /api/v1/ping": ALL,
+    "GET /api/v1/metrics": ALL,  # not by role: loopback clients or the metrics_token (tests/delivery/test_health_and_metrics.py)
     "POST /api/v1/auth/signup": ALL,
     "POST /api/v1/auth/login": ALL,
     "POST /api/v1/auth/logout": SIGNED_IN,
