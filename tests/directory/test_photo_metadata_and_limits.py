@@ -4,10 +4,12 @@ a member changes their photo at most `photos_per_hour` times an hour (429 beyond
 
 from __future__ import annotations
 
+import io
 import struct
 from typing import Any, Callable
 
 import pytest
+from PIL import Image
 
 from backend.directory.tables import ProfilePhoto
 from tests.builders import World, build_world
@@ -65,3 +67,14 @@ async def test_photo_changes_past_the_hourly_limit_are_refused(api, world):
     assert (await member.get("/api/v1/directory/me")).json()["photo_url"].endswith(f"?v={LIMIT}")  # unchanged
     neighbour = await api.as_user(world.email("referent"))
     assert (await neighbour.put(PHOTO, content=raw)).status_code == 200
+
+
+async def test_a_broken_icc_profile_is_dropped_and_the_photo_kept(api, world):
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), (255, 0, 0)).save(out, "JPEG", icc_profile=b"not a profile" * 20, comment=b"<script>")
+    member = await api.as_user(world.email("member"))
+    r = await member.put(PHOTO, content=out.getvalue())
+    assert r.status_code == 200, r.text
+    image = assert_bare((await member.get(r.json()["photo_url"])).content)
+    red, green, blue = image.getpixel((10, 10))
+    assert red > 240 and green < 20 and blue < 20  # the pixels as they were
