@@ -23,6 +23,7 @@ _PROBLEMS = {
     "too_many_pixels": ("La photo a trop de pixels (40 millions au plus).", "photo_too_many_pixels"),
     "not_an_image": ("Ce fichier n'est pas une photo JPEG, PNG ou WebP.", "invalid_photo"),
     "unreadable": ("Cette photo est illisible ou incomplète.", "invalid_photo"),
+    "too_small": ("La photo est trop petite (32 pixels de côté au moins).", "photo_too_small"),
 }
 
 
@@ -56,13 +57,9 @@ def reencode(raw: bytes) -> Photo:
     if not raw:
         raise DomainError("Aucune photo reçue.", "photo_missing")
     try:
-        img = open_upload(raw)
+        img = _flatten(open_upload(raw, max_side=MAX_SIDE, min_side=MIN_SIDE))
     except ImageProblem as problem:
         raise DomainError(*_PROBLEMS[problem.kind]) from None
-    if min(img.size) < MIN_SIDE:
-        raise DomainError("La photo est trop petite (32 pixels de côté au moins).", "photo_too_small")
-    img = _flatten(img)
-    img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # Bare sRGB pixels from open_upload, and no exif=, icc_profile= or comment= here: nothing else is written.
     img.save(out, format="JPEG", quality=85, optimize=True, progressive=True)

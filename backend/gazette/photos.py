@@ -44,7 +44,7 @@ class Encoded:
 
 def _decode(raw: bytes, label: str) -> Image.Image:
     try:
-        return open_upload(raw)
+        return open_upload(raw, max_side=MAX_SIDE)
     except ImageProblem as problem:
         if problem.kind == "too_many_pixels":
             raise PhotoRejected(f"{label} a trop de pixels (40 millions au plus).", "photo_too_many_pixels", 413) from None
@@ -60,8 +60,7 @@ def encode(raw: bytes, label: str = "La photo") -> Encoded:
     if not raw:
         raise PhotoRejected(f"{label} est vide.", "photo_empty", 400)
     image = _decode(raw, label)
-    transparent = image.mode == "RGBA"  # open_upload gives bare sRGB pixels, RGB or RGBA
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    transparent = image.mode == "RGBA"  # open_upload gives bare sRGB pixels, RGB or RGBA, ≤ MAX_SIDE
     out = io.BytesIO()
     # Only the pixels are written: no exif=, icc_profile= or comment= is passed to save().
     if transparent:
