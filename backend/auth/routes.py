@@ -8,6 +8,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from backend.auth import service, sessions
 from backend.auth.guards import authenticated, public
+from backend.auth.limits import LoginFailures
 from backend.auth.schemas import (
     LoginIn,
     Me,
@@ -17,6 +18,7 @@ from backend.auth.schemas import (
     SignupIn,
 )
 from backend.lib import ratelimit
+from backend.lib.errors import Unauthorized
 from backend.lib.deps import client_ip, principal_of, queues_of, settings_of, valkey_of
 
 
@@ -49,14 +51,15 @@ class AuthController(Controller):
     @post("/login", guards=[public], status_code=200)
     async def login(self, request: Request, data: LoginIn) -> Response[Me]:
         settings = settings_of(request)
-        cache = valkey_of(request)
-        message = "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
         email = data.email.strip().lower()
-        limit = settings.login_attempts_per_15min
-        await ratelimit.enforce(cache, f"login:ip:{client_ip(request)}", limit * 3, 900, message)
-        await ratelimit.enforce(cache, f"login:email:{email}", limit, 900, message)
-        user_id = await service.authenticate(email, data.password)
-        await ratelimit.reset(cache, f"login:email:{email}")
+        failures = LoginFailures(valkey_of(request), email, client_ip(request), settings)
+        await failures.check()
+        try:
+            user_id = await service.authenticate(email, data.password)
+        except Unauthorized:
+            await failures.count()
+            raise
+        await failures.forget()
         return await _login_response(request, user_id)
 
     @post("/logout", guards=[authenticated], status_code=HTTP_204_NO_CONTENT)
