@@ -15,6 +15,7 @@ from backend.auth.schemas import CommuneRefOut, Me, MembershipOut, SignupIn
 from backend.auth import sessions
 from backend.auth.tables import User
 from backend.communities import service as communities
+from backend.communities.perimeter import require_inside
 from backend.db import write_transaction
 from backend.lib.errors import Conflict, DomainError, NotFound, Unauthorized
 from backend.settings import Settings
@@ -81,6 +82,7 @@ async def signup(settings: Settings, data: SignupIn) -> int:
     )
     check_password(data.password)
     community = await communities.require_community(data.community_id)
+    await require_inside(data.community_id, values["address_line1"], postal)  # commune and listed streets
     if await User.exists().where(User.email == values["email"]):
         raise Conflict("Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe.",
                        "email_taken")
@@ -89,7 +91,7 @@ async def signup(settings: Settings, data: SignupIn) -> int:
         rows = await User.insert(User(**values, password_hash=password_hash)).returning(User.id)
         user_id = rows[0]["id"]
         membership_id = await communities.add_membership(user_id, data.community_id, active=False)
-        letter_id = await verification.create_letter(user_id, membership_id, community["name"])
+        letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
     await verification.preview_to_outbox(settings, letter_id)
     return user_id
 
@@ -201,14 +203,19 @@ async def set_moderator(user_id: int, value: bool = True, actor_id: int | None =
 
 
 async def join_community(settings: Settings, principal: Principal, community_id: int) -> str:
-    """Ask to join another community: active at once if the address is verified, else a letter."""
+    """Ask to join another community whose perimeter holds the member's address: active at once if
+    the address is verified, else pending its letter (letter limits apply). Elsewhere: refused."""
     community = await communities.require_community(community_id)
     await communities.ensure_not_member(principal.user_id, community_id)
+    address = await User.select(User.address_line1, User.postal_code).where(User.id == principal.user_id).first()
+    await require_inside(community_id, address["address_line1"], address["postal_code"],
+                         verified=principal.address_verified)
+    await communities.ensure_room(principal.user_id, settings.max_communities_per_person)
     verified = principal.address_verified
     async with write_transaction():
         membership_id = await communities.add_membership(principal.user_id, community_id, active=verified)
         letter_id = None if verified else await verification.create_letter(
-            principal.user_id, membership_id, community["name"])
+            principal.user_id, membership_id, community["name"], settings)
     if letter_id is not None:
         await verification.preview_to_outbox(settings, letter_id)
     return "active" if verified else "pending"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth import service as auth_service
@@ -17,6 +17,7 @@ from backend.communities.schemas import (
     CommunityOut,
     JoinOut,
     PendingMember,
+    PerimeterIn,
     UserRef,
 )
 from backend.lib.deps import principal_of, settings_of, valkey_of
@@ -45,6 +46,10 @@ class CommunityController(Controller):
          guards=[community_scope(referent=True, staff=True, moderator=True, admin=True)])
     async def pending(self, community_id: int) -> list[PendingMember]:
         return await service.pending_members(community_id)
+
+    @put("/{community_id:int}/perimeter", guards=[community_scope(referent=True, staff=True, admin=True)])
+    async def set_perimeter(self, request: Request, community_id: int, data: PerimeterIn) -> CommunityOut:
+        return await service.set_perimeter(community_id, data, principal_of(request).user_id)
 
     @post("/{community_id:int}/referents", guards=[community_scope(staff=True, admin=True)],
           status_code=HTTP_204_NO_CONTENT)

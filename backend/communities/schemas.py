@@ -9,6 +9,9 @@ class CommunityHit(msgspec.Struct):
     commune_id: int
     commune_name: str
     postal_codes: list[str]
+    streets: list[str] = msgspec.field(default_factory=list)
+    """The perimeter's listed streets (empty with no postal codes either: the whole commune)."""
+    perimeter_postal_codes: list[str] = msgspec.field(default_factory=list)
 
 
 class CommunityOut(msgspec.Struct):
@@ -20,6 +23,16 @@ class CommunityOut(msgspec.Struct):
     center_lon: float
     radius_m: int
     member_count: int
+    streets: list[str] = msgspec.field(default_factory=list)
+    perimeter_postal_codes: list[str] = msgspec.field(default_factory=list)
+    commune_postal_codes: list[str] = msgspec.field(default_factory=list)
+
+
+class PerimeterIn(msgspec.Struct):
+    """Streets (one name each) and/or postal codes of the commune; both empty: the whole commune."""
+
+    streets: list[str] = msgspec.field(default_factory=list)
+    postal_codes: list[str] = msgspec.field(default_factory=list)
 
 
 class CommunityCreate(msgspec.Struct):

@@ -12,7 +12,9 @@ from backend.communities.schemas import (
     CommunityHit,
     CommunityOut,
     PendingMember,
+    PerimeterIn,
 )
+from backend.communities.perimeter import clean_perimeter, perimeter_of, split_streets
 from backend.communities.tables import Commune, Community, MairieStaff, Membership, MembershipStatus
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
@@ -39,7 +41,8 @@ async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
     q = q.strip()
     if len(q) < 2:
         raise DomainError("Tapez au moins 2 caractères (code postal ou nom de commune).", "query_too_short")
-    cols = (Community.id, Community.name, Community.commune.id, Community.commune.name, Community.commune.postal_codes)
+    cols = (Community.id, Community.name, Community.commune.id, Community.commune.name, Community.commune.postal_codes,
+            Community.perimeter_streets, Community.perimeter_postal_codes)
     query = Community.select(*cols).order_by(Community.commune.name).order_by(Community.name).limit(limit)
     if q.isdigit():
         query = query.where(
@@ -53,7 +56,8 @@ async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
     return [
         CommunityHit(
             id=r["id"], name=r["name"], commune_id=r["commune.id"], commune_name=r["commune.name"],
-            postal_codes=_codes(r["commune.postal_codes"]),
+            postal_codes=_codes(r["commune.postal_codes"]), streets=split_streets(r["perimeter_streets"]),
+            perimeter_postal_codes=_codes(r["perimeter_postal_codes"]),
         )
         for r in rows
     ]
@@ -61,7 +65,7 @@ async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
 
 async def get_community(community_id: int) -> CommunityOut:
     row = await Community.select(
-        Community.all_columns(), Community.commune.name
+        Community.all_columns(), Community.commune.name, Community.commune.postal_codes
     ).where(Community.id == community_id).first()
     if row is None:
         raise NotFound("Ce quartier n'existe pas.", "community_not_found")
@@ -71,6 +75,8 @@ async def get_community(community_id: int) -> CommunityOut:
     return CommunityOut(
         id=row["id"], name=row["name"], commune_id=row["commune"], commune_name=row["commune.name"],
         center_lat=row["center_lat"], center_lon=row["center_lon"], radius_m=row["radius_m"], member_count=count,
+        streets=split_streets(row["perimeter_streets"]), perimeter_postal_codes=_codes(row["perimeter_postal_codes"]),
+        commune_postal_codes=_codes(row["commune.postal_codes"]),
     )
 
 
@@ -243,3 +249,67 @@ async def staff_communes_of(user_id: int) -> list[dict]:
 async def ensure_not_member(user_id: int, community_id: int) -> None:
     if await membership_id(user_id, community_id) is not None:
         raise Conflict("Vous êtes déjà inscrit(e) dans ce quartier.", "already_member")
+
+
+async def set_perimeter(community_id: int, data: PerimeterIn, actor_id: int | None = None) -> CommunityOut:
+    """Replace a community's listed streets and postal codes (mairie staff or referents); audited.
+
+    It decides who may join or be activated from now on; members already active stay.
+    """
+    from backend.mairie.audit import record as audit
+
+    perimeter = await perimeter_of(community_id)
+    streets, codes = clean_perimeter(perimeter.commune_postal_codes, data.streets, data.postal_codes)
+    await Community.update({Community.perimeter_streets: "\n".join(streets),
+                            Community.perimeter_postal_codes: ",".join(codes)}).where(Community.id == community_id)
+    await audit(actor_id, "community.perimeter", f"community:{community_id}",
+                {"streets": len(streets), "postal_codes": codes}, commune_id=perimeter.commune_id)
+    return await get_community(community_id)
+
+
+async def membership_count(user_id: int) -> int:
+    """Communities a person belongs to or waits to (active or pending)."""
+    return await Membership.count().where(
+        (Membership.user == user_id)
+        & Membership.status.is_in([MembershipStatus.ACTIVE, MembershipStatus.PENDING])
+    )
+
+
+async def ensure_room(user_id: int, limit: int) -> None:
+    """Refuse one more community beyond `limit` (active or pending memberships)."""
+    if await membership_count(user_id) >= limit:
+        raise Conflict(f"Vous faites déjà partie de {limit} quartiers, le maximum par personne.",
+                       "too_many_communities")
+
+
+async def activate_pending_inside(user_id: int, address_line1: str, postal_code: str, limit: int) -> list[int]:
+    """After the address is verified: activate the pending memberships whose perimeter contains it
+    (at most `limit` active in all); return the community ids activated."""
+    rows = await Membership.select(Membership.id, Membership.community, Membership.status).where(
+        Membership.user == user_id).order_by(Membership.created_at)
+    active = sum(1 for r in rows if r["status"] == MembershipStatus.ACTIVE)
+    done: list[int] = []
+    for r in rows:
+        if r["status"] != MembershipStatus.PENDING or active >= limit:
+            continue
+        if (await perimeter_of(r["community"])).refusal(address_line1, postal_code) is None:
+            await activate_membership(r["id"])
+            active += 1
+            done.append(r["community"])
+    return done
+
+
+async def follow_new_address(user_id: int, address_line1: str, postal_code: str) -> list[int]:
+    """A member moved: memberships whose perimeter holds the new address wait for its letter
+    (pending, role kept); the others end. Returns the community ids kept."""
+    rows = await Membership.select(Membership.id, Membership.community).where(Membership.user == user_id)
+    kept, ended = [], []
+    for r in rows:
+        inside = (await perimeter_of(r["community"])).refusal(address_line1, postal_code) is None
+        (kept if inside else ended).append(r)
+    if kept:
+        await Membership.update({Membership.status: MembershipStatus.PENDING, Membership.activated_at: None}).where(
+            Membership.id.is_in([r["id"] for r in kept]))
+    if ended:
+        await Membership.delete().where(Membership.id.is_in([r["id"] for r in ended]))
+    return [r["community"] for r in kept]

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Float, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -25,6 +25,10 @@ class Community(Table, tablename="communities"):
     center_lat = Float(default=0.0)
     center_lon = Float(default=0.0)
     radius_m = Integer(default=500)
+    # The perimeter: the commune, narrowed to these streets and/or postal codes when listed
+    # (a verified address inside any listed street or postal code is inside; no list: the whole commune).
+    perimeter_streets = Text(default="")  # one street name per line, as written by staff/referents
+    perimeter_postal_codes = Varchar(length=200, default="")  # comma-separated, among the commune's
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -7,19 +7,9 @@ way and every word must appear (a LIKE per word, ANDed): "fete ete" finds "Fête
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from backend.lib.text import fold  # noqa: F401  (re-exported: the Gazette's callers import it from here)
 
 MAX_WORDS = 8
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
-
-
-def fold(*texts: str) -> str:
-    """Lower-case, accent-free words of `texts` separated by single spaces."""
-    joined = " ".join(texts).casefold().translate(_LIGATURES)
-    plain = "".join(c for c in unicodedata.normalize("NFKD", joined) if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", plain).strip()
 
 
 def query_words(q: str) -> list[str]:

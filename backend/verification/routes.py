@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from backend.auth import service as auth_service
@@ -26,11 +26,27 @@ class ReissueIn(msgspec.Struct):
     community_id: int
 
 
+class AddressIn(msgspec.Struct):
+    """A new postal address, and the community of that address the new letter is for."""
+
+    address_line1: str
+    postal_code: str
+    city: str
+    community_id: int
+    address_line2: str = ""
+
+
 class LetterRow(msgspec.Struct):
     id: int
     name: str
     community_name: str
     created_at: str
+    address: str = ""
+    """The postal address, on one line (moderators print it anyway)."""
+    address_pending: int = 0
+    """Letters on their way to this address, this one included."""
+    address_month: int = 0
+    """Letters made for this address in the last 30 days (voided ones included)."""
 
 
 class LettersOut(msgspec.Struct):
@@ -50,6 +66,9 @@ class VerificationController(Controller):
                                 "Trop d'essais de code. Réessayez dans une heure.")
         membership_id = await service.redeem_activation_code(settings, principal.user_id, data.code, data.community_id)
         await communities.activate_membership(membership_id)
+        address = await service.user_address(principal.user_id)  # others waiting at this address (after a move)
+        await communities.activate_pending_inside(principal.user_id, address["address_line1"], address["postal_code"],
+                                                  settings.max_communities_per_person)
         await sessions.invalidate_principal(valkey_of(request), principal.user_id)
         fresh = await auth_service.load_principal(principal.user_id)
         assert fresh is not None
@@ -69,6 +88,17 @@ class VerificationController(Controller):
         await service.reissue_letter(settings, principal.user_id, membership_id, membership.community_name)
         return {"detail": "Un nouveau courrier va vous être envoyé. L'ancien code ne fonctionne plus."}
 
+    @put("/address", guards=[authenticated], status_code=200)
+    async def change_address(self, request: Request, data: AddressIn) -> Me:
+        """A move: new address, new letter; memberships wait for its code (or end outside the new perimeter)."""
+        principal = principal_of(request)
+        await service.change_address(settings_of(request), principal.user_id, data.address_line1, data.address_line2,
+                                     data.postal_code, data.city, data.community_id)
+        await sessions.invalidate_principal(valkey_of(request), principal.user_id)
+        fresh = await auth_service.load_principal(principal.user_id)
+        assert fresh is not None
+        return await auth_service.me(fresh)
+
 
 class LetterController(Controller):
     path = "/api/v1/letters"
@@ -78,9 +108,15 @@ class LetterController(Controller):
     @get("/")
     async def list_unprinted(self) -> LettersOut:
         rows = await service.unprinted_letters()
-        return LettersOut(unprinted=len(rows), letters=[
-            LetterRow(id=r["id"], name=r["recipient"].split("\n", 1)[0], community_name=r["community_name"],
-                      created_at=r["created_at"].isoformat()) for r in rows])
+        counts = await service.address_counts([r["address_key"] for r in rows])
+        letters = []
+        for r in rows:
+            name, _, address = r["recipient"].partition("\n")
+            pending, month = counts.get(r["address_key"], (1, 1))
+            letters.append(LetterRow(id=r["id"], name=name, community_name=r["community_name"],
+                                     created_at=r["created_at"].isoformat(), address=", ".join(address.split("\n")),
+                                     address_pending=pending, address_month=month))
+        return LettersOut(unprinted=len(rows), letters=letters)
 
     @post("/batch", status_code=200)
     async def print_batch(self, request: Request) -> Response[bytes]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from backend.auth.tables import User
+from backend.db import write_transaction
 from backend.lib import clock
+from backend.lib.text import address_words
 from backend.lib.errors import DomainError, NotFound, TooManyRequests
 from backend.settings import Settings
 from backend.verification.letters import LetterContent, letter_lines, render_letters
@@ -43,13 +46,70 @@ def recipient_block(user: dict) -> str:
     return "\n".join(l for l in lines if l.strip())
 
 
-async def create_letter(user_id: int, membership_id: int, community_name: str) -> int:
-    """A letter waiting to be printed for this membership; returns its id."""
+def address_key(address_line1: str, postal_code: str) -> str:
+    """The postal address letters are counted by: folded street line (number kept) and postal code."""
+    return f"{' '.join(address_words(address_line1))} {postal_code.strip()}"[:250]
+
+
+def _live(now):
+    """Letters still on their way: neither redeemed nor voided, and unprinted or printed and not expired."""
+    return (ActivationLetter.voided_at.is_null() & ActivationLetter.redeemed_at.is_null()
+            & (ActivationLetter.printed_at.is_null() | (ActivationLetter.expires_at > now)))
+
+
+async def live_letter_ids(user_id: int, membership_id: int | None = None) -> list[int]:
+    query = ActivationLetter.select(ActivationLetter.id).where((ActivationLetter.user == user_id) & _live(clock.now()))
+    if membership_id is not None:
+        query = query.where(ActivationLetter.membership == membership_id)
+    return [r["id"] for r in await query]
+
+
+async def check_letter_limits(settings: Settings, user_id: int, key: str, replaced: list[int] | None = None) -> None:
+    """429 with a French reason when one more letter for this account and address would pass the limits.
+
+    `replaced`: live letters the new one voids (a re-issue, a change of address); they do not count as pending.
+    """
+    now = clock.now()
+    skip = replaced or [0]
+    pending = await ActivationLetter.count().where(
+        (ActivationLetter.user == user_id) & _live(now) & ActivationLetter.id.not_in(skip))
+    if pending >= settings.letters_pending_per_account:
+        raise TooManyRequests(
+            "Un courrier d'activation est déjà en route pour votre compte. Entrez d'abord son code "
+            "(page « Activer mon compte ») : vous pourrez ensuite rejoindre un autre quartier de votre adresse "
+            "sans attendre de courrier.", "letter_already_pending", retry_after=86400)
+    at_address = await ActivationLetter.count().where(
+        (ActivationLetter.address_key == key) & _live(now) & ActivationLetter.id.not_in(skip))
+    if at_address >= settings.letters_pending_per_address:
+        raise TooManyRequests(
+            f"{at_address} courriers d'activation sont déjà en route vers cette adresse, le maximum. "
+            "Réessayez quand ils auront été utilisés.", "letters_per_address", retry_after=86400)
+    since = now - timedelta(days=30)
+    recent = await ActivationLetter.select(ActivationLetter.created_at).where(
+        (ActivationLetter.user == user_id) & (ActivationLetter.created_at > since)
+    ).order_by(ActivationLetter.created_at)
+    if len(recent) >= settings.letters_per_account_per_month:
+        free_at = recent[-settings.letters_per_account_per_month]["created_at"] + timedelta(days=30)
+        raise TooManyRequests(
+            f"Vous avez déjà demandé {len(recent)} courriers d'activation en 30 jours, le maximum. "
+            f"Vous pourrez en demander un autre à partir du {free_at:%d/%m/%Y}.", "letters_per_month",
+            retry_after=max(60, int((free_at - now).total_seconds())))
+
+
+async def create_letter(user_id: int, membership_id: int, community_name: str, settings: Settings | None = None,
+                        replaced: list[int] | None = None) -> int:
+    """A letter waiting to be printed for this membership; returns its id.
+
+    With `settings`, the per-account and per-address limits apply first (429, nothing created).
+    """
     user = await User.select().where(User.id == user_id).first()
+    key = address_key(user["address_line1"], user["postal_code"])
+    if settings is not None:
+        await check_letter_limits(settings, user_id, key, replaced)
     rows = await ActivationLetter.insert(ActivationLetter(
         user=user_id, membership=membership_id, code_hash="", community_name=community_name,
         recipient=f"{user['first_name']} {user['last_name']}\n{recipient_block(user)}",
-        expires_at=clock.now(),
+        address_key=key, expires_at=clock.now(),
     )).returning(ActivationLetter.id)
     return rows[0]["id"]
 
@@ -97,11 +157,30 @@ async def preview_to_outbox(settings: Settings, letter_id: int) -> None:
 async def unprinted_letters() -> list[dict]:
     return await ActivationLetter.select(
         ActivationLetter.id, ActivationLetter.recipient, ActivationLetter.created_at, ActivationLetter.printed_at,
-        ActivationLetter.community_name,
+        ActivationLetter.community_name, ActivationLetter.address_key,
     ).where(
         ActivationLetter.printed_at.is_null() & ActivationLetter.voided_at.is_null()
         & ActivationLetter.redeemed_at.is_null()
     ).order_by(ActivationLetter.id)
+
+
+async def address_counts(keys: list[str]) -> dict[str, tuple[int, int]]:
+    """Per address: (letters on their way, letters made in the last 30 days, voided ones included)."""
+    keys = [k for k in set(keys) if k]
+    if not keys:
+        return {}
+    now = clock.now()
+    rows = await ActivationLetter.select(
+        ActivationLetter.address_key, ActivationLetter.created_at, ActivationLetter.voided_at,
+        ActivationLetter.redeemed_at, ActivationLetter.printed_at, ActivationLetter.expires_at,
+    ).where(ActivationLetter.address_key.is_in(keys))
+    out: dict[str, list[int]] = {k: [0, 0] for k in keys}
+    for r in rows:
+        live = (r["voided_at"] is None and r["redeemed_at"] is None
+                and (r["printed_at"] is None or r["expires_at"] > now))
+        out[r["address_key"]][0] += live
+        out[r["address_key"]][1] += r["created_at"] > now - timedelta(days=30)
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 async def print_batch(settings: Settings) -> tuple[bytes, int]:
@@ -113,17 +192,28 @@ async def print_batch(settings: Settings) -> tuple[bytes, int]:
     return pdf, len(issued)
 
 
-async def void_letters(membership_id: int) -> None:
+async def void_letters(membership_id: int, keep: int = 0) -> None:
     await ActivationLetter.update({ActivationLetter.voided_at: clock.now()}).where(
         (ActivationLetter.membership == membership_id) & ActivationLetter.voided_at.is_null()
+        & ActivationLetter.redeemed_at.is_null() & (ActivationLetter.id != keep)
+    )
+
+
+async def void_user_letters(user_id: int) -> None:
+    """Every live letter of the account stops working (the address changed)."""
+    await ActivationLetter.update({ActivationLetter.voided_at: clock.now()}).where(
+        (ActivationLetter.user == user_id) & ActivationLetter.voided_at.is_null()
         & ActivationLetter.redeemed_at.is_null()
     )
 
 
 async def reissue_letter(settings: Settings, user_id: int, membership_id: int, community_name: str) -> int:
-    """Void the membership's live letters and queue a new one (dev: posted to the outbox at once)."""
-    await void_letters(membership_id)
-    letter_id = await create_letter(user_id, membership_id, community_name)
+    """Void the membership's live letters and queue a new one (dev: posted to the outbox at once);
+    the letter limits apply (429, nothing changed)."""
+    async with write_transaction():
+        replaced = await live_letter_ids(user_id, membership_id)
+        letter_id = await create_letter(user_id, membership_id, community_name, settings, replaced)
+        await void_letters(membership_id, keep=letter_id)
     await preview_to_outbox(settings, letter_id)
     return letter_id
 
@@ -210,3 +300,53 @@ def outbox_letters(settings: Settings) -> list[dict]:
     files = sorted(folder.glob("*.txt"), reverse=True)
     return [{"file": f.name, "pdf": f.with_suffix(".pdf").name if f.with_suffix(".pdf").exists() else None,
              "text": f.read_text(encoding="utf-8")} for f in files[:200]]
+
+
+async def user_address(user_id: int) -> dict:
+    return await User.select(User.address_line1, User.postal_code, User.country, User.address_verified).where(
+        User.id == user_id).first()
+
+
+def _line(value: str, label: str, max_len: int, required: bool = True) -> str:
+    value = " ".join(value.split())
+    if required and not value:
+        raise DomainError(f"Le champ « {label} » est obligatoire.", "missing_field")
+    if len(value) > max_len:
+        raise DomainError(f"Le champ « {label} » est trop long ({max_len} caractères au plus).", "field_too_long")
+    return value
+
+
+async def change_address(settings: Settings, user_id: int, line1: str, line2: str, postal_code: str, city: str,
+                         community_id: int) -> int:
+    """A member moved: the new address waits for a new letter, sent for `community_id` (whose perimeter
+    must hold it). Until its code is entered the account is unverified: memberships whose perimeter holds
+    the new address turn pending (activated with the code), the others end; the old letters stop working.
+    The letter limits apply (429, nothing changed). Returns the new letter's id."""
+    from backend.communities import service as communities
+    from backend.communities.perimeter import require_inside
+
+    current = await user_address(user_id)
+    postal = postal_code.strip()
+    if not re.fullmatch(r"\d{4}" if current["country"] == "BE" else r"\d{5}", postal):
+        raise DomainError("Code postal invalide.", "invalid_postal_code")
+    values = {User.address_line1: _line(line1, "Adresse", 200), User.address_line2: _line(line2, "Complément", 200, False),
+              User.postal_code: postal, User.city: _line(city, "Ville", 100), User.address_verified: False}
+    if current["address_verified"] and address_key(line1, postal) == address_key(current["address_line1"],
+                                                                                 current["postal_code"]):
+        raise DomainError("C'est déjà votre adresse vérifiée : rien à changer.", "same_address")
+    perimeter = await require_inside(community_id, line1, postal)
+    async with write_transaction():
+        replaced = await live_letter_ids(user_id)
+        await User.update(values).where(User.id == user_id)
+        kept = await communities.follow_new_address(user_id, line1, postal)
+        if community_id in kept:
+            membership_id = await communities.membership_id(user_id, community_id)
+        else:
+            await communities.ensure_room(user_id, settings.max_communities_per_person)
+            membership_id = await communities.add_membership(user_id, community_id, active=False)
+        assert membership_id is not None
+        letter_id = await create_letter(user_id, membership_id, perimeter.community_name, settings, replaced)
+        await ActivationLetter.update({ActivationLetter.voided_at: clock.now()}).where(
+            ActivationLetter.id.is_in(replaced or [0]))
+    await preview_to_outbox(settings, letter_id)
+    return letter_id

@@ -13,6 +13,7 @@ class ActivationLetter(Table, tablename="activation_letters"):
     membership = ForeignKey(references=Membership, index=True)
     code_hash = Varchar(length=128, secret=True)
     recipient = Text()  # name and postal address block, as printed
+    address_key = Varchar(length=250, default="", index=True)  # folded street line + postal code (limits per address)
     community_name = Varchar(length=120)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
