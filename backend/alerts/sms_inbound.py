@@ -35,6 +35,12 @@ except ModuleNotFoundError:  # domain not installed
     safety_sms_answer = None  # type: ignore[assignment]
 SAFETY_WORDS = {"OUI", "AIDE"}
 
+try:  # Veille solidaire: OUI / NON answer the consent SMS of a check-in a referent set up for the member
+    from backend.solidarity.management import answer_by_sms as checkin_consent_answer
+except ModuleNotFoundError:  # domain not installed
+    checkin_consent_answer = None  # type: ignore[assignment]
+CHECKIN_CONSENT_WORDS = {"OUI", "NON"}
+
 log = logging.getLogger(__name__)
 
 HELP = ("Vigie : envoyez un SMS décrivant la situation pour alerter vos voisins. "
@@ -126,6 +132,11 @@ async def sms_inbound(request: Request) -> Response[dict]:
         if reply is not None:
             await _reply(request, message.id, message.sender, reply)
             return Response({"status": "safety_answer"})
+    if word in CHECKIN_CONSENT_WORDS and checkin_consent_answer is not None:  # a check-in waiting for their answer
+        reply = await checkin_consent_answer(queues_of(request), user_id, word)
+        if reply is not None:
+            await _reply(request, message.id, message.sender, reply)
+            return Response({"status": "checkin_answer"})
     if word in STOP_WORDS:
         await delivery.set_channel(user_id, "sms", False)
         await _reply(request, message.id, message.sender,

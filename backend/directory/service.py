@@ -301,3 +301,25 @@ async def photo_urls(user_ids: list[int]) -> dict[int, str | None]:
     rows = await select_in(Profile, 'SELECT "user", photo_version FROM directory_profiles WHERE "user"', user_ids)
     found = {r["user"]: _photo_url(r["user"], r["photo_version"]) for r in rows}
     return {u: found.get(u) for u in user_ids}
+
+
+# For other screens that embed a member -------------------------------------------------------
+
+CONTACT_FIELDS = {"phone": "phone_visibility", "email": "email_visibility", "other_contact": "other_contact_visibility",
+                  "address": "address_visibility"}
+
+
+async def contact_visibilities(user_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Each person's own choice of who sees their phone, e-mail, other contact and full address
+    ({user id: {"phone": "nobody", …}}; the defaults for someone who never edited their profile)."""
+    rows = await select_in(Profile, 'SELECT "user", phone_visibility, email_visibility, other_contact_visibility, '
+                                    'address_visibility FROM directory_profiles WHERE "user"', list(user_ids))
+    found = {r["user"]: r for r in rows}
+    return {u: {field: (found[u][column] if u in found and found[u][column] else DEFAULT_VISIBILITY[column])
+                for field, column in CONTACT_FIELDS.items()} for u in user_ids}
+
+
+def shown_to(visibilities: dict[str, str], field: str, level: str) -> bool:
+    """May a viewer at `level` (member | referent | outsider) of the person's community see `field`
+    ("phone", "email", "other_contact", "address") under the person's own settings?"""
+    return _shown(visibilities[field], level)

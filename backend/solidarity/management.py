@@ -1,5 +1,12 @@
-"""Setting a check-in up (for oneself, or by a referent with the person's consent), changing,
-pausing and stopping it, and its watchers: invited, accepting or declining, stepping down."""
+"""Setting a check-in up (for oneself, or by a referent with the person's consent), the person's
+own confirmation (in the app or by answering the consent SMS), changing, pausing and stopping it,
+and its watchers: invited, accepting or declining, stepping down.
+
+A referent's set-up is a proposal until the person confirms it: the check-in does not run, the
+watchers are not invited (their invitations go out on confirmation) and nobody but the person
+sees contact data the person's directory settings hide. Setting one's own check-in up is the
+confirmation. Refusing stops it.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,9 @@ from backend.solidarity.service import (
     record_notifying_event, roles_in,
 )
 from backend.solidarity.tables import Checkin, CheckinRound, CheckinWatcher
+
+CONFIRM_WORDS = {"OUI"}  # answers to the consent SMS
+REFUSE_WORDS = {"NON"}
 
 CONSENT_METHODS = {"oral": "oral", "ecrit": "écrit", "telephone": "téléphone"}
 MAX_WATCHERS = 10
@@ -148,28 +158,98 @@ async def create_checkin(queues: Queues | None, principal: Principal, community_
         raise DomainError("La personne doit être membre actif de ce quartier.", "invalid_person")
     await check_watchers(community_id, person_id, watcher_ids)
     consent = consent_values(principal, person_id, person[person_id], data, now)
+    own = person_id == principal.user_id  # one's own set-up is the confirmation
+    confirmation = dict(person_confirmation="confirmed", confirmed_at=now, confirmed_via="app") if own else dict(
+        person_confirmation="pending", confirmed_at=None, confirmed_via="")
     pending: list[tuple[str, int]] = []
     try:
         async with write_transaction():
             rows = await Checkin.insert(Checkin(
                 community=community_id, person=person_id, created_by=principal.user_id, check_time=check_time,
                 every_days=data.every_days, starts_on=starts_on, grace_minutes=data.grace_minutes, note=note,
-                created_at=now, **consent)).returning(Checkin.id)
+                created_at=now, **consent, **confirmation)).returning(Checkin.id)
             checkin_id = rows[0]["id"]
             how = "" if consent["consent_method"] == "app" else (
                 f"Accord {CONSENT_METHODS[consent['consent_method']]} de {consent['consent_given_by']}")
             await record_event(checkin_id, "created", actor=principal.user_id, subject=person_id, note=how)
+            if not own:  # the person is asked (push and SMS); the watchers only once they confirm
+                await record_notifying_event(checkin_id, "confirmation_asked", pending, actor=principal.user_id,
+                                             subject=person_id)
             for watcher in watcher_ids:
                 await CheckinWatcher.insert(CheckinWatcher(checkin=checkin_id, user=watcher,
                                                            invited_by=principal.user_id, invited_at=now))
-                await record_notifying_event(checkin_id, "watcher_invited", pending, actor=principal.user_id,
-                                             subject=watcher)
+                if own:
+                    await record_notifying_event(checkin_id, "watcher_invited", pending, actor=principal.user_id,
+                                                 subject=watcher)
     except Exception as exc:
         if "unique" in str(exc).lower():  # the partial unique index: one running check-in per person
             raise Conflict("Cette personne a déjà une veille en cours.", "checkin_exists") from None
         raise
     await dispatch(queues, pending)
     return await checkin_out(principal, checkin_id)
+
+
+# The person's own confirmation ----------------------------------------------------------------
+
+async def _answer_as_person(queues: Queues | None, row: dict[str, Any], accept: bool, via: str) -> bool:
+    """Record the person's answer to a check-in set up for them; False when it was no longer
+    waiting for one (already answered). Confirming invites the watchers; refusing stops it."""
+    checkin_id, person = row["id"], row["person"]
+    now = clock.now()
+    pending: list[tuple[str, int]] = []
+    async with write_transaction():
+        values: dict[Any, Any] = {Checkin.person_confirmation: "confirmed" if accept else "refused"}
+        if accept:
+            values.update({Checkin.confirmed_at: now, Checkin.confirmed_via: via})
+        else:
+            values.update({Checkin.stopped_at: now, Checkin.stopped_by: person,
+                           Checkin.stop_reason: "Refusée par la personne"})
+        updated = await Checkin.update(values).where(
+            (Checkin.id == checkin_id) & (Checkin.person_confirmation == "pending") & Checkin.stopped_at.is_null()
+        ).returning(Checkin.id)
+        if not updated:
+            return False
+        await record_event(checkin_id, "person_confirmed" if accept else "person_refused", actor=person,
+                           subject=person, source=via)
+        if accept:  # the invitations held back until now go out
+            invited = await CheckinWatcher.select(CheckinWatcher.user, CheckinWatcher.invited_by).where(
+                (CheckinWatcher.checkin == checkin_id) & (CheckinWatcher.status == "invited")).order_by(CheckinWatcher.id)
+            for w in invited:
+                await record_notifying_event(checkin_id, "watcher_invited", pending, actor=w["invited_by"],
+                                             subject=w["user"])
+        else:
+            await CheckinWatcher.update({CheckinWatcher.status: "removed", CheckinWatcher.answered_at: now}).where(
+                (CheckinWatcher.checkin == checkin_id) & CheckinWatcher.status.is_in(["invited", "accepted"]))
+    await dispatch(queues, pending)
+    return True
+
+
+async def answer_as_person(queues: Queues | None, principal: Principal, checkin_id: int, accept: bool) -> CheckinOut:
+    """The person accepts or refuses the check-in a referent set up for them (in the app)."""
+    row, _ = await access(principal, checkin_id, {"person"}, "Seule la personne elle-même peut accepter ou refuser "
+                                                             "cette veille.")
+    ensure_running(row)
+    if row["person_confirmation"] != "pending":
+        raise Conflict("Cette veille est déjà acceptée.", "checkin_already_confirmed")
+    await _answer_as_person(queues, row, accept, "app")
+    return await checkin_out(principal, checkin_id)
+
+
+async def answer_by_sms(queues: Queues | None, user_id: int, word: str) -> str | None:
+    """OUI / NON from a person whose check-in waits for their answer: the SMS reply; None when no
+    check-in waits for them (the SMS is then handled as usual)."""
+    if word not in CONFIRM_WORDS | REFUSE_WORDS:
+        return None
+    found = await Checkin.select(Checkin.id).where(
+        (Checkin.person == user_id) & Checkin.stopped_at.is_null() & (Checkin.person_confirmation == "pending")
+    ).first()
+    if found is None:
+        return None
+    accept = word in CONFIRM_WORDS
+    await _answer_as_person(queues, await load(found["id"]), accept, "sms")
+    if accept:
+        return "Vigie : merci, votre veille solidaire est acceptée. Les voisins choisis sont invités à veiller sur vous."
+    return "Vigie : c'est noté, cette veille n'aura pas lieu. Personne ne reçoit vos coordonnées."
 
 
 async def update_checkin(principal: Principal, checkin_id: int, patch: CheckinPatch) -> CheckinOut:
@@ -260,7 +340,9 @@ async def invite_watcher(queues: Queues | None, principal: Principal, checkin_id
         else:
             await CheckinWatcher.insert(CheckinWatcher(checkin=checkin_id, user=user_id, invited_by=principal.user_id,
                                                        invited_at=now))
-        await record_notifying_event(checkin_id, "watcher_invited", pending, actor=principal.user_id, subject=user_id)
+        if row["person_confirmation"] == "confirmed":  # else invited when the person confirms
+            await record_notifying_event(checkin_id, "watcher_invited", pending, actor=principal.user_id,
+                                         subject=user_id)
     await dispatch(queues, pending)
     return await checkin_out(principal, checkin_id)
 
@@ -276,7 +358,8 @@ async def answer_invitation(principal: Principal, checkin_id: int, accept: bool)
     row = await load(checkin_id)
     link = await CheckinWatcher.select(CheckinWatcher.id, CheckinWatcher.status).where(
         (CheckinWatcher.checkin == checkin_id) & (CheckinWatcher.user == principal.user_id)).first()
-    if link is None or link["status"] not in ("invited", "accepted"):
+    if link is None or link["status"] not in ("invited", "accepted") or (
+            link["status"] == "invited" and row["person_confirmation"] != "confirmed"):  # not sent yet
         raise NotFound("Aucune invitation à veiller en attente.", "invitation_not_found")
     ensure_running(row)
     if link["status"] == "accepted":

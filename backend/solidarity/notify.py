@@ -3,7 +3,9 @@
 Every notification's `ref_id` is the history event that caused it, so each reminder, alert,
 "je passe voir" and "tout va bien" has its own delivery records. The missed check-in carries the
 person's address and note: it goes only to the watchers who accepted (or, if none is left, to
-the community's referents), and not at all once the check-in is stopped or the period closed.
+the community's referents), and not at all once the check-in is stopped or the period closed,
+nor for a check-in the person has not confirmed. The consent request asks the person whom a
+referent set a check-in up for to confirm it (push, and an SMS to answer OUI or NON).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from backend.delivery.kinds import Notice, register
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
 from backend.settings import Settings
 from backend.solidarity.service import (
-    GOING_KIND, INVITE_KIND, MISSED_KIND, REMINDER_KIND, RESOLVED_KIND, address_of, full_name,
+    CONSENT_KIND, GOING_KIND, INVITE_KIND, MISSED_KIND, REMINDER_KIND, RESOLVED_KIND, address_of, full_name,
 )
 from backend.solidarity.tables import CheckinEvent, CheckinWatcher
 
@@ -31,6 +33,7 @@ _COLUMNS = (
     CheckinEvent.checkin.person.postal_code, CheckinEvent.checkin.person.city, CheckinEvent.checkin.person.phone,
     CheckinEvent.checkin.check_time, CheckinEvent.checkin.every_days, CheckinEvent.checkin.grace_minutes,
     CheckinEvent.checkin.note, CheckinEvent.checkin.stopped_at, CheckinEvent.round.due_at, CheckinEvent.round.state,
+    CheckinEvent.checkin.person_confirmation,
 )
 
 
@@ -126,14 +129,14 @@ class MissedNotice:
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         row = await _event(ref_id, "escalated", self.states)
-        if row is None:
+        if row is None or row["checkin.person_confirmation"] != "confirmed":
             return None
         people = await _watchers(row["checkin"]) or await _referents(row["checkin.community"])
         return await _recipients(row["checkin.community"], people), URGENT_PLAN
 
     async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
         row = await _event(ref_id, "escalated", self.states)
-        if row is None:
+        if row is None or row["checkin.person_confirmation"] != "confirmed":  # never on someone else's word
             return None
         name, first = _person(row), row["checkin.person.first_name"]
         address = address_of(row, "checkin.person")
@@ -236,7 +239,48 @@ class InviteNotice:
                      email_subject=f"[Vigie] Veiller sur {name} ?", email_text=text, email_html=page)
 
 
+def _rhythm(row: dict[str, Any]) -> str:
+    every = row["checkin.every_days"]
+    rhythm = "chaque jour" if every == 1 else ("chaque semaine" if every == 7 else f"tous les {every} jours")
+    return f"{rhythm} à {row['checkin.check_time']}"
+
+
+class ConsentNotice:
+    """To the person a referent set a check-in up for: what it is, who would see what; confirm in
+    the app or answer OUI / NON by SMS (push and SMS whatever their choices, quiet hours respected)."""
+
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        row = await _event(ref_id, "confirmation_asked")
+        return row if row is not None and row["checkin.person_confirmation"] == "pending" else None
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        recipients = await _recipients(row["checkin.community"], {row["checkin.person"]})
+        return recipients, FanoutPlan(channels=("push", "sms"), urgent=False, follow_channels=False)
+
+    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        who = full_name(row, "actor")
+        watchers = await CheckinWatcher.count().where((CheckinWatcher.checkin == row["checkin"])
+                                                      & CheckinWatcher.status.is_in(["invited", "accepted"]))
+        return Notice(
+            url="/#/veille", tag=f"checkin-consent-{row['checkin']}", event=CONSENT_KIND, ref_id=row["id"],
+            community=row["checkin.community.name"], title="Une veille solidaire pour vous ?", ttl=7 * 24 * 3600,
+            body=(f"{who} propose que {watchers} voisins veillent sur vous ({_rhythm(row)}). Rien ne commence, "
+                  "et personne ne reçoit votre adresse ni votre téléphone, sans votre accord : acceptez ou refusez "
+                  "dans Vigie."),
+            sms_text=(f"Vigie : {who} propose une veille solidaire pour vous ({_rhythm(row)}, {watchers} voisins). "
+                      "Si vous acceptez, ces voisins et les référents du quartier verront votre adresse, votre "
+                      "téléphone et la note. Répondez OUI pour accepter, NON pour refuser."),
+        )
+
+
 register(REMINDER_KIND, ReminderNotice())
+register(CONSENT_KIND, ConsentNotice())
 register(MISSED_KIND, MissedNotice())
 register(GOING_KIND, GoingNotice())
 register(RESOLVED_KIND, ResolvedNotice())

@@ -61,7 +61,8 @@ async def run_due_checkins(queues: Queues | None, now: datetime) -> dict[str, in
 _ELIGIBLE = (
     "SELECT c.id, c.check_time, c.every_days, c.starts_on, c.paused_until, c.watch_from, c.grace_minutes, "
     "c.created_at FROM checkins c "
-    "WHERE c.stopped_at IS NULL AND c.watch_from IS NOT NULL AND c.watch_from <= {} AND "
+    "WHERE c.stopped_at IS NULL AND c.person_confirmation = 'confirmed' AND c.watch_from IS NOT NULL "
+    "AND c.watch_from <= {} AND "
     "(SELECT COUNT(*) FROM checkin_watchers w WHERE w.checkin = c.id AND w.status = 'accepted') >= 2")
 
 
@@ -96,17 +97,22 @@ async def _escalate(now: datetime, pending: list[tuple[str, int]]) -> int:
     rows = await CheckinRound.select(
         CheckinRound.id, CheckinRound.checkin, CheckinRound.period_date, CheckinRound.reminded_at,
         CheckinRound.checkin.grace_minutes, CheckinRound.checkin.paused_until, CheckinRound.checkin.stopped_at,
+        CheckinRound.checkin.person_confirmation,
     ).where(CheckinRound.state == "reminded")
     done = 0
     for row in rows:
         if row["reminded_at"] + timedelta(minutes=row["checkin.grace_minutes"]) > now:
             continue
         stopped = row["checkin.stopped_at"] is not None
-        if stopped or schedule.is_paused(as_date(row["period_date"]), as_date(row["checkin.paused_until"])):
+        unconfirmed = row["checkin.person_confirmation"] != "confirmed"  # never alert on someone else's word
+        if stopped or unconfirmed or schedule.is_paused(as_date(row["period_date"]),
+                                                        as_date(row["checkin.paused_until"])):
             async with write_transaction():
                 if await _move(row["id"], ("reminded",), {CheckinRound.state: "cancelled"}):
+                    why = "veille arrêtée" if stopped else ("en attente de l'accord de la personne" if unconfirmed
+                                                            else "veille en pause")
                     await record_event(row["checkin"], "cancelled", actor=None, round_id=row["id"], source="system",
-                                       note="veille arrêtée" if stopped else "veille en pause")
+                                       note=why)
             continue
         async with write_transaction():
             if await _move(row["id"], ("reminded",), {CheckinRound.state: "escalated", CheckinRound.escalated_at: now}):

@@ -69,6 +69,14 @@ class CheckinController(Controller):
     async def decline(self, request: Request, checkin_id: int) -> None:
         await management.answer_invitation(principal_of(request), checkin_id, False)
 
+    @post("/{checkin_id:int}/confirm", status_code=HTTP_200_OK)
+    async def confirm(self, request: Request, checkin_id: int) -> CheckinOut:
+        return await management.answer_as_person(queues_of(request), principal_of(request), checkin_id, True)
+
+    @post("/{checkin_id:int}/refuse", status_code=HTTP_200_OK)
+    async def refuse(self, request: Request, checkin_id: int) -> CheckinOut:
+        return await management.answer_as_person(queues_of(request), principal_of(request), checkin_id, False)
+
     @post("/{checkin_id:int}/check-in", status_code=HTTP_200_OK)
     async def check_in(self, request: Request, checkin_id: int) -> ActionOut:
         return await rounds.check_in(queues_of(request), principal_of(request), checkin_id)

@@ -56,10 +56,13 @@ class PersonRef(msgspec.Struct):
 
 
 class PersonOut(msgspec.Struct):
+    """The person watched over. `phone` and `address` are null when hidden from the viewer: until
+    the person confirms the check-in, others see only what the person's directory settings allow."""
+
     id: int
     name: str
-    phone: str
-    address: str
+    phone: str | None
+    address: str | None
 
 
 class WatcherOut(msgspec.Struct):
@@ -76,6 +79,14 @@ class ConsentOut(msgspec.Struct):
     given_at: str
     recorded_by: PersonRef
     detail: str
+
+
+class ConfirmationOut(msgspec.Struct):
+    """The person's own answer: `confirmed` (their own set-up counts), `pending` or `refused`."""
+
+    state: str
+    at: str | None
+    via: str  # app | sms | "" (not answered)
 
 
 class RoundOut(msgspec.Struct):
@@ -110,6 +121,7 @@ class CheckinOut(msgspec.Struct):
     watchers: list[WatcherOut]
     accepted_watchers: int
     consent: ConsentOut
+    confirmation: ConfirmationOut
     created_by: PersonRef
     created_at: str
     stopped_at: str | None

@@ -1,7 +1,9 @@
 """Veille solidaire: who may see a check-in, the history it keeps, and the views of it.
 
 Who sees a check-in: the person, the watchers who accepted, the referents of its community —
-nobody else (a pending watcher sees only the invitation). Setting up and managing a check-in
+nobody else (a pending watcher sees only the invitation). A check-in a referent set up for
+someone waits for that person's own confirmation: until then it does not run, no watcher is
+invited, and the referent sees only the contact data the person's directory settings show them. Setting up and managing a check-in
 lives in `backend.solidarity.management`; its periods (reminder, escalation, "je passe voir",
 "tout va bien") in `backend.solidarity.rounds`.
 """
@@ -14,12 +16,13 @@ from typing import Any, Iterable, Sequence
 from backend.auth.principal import Principal
 from backend.communities.tables import Membership, MembershipStatus
 from backend.delivery import service as delivery
+from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.queues import Queues
 from backend.solidarity import schedule
 from backend.solidarity.schemas import (
-    CandidateOut, CheckinOut, ConsentOut, EventOut, HistoryPage, InvitationOut,
+    CandidateOut, CheckinOut, ConfirmationOut, ConsentOut, EventOut, HistoryPage, InvitationOut,
     MyCheckins, PersonOut, PersonRef, RoundOut, WatcherOut,
 )
 from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher
@@ -29,13 +32,17 @@ MISSED_KIND = "checkin_missed"  # to the accepted watchers, push + SMS, urgent, 
 GOING_KIND = "checkin_going"  # "je passe voir": to the other watchers
 RESOLVED_KIND = "checkin_resolved"  # "tout va bien" after an escalation: to the other watchers
 INVITE_KIND = "checkin_invite"  # to a neighbour asked to watch
+CONSENT_KIND = "checkin_consent"  # to the person a referent set a check-in up for: confirm or refuse
 NOTIFYING = {"reminded": REMINDER_KIND, "escalated": MISSED_KIND, "someone_going": GOING_KIND,
-             "resolved": RESOLVED_KIND, "watcher_invited": INVITE_KIND}
+             "resolved": RESOLVED_KIND, "watcher_invited": INVITE_KIND, "confirmation_asked": CONSENT_KIND}
 
 OPEN_STATES = ("reminded", "escalated", "someone_going")
 ALERTED_STATES = ("escalated", "someone_going")  # the watchers were alerted
 EVENT_LABELS = {
     "created": "Veille mise en place",
+    "confirmation_asked": "Accord demandé à la personne",
+    "person_confirmed": "Veille acceptée par la personne",
+    "person_refused": "Veille refusée par la personne",
     "updated": "Réglages modifiés",
     "paused": "Veille suspendue",
     "resumed": "Veille reprise",
@@ -180,9 +187,12 @@ def my_role(roles: set[str]) -> str:
 # Views ----------------------------------------------------------------------------------------
 
 def status_of(row: dict[str, Any], accepted: int, now: datetime) -> str:
-    """stopped, waiting_watchers (fewer than two accepted), paused or active."""
+    """stopped, waiting_person (not confirmed by the person yet), waiting_watchers (fewer than two
+    accepted), paused or active."""
     if row["stopped_at"] is not None:
         return "stopped"
+    if row["person_confirmation"] != "confirmed":
+        return "waiting_person"
     if accepted < 2:
         return "waiting_watchers"
     paused = as_date(row["paused_until"])
@@ -209,6 +219,19 @@ def watched(row: dict[str, Any], period: date, status: str) -> bool:
         return False
     due = schedule.due_at(period, row["check_time"])
     return row["watch_from"] is not None and due >= row["watch_from"]
+
+
+def person_out(row: dict[str, Any], roles: set[str], visibilities: dict[int, dict[str, str]]) -> PersonOut:
+    """The person as this viewer may see them: everything for the person; once the person has
+    confirmed, phone and address for the watchers and referents (what the person agreed to);
+    before that, only what the person's own directory settings show a referent or a neighbour."""
+    phone, address = row["person.phone"], address_of(row)
+    if "person" not in roles and row["person_confirmation"] != "confirmed":
+        level = "referent" if "referent" in roles else "member"
+        settings = visibilities[row["person"]]
+        phone = phone if shown_to(settings, "phone", level) else None
+        address = address if shown_to(settings, "address", level) else None
+    return PersonOut(id=row["person"], name=full_name(row, "person"), phone=phone or None, address=address or None)
 
 
 def next_due(row: dict[str, Any], status: str, current_done: bool, now: datetime) -> datetime | None:
@@ -255,6 +278,8 @@ async def build_outs(rows: Sequence[dict[str, Any]], roles: dict[int, set[str]])
     rounds_of: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for r in await query.where(condition).order_by(CheckinRound.period_date):
         rounds_of[r["checkin"]].append(r)
+    unconfirmed = sorted({r["person"] for r in rows if r["person_confirmation"] != "confirmed"})
+    visibilities = await contact_visibilities(unconfirmed) if unconfirmed else {}
     out = []
     for row in rows:
         grace = row["grace_minutes"]
@@ -271,8 +296,7 @@ async def build_outs(rows: Sequence[dict[str, Any]], roles: dict[int, set[str]])
         out.append(CheckinOut(
             id=row["id"], community_id=row["community"], community_name=row["community.name"], status=status,
             my_role=my_role(roles[row["id"]]),
-            person=PersonOut(id=row["person"], name=full_name(row, "person"), phone=row["person.phone"],
-                             address=address_of(row)),
+            person=person_out(row, roles[row["id"]], visibilities),
             check_time=row["check_time"], every_days=row["every_days"], grace_minutes=grace,
             starts_on=as_date(row["starts_on"]).isoformat(),
             paused_until=iso(as_date(row["paused_until"])), note=row["note"], watchers=by_checkin[row["id"]],
@@ -281,6 +305,8 @@ async def build_outs(rows: Sequence[dict[str, Any]], roles: dict[int, set[str]])
                                given_at=row["consent_at"].isoformat(),
                                recorded_by=ref(row, "consent_recorded_by"),  # type: ignore[arg-type]
                                detail=row["consent_detail"]),
+            confirmation=ConfirmationOut(state=row["person_confirmation"], at=iso(row["confirmed_at"]),
+                                         via=row["confirmed_via"]),
             created_by=ref(row, "created_by"), created_at=row["created_at"].isoformat(),  # type: ignore[arg-type]
             stopped_at=iso(row["stopped_at"]), stop_reason=row["stop_reason"], current=current,
             open_rounds=[round_out(r, grace) for r in mine if r["state"] in OPEN_STATES],
@@ -312,7 +338,8 @@ async def my_checkins(principal: Principal) -> MyCheckins:
         roles[r["id"]] = ({"person"} if r["person"] == uid else set()) | ({"watcher"} if r["id"] in watching else set())
     visible = [r for r in rows if roles[r["id"]] and (r["person"] == uid or r["stopped_at"] is None)]
     outs = await build_outs(visible, roles)
-    invitations = await pending_invitations(uid, [r for r in rows if r["id"] in invited and r["stopped_at"] is None])
+    invitations = await pending_invitations(uid, [r for r in rows if r["id"] in invited and r["stopped_at"] is None
+                                                  and r["person_confirmation"] == "confirmed"])
     return MyCheckins(mine=[o for o in outs if o.my_role == "person"],
                       watching=[o for o in outs if o.my_role == "watcher"], invitations=invitations)
 

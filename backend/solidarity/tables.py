@@ -13,7 +13,9 @@ class Checkin(Table, tablename="checkins"):
     """A person's check-in: every `every_days` days at `check_time` (Europe/Paris), watched by neighbours.
 
     Active while two watchers or more have accepted, until stopped. When a referent sets it
-    up for someone, the person's consent is recorded (who gave it, when, how).
+    up for someone, the person's consent is recorded (who gave it, when, how), and the person
+    must still confirm it themself (in the app or by answering the consent SMS): until then
+    it does not run and nobody gets contact data the person's directory settings hide.
     """
 
     community = ForeignKey(references=Community, index=True)
@@ -30,6 +32,10 @@ class Checkin(Table, tablename="checkins"):
     consent_at = Timestamptz()
     consent_recorded_by = ForeignKey(references=User)
     consent_detail = Varchar(length=300, default="")
+    # The person's own answer: confirmed (their own set-up counts) | pending | refused.
+    person_confirmation = Varchar(length=10, default="confirmed")
+    confirmed_at = Timestamptz(null=True, default=None)
+    confirmed_via = Varchar(length=6, default="")  # app | sms
     # Periods due before this instant are not watched: set when the 2nd watcher accepts, on
     # resuming after a pause and on a schedule change (no reminder for a time already past).
     watch_from = Timestamptz(null=True, default=None)

@@ -19,6 +19,8 @@ MATRIX: dict[str, set[str]] = {
     f"DELETE {CHECKIN}/watchers/{{user_id:int}}": SIGNED_IN,
     f"POST {CHECKIN}/invitation/accept": SIGNED_IN,
     f"POST {CHECKIN}/invitation/decline": SIGNED_IN,
+    f"POST {CHECKIN}/confirm": SIGNED_IN,
+    f"POST {CHECKIN}/refuse": SIGNED_IN,
     f"POST {CHECKIN}/check-in": SIGNED_IN,
     f"POST {CHECKIN}/going": SIGNED_IN,
     f"POST {CHECKIN}/resolve": SIGNED_IN,
