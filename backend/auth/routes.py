@@ -88,7 +88,7 @@ class AuthController(Controller):
         settings = settings_of(request)
         await ratelimit.enforce(valkey_of(request), f"pwreset:ip:{client_ip(request)}", 10, 3600,
                                 "Trop de demandes. Réessayez dans une heure.")
-        found = await service.start_password_reset(valkey_of(request), data.email)
+        found = await service.start_password_reset(valkey_of(request), data.email, settings.password_resets_per_hour)
         if found is not None:
             user, token = found
             link = f"{settings.base_url}/#/reinitialiser?token={token}"

@@ -17,6 +17,7 @@ from backend.auth.tables import User
 from backend.communities import service as communities
 from backend.communities.perimeter import require_inside
 from backend.db import write_transaction
+from backend.lib import ratelimit
 from backend.lib.errors import Conflict, DomainError, NotFound, Unauthorized
 from backend.settings import Settings
 from backend.verification import service as verification
@@ -162,8 +163,9 @@ async def change_password(cache: avalkey.Valkey | None, user_id: int, current: s
 RESET_TTL = 3600
 
 
-async def start_password_reset(cache: avalkey.Valkey, email: str) -> tuple[dict, str] | None:
-    """A reset token for the account with this email, or None when there is none (caller answers the same)."""
+async def start_password_reset(cache: avalkey.Valkey, email: str, per_hour: int = 3) -> tuple[dict, str] | None:
+    """A reset token for the account with this email, or None when there is none or when it already
+    had `per_hour` links this hour (the caller answers the same). A new link voids the older one."""
     try:
         email = normalise_email(email)
     except DomainError:
@@ -171,8 +173,16 @@ async def start_password_reset(cache: avalkey.Valkey, email: str) -> tuple[dict,
     user = await User.select(User.id, User.first_name, User.email, User.locale).where(User.email == email).first()
     if user is None:
         return None
+    limit_key = f"pwreset-user:{user['id']}"
+    if (await ratelimit.is_over(cache, limit_key, per_hour))[0]:
+        return None
+    await ratelimit.enforce_after(cache, limit_key, per_hour, 3600)
     token = secrets.token_urlsafe(32)
-    await cache.set(f"pwreset:{hashlib.sha256(token.encode()).hexdigest()}", user["id"], ex=RESET_TTL)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    await cache.set(f"pwreset:{digest}", user["id"], ex=RESET_TTL)
+    older = await cache.set(f"pwreset-current:{user['id']}", digest, ex=RESET_TTL, get=True)
+    if older and older.decode() != digest:
+        await cache.delete(f"pwreset:{older.decode()}")
     return user, token
 
 
@@ -187,6 +197,7 @@ async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password:
         raise DomainError("Ce lien de réinitialisation est invalide ou a expiré. Faites une nouvelle demande.",
                           "invalid_reset_token")
     uid = int(user_id)
+    await cache.delete(f"pwreset-current:{uid}")
     await User.update({User.password_hash: await hash_password(new_password)}).where(User.id == uid)
     await sessions.delete_user_sessions(cache, uid)
     return uid
