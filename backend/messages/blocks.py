@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.auth.principal import Principal
-from backend.auth.tables import User
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
 from backend.lib.sql import bulk_insert
@@ -30,11 +29,25 @@ async def blocks_of(user_id: int) -> Blocks:
                   against_me={r["blocker"] for r in rows if r["blocked"] == user_id})
 
 
+async def known_to(me: int, user_id: int) -> bool:
+    """Whether `user_id` is someone `me` may know of: an active member of one of `me`'s communities,
+    or someone who shared a conversation with them. Anyone else is answered as nonexistent, so no
+    one can read the names of admins or of other communes' people by trying ids."""
+    rows = await Block.raw(
+        "SELECT 1 AS known FROM memberships a JOIN memberships b ON b.community = a.community "
+        "WHERE a.\"user\" = {} AND b.\"user\" = {} AND a.status = 'active' AND b.status = 'active' "
+        "UNION SELECT 1 AS known FROM conversation_participants a JOIN conversation_participants b "
+        "ON b.conversation = a.conversation WHERE a.\"user\" = {} AND b.\"user\" = {}",
+        me, user_id, me, user_id)
+    return bool(rows)
+
+
 async def block(principal: Principal, user_id: int) -> None:
-    """From now on the member neither sees nor receives anything from `user_id`."""
+    """From now on the member neither sees nor receives anything from `user_id` (someone they may
+    know of: see `known_to`)."""
     if user_id == principal.user_id:
         raise DomainError("Vous ne pouvez pas vous bloquer vous-même.", "invalid_block")
-    if not await User.exists().where(User.id == user_id):
+    if not await known_to(principal.user_id, user_id):
         raise NotFound("Ce membre n'existe pas.", "user_not_found")
     await bulk_insert(Block, ["blocker", "blocked", "created_at"], [(principal.user_id, user_id, clock.now())])
 
