@@ -15,7 +15,6 @@ from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine.base import Engine
 
@@ -28,6 +27,7 @@ from backend.communities.routes import AdminController, CommuneController, Commu
 from backend.devtools.routes import ROUTES as DEV_ROUTES
 from backend.health.routes import health, ping, prometheus_metrics
 from backend.lib.input_limits import input_limits_middleware
+from backend.lib.openapi import ApiDocument
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
@@ -95,10 +95,9 @@ async def service_worker_entry() -> Response[bytes]:
 
 
 def openapi_config() -> OpenAPIConfig:
-    """The OpenAPI document at /schema/openapi.json, public and read-only. No viewer: Litestar's
-    viewers load their scripts from CDNs, which the CSP forbids (docs/api.md explains the API in words)."""
+    """The OpenAPI document at /schema/openapi.json, public and read-only (backend/lib/openapi.py)."""
     return OpenAPIConfig(
-        title="Vigie API", version="1", render_plugins=[JsonRenderPlugin()],
+        title="Vigie API", version="1", render_plugins=[ApiDocument()],
         openapi_router=Router("/schema", route_handlers=[], guards=[public], include_in_schema=False))
 
 
@@ -145,7 +144,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=[lifespan],
         plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
         state=State({"settings": settings, "valkey": None, "queues": None}),
-        middleware=[DefineMiddleware(security_headers_middleware, hsts=settings.secure_cookies), session_middleware, input_limits_middleware],
+        middleware=[DefineMiddleware(security_headers_middleware, hsts=settings.secure_cookies), session_middleware,
+                    input_limits_middleware],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
                                cookie_samesite="lax", exclude=CSRF_EXEMPT),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -92,6 +92,11 @@ async def test_openapi_document_is_public_and_describes_the_api(api):
     assert alerts["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AlertIn"}
     assert {p["name"]: p["schema"]["type"] for p in alerts["get"]["parameters"] if p["in"] == "path"} == {
         "community_id": "integer"}
+    # the range every integer must lie in is written on each (what the input limits enforce)
+    path_id = next(p["schema"] for p in alerts["get"]["parameters"] if p["name"] == "community_id")
+    assert (path_id["minimum"], path_id["maximum"]) == (-(2**31), INT_MAX)
+    blocks = doc["components"]["schemas"]["BlockIn"]["properties"]["user_id"]
+    assert blocks["maximum"] == INT_MAX
     # static files and the service worker are not API operations; no viewer loading CDN scripts
     assert not any(path.startswith(("/sw", "/{")) for path in doc["paths"])
     for viewer in ("/schema/swagger", "/schema/redoc", "/schema/elements"):
