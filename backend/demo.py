@@ -59,6 +59,9 @@ async def seed_demo() -> list[tuple[str, str, str]]:
     """Create the demo commune, two communities and one account per role; return (email, password, role)."""
     commune = await make_commune()
     communities = [await make_community(commune, "Les Tilleuls"), await make_community(commune, "Centre-Bourg", 47.91, 1.91)]
+    # Les Tilleuls covers listed streets (every demo account lives 12 rue des Tilleuls); Centre-Bourg the whole commune.
+    await Community.update({Community.perimeter_streets: "Rue des Tilleuls\nAllée des Acacias\nImpasse du Moulin"}).where(
+        Community.id == communities[0])
     password_hash = await hash_password(DEMO_PASSWORD)
     out = []
     for i, (email, first, last, label, opts) in enumerate(DEMO_ACCOUNTS):

@@ -130,3 +130,18 @@ async def test_at_most_three_communities_per_person(fx_app_factory, fx_password_
     assert "3 quartiers" in fourth.json()["detail"]
     assert await Membership.count().where(Membership.user == w.users["member"]) == 3
     await member.aclose()
+
+
+async def test_demo_members_live_inside_their_community(fx_engine):
+    from backend.communities.perimeter import perimeter_of
+    from backend.demo import seed_demo
+
+    await seed_demo()
+    rows = await Membership.select(Membership.community, Membership.user.address_line1, Membership.user.postal_code)
+    assert len(rows) == 4
+    listed = 0
+    for r in rows:
+        perimeter = await perimeter_of(r["community"])
+        assert perimeter.refusal(r["user.address_line1"], r["user.postal_code"]) is None, perimeter.community_name
+        listed += not perimeter.whole_commune
+    assert listed  # the demo shows a street list
