@@ -29,6 +29,7 @@ from backend.health.routes import health, ping, prometheus_metrics
 from backend.lib.input_limits import input_limits_middleware
 from backend.lib.openapi import ApiDocument
 from backend.lib.queues import Queues
+from backend.lib.transfer import compression_config, static_cache_middleware
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
 from backend.live.service import channels_plugin
@@ -135,9 +136,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     static = [
         create_static_files_router(path="/sw", directories=[ROOT / "service_worker"], name="sw-modules",
-                                   guards=[public], include_in_schema=False),
+                                   guards=[public], include_in_schema=False, middleware=[static_cache_middleware]),
         create_static_files_router(path="/", directories=[ROOT / "pwa"], html_mode=True, name="pwa",
-                                   guards=[public], include_in_schema=False),
+                                   guards=[public], include_in_schema=False, middleware=[static_cache_middleware]),
     ]
     return Litestar(
         route_handlers=[*route_handlers(), service_worker_entry, *static],
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                cookie_samesite="lax", exclude=CSRF_EXEMPT),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
+        compression_config=compression_config(),  # text answers gzipped; never images nor the live stream
         request_max_body_size=25 * 1024 * 1024,
         debug=False,
     )
