@@ -1,5 +1,6 @@
 """Veille solidaire in Chromium: a member sets up a check-in with two neighbours, one accepts in
-the app (the other through the API), and « Je vais bien » records the check-in."""
+the app (the other through the API), and « Je vais bien » records the check-in; a person accepts
+the check-in a referent set up for her, seeing exactly what would be shared and with whom."""
 
 from __future__ import annotations
 
@@ -76,6 +77,9 @@ async def test_watcher_alerted_goes_to_see_then_says_all_is_well(fx_page, fx_str
         "note": "Clés chez Alice.", "consent": {"method": "telephone", "given_by": "Sa fille"}})
     assert created.status_code == 201, created.text
     checkin_id = created.json()["id"]
+    odette_api = await fx_live_api(Neighbours.ODETTE)  # she agrees (her confirmation screen: the test below)
+    confirmed = await odette_api.request("POST", f"/api/v1/solidarity/checkins/{checkin_id}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
     for email in (Neighbours.ALICE, Street.BRUNO):
         accepted = await (await fx_live_api(email)).request(
             "POST", f"/api/v1/solidarity/checkins/{checkin_id}/invitation/accept")
@@ -184,4 +188,37 @@ async def test_watcher_links_a_no_news_alert_to_the_check_in_from_the_alert_and_
     await expect(page.get_by_text("L'alerte « Volets fermés chez Odette » est liée à la veille.")).to_be_visible()
     assert await CheckinEvent.count().where(CheckinEvent.type == "alert_linked") == 1
     await page.screenshot(path=f"{SHOTS}/checkins-link-alert.png", full_page=True)
+    assert not page.errors, page.errors
+
+
+async def test_the_person_accepts_the_check_in_a_referent_set_up_for_her(fx_page, fx_street, fx_live_api):
+    n = fx_street.n
+    jeanne = await fx_live_api(Street.JEANNE)
+    created = await jeanne.request("POST", f"/api/v1/communities/{n.community}/checkins", json={
+        "person_id": n.odette, "watcher_ids": [n.alice, fx_street.bruno], "check_time": "09:00",
+        "note": "Clés chez Alice.", "consent": {"method": "oral"}})
+    assert created.status_code == 201, created.text
+    checkin_id = created.json()["id"]
+    assert created.json()["person"]["phone"] is None  # her directory settings hide it from referents
+
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/veille")
+    screen = page.locator(f'[data-checkin-id="{checkin_id}"]')
+    await expect(screen.get_by_role("heading", name="Une veille solidaire pour vous ?")).to_be_visible()
+    await expect(screen).to_contain_text("Jeanne Leroy propose que des voisins veillent sur vous : chaque jour à 09:00")
+    await expect(screen).to_contain_text("Alice Martin")
+    await expect(screen).to_contain_text("Bruno Petit")
+    await expect(screen).to_contain_text("ainsi que les référents du quartier Les Tilleuls.")
+    await expect(screen).to_contain_text("+33611000002")  # exactly what they would see
+    await expect(screen).to_contain_text("12 rue des Tilleuls")
+    await expect(screen).to_contain_text("Clés chez Alice.")
+    await page.screenshot(path=f"{SHOTS}/checkins-confirm.png", full_page=True)
+    await screen.get_by_role("button", name="J'accepte").click()
+    await expect(page.get_by_text("Merci ! Votre veille est acceptée")).to_be_visible()
+    await expect(page.get_by_text("La veille commencera quand 2 voisins auront accepté (0 pour l'instant).")).to_be_visible()
+    row = await Checkin.select(Checkin.person_confirmation, Checkin.confirmed_via).where(Checkin.id == checkin_id).first()
+    assert row == {"person_confirmation": "confirmed", "confirmed_via": "app"}
+    seen = (await jeanne.request("GET", f"/api/v1/solidarity/checkins/{checkin_id}")).json()
+    assert seen["person"]["phone"] == "+33611000002"  # what she agreed to share
     assert not page.errors, page.errors

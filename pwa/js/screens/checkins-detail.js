@@ -9,7 +9,7 @@ import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButt
 import { cachedBanner, card, notice } from "../ui.js";
 import { longDateTime } from "../time.js";
 import { buttonWithReason, confirmButton, eventDateTime, facts, isoDay, longDate, memberPicker } from "../community.js";
-import { checkInButton, checkinPath, rhythm, roundText, watcherActions, watcherList } from "./checkins.js";
+import { checkInButton, checkinPath, confirmationCard, rhythm, roundText, watcherActions, watcherList } from "./checkins.js";
 import { rhythmBody, rhythmFields } from "./checkins-new.js";
 import { canLink, linkFromCheckin } from "./checkins-link.js";
 
@@ -28,6 +28,11 @@ function checkinFacts(checkin) {
     [t("checkinsDetail.since"), longDate(checkin.starts_on)],
     consent && consent.method !== "app"
       ? [t("checkinsDetail.consent"), t("checkinsDetail.consentText", { method: t(`checkins.consent.${consent.method}`), by: consent.given_by, date: longDate(consent.given_at), recorder: consent.recorded_by.name })]
+      : null,
+    consent && consent.method !== "app" && checkin.confirmation
+      ? [t("checkinsDetail.confirmation"), checkin.confirmation.state === "confirmed" && checkin.confirmation.at
+          ? t(`checkinsDetail.confirmationText.${checkin.confirmation.via === "sms" ? "sms" : "app"}`, { date: longDate(checkin.confirmation.at) })
+          : t(`checkinsDetail.confirmationState.${checkin.confirmation.state}`)]
       : null,
     checkin.stopped_at ? [t("checkinsDetail.stopped"), [longDateTime(checkin.stopped_at), checkin.stop_reason ? ` — ${checkin.stop_reason}` : ""]] : null,
   ];
@@ -73,7 +78,8 @@ export function render(container, { params, query }) {
   const cached = cachedBanner(null);
   const status = statusRegion();
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
-  let done = query.creee ? t("checkinsDetail.created") : "";
+  let created = Boolean(query.creee);
+  let done = "";
 
   async function perform(call, message) {
     try {
@@ -190,8 +196,11 @@ export function render(container, { params, query }) {
   function show(checkin, offline) {
     const isPerson = checkin.my_role === "person";
     const manage = !offline && checkin.status !== "stopped" && (isPerson || checkin.my_role === "referent");
-    const message = done;
+    const message = created
+      ? t(checkin.status === "waiting_person" ? "checkinsDetail.createdFor" : "checkinsDetail.created", { name: checkin.person.name })
+      : done;
     done = "";
+    created = false;
     mount(
       content,
       h("h1", {}, isPerson ? t("checkins.mineTitle") : t("checkinsDetail.title", { name: checkin.person.name })),
@@ -199,6 +208,7 @@ export function render(container, { params, query }) {
       h("p", { class: "lead checkin-state" }, roundText(checkin, isPerson)),
       status,
       !offline && isPerson && checkin.status === "active" ? checkInButton(checkin, perform) : null,
+      !offline && isPerson && checkin.status === "waiting_person" ? confirmationCard(checkin, perform) : null,
       !offline && !isPerson ? watcherActions(checkin, me, perform) : null,
       checkinFacts(checkin),
       watchersSection(checkin, manage),

@@ -1,5 +1,6 @@
 // #/veille — Veille solidaire: the person's big « Je vais bien » button with the next time and
-// their watchers; invitations to accept or decline; the people I watch over with « Je passe
+// their watchers; the person's « accept or refuse » for a check-in a referent set up for them
+// (exactly what would be shared, with whom); invitations to accept or decline; the people I watch over with « Je passe
 // voir » and « Tout va bien »; for referents, the way to the community's check-ins.
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
@@ -38,6 +39,7 @@ export function roundOf(checkin) {
 /** Where the check-in stands today, in words (for the person, or for watchers and referents). */
 export function roundText(checkin, forPerson) {
   if (checkin.status === "stopped") return t("checkins.state.stopped");
+  if (checkin.status === "waiting_person") return t(forPerson ? "checkins.state.waitingMe" : "checkins.state.waitingPerson", { name: checkin.person.name });
   if (checkin.status === "waiting_watchers") return t("checkins.state.waiting", { count: checkin.accepted_watchers });
   if (checkin.status === "paused") return t("checkins.state.paused", { date: longDate(checkin.paused_until) });
   const round = roundOf(checkin);
@@ -100,6 +102,48 @@ export function checkInButton(checkin, perform) {
   return button;
 }
 
+const lowerFirst = (text) => text.charAt(0).toLocaleLowerCase() + text.slice(1);
+
+/**
+ * For the person a referent set a check-in up for: who proposes it, who would watch, exactly what
+ * they (and the referents) would see, and the two answers. Nothing is shared before « J'accepte ».
+ */
+export function confirmationCard(checkin, perform) {
+  const path = checkinPath(checkin.id);
+  const p = checkin.person;
+  const shared = [
+    [t("checkins.confirm.phone"), p.phone || t("checkins.confirm.none")],
+    [t("checkins.confirm.address"), p.address || t("checkins.confirm.none")],
+    checkin.note ? [t("checkins.confirm.note"), h("span", { class: "post-body" }, checkin.note)] : null,
+  ];
+  return h(
+    "section",
+    { class: "card checkin-card checkin-confirm", "aria-labelledby": "checkin-confirm-title", "data-checkin-id": String(checkin.id) },
+    h("h2", { id: "checkin-confirm-title" }, t("checkins.confirm.title")),
+    h("p", { class: "lead" }, t("checkins.confirm.intro", { by: checkin.created_by.name, rhythm: lowerFirst(rhythm(checkin)) })),
+    h("h3", {}, t("checkins.confirm.whoTitle")),
+    h("ul", { class: "plain-list watcher-list" }, checkin.watchers.map((w) => h("li", {}, h("strong", {}, w.name)))),
+    h("p", {}, t("checkins.confirm.referents", { community: checkin.community_name })),
+    h("h3", {}, t("checkins.confirm.whatTitle")),
+    h("dl", { class: "facts" }, shared.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    h("p", {}, t("checkins.confirm.when")),
+    h("p", { class: "field-hint" }, t("checkins.confirm.refuseText")),
+    h(
+      "div",
+      { class: "button-row" },
+      h("button", { type: "button", class: "button button--primary", onclick: (event) => {
+        event.currentTarget.disabled = true;
+        perform(() => api(`${path}/confirm`, { method: "POST" }), t("checkins.confirm.accepted"));
+      } }, t("checkins.confirm.accept")),
+      h("button", { type: "button", class: "button button--secondary", onclick: (event) => {
+        event.currentTarget.disabled = true;
+        perform(() => api(`${path}/refuse`, { method: "POST" }), t("checkins.confirm.refused"));
+      } }, t("checkins.confirm.refuse")),
+    ),
+    h("p", { class: "field-hint" }, t("checkins.confirm.bySms")),
+  );
+}
+
 /** Watchers and their answers. */
 export function watcherList(checkin) {
   return h(
@@ -110,6 +154,7 @@ export function watcherList(checkin) {
 }
 
 function personSection(checkin, perform) {
+  if (checkin.status === "waiting_person") return confirmationCard(checkin, perform);
   const round = roundOf(checkin);
   return h(
     "section",
