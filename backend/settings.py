@@ -141,6 +141,10 @@ class Settings:
     """How often a worker renews its leases, publishes its heartbeat and looks for lapsed leases."""
     health_max_job_age_seconds: float = 60.0
     """`/api/v1/health` is `degraded` when the oldest waiting job is older than this."""
+    push_concurrency: int = 64
+    """Requests to push services in flight per push job (a worker runs `worker_concurrency` jobs)."""
+    email_connections: int = 4
+    """SMTP connections per e-mail job, each sending one message at a time."""
     delivery_unrecorded_limit: int = 10
     """At most this many sends accepted by the far side wait to be written (beyond the requests
     in flight); new sends of that channel pause until they are. What a killed worker may resend."""

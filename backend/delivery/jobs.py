@@ -276,7 +276,7 @@ async def _send_push(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
                                       auth=entries[i][1]["auth"]) for i in indexes]
                 await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
                                        topic=topic.replace("_", "")[:32], on_result=on_result,
-                                       before_send=outcomes.room)
+                                       before_send=outcomes.room, concurrency=ctx["settings"].push_concurrency)
         await outcomes.flush()
         if gone:
             await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
@@ -353,7 +353,8 @@ async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
                 await outcomes.add(row["id"], "failed", res.reason)
 
         if items:
-            await send_rendered(settings, items, connections=4, on_result=on_result, before_send=outcomes.room)
+            await send_rendered(settings, items, connections=settings.email_connections, on_result=on_result,
+                                before_send=outcomes.room)
         await outcomes.flush()
         for reason, group in retry.items():
             await _retry_or_fail(ctx, "email", group, reason, outcomes)
