@@ -10,7 +10,9 @@ from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from tests.alerts.helpers import wait_settled
-from tests.e2e.conftest import Neighbours, open_app, wait_until, worker_registration
+from playwright.async_api import expect
+
+from tests.e2e.conftest import Neighbours, browser_login, open_app, wait_until, worker_registration
 from tests.e2e.test_push import NOTIFICATIONS, received
 
 CLOSE_ALL = """async () => { for (const n of await self.registration.getNotifications()) n.close(); }"""
@@ -63,3 +65,24 @@ async def test_a_delivery_resent_after_a_lost_worker_is_acknowledged_but_not_sho
     await wait_until(lambda: page.evaluate(NOTIFICATIONS), what="the other alert's notification")
     assert [n["data"]["delivery_id"] for n in await page.evaluate(NOTIFICATIONS)] == [other.json["delivery_id"]]
     assert not errors + context.worker_errors, errors + context.worker_errors
+
+
+async def test_the_author_sees_deliveries_in_flight_as_being_sent(fx_page, fx_neighbours, fx_live_api):
+    alice = await fx_live_api(Neighbours.ALICE)
+    alert = await alice.post_alert(fx_neighbours.community, "key-push-repeat-03", category="fire_smoke",
+                                   title="Fumée au lavoir")
+    await wait_settled(alert["id"])
+    # Odette's e-mail is being sent by a live worker (its lease runs for a while yet).
+    await Delivery.update({Delivery.state: "sending", Delivery.worker: "busy:1:abcdef",
+                           Delivery.lease_until: clock.now() + timedelta(minutes=5)}).where(
+        (Delivery.ref_id == alert["id"]) & (Delivery.user == fx_neighbours.odette) & (Delivery.channel == "email"))
+    page = fx_page
+    await browser_login(page.context, Neighbours.ALICE)
+    await page.goto(f"/#/alertes/{alert['id']}")
+    row = page.get_by_role("row", name="En cours d'envoi")
+    await expect(row).to_be_visible()
+    assert await row.get_by_role("cell").all_inner_texts() == ["0", "1", "0"]  # push, e-mail, SMS
+    assert await page.get_by_role("row", name="En attente").get_by_role("cell").all_inner_texts() == ["0", "0", "0"]
+    await Delivery.update({Delivery.state: "queued", Delivery.lease_until: None}).where(
+        (Delivery.ref_id == alert["id"]) & (Delivery.state == "sending"))
+    assert not page.errors, page.errors

@@ -11,7 +11,7 @@ import { watchLive } from "../live.js";
 
 const CHANNELS = ["push", "email", "sms"];
 // Rows of the delivery table: a count of the API's ChannelCounts each.
-const COUNT_ROWS = ["sent", "received", "opened", "queued", "failed", "skipped"];
+const COUNT_ROWS = ["sent", "received", "opened", "sending", "queued", "failed", "skipped"];
 const REFRESH_WHILE_SENDING_MS = 10000;
 
 function facts(alert) {
@@ -74,8 +74,8 @@ function deliverySection(alert) {
 
 function stillSending(alert) {
   const delivery = alert.delivery || {};
-  if (Array.isArray(delivery.mine)) return delivery.mine.some((row) => row.state === "queued");
-  return CHANNELS.some((channel) => delivery[channel] && delivery[channel].queued > 0);
+  if (Array.isArray(delivery.mine)) return delivery.mine.some((row) => row.state === "queued" || row.state === "sending");
+  return CHANNELS.some((channel) => delivery[channel] && (delivery[channel].queued > 0 || delivery[channel].sending > 0));
 }
 
 /** "Marquer comme résolue" / "C'était une fausse alerte", each asking for a confirmation. */
