@@ -4,6 +4,10 @@ The people asked are written when the check opens (one answer row each), so the 
 the list of those who have not answered are stable while members come and go. Members
 answer in the app, or by SMS: while a check is open for them, OUI means « tout va bien » and
 AIDE means « j'ai besoin d'aide » (otherwise AIDE stays the SMS help command).
+
+Staff see the phone and address of a person who answered « j'ai besoin d'aide » (their own
+answer asks the mairie to reach them); of those who have not answered, only what each person's
+directory settings show their community's referents — a contact set to « personne » stays hidden.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.delivery.service import community_recipients
+from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.sql import bulk_insert
@@ -123,7 +128,8 @@ async def checks(commune_id: int, check_id: int | None = None, limit: int = 50) 
 
 
 async def detail(commune_id: int, check_id: int) -> SafetyCheckDetail:
-    """Counts, and who needs help or has not answered (name, phone, address: to call or visit)."""
+    """Counts, and who needs help or has not answered (name, phone, address: to call or visit —
+    for those who have not answered, only where their directory settings show them to referents)."""
     check = (await checks(commune_id, check_id))[0]
     rows = await SafetyAnswer.raw(
         'SELECT a."user" AS user_id, a.answer, a.via, a.note, a.answered_at, u.first_name, u.last_name, u.phone, '
@@ -134,11 +140,15 @@ async def detail(commune_id: int, check_id: int) -> SafetyCheckDetail:
         'FROM mairie_safety_answers a JOIN users u ON u.id = a."user" '
         "WHERE a.safety_check = {} AND a.answer IN ('', 'help') ORDER BY u.last_name, u.first_name",
         SAFETY_KIND, check_id)
+    settings = await contact_visibilities([r["user_id"] for r in rows if r["answer"] != "help"])
 
     def resident(r: dict[str, Any]) -> Resident:
         address = ", ".join(p for p in (r["address_line1"], r["address_line2"], f"{r['postal_code']} {r['city']}") if p)
-        return Resident(user_id=r["user_id"], first_name=r["first_name"], last_name=r["last_name"], phone=r["phone"],
-                        address=address, community_name=r["community_name"] or "", answer=r["answer"], via=r["via"],
+        asked = r["answer"] == "help"  # their own answer asks the mairie to reach them
+        phone = r["phone"] if asked or shown_to(settings[r["user_id"]], "phone", "referent") else ""
+        address = address if asked or shown_to(settings[r["user_id"]], "address", "referent") else ""
+        return Resident(user_id=r["user_id"], first_name=r["first_name"], last_name=r["last_name"],
+                        phone=phone or None, address=address or None, community_name=r["community_name"] or "", answer=r["answer"], via=r["via"],
                         note=r["note"], answered_at=iso(_dt(r["answered_at"])))
 
     return SafetyCheckDetail(check=check, need_help=[resident(r) for r in rows if r["answer"] == "help"],

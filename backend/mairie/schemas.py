@@ -130,11 +130,15 @@ class SafetyCheckOut(msgspec.Struct):
 
 
 class Resident(msgspec.Struct):
+    """Someone a safety check asked. `phone` and `address` are null when hidden: always shown for
+    « j'ai besoin d'aide » (the person asked to be reached), else only where the person's
+    directory settings show them to referents."""
+
     user_id: int
     first_name: str
     last_name: str
-    phone: str
-    address: str
+    phone: str | None
+    address: str | None
     community_name: str
     answer: str
     via: str

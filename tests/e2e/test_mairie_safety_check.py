@@ -16,6 +16,10 @@ def count(page, key: str):
 
 async def test_member_answers_with_one_tap_and_the_staff_counts_update_live(fx_page, fx_browser, fx_server, fx_town,
                                                                           fx_live_api):
+    # Odette shows her phone to referents in the directory; Jeanne keeps the default (« personne »).
+    shown = await (await fx_live_api(Town.ODETTE)).request("PATCH", "/api/v1/directory/me",
+                                                           json={"phone_visibility": "referents"})
+    assert shown.status_code == 200, shown.text
     staff = fx_page
     await browser_login(staff.context, Town.STAFF)
     await staff.goto("/#/mairie/verification")
@@ -33,6 +37,9 @@ async def test_member_answers_with_one_tap_and_the_staff_counts_update_live(fx_p
     await expect(count(staff, "ok")).to_have_text("0")
     odette_row = staff.locator(f'.mairie-resident[data-user-id="{fx_town.users["odette"]}"]')
     await expect(odette_row.get_by_role("link", name="Appeler le +33612000001")).to_have_attribute("href", "tel:+33612000001")
+    jeanne_row = staff.locator(f'.mairie-resident[data-user-id="{fx_town.users["referent"]}"]')
+    await expect(jeanne_row).to_contain_text("Pas de numéro communiqué")
+    await expect(jeanne_row.get_by_role("link")).to_have_count(0)
     check_id = (await SafetyCheck.select(SafetyCheck.id).first())["id"]
 
     # Odette, on her phone: the question is on her home page.
