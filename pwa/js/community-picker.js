@@ -11,6 +11,20 @@ function communeLabel(community) {
   return codes ? `${community.commune_name} (${codes})` : community.commune_name;
 }
 
+const SHOWN_STREETS = 4;
+
+/** What a community covers when its perimeter is narrowed: "Rues : …", "Codes postaux : …"; "" for the whole commune. */
+export function perimeterLabel(community) {
+  const parts = [];
+  const streets = community.streets || [];
+  if (streets.length) {
+    const more = streets.length > SHOWN_STREETS ? ` ${t("picker.moreStreets", { count: streets.length - SHOWN_STREETS })}` : "";
+    parts.push(t("picker.streets", { streets: streets.slice(0, SHOWN_STREETS).join(", ") }) + more);
+  }
+  if ((community.perimeter_postal_codes || []).length) parts.push(t("picker.postalCodes", { codes: community.perimeter_postal_codes.join(", ") }));
+  return parts.join(" · ");
+}
+
 function communityLabel(community) {
   return `${community.name} — ${communeLabel(community)}`;
 }
@@ -65,7 +79,8 @@ export function communityPicker({ name = "community_id" } = {}) {
         "label",
         { class: "choice" },
         h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), "data-clears": name, onchange: () => choose(community) }),
-        h("span", {}, h("strong", {}, community.name), " ", h("span", { class: "choice-detail" }, communeLabel(community))),
+        h("span", {}, h("strong", {}, community.name), " ", h("span", { class: "choice-detail" }, communeLabel(community)),
+          perimeterLabel(community) ? h("span", { class: "choice-detail" }, perimeterLabel(community)) : null),
       ),
     );
     results.append(h("fieldset", { class: "choices" }, h("legend", {}, t("picker.legend")), options));

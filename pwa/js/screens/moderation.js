@@ -151,7 +151,8 @@ export function render(container, { query }) {
   const onLive = (type, alert) => (isWithdrawnEvent(alert) && alert.moderation === state ? load() : show(alert));
   const stopLive = watchLive({ onEvent: onLive, refresh: load });
   const clock = setInterval(() => refreshTimes(list.element), 60000);
-  container.append(h("h1", {}, t("moderation.title")), h("p", { class: "lead" }, t("moderation.intro")), tabs(state), cached, status, problem, list.element, empty);
+  container.append(h("h1", {}, t("moderation.title")), h("p", { class: "lead" }, t("moderation.intro")),
+    h("p", {}, h("a", { href: "#/moderation/courriers", class: "link-large" }, t("moderation.lettersLink"))), tabs(state), cached, status, problem, list.element, empty);
   load();
   return () => {
     stopLive();

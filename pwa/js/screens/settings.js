@@ -41,6 +41,11 @@ function accountSection(me) {
   );
 }
 
+function communitiesSection() {
+  return card(t("settings.communitiesTitle"), h("p", {}, t("settings.communitiesText")),
+    h("a", { href: "#/quartiers", class: "button button--secondary button--block" }, t("settings.communitiesLink")));
+}
+
 function passwordSection(me) {
   const alertRegion = formAlert();
   const done = statusRegion();
@@ -85,6 +90,7 @@ export function render(container) {
     devicesSection(),
     offlineSection(me),
     accountSection(me),
+    communitiesSection(),
     passwordSection(me),
     logoutSection(),
   );
