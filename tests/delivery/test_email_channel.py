@@ -140,3 +140,20 @@ async def test_bad_address_fails_alone(fx_base_settings: Settings, mail: MailCat
     raw = render_template_bytes(fx_base_settings, ALERT, "a@example.org", values())
     results = await send_rendered(fx_base_settings, [("d-1", "", raw), ("d-2", "a@example.org", raw)])
     assert [r.outcome for r in results] == ["failed", "sent"]
+
+
+def test_a_delivery_mail_has_the_same_message_id_each_time_it_is_sent(fx_base_settings: Settings) -> None:
+    from backend.delivery.email import delivery_message_id
+
+    def message_id(settings: Settings, delivery_id: int) -> str:
+        raw = render_template_bytes(settings, ALERT, "a@example.org", values("Anne"),
+                                    message_id=delivery_message_id(settings, delivery_id))
+        return parse(raw)["Message-ID"]
+
+    first, again = message_id(fx_base_settings, 41), message_id(fx_base_settings, 41)
+    assert first == again and first.startswith("<vigie.delivery.41.") and first.endswith("@vigie.local>")
+    assert message_id(fx_base_settings, 42) != first
+    other_install = fx_base_settings.with_(secret_key="another-installation-secret")
+    assert message_id(other_install, 41) != first  # two installations never share an id
+    plain = parse(render_template_bytes(fx_base_settings, ALERT, "a@example.org", values("Anne")))["Message-ID"]
+    assert plain != first  # account mails and previews keep a fresh one
