@@ -105,12 +105,17 @@ async function withoutRedirect(response) {
   });
 }
 
-/** install: fetch every shell file past the HTTP cache; any failure fails the install. */
+/**
+ * install: fetch every shell file; any failure fails the install. "no-cache" asks the server
+ * whether the browser's copy is still current: the files the page has just loaded come back as
+ * a 304 of a few hundred bytes instead of a second download, and a copy left by an older
+ * release is never taken (the server sends static files no-cache with an ETag).
+ */
 export async function precacheShell() {
   const cache = await caches.open(SHELL_CACHE);
   await Promise.all(
     SHELL_FILES.map(async (path) => {
-      const response = await fetch(new Request(path, { cache: "reload", credentials: "same-origin" }));
+      const response = await fetch(new Request(path, { cache: "no-cache", credentials: "same-origin" }));
       if (!response.ok) throw new Error(`precache ${path}: HTTP ${response.status}`);
       await cache.put(path, await withoutRedirect(response));
     }),
