@@ -52,3 +52,8 @@ fi
 if [ "$want" = test ] && ! command -v chromium >/dev/null; then
   apt_install chromium || echo "chromium absent : les tests navigateur seront ignorés" >&2
 fi
+
+# Activation letters are set in DejaVu (every name prints: « Œ », « ł », Arabic, Vietnamese).
+if ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then
+  apt_install fonts-dejavu-core || echo "fonts-dejavu-core absent : les courriers d'activation n'imprimeront que les noms en Latin-1" >&2
+fi

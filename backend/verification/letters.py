@@ -2,18 +2,50 @@
 
 La Poste's windowed envelopes (DL 110×220, window on the right) show a 100×45 mm block
 about 100 mm from the left edge and 45 mm from the top of an A4 page folded in three.
-Core PDF fonts cover Latin-1, which is enough for French; other characters are replaced.
+
+Written for readers with poor eyesight: body text at 13 pt, the code at 30 pt in a monospaced
+face inside a box. Text is set in DejaVu (Debian's fonts-dejavu-core, installed by
+scripts/bootstrap.sh), which covers Latin Extended (« Œ », « ł »), Vietnamese and Arabic; Arabic
+names are shaped and ordered right to left by HarfBuzz (uharfbuzz). Without DejaVu the letter
+falls back to the PDF core fonts, which only print Latin-1 (other characters become « ? »), and a
+warning names the package to install.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from fpdf import FPDF
 
+log = logging.getLogger(__name__)
+
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]
+
+# Where Debian (fonts-dejavu-core), Fedora/Arch and a manual install put DejaVu.
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+)
+FONT_FILES = {"sans": "DejaVuSans.ttf", "sans-bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono-Bold.ttf"}
+FONT_PACKAGE = "fonts-dejavu-core"
+
+BODY_SIZE = 13  # pt; the issue's 81-year-old reader could not read the former 10–11 pt
+BODY_LINE = 6.4  # mm
+CODE_SIZE = 30  # pt
+
+# The PWA's own words (pwa/i18n/fr.json), so the letter names the buttons the reader will see;
+# tests/verification/test_activation_letter.py checks they still match the catalogue.
+BUTTON_ENTER_CODE = "J'ai reçu mon courrier\u00a0: saisir le code"  # home.enterCode
+BUTTON_ACTIVATE = "Activer mon compte"  # activation.submit
+BUTTON_REISSUE = "Je n'ai pas reçu de courrier / renvoyer un code"  # activation.reissueButton
+
+CODE_MARK = "\x00code"
 
 
 @dataclass(frozen=True)
@@ -35,77 +67,134 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def find_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> dict[str, Path] | None:
+    """The DejaVu files the letter is set in, or None when one is missing."""
+    for folder in dirs:
+        found = {role: folder / name for role, name in FONT_FILES.items()}
+        if all(path.is_file() for path in found.values()):
+            return found
+    return None
+
+
 def _latin1(text: str) -> str:
     return (text.replace("’", "'").replace("œ", "oe").replace("Œ", "OE").replace("—", "-").replace("–", "-")
             .replace("…", "...").encode("latin-1", "replace").decode("latin-1"))
 
 
+def _quoted(words: str) -> str:
+    """« words » with no-break spaces, so a line never starts with a lone guillemet."""
+    return f"«\u00a0{words}\u00a0»"
+
+
 def letter_lines(letter: LetterContent) -> list[str]:
-    """The letter's text body (also written to the dev outbox as plain text)."""
+    """The letter's body, one paragraph an item (also written to the dev outbox as plain text)."""
     return [
         f"Bonjour {letter.recipient_name},",
         "",
-        f"Vous avez demandé à rejoindre le quartier « {letter.community_name} » sur Vigie,",
-        "le réseau de voisins vigilants et solidaires. Ce courrier confirme que vous habitez",
-        "bien à l'adresse indiquée. Voici votre code d'activation personnel :",
+        f"Vous avez demandé à rejoindre le quartier {_quoted(letter.community_name)} sur Vigie, le réseau de voisins "
+        "vigilants et solidaires. Ce courrier confirme que vous habitez bien à l'adresse indiquée.",
         "",
+        "Voici votre code d'activation personnel :",
         f"CODE : {format_code(letter.code)}",
         "",
         "Pour activer votre compte :",
-        f"  1. Ouvrez Vigie sur votre téléphone ou à l'adresse {letter.app_url}",
-        "  2. Connectez-vous avec votre adresse e-mail et votre mot de passe.",
-        "  3. Touchez « Activer mon compte » et recopiez le code ci-dessus",
-        "     (les tirets et les espaces ne comptent pas).",
+        f"1. Ouvrez Vigie sur votre téléphone ou votre ordinateur, à l'adresse : {letter.app_url}",
+        "2. Connectez-vous avec votre adresse e-mail et votre mot de passe.",
+        f"3. Sur la page d'accueil, touchez le bouton {_quoted(BUTTON_ENTER_CODE)}.",
+        f"4. Recopiez le code ci-dessus (les tirets et les espaces ne comptent pas), puis touchez {_quoted(BUTTON_ACTIVATE)}.",
         "",
-        f"Ce code est valable jusqu'au {french_date(letter.expires_at)}. Ne le communiquez à personne :",
-        "aucun membre de Vigie ni de la mairie ne vous le demandera.",
-        "Après 5 essais erronés, le code est bloqué pendant une heure.",
-        "Code perdu ou expiré ? Depuis l'application, demandez l'envoi d'un nouveau courrier.",
+        f"Ce code est valable jusqu'au {french_date(letter.expires_at)}. Ne le communiquez à personne : aucun "
+        "membre de Vigie ni de la mairie ne vous le demandera. Après 5 essais erronés, le code est bloqué "
+        "pendant une heure.",
+        f"Code perdu ou expiré ? Dans l'application, touchez {_quoted(BUTTON_REISSUE)}.",
         "",
         "Bienvenue parmi vos voisins !",
         "L'équipe Vigie",
     ]
 
 
-def render_letters(letters: list[LetterContent]) -> bytes:
-    """One PDF, one A4 page per letter."""
+class _Letters:
+    """Fonts chosen once per PDF: DejaVu (any script) or the core fonts (Latin-1 only)."""
+
+    def __init__(self, pdf: FPDF, fonts: dict[str, Path] | None):
+        self.pdf = pdf
+        self.unicode = fonts is not None
+        if fonts:
+            pdf.add_font("Sans", "", str(fonts["sans"]))
+            pdf.add_font("Sans", "B", str(fonts["sans-bold"]))
+            pdf.add_font("Mono", "B", str(fonts["mono"]))
+            self.sans, self.mono = "Sans", "Mono"
+            try:
+                # Left-to-right paragraphs; an Arabic name inside is still shaped and set right to left.
+                pdf.set_text_shaping(True, direction="ltr")
+            except ImportError:  # uharfbuzz missing: Latin and Vietnamese still print, Arabic unjoined
+                log.warning("uharfbuzz is not installed: Arabic names on activation letters are not shaped")
+        else:
+            self.sans, self.mono = "Helvetica", "Courier"
+
+    def text(self, value: str) -> str:
+        return value if self.unicode else _latin1(value)
+
+    def font(self, family: str, style: str, size: float) -> None:
+        self.pdf.set_font(family, style, size)
+
+
+def render_letters(letters: list[LetterContent], fonts: dict[str, Path] | None = None) -> bytes:
+    """One PDF, one A4 page per letter (`fonts`: the files to use, default DejaVu found on the system)."""
+    fonts = fonts or find_fonts(FONT_DIRS)
+    if fonts is None:
+        log.warning("DejaVu fonts not found (install %s): activation letters use the core PDF fonts, "
+                    "names outside Latin-1 print as « ? »", FONT_PACKAGE)
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_title("Vigie - courriers d'activation")
     pdf.set_creator("Vigie")
+    out = _Letters(pdf, fonts)
     for letter in letters:
         pdf.add_page()
         # Sender, top left.
-        pdf.set_font("Helvetica", "B", 14)
+        out.font(out.sans, "B", 14)
         pdf.set_xy(20, 15)
         pdf.cell(0, 7, "Vigie - voisins vigilants et solidaires")
-        pdf.set_font("Helvetica", "", 10)
-        pdf.set_xy(20, 22)
-        pdf.cell(0, 5, _latin1(f"Quartier {letter.community_name}"))
-        # Recipient block placed for the envelope window.
-        pdf.set_font("Helvetica", "", 11)
+        out.font(out.sans, "", BODY_SIZE)
+        pdf.set_xy(20, 23)
+        pdf.multi_cell(80, BODY_LINE, out.text(f"Quartier {letter.community_name}"), align="L")
+        # Recipient block placed for the envelope window (at most 6 lines of 5.5 mm: 33 mm of 45).
+        out.font(out.sans, "", 12)
         pdf.set_xy(105, 50)
         block = "\n".join([letter.recipient_name.upper(), *[l.upper() for l in letter.address_block.splitlines() if l]])
-        pdf.multi_cell(90, 5.5, _latin1(block))
-        # Date and subject.
-        pdf.set_xy(20, 100)
-        pdf.cell(0, 6, _latin1(f"Le {french_date(letter.issued_at)}"))
-        pdf.set_font("Helvetica", "B", 12)
-        pdf.set_xy(20, 110)
-        pdf.cell(0, 6, _latin1("Objet : votre code d'activation Vigie"))
-        pdf.set_font("Helvetica", "", 11)
-        y = 122.0
+        pdf.multi_cell(90, 5.5, out.text(block), align="L")
+        # Date and subject, just under the first fold.
+        out.font(out.sans, "", BODY_SIZE)
+        pdf.set_xy(20, 101)
+        pdf.cell(170, BODY_LINE, out.text(f"Le {french_date(letter.issued_at)}"), align="R")
+        out.font(out.sans, "B", 14)
+        pdf.set_xy(20, 109)
+        pdf.cell(0, 7, out.text("Objet : votre code d'activation Vigie"))
+        out.font(out.sans, "", BODY_SIZE)
+        y = 120.0
         for line in letter_lines(letter):
             if line.startswith("CODE : "):
-                pdf.set_font("Courier", "B", 24)
-                pdf.set_xy(20, y)
-                pdf.cell(170, 14, _latin1(line), border=1, align="C")
-                pdf.set_font("Helvetica", "", 11)
-                y += 16
+                # A small « CODE : » and the code, large and monospaced, on one baseline in a box.
+                pdf.rect(30, y + 1, 150, 19)
+                baseline = y + 14
+                out.font(out.sans, "B", 14)
+                pdf.text(38, baseline, "CODE : ")
+                code_x = 38 + pdf.get_string_width("CODE : ") + 6
+                out.font(out.mono, "B", CODE_SIZE)
+                pdf.set_char_spacing(2)
+                pdf.text(code_x, baseline, format_code(letter.code))
+                pdf.set_char_spacing(0)
+                out.font(out.sans, "", BODY_SIZE)
+                y += 24
                 continue
-            pdf.set_xy(20, y)
-            pdf.cell(0, 5.5, _latin1(line))
-            y += 5.5
+            if not line:
+                y += BODY_LINE / 2
+                continue
+            indent = 6 if line[:2] in {"1.", "2.", "3.", "4."} else 0
+            pdf.set_xy(20 + indent, y)
+            pdf.multi_cell(170 - indent, BODY_LINE, out.text(line), align="L")
+            y = pdf.get_y()
         # Fold marks for a letter folded in three.
         pdf.set_draw_color(160, 160, 160)
         for fold in (99, 198):

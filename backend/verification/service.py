@@ -23,7 +23,10 @@ from backend.settings import Settings
 from backend.verification.letters import LetterContent, letter_lines, render_letters
 from backend.verification.tables import ActivationLetter
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1
+# Read aloud or copied by people with poor eyesight: no look-alikes (I/L/1, O/Q/D/0, B/8, S/5, G/6, Z/2, U/V).
+# Codes drawn before from "ABCDEFGHJKMNPQRSTUVWXYZ23456789" stay valid until they expire:
+# normalise_code() only drops separators and upper-cases, it maps no character onto another.
+ALPHABET = "ACEFHJKMNPRTWXY3479"
 CODE_LENGTH = 8
 
 

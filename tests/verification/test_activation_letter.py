@@ -26,6 +26,7 @@ async def setup(api, fx_password_hash):
     resident = api()
     r = await resident.post("/api/v1/auth/signup", signup_body(community))
     assert r.status_code == 201
+    await resident.login("odette.lambert@example.fr", "un-mot-de-passe-long")  # sign-up opens no session
     moderator = await api.as_user("moderation@test.vigie.fr")
     return community, resident, moderator
 
@@ -129,7 +130,13 @@ async def test_dev_outbox_shows_the_letter_with_a_working_code(setup):
 async def test_dev_outbox_is_absent_in_production(fx_app_factory):
     from tests.conftest import Api
 
-    app = await fx_app_factory(env="production", dev_outbox=True)
+    from backend.settings import UnsafeProductionSettings
+
+    safe = dict(env="production", secure_cookies=True, base_url="https://vigie.example.fr",
+                secret_key="a-production-secret-of-forty-characters!", push_allow_http_loopback=False)
+    with pytest.raises(UnsafeProductionSettings, match="dev_outbox"):  # production refuses it outright
+        await fx_app_factory(**safe, dev_outbox=True)
+    app = await fx_app_factory(**safe, dev_outbox=False)
     client = Api(app)
     assert (await client.get("/api/v1/dev/outbox")).status_code == 404
     assert (await client.get("/dev/outbox")).status_code == 404
@@ -147,3 +154,110 @@ async def test_verified_member_joins_another_community_at_once(api, fx_password_
     assert (await marie.get(f"/api/v1/communities/{second}")).status_code == 200
     twice = await marie.post(f"/api/v1/communities/{second}/join")
     assert twice.status_code == 409
+
+
+# --- The letter as an 81-year-old resident reads it (issue 14, item 5) ---
+
+NAMES = ["Œdipe Lœuvre", "Łukasz Wałęsa", "فاطمة الزهراء", "Nguyễn Thị Hương"]
+LOOK_ALIKES = ["IL1", "OQD0", "B8", "S5", "G6", "Z2", "UV"]
+
+
+def sample_letter(name: str, code: str = "ACEF-HJK7", community: str = "Les Tilleuls"):
+    from datetime import datetime, timezone
+
+    from backend.verification.letters import LetterContent
+
+    when = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+    return LetterContent(recipient_name=name, address_block="12 rue de l'Étang\n45100 Orléans",
+                         community_name=community, code=code.replace("-", ""), expires_at=when + timedelta(days=30),
+                         app_url="https://vigie.example.fr", issued_at=when)
+
+
+def text_runs(page) -> list[tuple[str, str, float]]:
+    """(text, font name, size in pt) of every piece of text drawn on the page."""
+    runs: list[tuple[str, str, float]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = abs(tm[0]) if tm[0] else 1  # fpdf2 sets the size with Tf and an identity text matrix
+            runs.append((text, str(font.get("/BaseFont", "")) if font else "", size * scale))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_every_name_prints_in_a_unicode_font_and_reads_back():
+    from backend.verification.letters import find_fonts, render_letters
+
+    assert find_fonts() is not None, "DejaVu is installed by scripts/bootstrap.sh (fonts-dejavu-core)"
+    reader = PdfReader(io.BytesIO(render_letters([sample_letter(name) for name in NAMES])))
+    assert len(reader.pages) == len(NAMES)
+    for name, page in zip(NAMES, reader.pages):
+        text = page.extract_text()
+        assert "?" not in text.replace("Code perdu ou expiré ?", "")
+        assert name in text, (name, text[:300])
+        assert name.upper() in text  # the envelope window block
+        fonts = {font for _, font, _ in text_runs(page)}
+        assert fonts and all("DejaVu" in font for font in fonts), fonts
+
+
+def test_body_is_at_least_12_pt_and_the_code_is_large_and_monospaced():
+    from backend.verification.letters import render_letters
+
+    page = PdfReader(io.BytesIO(render_letters([sample_letter("Odette Lambert")]))).pages[0]
+    runs = text_runs(page)
+    assert runs
+    small = [(text, size) for text, _, size in runs if size < 12]
+    assert not small, small
+    body = [size for text, _, size in runs if "Connectez-vous" in text]
+    assert body and body[0] >= 12
+    code = [(font, size) for text, font, size in runs if "ACEF-HJK7" in text]
+    assert code and "Mono" in code[0][0] and code[0][1] >= 28, code
+
+
+def test_letter_names_the_buttons_the_resident_sees():
+    import json
+    from pathlib import Path
+
+    from backend.verification.letters import render_letters
+
+    catalogue = json.loads((Path(__file__).parents[2] / "pwa/i18n/fr.json").read_text(encoding="utf-8"))
+    text = " ".join(PdfReader(io.BytesIO(render_letters([sample_letter("Odette Lambert")]))).pages[0]
+                    .extract_text().split())
+    for words in (catalogue["home"]["enterCode"], catalogue["activation"]["submit"],
+                  catalogue["activation"]["reissueButton"]):
+        assert f"« {' '.join(words.split())} »" in text, words  # the same words; spaces may break lines
+
+
+def test_code_alphabet_has_no_look_alikes():
+    from backend.verification.service import ALPHABET, CODE_LENGTH, new_code
+
+    for group in LOOK_ALIKES:
+        assert len(set(group) & set(ALPHABET)) <= 1, group
+    assert not set("IL1OQD0B8S5G6Z2UV") & set(ALPHABET)  # neither side of a pair: nothing to mistake
+    assert len(ALPHABET) == len(set(ALPHABET)) and len(ALPHABET) ** CODE_LENGTH > 10**10  # 5 tries, then locked
+    drawn = "".join(new_code() for _ in range(200))
+    assert set(drawn) <= set(ALPHABET) and len(drawn) == 200 * CODE_LENGTH
+
+
+async def test_a_code_from_the_former_alphabet_still_activates(setup, fx_settings):
+    """Letters already posted carry codes with B, 8, S, 5, G, 6, Z, 2: they keep working until they expire."""
+    from backend.verification.service import hash_code
+
+    community, resident, moderator = setup
+    await print_codes(moderator)
+    await ActivationLetter.update({ActivationLetter.code_hash: hash_code(fx_settings.secret_key, "B8S5G6Z2")}).where(
+        ActivationLetter.redeemed_at.is_null())
+    r = await resident.post("/api/v1/verification/redeem", {"code": "b8s5 - g6z2"})
+    assert r.status_code == 200, r.text
+    assert r.json()["memberships"][0]["status"] == "active"
+
+
+def test_without_dejavu_the_letter_still_prints_and_says_what_to_install(monkeypatch, caplog):
+    from backend.verification import letters
+
+    monkeypatch.setattr(letters, "FONT_DIRS", ())
+    with caplog.at_level("WARNING"):
+        pdf = letters.render_letters([sample_letter("Odette Lambert")])
+    assert "Odette Lambert" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert letters.FONT_PACKAGE in caplog.text
