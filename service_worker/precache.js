@@ -31,6 +31,7 @@ export const SHELL_FILES = [
   "/js/sw-client.js",
   "/js/time.js",
   "/js/ui.js",
+  "/js/install.js",
   "/js/mairie.js",
   "/js/community.js",
   "/js/community-nav.js",

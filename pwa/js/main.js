@@ -8,6 +8,7 @@ import { h } from "./dom.js";
 import { startOutbox } from "./outbox.js";
 import { startUnreadBadge } from "./community-nav.js";
 import { alertMembership } from "./alerts.js";
+import { watchInstallPrompt } from "./install.js";
 
 function updateChrome(me) {
   const membership = currentMembership(me);
@@ -37,6 +38,7 @@ async function keepForOffline() {
 }
 
 async function boot() {
+  watchInstallPrompt(); // before the browser may offer installing
   await Promise.all([
     loadLanguage(preferredLanguage()).catch((err) => console.error(err)),
     health().catch(() => null), // sets the csrftoken cookie

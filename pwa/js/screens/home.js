@@ -6,6 +6,7 @@ import { currentMembership, getMe } from "../store.js";
 import { addMairieSections } from "./mairie-member.js";
 import { homeTiles } from "../community-nav.js";
 import { alertCard, canModerate, feedPath } from "../alerts.js";
+import { installInvitation } from "../install.js";
 
 const LATEST = 3;
 
@@ -76,6 +77,8 @@ export function render(container) {
   } else {
     container.append(...pendingHome(me, membership));
   }
+  // « Installer Vigie sur l'écran d'accueil » (empty once installed, or where nothing can be offered).
+  container.append(installInvitation());
   // The mairie's safety checks and broadcasts for residents; the way in for staff and referents.
   addMairieSections(container, me);
   if (canModerate(me)) container.append(moderationLink());
