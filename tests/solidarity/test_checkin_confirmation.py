@@ -4,6 +4,8 @@ but the person sees contact data the person's directory settings hide."""
 
 from __future__ import annotations
 
+import importlib
+
 from backend.solidarity.service import CONSENT_KIND, MISSED_KIND
 from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound
 from tests.solidarity.helpers import (
@@ -177,3 +179,22 @@ async def test_an_unconfirmed_check_in_never_alerts_nor_shows_hidden_data_to_wat
     assert await CheckinEvent.count().where(CheckinEvent.type == "escalated") == 0
     assert all("Lilas" not in m.text for m in fx_sms.messages)
     assert MISSED_KIND not in {p.json["event"] for p in fx_push.received}
+
+
+async def test_the_migration_holds_earlier_referent_set_ups_until_the_person_confirms(
+        api, fx_app, fx_settings, fx_password_hash, fx_push):
+    """Rows written before confirmations existed: the column's default said « confirmed »."""
+    migration = importlib.import_module("piccolo_migrations.solidarity.solidarity_2026_12_02t05_42_30_000000")
+    s = await scene(fx_settings, fx_password_hash, fx_push)
+    _, by_referent = await propose(api, s)
+    nina = await api.as_user(s.email("neighbour"))  # Nina sets her own up
+    r = await nina.post(f"/api/v1/communities/{s.community}/checkins", {"watcher_ids": [s.ids["w2"], s.ids["w3"]]})
+    assert r.status_code == 201, r.text
+    own = r.json()["id"]
+    await Checkin.update({Checkin.person_confirmation: "confirmed", Checkin.confirmed_at: None,
+                          Checkin.confirmed_via: ""}).where(Checkin.id.is_in([by_referent["id"], own]))
+    for sql in migration.STATEMENTS:
+        await Checkin.raw(sql)
+    rows = {r["id"]: r for r in await Checkin.select(Checkin.id, Checkin.person_confirmation, Checkin.confirmed_via)}
+    assert rows[by_referent["id"]]["person_confirmation"] == "pending"
+    assert rows[own] == {"id": own, "person_confirmation": "confirmed", "confirmed_via": "app"}
