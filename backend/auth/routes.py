@@ -15,6 +15,7 @@ from backend.auth.schemas import (
     PasswordChangeIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
+    SignupAccepted,
     SignupIn,
 )
 from backend.lib import ratelimit
@@ -27,12 +28,12 @@ def _session_cookie(request: Request, token: str, max_age: int) -> Cookie:
                   samesite="lax", max_age=max_age, path="/")
 
 
-async def _login_response(request: Request, user_id: int, status_code: int = 200) -> Response[Me]:
+async def _login_response(request: Request, user_id: int) -> Response[Me]:
     settings = settings_of(request)
     token = await sessions.create_session(user_id, settings.session_ttl_seconds, request.headers.get("user-agent", ""))
     principal = await service.load_principal(user_id)
     assert principal is not None
-    return Response(await service.me(principal), status_code=status_code,
+    return Response(await service.me(principal), status_code=200,
                     cookies=[_session_cookie(request, token, settings.session_ttl_seconds)])
 
 
@@ -41,12 +42,14 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/signup", guards=[public], status_code=HTTP_201_CREATED)
-    async def signup(self, request: Request, data: SignupIn) -> Response[Me]:
+    async def signup(self, request: Request, data: SignupIn) -> SignupAccepted:
+        """The same answer whether the e-mail was new or already had an account (no session: log in
+        with the password just chosen); the mail tells its owner which it was."""
         settings = settings_of(request)
         await ratelimit.enforce(valkey_of(request), f"signup:ip:{client_ip(request)}", settings.signups_per_hour_per_ip,
                                 3600, "Trop d'inscriptions depuis cette connexion. Réessayez dans une heure.")
-        user_id = await service.signup(settings, data)
-        return await _login_response(request, user_id, HTTP_201_CREATED)
+        await service.signup(settings, data, queues_of(request), valkey_of(request))
+        return SignupAccepted(detail=service.SIGNUP_RECEIVED)
 
     @post("/login", guards=[public], status_code=200)
     async def login(self, request: Request, data: LoginIn) -> Response[Me]:

@@ -18,6 +18,10 @@ class SignupIn(msgspec.Struct):
     locale: str = "fr"
 
 
+class SignupAccepted(msgspec.Struct):
+    detail: str
+
+
 class LoginIn(msgspec.Struct):
     email: str
     password: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 
@@ -18,9 +19,12 @@ from backend.communities import service as communities
 from backend.communities.perimeter import require_inside
 from backend.db import write_transaction
 from backend.lib import ratelimit
-from backend.lib.errors import Conflict, DomainError, NotFound, Unauthorized
+from backend.lib.queues import Queues
+from backend.lib.errors import DomainError, NotFound, Unauthorized
 from backend.settings import Settings
 from backend.verification import service as verification
+
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -61,8 +65,46 @@ def _required(value: str, label: str, max_len: int) -> str:
     return value
 
 
-async def signup(settings: Settings, data: SignupIn) -> int:
-    """Create the account, a pending membership and its activation letter; return the user id."""
+SIGNUP_RECEIVED = ("Inscription reçue. Consultez votre boîte mail : nous vous avons écrit. Votre code "
+                   "d'activation arrive par courrier postal à l'adresse indiquée.")
+"""The one answer to every accepted sign-up, new e-mail or not: it must not tell who has an account."""
+SIGNUP_NOTICES_PER_HOUR = 3
+"""« Someone tried to sign up with your address » mails one account may get per hour."""
+
+
+async def _send_account_mail(queues: Queues | None, to: str, subject: str, text: str) -> None:
+    """Queue one account mail; a failure is logged, never shown: it would tell one sign-up from another."""
+    try:
+        if queues is not None:
+            await queues.enqueue("email", "send_transactional_email", to=to, subject=subject, text=text)
+    except Exception as exc:  # Valkey down: the account is there, only the courtesy mail is lost
+        log.warning("account mail not queued: %r", exc)
+
+
+async def _notify_existing_owner(settings: Settings, queues: Queues | None, cache: avalkey.Valkey | None,
+                                 user: dict) -> None:
+    """Tell the owner of an e-mail that someone tried to sign up with it (a few times an hour at most)."""
+    if cache is not None:
+        key = f"signup-notice:{user['id']}"
+        if (await ratelimit.is_over(cache, key, SIGNUP_NOTICES_PER_HOUR))[0]:
+            return
+        await ratelimit.enforce_after(cache, key, SIGNUP_NOTICES_PER_HOUR, 3600)
+    await _send_account_mail(queues, user["email"], "Vigie : tentative d'inscription avec votre adresse", (
+        f"Bonjour {user['first_name']},\n\nQuelqu'un a essayé de créer un compte Vigie avec votre adresse e-mail. "
+        "Vous avez déjà un compte : aucun autre n'a été créé et le vôtre n'a pas changé.\n\n"
+        f"Si c'était vous, connectez-vous : {settings.base_url}/#/connexion\n"
+        f"Mot de passe oublié ? {settings.base_url}/#/mot-de-passe-oublie\n\n"
+        "Si ce n'était pas vous, vous n'avez rien à faire.\n\nL'équipe Vigie"))
+
+
+async def signup(settings: Settings, data: SignupIn, queues: Queues | None = None,
+                 cache: avalkey.Valkey | None = None) -> int | None:
+    """Create the account, a pending membership and its activation letter; return the user id.
+
+    An e-mail that already has an account creates nothing and returns None: its owner gets a mail
+    instead, and the caller answers exactly as for a new account (the password is hashed anyway,
+    so the time taken tells nothing either). A new account gets a welcome mail.
+    """
     country = data.country.strip().upper()
     if country not in ("FR", "BE"):
         raise DomainError("Vigie est disponible en France et en Belgique.", "invalid_country")
@@ -84,16 +126,31 @@ async def signup(settings: Settings, data: SignupIn) -> int:
     check_password(data.password)
     community = await communities.require_community(data.community_id)
     await require_inside(data.community_id, values["address_line1"], postal)  # commune and listed streets
-    if await User.exists().where(User.email == values["email"]):
-        raise Conflict("Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe.",
-                       "email_taken")
     password_hash = await hash_password(data.password)
-    async with write_transaction():
-        rows = await User.insert(User(**values, password_hash=password_hash)).returning(User.id)
-        user_id = rows[0]["id"]
-        membership_id = await communities.add_membership(user_id, data.community_id, active=False)
-        letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
+    owner = await User.select(User.id, User.first_name, User.email).where(User.email == values["email"]).first()
+    if owner is None:
+        try:
+            async with write_transaction():
+                rows = await User.insert(User(**values, password_hash=password_hash)).returning(User.id)
+                user_id = rows[0]["id"]
+                membership_id = await communities.add_membership(user_id, data.community_id, active=False)
+                letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
+        except Exception as exc:  # the same e-mail signing up twice at once: the unique index lets one in
+            owner = await User.select(User.id, User.first_name, User.email).where(
+                User.email == values["email"]).first()
+            if owner is None or "unique" not in str(exc).lower():
+                raise
+    if owner is not None:
+        await _notify_existing_owner(settings, queues, cache, owner)
+        return None
     await verification.preview_to_outbox(settings, letter_id)
+    await _send_account_mail(queues, values["email"], "Vigie : votre inscription", (
+        f"Bonjour {values['first_name']},\n\nVotre compte Vigie est créé. Pour vérifier que vous habitez bien "
+        f"le quartier {community['name']}, nous vous envoyons par la poste un courrier avec votre code d'activation, "
+        f"à l'adresse : {values['address_line1']}, {values['postal_code']} {values['city']}.\n\n"
+        f"À sa réception, connectez-vous sur {settings.base_url}/#/connexion et saisissez le code.\n\n"
+        "Si vous n'avez pas créé ce compte, choisissez un nouveau mot de passe "
+        f"({settings.base_url}/#/mot-de-passe-oublie) puis prévenez la modération.\n\nL'équipe Vigie"))
     return user_id
 
 

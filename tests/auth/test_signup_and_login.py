@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import pytest
 
+from backend.auth.service import SIGNUP_NOTICES_PER_HOUR, SIGNUP_RECEIVED
 from backend.auth.tables import User
+from backend.verification.tables import ActivationLetter
 from backend.demo import make_commune, make_community
 from tests.conftest import TEST_PASSWORD
 
@@ -25,10 +29,16 @@ async def community(fx_engine):
     return await make_community(commune, "Les Tilleuls")
 
 
-async def test_resident_signs_up_and_is_pending_with_a_session(api, community):
+async def test_resident_signs_up_then_logs_in_and_is_pending(api, community, fx_mail):
     client = api()
     r = await client.post("/api/v1/auth/signup", signup_body(community))
     assert r.status_code == 201, r.text
+    assert r.json() == {"detail": SIGNUP_RECEIVED}
+    assert "vigie_session" not in r.headers.get("set-cookie", "")  # no session: the answer tells nothing
+    welcome = (await fx_mail.wait_for_async(1, timeout=10))[0].message
+    assert welcome["To"] == "odette.lambert@example.fr" and "courrier" in welcome.get_body().get_content()
+    r = await client.post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "un-mot-de-passe-long"})
+    assert r.status_code == 200, r.text
     me = r.json()
     assert me["email"] == "odette.lambert@example.fr"
     assert me["phone"] == "+33612345678"
@@ -48,8 +58,9 @@ async def test_session_cookie_is_secure_when_configured(fx_app_factory, communit
 
     app = await fx_app_factory(secure_cookies=True)
     client = Api(app)
-    r = await client.post("/api/v1/auth/signup", signup_body(community))
-    assert r.status_code == 201
+    assert (await client.post("/api/v1/auth/signup", signup_body(community))).status_code == 201
+    r = await client.post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "un-mot-de-passe-long"})
+    assert r.status_code == 200
     assert "Secure" in r.headers["set-cookie"]
     await client.aclose()
 
@@ -72,11 +83,53 @@ async def test_bad_signup_is_refused_in_french_and_changes_nothing(api, communit
     assert await User.count() == 0
 
 
-async def test_signup_with_a_taken_email_is_a_conflict(api, community):
+async def test_signup_with_a_taken_email_answers_like_a_new_one_and_mails_the_owner(api, community, fx_mail):
+    first = await api().post("/api/v1/auth/signup", signup_body(community))
+    await fx_mail.wait_for_async(1, timeout=10)  # the first account's welcome mail
+    fx_mail.clear()
+    again = await api().post("/api/v1/auth/signup", signup_body(community, email="ODETTE.lambert@example.fr",
+                                                                 first_name="Intrus", password="autre-mot-de-passe"))
+    assert (again.status_code, again.json()) == (first.status_code, first.json()) == (201, {"detail": SIGNUP_RECEIVED})
+    assert "vigie_session" not in again.headers.get("set-cookie", "")
+    assert await User.count() == 1 and await ActivationLetter.count() == 1
+    notice = (await fx_mail.wait_for_async(1, timeout=10))[0].message
+    assert notice["To"] == "odette.lambert@example.fr"
+    text = notice.get_body().get_content()
+    assert "Bonjour Odette" in text and "Quelqu'un a essayé de créer un compte Vigie avec votre adresse" in text
+    # the account is untouched: the owner's password still works, the intruder's does not
+    await api.as_user("odette.lambert@example.fr", "un-mot-de-passe-long")
+    intruder = await api().post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "autre-mot-de-passe"})
+    assert intruder.status_code == 401
+
+
+async def test_signup_notices_to_an_owner_are_limited(api, community, fx_mail):
     assert (await api().post("/api/v1/auth/signup", signup_body(community))).status_code == 201
-    r = await api().post("/api/v1/auth/signup", signup_body(community, email="ODETTE.lambert@example.fr"))
-    assert r.status_code == 409 and r.json()["code"] == "email_taken"
-    assert await User.count() == 1
+    await fx_mail.wait_for_async(1, timeout=10)
+    fx_mail.clear()
+    for _ in range(SIGNUP_NOTICES_PER_HOUR + 2):
+        assert (await api().post("/api/v1/auth/signup", signup_body(community))).status_code == 201
+    await fx_mail.wait_for_async(SIGNUP_NOTICES_PER_HOUR, timeout=10)
+    await asyncio.sleep(1)  # any extra notice would have come by now
+    assert len(fx_mail.messages) == SIGNUP_NOTICES_PER_HOUR
+
+
+async def test_signup_with_a_taken_email_takes_about_as_long_as_a_new_one(api, community):
+    """The password is hashed either way: the time taken does not tell an existing account."""
+    client = api()
+    await client.get("/api/v1/health")
+
+    async def timed(email: str, number: int = 4) -> float:
+        body = signup_body(community, email=email, address_line1=f"{number} rue des Lilas")  # one letter per door
+        start = time.perf_counter()
+        r = await client.post("/api/v1/auth/signup", body)
+        assert r.status_code == 201, r.text
+        return time.perf_counter() - start
+
+    await timed("premier@example.fr")
+    existing = sorted([await timed("premier@example.fr") for _ in range(3)])[1]
+    new = sorted([await timed(f"nouveau{i}@example.fr", 10 + i) for i in range(3)])[1]
+    # argon2 dominates both; without it the existing path answered in a few milliseconds
+    assert existing > 0.3 * new, (existing, new)
 
 
 async def test_login_logout_and_wrong_password(api, community):
@@ -118,6 +171,7 @@ async def test_unsafe_request_without_csrf_token_is_refused(api, community):
 async def test_password_change_closes_other_sessions(api, community):
     first = api()
     await first.post("/api/v1/auth/signup", signup_body(community))
+    await first.login("odette.lambert@example.fr", "un-mot-de-passe-long")
     second = await api.as_user("odette.lambert@example.fr", "un-mot-de-passe-long")
     wrong = await first.post("/api/v1/auth/password", {"current_password": "faux-faux-faux", "new_password": "nouveau-mot-de-passe"})
     assert wrong.status_code == 400 and wrong.json()["code"] == "bad_current_password"
@@ -135,9 +189,10 @@ async def test_password_reset_by_email(api, community, fx_mail):
     assert r.status_code == 202
     nobody = await client.post("/api/v1/auth/password-reset", {"email": "personne@example.fr"})
     assert nobody.status_code == 202 and nobody.json() == r.json()
-    mails = await fx_mail.wait_for_async(1, timeout=10)
-    assert len(mails) == 1
-    text = mails[0].message.get_body(preferencelist=("plain",)).get_content()
+    mails = await fx_mail.wait_for_async(2, timeout=10)  # the welcome mail and the reset link
+    resets = [m for m in mails if "réinitialisation" in m.message["Subject"]]
+    assert len(resets) == 1
+    text = resets[0].message.get_body(preferencelist=("plain",)).get_content()
     token = re.search(r"token=([\w-]+)", text).group(1)
     bad = await client.post("/api/v1/auth/password-reset/confirm", {"token": "inconnu", "new_password": "encore-un-nouveau"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_reset_token"

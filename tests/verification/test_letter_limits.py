@@ -25,6 +25,7 @@ async def test_a_second_join_while_a_letter_is_pending_is_429_and_creates_nothin
     tilleuls, bourg = place
     resident = api()
     assert (await resident.post("/api/v1/auth/signup", signup_body(tilleuls))).status_code == 201
+    await resident.login("odette.lambert@example.fr", "un-mot-de-passe-long")  # sign-up opens no session
     r = await resident.post(f"/api/v1/communities/{bourg}/join")
     assert r.status_code == 429, r.text
     assert r.json()["code"] == "letter_already_pending"
@@ -56,6 +57,7 @@ async def test_letters_per_account_per_month_are_limited(api, place, fx_password
     await make_user("moderation@test.vigie.fr", "Luc", "Moreau", password_hash=fx_password_hash, is_moderator=True)
     resident = api()
     assert (await resident.post("/api/v1/auth/signup", signup_body(tilleuls))).status_code == 201
+    await resident.login("odette.lambert@example.fr", "un-mot-de-passe-long")  # sign-up opens no session
     for _ in range(2):  # sign-up letter + 2 re-issues = 3 letters in 30 days
         assert (await resident.post("/api/v1/verification/reissue", {"community_id": tilleuls})).status_code == 202
     moderator = await api.as_user("moderation@test.vigie.fr")

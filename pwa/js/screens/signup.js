@@ -34,6 +34,18 @@ function section(titleKey, introKey, ...fields) {
   return h("fieldset", { class: "form-section" }, h("legend", {}, t(titleKey)), introKey ? h("p", { class: "field-hint" }, t(introKey)) : null, fields);
 }
 
+/** After a sign-up that could not log in: what to do next (the mail we sent says it too). */
+function showReceived(container) {
+  const title = h("h1", { id: "signup-title", tabindex: "-1" }, t("signup.receivedTitle"));
+  container.replaceChildren(
+    title,
+    h("p", { class: "lead", role: "status" }, t("signup.receivedText")),
+    h("a", { href: "#/connexion", class: "button button--block" }, t("signup.loginLink")),
+    h("p", {}, h("a", { href: "#/mot-de-passe-oublie", class: "link-large" }, t("login.forgot"))),
+  );
+  title.focus();
+}
+
 export function render(container) {
   const picker = communityPicker();
   const alertRegion = formAlert();
@@ -88,9 +100,21 @@ export function render(container) {
         community_id: idFromInput(values.community_id),
         locale: getLang(),
       };
-      const me = await api("/auth/signup", { method: "POST", body });
-      await startSession(me);
-      navigate("/");
+      // The answer is the same whether the address is new or already has an account (it must not
+      // tell); a new account then logs in with the password just chosen.
+      await api("/auth/signup", { method: "POST", body });
+      let me = null;
+      try {
+        me = await api("/auth/login", { method: "POST", body: { email: body.email, password: body.password } });
+      } catch {
+        me = null; // an address that already had an account, or offline: the mail says what to do
+      }
+      if (me) {
+        await startSession(me);
+        navigate("/");
+        return;
+      }
+      showReceived(container);
     },
   });
   container.append(
