@@ -125,7 +125,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
     )
     check_password(data.password)
     community = await communities.require_community(data.community_id)
-    await require_inside(data.community_id, values["address_line1"], postal)  # commune and listed streets
+    await require_inside(data.community_id, values["address_line1"], postal, city=values["city"])  # commune, streets
     password_hash = await hash_password(data.password)
     owner = await User.select(User.id, User.first_name, User.email).where(User.email == values["email"]).first()
     if owner is None:
@@ -275,9 +275,10 @@ async def join_community(settings: Settings, principal: Principal, community_id:
     the address is verified, else pending its letter (letter limits apply). Elsewhere: refused."""
     community = await communities.require_community(community_id)
     await communities.ensure_not_member(principal.user_id, community_id)
-    address = await User.select(User.address_line1, User.postal_code).where(User.id == principal.user_id).first()
+    address = await User.select(User.address_line1, User.postal_code, User.city).where(
+        User.id == principal.user_id).first()
     await require_inside(community_id, address["address_line1"], address["postal_code"],
-                         verified=principal.address_verified)
+                         verified=principal.address_verified, city=address["city"])
     await communities.ensure_room(principal.user_id, settings.max_communities_per_person)
     verified = principal.address_verified
     async with write_transaction():

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.communities.tables import Community
+from backend.communities.tables import Commune, Community
 from backend.lib.errors import DomainError, NotFound
-from backend.lib.text import street_key
+from backend.lib.text import address_words, street_key
 
 MAX_STREETS = 300
 MAX_STREET_LENGTH = 120
@@ -74,10 +74,35 @@ async def perimeter_of(community_id: int) -> Perimeter:
     )
 
 
-async def require_inside(community_id: int, address_line1: str, postal_code: str, verified: bool = False) -> Perimeter:
-    """The community's perimeter, or a 400 with a French reason when the address lies outside it."""
+_NOT_PART_OF_NAME = {"cedex", "arrondissement", "er", "e", "eme"}
+
+
+def city_key(city: str) -> str:
+    """A town name folded for comparison, without « Cedex », arrondissement numbers and the like
+    (« St-Jean-de-Braye » = « Saint Jean de Braye », « Paris 11e » = « Paris »)."""
+    words = [w for w in address_words(city) if w not in _NOT_PART_OF_NAME and not w[0].isdigit()]
+    return " ".join(words)
+
+
+async def _communes_with(postal_code: str) -> list[str]:
+    rows = await Commune.select(Commune.name, Commune.postal_codes).where(Commune.postal_codes.like(f"%{postal_code}%"))
+    return [r["name"] for r in rows if postal_code in split_codes(r["postal_codes"])]
+
+
+async def require_inside(community_id: int, address_line1: str, postal_code: str, verified: bool = False,
+                         city: str | None = None) -> Perimeter:
+    """The community's perimeter, or a 400 with a French reason when the address lies outside it.
+
+    With `city`: where several communes share the postal code, the city must be the community's commune.
+    """
     perimeter = await perimeter_of(community_id)
     refusal = perimeter.refusal(address_line1, postal_code)
+    if refusal is None and city is not None and city_key(city) != city_key(perimeter.commune_name):
+        if len(await _communes_with(postal_code.strip())) > 1:
+            refusal = ("commune_mismatch",
+                       f"Le code postal {postal_code.strip()} couvre plusieurs communes, et votre ville "
+                       f"« {city.strip()[:100]} » n'est pas {perimeter.commune_name}, la commune du quartier "
+                       f"« {perimeter.community_name} ». Choisissez un quartier de votre commune.")
     if refusal is not None:
         code, detail = refusal
         if verified:

@@ -337,7 +337,7 @@ async def change_address(settings: Settings, user_id: int, line1: str, line2: st
     if current["address_verified"] and address_key(line1, postal) == address_key(current["address_line1"],
                                                                                  current["postal_code"]):
         raise DomainError("C'est déjà votre adresse vérifiée : rien à changer.", "same_address")
-    perimeter = await require_inside(community_id, line1, postal)
+    perimeter = await require_inside(community_id, line1, postal, city=city)
     async with write_transaction():
         replaced = await live_letter_ids(user_id)
         await User.update(values).where(User.id == user_id)

@@ -145,3 +145,27 @@ async def test_demo_members_live_inside_their_community(fx_engine):
         assert perimeter.refusal(r["user.address_line1"], r["user.postal_code"]) is None, perimeter.community_name
         listed += not perimeter.whole_commune
     assert listed  # the demo shows a street list
+
+
+async def test_a_postal_code_shared_by_two_communes_needs_the_right_town(api, fx_password_hash):
+    from backend.communities.perimeter import city_key
+    from backend.demo import make_commune
+
+    assert city_key("St-Jean-de-Braye Cedex") == city_key("Saint Jean de Braye")
+    assert city_key("Paris 11e") == city_key("PARIS")
+    w = await build_world(fx_password_hash)  # Bellerive-sur-Loire: 45100
+    orleans = await make_commune("Orléans", "45234", "45000,45100")
+    source = await make_community(orleans, "La Source")
+    client = api()
+    users = await User.count()
+    r = await client.post("/api/v1/auth/signup", signup_body(w.community, city="Orléans"))
+    assert r.status_code == 400 and r.json()["code"] == "commune_mismatch"
+    assert "Le code postal 45100 couvre plusieurs communes" in r.json()["detail"]
+    assert await User.count() == users
+    ok = await client.post("/api/v1/auth/signup", signup_body(source, city="ORLEANS", email="o@example.fr"))
+    assert ok.status_code == 201, ok.text
+    # "member" lives in Bellerive-sur-Loire, 45100: La Source (Orléans, also 45100) is refused.
+    member = await api.as_user(w.email("member"))
+    joined = await member.post(f"/api/v1/communities/{source}/join")
+    assert joined.status_code == 400 and joined.json()["code"] == "commune_mismatch"
+    assert await Membership.count().where(Membership.community == source) == 1
