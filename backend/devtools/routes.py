@@ -77,7 +77,7 @@ async def outbox_page(request: Request) -> Response[str]:
     return Response("".join(parts), media_type="text/html")
 
 
-@get("/dev/outbox/letters/{name:str}", guards=[public], tags=["dev"])
+@get("/dev/outbox/letters/{name:str}", guards=[public], tags=["dev"], media_type="application/pdf")
 async def outbox_letter_pdf(request: Request, name: str) -> Response[bytes]:
     settings = _require_dev(request)
     path = settings.outbox_path / "letters" / Path(name).name

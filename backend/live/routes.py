@@ -11,7 +11,7 @@ from backend.live import service
 from backend.live.service import LiveChannels
 
 
-@get("/api/v1/live", guards=[authenticated])
+@get("/api/v1/live", guards=[authenticated], media_type="text/event-stream")
 async def live_stream(request: Request, channels: LiveChannels, max_seconds: float | None = None) -> ServerSentEvent:
     """Events of the caller's channels; `max_seconds` may only shorten the stream's lifetime."""
     names = await service.channels_for(principal_of(request))

@@ -126,7 +126,7 @@ class DashboardController(Controller):
     async def figures(self, commune_id: int) -> Dashboard:
         return await dashboard.dashboard(commune_id)
 
-    @get("/dashboard.csv")
+    @get("/dashboard.csv", media_type=csvout.MEDIA_TYPE)
     async def export(self, commune_id: int, table: str) -> Response[bytes]:
         return _csv(await dashboard.table_csv(commune_id, table), f"{table}-commune-{commune_id}")
 
@@ -203,12 +203,12 @@ class PublicMairieController(Controller):
     async def broadcast(self, broadcast_id: int) -> BroadcastOut:
         return await service.public_view(broadcast_id)
 
-    @get("/api/v1/open/communes/{commune_id:int}/cap/{broadcast_id:int}")
+    @get("/api/v1/open/communes/{commune_id:int}/cap/{broadcast_id:int}", media_type=cap.CAP_MEDIA_TYPE)
     async def cap_document(self, request: Request, commune_id: int, broadcast_id: int) -> Response[bytes]:
         body = await cap.cap_document(settings_of(request), commune_id, broadcast_id)
         return Response(body, media_type=f"{cap.CAP_MEDIA_TYPE}; charset=utf-8")
 
-    @get("/api/v1/open/communes/{commune_id:int}/feed.atom")
+    @get("/api/v1/open/communes/{commune_id:int}/feed.atom", media_type=cap.ATOM_MEDIA_TYPE)
     async def atom(self, request: Request, commune_id: int) -> Response[bytes]:
         body = await cap.atom_feed(settings_of(request), commune_id)
         return Response(body, media_type=f"{cap.ATOM_MEDIA_TYPE}; charset=utf-8")
@@ -232,7 +232,7 @@ class AuditController(Controller):
                       limit: int = 100) -> AuditPage:
         return await audit.entries(action, actor_id, commune_id, before, limit)
 
-    @get("/api/v1/audit.csv")
+    @get("/api/v1/audit.csv", media_type=csvout.MEDIA_TYPE)
     async def export(self, action: str | None = None, actor_id: int | None = Parameter(query="actor", default=None),
                      commune_id: int | None = Parameter(query="commune", default=None)) -> Response[bytes]:
         return _csv(await audit.export_csv(action, actor_id, commune_id), "journal-audit")

@@ -39,8 +39,7 @@ def snapshot(db: Path) -> dict[str, object]:
                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         return {
             "rows": {t: c.execute(f'SELECT * FROM "{t}" ORDER BY id').fetchall() for t in tables},
-            "indexes": sorted(c.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'").fetchall(),
-                              key=lambda r: r[0]),
+            "indexes": sorted(c.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'")),
         }
 
 

@@ -89,7 +89,8 @@ async def test_openapi_document_is_public_and_describes_the_api(api):
     doc = r.json()
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "Vigie API"
     alerts = doc["paths"]["/api/v1/communities/{community_id}/alerts"]
-    assert alerts["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AlertIn"}
+    body = alerts["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AlertIn"}
     assert {p["name"]: p["schema"]["type"] for p in alerts["get"]["parameters"] if p["in"] == "path"} == {
         "community_id": "integer"}
     # the range every integer must lie in is written on each (what the input limits enforce)
@@ -97,6 +98,13 @@ async def test_openapi_document_is_public_and_describes_the_api(api):
     assert (path_id["minimum"], path_id["maximum"]) == (-(2**31), INT_MAX)
     blocks = doc["components"]["schemas"]["BlockIn"]["properties"]["user_id"]
     assert blocks["maximum"] == INT_MAX
+    # answers that are not JSON say what they are
+    media = {path: list(doc["paths"][path]["get"]["responses"]["200"]["content"]) for path in (
+        "/api/v1/audit.csv", "/api/v1/open/communes/{commune_id}/feed.atom", "/api/v1/live",
+        "/api/v1/open/communes/{commune_id}/cap/{broadcast_id}", "/api/v1/gazette/photos/{photo_id}")}
+    assert media == {"/api/v1/audit.csv": ["text/csv"], "/api/v1/open/communes/{commune_id}/feed.atom": [
+        "application/atom+xml"], "/api/v1/live": ["text/event-stream"], "/api/v1/open/communes/{commune_id}/cap/"
+        "{broadcast_id}": ["application/cap+xml"], "/api/v1/gazette/photos/{photo_id}": ["image/jpeg"]}
     # static files and the service worker are not API operations; no viewer loading CDN scripts
     assert not any(path.startswith(("/sw", "/{")) for path in doc["paths"])
     for viewer in ("/schema/swagger", "/schema/redoc", "/schema/elements"):
