@@ -9,6 +9,7 @@ from typing import Any, AsyncIterator
 import pytest
 from playwright.async_api import expect
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import PHONE, Neighbours, browser_login, collect_errors
 
 SHOTS = "/tmp/vigie-screens"
@@ -65,6 +66,7 @@ async def test_chromium_offer_becomes_our_button_which_opens_the_browser_prompt(
     await expect(button).to_be_visible()
     await expect(invitation).to_contain_text("même hors ligne")
     await page.screenshot(path=f"{SHOTS}/home-install.png", full_page=True)
+    await assert_accessible(page, "home with the install button")
     await button.click()
     await page.wait_for_function("() => window.promptCalls === 1")
     await expect(invitation).to_have_count(0)  # a prompt can be shown once; gone after it
@@ -104,6 +106,7 @@ async def test_iphone_safari_explains_the_share_steps_and_later_hides_them(fx_ph
     await expect(steps.nth(2)).to_contain_text("« Ajouter »")
     await expect(invitation.get_by_role("button", name=INSTALL)).to_have_count(0)  # Safari has no prompt
     await page.screenshot(path=f"{SHOTS}/home-install-iphone.png", full_page=True)
+    await assert_accessible(page, "home with the Safari steps")
     await invitation.get_by_role("button", name="Plus tard").click()
     await expect(invitation).to_have_count(0)
     await page.reload()
