@@ -23,6 +23,7 @@ from backend.delivery import service as delivery
 from backend.delivery.sms import verify_inbound_signature
 from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
+from backend.lib.french import de
 
 try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
     from backend.solidarity.rounds import checkin_by_sms, is_ok_reply
@@ -166,7 +167,7 @@ async def sms_inbound(request: Request) -> Response[dict]:
         await after_commit(request, (service.ALERT_KIND, alert.id))
         await publish_alert(request, "alert.created", alert)
         await _reply(request, message.id, message.sender,
-                     f"Vigie : votre alerte est envoyée aux voisins de {community_name}. Urgence : 17 ou 112.")
+                     f"Vigie : votre alerte est envoyée aux voisins {de(community_name)}. Urgence : 17 ou 112.")
     return Response({"status": "alert_created" if created else "duplicate", "alert_id": alert.id})
 
 

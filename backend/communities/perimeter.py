@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from backend.communities.tables import Commune, Community
 from backend.lib.errors import DomainError, NotFound
+from backend.lib.french import a
 from backend.lib.text import address_words, street_key
 
 MAX_STREETS = 300
@@ -46,7 +47,7 @@ class Perimeter:
         postal = postal_code.strip()
         if postal not in self.commune_postal_codes:
             return ("commune_mismatch",
-                    f"Le quartier « {self.community_name} » est à {self.commune_name} "
+                    f"Le quartier « {self.community_name} » est {a(self.commune_name, proper=True)} "
                     f"({', '.join(self.commune_postal_codes)}) : il ne correspond pas au code postal {postal} "
                     "de votre adresse. Choisissez un quartier de votre commune.")
         if self.whole_commune or postal in self.postal_codes:

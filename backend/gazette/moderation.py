@@ -15,6 +15,7 @@ from backend.gazette.schemas import PostOut, ReportAck, ReportedPost, ReportOut
 from backend.gazette.tables import GazettePost, GazetteReport
 from backend.gazette.views import post_out, shape
 from backend.lib import clock
+from backend.lib.french import de
 from backend.lib.errors import Conflict, DomainError, Forbidden
 
 REPORT_STATES = ("open", "dismissed", "actioned")
@@ -97,7 +98,7 @@ async def report_queue(principal: Principal, state: str = "open") -> list[Report
     if not order:
         return []
     rows = await GazettePost.select(*COLUMNS, GazettePost.community.name).where(GazettePost.id.is_in(order))
-    names = {r["id"]: r["community.name"] or f"toute la commune de {r['commune.name']}" for r in rows}
+    names = {r["id"]: r["community.name"] or f"toute la commune {de(r['commune.name'], proper=True)}" for r in rows}
     shaped = {p.id: p for p in await shape(principal, rows)}
     return [ReportedPost(post=shaped[i], community_name=names[i], open_reports=len(by_post[i]) if state == "open" else 0,
                          reports=by_post[i]) for i in order if i in shaped]

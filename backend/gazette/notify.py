@@ -24,6 +24,7 @@ from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
 from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
+from backend.lib.french import de
 from backend.settings import Settings
 
 PUSH_AND_EMAIL = FanoutPlan(channels=("push", "email"))
@@ -71,7 +72,7 @@ class MairieCommunicationNotice:
         row = await _published(ref_id)
         if row is None or row["kind"] != MAIRIE:
             return None
-        mairie = f"Mairie de {row['commune.name']}"
+        mairie = f"Mairie {de(row['commune.name'], proper=True)}"
         return Notice(
             title=f"{mairie} : {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
             event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,

@@ -13,6 +13,7 @@ from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_
 from backend.delivery.sms import fit_sms, sms_segments
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
+from backend.lib.french import month_in_words
 from backend.lib.sql import bulk_insert, select_in
 from backend.mairie.schemas import BudgetOut
 from backend.mairie.tables import MairieArea, SmsSpend
@@ -140,7 +141,7 @@ async def reserve_sms(commune_id: int, kind: str, ref_id: int, segments: int, wh
     if state.remaining is not None and segments > state.remaining:
         raise Conflict(
             f"Budget SMS dépassé : cet envoi demande {segments} SMS, il en reste {state.remaining} sur "
-            f"{state.monthly_budget} pour {month}. Retirez le canal SMS, réduisez la zone ou demandez à "
+            f"{state.monthly_budget} pour {month_in_words(month)}. Retirez le canal SMS, réduisez la zone ou demandez à "
             "l'administrateur d'augmenter le budget.", "sms_budget_exceeded")
     await SmsSpend.insert(SmsSpend(commune=commune_id, ref_kind=kind, ref_id=ref_id, month=month, segments=segments,
                                    reserved=True, created_at=clock.now()))

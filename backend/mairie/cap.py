@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 from backend.communities.tables import Community
 from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
+from backend.lib.french import de
 from backend.lib.errors import NotFound
 from backend.mairie import service
 from backend.mairie.area import areas_of, commune_row
@@ -106,7 +107,7 @@ async def cap_document(settings: Settings, commune_id: int, broadcast_id: int) -
     _sub(info, "effective", cap_time(row["sent_at"]))
     if row["valid_until"]:
         _sub(info, "expires", cap_time(row["valid_until"]))
-    _sub(info, "senderName", f"Mairie de {commune['name']}")
+    _sub(info, "senderName", f"Mairie {de(commune['name'], proper=True)}")
     _sub(info, "headline", row["title"])
     _sub(info, "description", row["body"])
     _sub(info, "web", row["link"] or f"{settings.base_url}/#/mairie/{broadcast_id}")
@@ -130,10 +131,10 @@ async def atom_feed(settings: Settings, commune_id: int, limit: int = 50) -> byt
     # unqualified attributes Atom uses (rel, href…).
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "fr"})
     _sub(feed, "id", feed_url(settings, commune_id), ns=None)
-    _sub(feed, "title", f"Mairie de {commune['name']} — alertes et informations", ns=None)
+    _sub(feed, "title", f"Mairie {de(commune['name'], proper=True)} — alertes et informations", ns=None)
     _sub(feed, "updated", cap_time(rows[0]["sent_at"] if rows else clock.now()), ns=None)
     author = _sub(feed, "author", ns=None)
-    _sub(author, "name", f"Mairie de {commune['name']}", ns=None)
+    _sub(author, "name", f"Mairie {de(commune['name'], proper=True)}", ns=None)
     _sub(feed, "link", ns=None, rel="self", type=ATOM_MEDIA_TYPE, href=feed_url(settings, commune_id))
     for r in rows:
         entry = _sub(feed, "entry", ns=None)

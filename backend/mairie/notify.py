@@ -14,6 +14,7 @@ from typing import Any
 from backend.communities.tables import Commune
 from backend.delivery.kinds import Notice, register
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
+from backend.lib.french import de
 from backend.settings import Settings
 
 BROADCAST_KIND = "mairie_broadcast"
@@ -50,17 +51,17 @@ def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
     urgent = row["severity"] == "urgence"
     level = SEVERITY_LABELS[row["severity"]]
     label = CATEGORIES.get(row["category"], row["category"])
-    title = f"Mairie de {commune_name} : {row['title']}"
+    title = f"Mairie {de(commune_name, proper=True)} : {row['title']}"
     until = row.get("valid_until")
     validity = f"\nValable jusqu'au {until.astimezone(LOCAL_TZ):%d/%m/%Y à %H:%M}." if until else ""
     link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
-    text, page = _mail(f"La mairie de {commune_name} informe les habitants ({level}, {label}) :", row["title"],
+    text, page = _mail(f"La mairie {de(commune_name, proper=True)} informe les habitants ({level}, {label}) :", row["title"],
                        row["body"] + validity + link, "Lire l'annonce")
     return Notice(
         title=title, body=row["body"], url=f"/#/mairie/{row['id']}", tag=f"mairie-{row.get('parent') or row['id']}",
         event="mairie_broadcast", ref_id=row["id"], urgent=urgent, community=commune_name,
         ttl=6 * 3600 if urgent else 24 * 3600, urgency="high" if urgent else "normal",
-        email_subject=f"[Vigie] Mairie de {commune_name} — {level} : {row['title']}", email_text=text,
+        email_subject=f"[Vigie] Mairie {de(commune_name, proper=True)} — {level} : {row['title']}", email_text=text,
         email_html=page, sms_text=f"MAIRIE {commune_name} - {level} : {row['title']}. {row['body']}",
     )
 
@@ -97,14 +98,14 @@ class BroadcastNotice:
 
 def safety_notice(check: dict[str, Any], commune_name: str) -> Notice:
     question = check["question"]
-    text, page = _mail(f"La mairie de {commune_name} prend des nouvelles des habitants :", question,
+    text, page = _mail(f"La mairie {de(commune_name, proper=True)} prend des nouvelles des habitants :", question,
                        "Répondez d'un geste dans l'application : « Tout va bien » ou « J'ai besoin d'aide ». "
                        "Vous pouvez aussi répondre OUI ou AIDE au SMS de la mairie.", "Répondre")
     return Notice(
-        title=f"Mairie de {commune_name} : {question}", body="Touchez pour répondre : « Tout va bien » ou "
+        title=f"Mairie {de(commune_name, proper=True)} : {question}", body="Touchez pour répondre : « Tout va bien » ou "
         "« J'ai besoin d'aide ».", url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}",
         event="safety_check", ref_id=check["id"], urgent=True, community=commune_name, ttl=12 * 3600,
-        urgency="high", email_subject=f"[Vigie] Mairie de {commune_name} : {question}", email_text=text,
+        urgency="high", email_subject=f"[Vigie] Mairie {de(commune_name, proper=True)} : {question}", email_text=text,
         email_html=page,
         sms_text=f"MAIRIE {commune_name} : {question} Repondez OUI si tout va bien, AIDE si vous avez besoin d'aide.",
     )
@@ -158,7 +159,7 @@ class AcknowledgementNotice:
         if row is None:
             return None
         alert_id = row["alert"]
-        return Notice(title=f"La mairie de {row['commune.name']} a pris en compte votre alerte",
+        return Notice(title=f"La mairie {de(row['commune.name'], proper=True)} a pris en compte votre alerte",
                       body=row["alert.title"], url=f"/#/alertes/{alert_id}", tag=f"alert-{alert_id}",
                       event="alert_acknowledged", ref_id=alert_id, ttl=24 * 3600, urgency="low")
 

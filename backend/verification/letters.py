@@ -20,10 +20,9 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-log = logging.getLogger(__name__)
+from backend.lib.french import date_in_words
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
+log = logging.getLogger(__name__)
 
 # Where Debian (fonts-dejavu-core), Fedora/Arch and a manual install put DejaVu.
 FONT_DIRS = (
@@ -57,10 +56,6 @@ class LetterContent:
     expires_at: datetime
     app_url: str
     issued_at: datetime
-
-
-def french_date(d: datetime) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def format_code(code: str) -> str:
@@ -103,7 +98,7 @@ def letter_lines(letter: LetterContent) -> list[str]:
         f"3. Sur la page d'accueil, touchez le bouton {_quoted(BUTTON_ENTER_CODE)}.",
         f"4. Recopiez le code ci-dessus (les tirets et les espaces ne comptent pas), puis touchez {_quoted(BUTTON_ACTIVATE)}.",
         "",
-        f"Ce code est valable jusqu'au {french_date(letter.expires_at)}. Ne le communiquez à personne : aucun "
+        f"Ce code est valable jusqu'au {date_in_words(letter.expires_at)}. Ne le communiquez à personne : aucun "
         "membre de Vigie ni de la mairie ne vous le demandera. Après 5 essais erronés, le code est bloqué "
         "pendant une heure.",
         f"Code perdu ou expiré ? Dans l'application, touchez {_quoted(BUTTON_REISSUE)}.",
@@ -167,7 +162,7 @@ def render_letters(letters: list[LetterContent], fonts: dict[str, Path] | None =
         # Date and subject, just under the first fold.
         out.font(out.sans, "", BODY_SIZE)
         pdf.set_xy(20, 101)
-        pdf.cell(170, BODY_LINE, out.text(f"Le {french_date(letter.issued_at)}"), align="R")
+        pdf.cell(170, BODY_LINE, out.text(f"Le {date_in_words(letter.issued_at)}"), align="R")
         out.font(out.sans, "B", 14)
         pdf.set_xy(20, 109)
         pdf.cell(0, 7, out.text("Objet : votre code d'activation Vigie"))

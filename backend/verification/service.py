@@ -19,6 +19,7 @@ from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.text import address_words
 from backend.lib.errors import DomainError, NotFound, TooManyRequests
+from backend.lib.french import date_in_words
 from backend.settings import Settings
 from backend.verification.letters import LetterContent, letter_lines, render_letters
 from backend.verification.tables import ActivationLetter
@@ -95,7 +96,7 @@ async def check_letter_limits(settings: Settings, user_id: int, key: str, replac
         free_at = recent[-settings.letters_per_account_per_month]["created_at"] + timedelta(days=30)
         raise TooManyRequests(
             f"Vous avez déjà demandé {len(recent)} courriers d'activation en 30 jours, le maximum. "
-            f"Vous pourrez en demander un autre à partir du {free_at:%d/%m/%Y}.", "letters_per_month",
+            f"Vous pourrez en demander un autre à partir du {date_in_words(free_at)}.", "letters_per_month",
             retry_after=max(60, int((free_at - now).total_seconds())))
 
 

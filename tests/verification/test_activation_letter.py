@@ -261,3 +261,16 @@ def test_without_dejavu_the_letter_still_prints_and_says_what_to_install(monkeyp
         pdf = letters.render_letters([sample_letter("Odette Lambert")])
     assert "Odette Lambert" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert letters.FONT_PACKAGE in caplog.text
+
+
+def test_letter_dates_are_in_words_and_paris_time():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from backend.verification.letters import render_letters
+
+    late = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # already 1 January in Paris
+    letter = replace(sample_letter("Odette Lambert"), expires_at=late, issued_at=late - timedelta(days=30))
+    text = " ".join(PdfReader(io.BytesIO(render_letters([letter]))).pages[0].extract_text().split())
+    assert "Ce code est valable jusqu'au 1er janvier 2027." in text
+    assert "Le 2 décembre 2026" in text
