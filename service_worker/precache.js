@@ -21,6 +21,7 @@ export const SHELL_FILES = [
   "/js/dom.js",
   "/js/forms.js",
   "/js/i18n.js",
+  "/js/french.js",
   "/js/live.js",
   "/js/offline-prep.js",
   "/js/outbox.js",

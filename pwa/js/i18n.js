@@ -1,4 +1,6 @@
 // Translations: pwa/i18n/<lang>.json, nested objects addressed by dotted keys ("signup.title").
+import { withPreposition } from "./french.js";
+
 export const LANGUAGES = ["fr", "en"];
 const DEFAULT_LANG = "fr";
 const STORAGE_KEY = "vigie.lang";
@@ -101,13 +103,26 @@ export function hasKey(key) {
   return typeof lookup(messages, key) === "string" || typeof lookup(fallback, key) === "string";
 }
 
+// Placeholders that « de » / « à » contract with (see french.js): place names, with whether it is a
+// commune's official name, and the month in words (« Budget SMS d'avril 2027 »).
+const PLACES = { community: false, commune: true, from: true, to: true, month: false };
+// « de {community} », « à {commune} » (the preposition a word of its own), or any {placeholder}.
+const PLACEHOLDER = /(?<![\p{L}'’])(de|De|à|À) \{(\w+)\}|\{(\w+)\}/gu;
+
 /**
  * t("home.welcome", {community: "Bastille"}): the message with {placeholders} filled in.
  * An entry {"one": …, "other": …} is a plural, chosen by params.count.
+ * « de » / « à » before a place placeholder contract with its article: "Les nouvelles de
+ * {community}" with "Les Tilleuls" reads « Les nouvelles des Tilleuls ».
  */
 export function t(key, params = {}) {
   const text = message(messages, key, params) ?? message(fallback, key, params) ?? key;
-  return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+  return text.replace(PLACEHOLDER, (match, preposition, placeName, name) => {
+    if (!preposition) return name in params ? String(params[name]) : match;
+    if (!(placeName in params)) return match;
+    const value = String(params[placeName]);
+    return placeName in PLACES ? withPreposition(preposition, value, PLACES[placeName]) : `${preposition} ${value}`;
+  });
 }
 
 /** Call fn(lang) after each language change; returns an unsubscribe function. */

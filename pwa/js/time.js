@@ -36,3 +36,11 @@ export function relativeTime(date, now = Date.now()) {
   if (size < 7 * DAY) return words.format(Math.round(seconds / DAY), "day");
   return longDateTime(date);
 }
+
+/** A month as the API sends it ("2026-12", counted in Paris time) in words: "décembre 2026". */
+export function monthInWords(month) {
+  const match = /^(\d{4})-(\d{2})$/.exec(String(month));
+  if (!match) return String(month);
+  const middle = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 15));
+  return formatter({ month: "long", year: "numeric", timeZone: "UTC" }).format(middle);
+}

@@ -3,6 +3,7 @@
 // (recipients, SMS cost, budget) before sending, and a confirmation for « urgence ».
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
+import { monthInWords } from "../time.js";
 import { api, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
 import { announce, checkboxField, choiceGroup, formAlert, handleSubmit, inputField, selectField, textareaField } from "../forms.js";
@@ -36,8 +37,8 @@ function previewPanel(preview, severity, { scheduled, onSend }) {
   ].filter(Boolean);
   const afterSend = budget.remaining === null ? null : budget.remaining - preview.sms_total;
   const budgetText = budget.monthly_budget
-    ? t("mairie.compose.budgetLeft", { remaining: budget.remaining, budget: budget.monthly_budget, month: budget.month })
-    : t("mairie.compose.budgetUnlimited", { used: budget.used, month: budget.month });
+    ? t("mairie.compose.budgetLeft", { remaining: budget.remaining, budget: budget.monthly_budget, month: monthInWords(budget.month) })
+    : t("mairie.compose.budgetUnlimited", { used: budget.used, month: monthInWords(budget.month) });
   const confirm = confirmBox();
   const sendLabel = scheduled ? t("mairie.compose.schedule") : severity === "urgence" ? t("mairie.compose.sendUrgent") : t("mairie.compose.send");
   const send = h("button", { type: "button", class: ["button", "button--block", "button--large", severity === "urgence" ? "button--alert" : "button--primary"] }, sendLabel);
@@ -68,7 +69,7 @@ function previewPanel(preview, severity, { scheduled, onSend }) {
           "div",
           { class: "banner banner--error", role: "alert" },
           h("p", {}, h("strong", {}, t("mairie.compose.overBudgetTitle"))),
-          h("p", {}, t("mairie.compose.overBudget", { total: preview.sms_total, remaining: budget.remaining, budget: budget.monthly_budget, month: budget.month })),
+          h("p", {}, t("mairie.compose.overBudget", { total: preview.sms_total, remaining: budget.remaining, budget: budget.monthly_budget, month: monthInWords(budget.month) })),
         ),
   );
 }

@@ -2,6 +2,7 @@
 // every mairie screen, and the live summary of the dashboard.
 import { h, mount, uid } from "../dom.js";
 import { t } from "../i18n.js";
+import { monthInWords } from "../time.js";
 import { apiRead, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
 import { cachedBanner } from "../ui.js";
@@ -59,7 +60,7 @@ export function summaryFigures(dashboard) {
     h(
       "p",
       { class: "mairie-budget" },
-      budget.monthly_budget ? t("mairie.summary.budget", { remaining: budget.remaining, budget: budget.monthly_budget, used: budget.used, month: budget.month }) : t("mairie.summary.budgetUnlimited", { used: budget.used, month: budget.month }),
+      budget.monthly_budget ? t("mairie.summary.budget", { remaining: budget.remaining, budget: budget.monthly_budget, used: budget.used, month: monthInWords(budget.month) }) : t("mairie.summary.budgetUnlimited", { used: budget.used, month: monthInWords(budget.month) }),
     ),
   );
 }

@@ -2,6 +2,7 @@
 // action, person and commune, exported as CSV; and the monthly SMS budget of each commune.
 import { h, mount } from "../dom.js";
 import { hasKey, t } from "../i18n.js";
+import { monthInWords } from "../time.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { formAlert, handleSubmit, inputField, selectField, submitButton } from "../forms.js";
 import { navigate } from "../router.js";
@@ -69,9 +70,11 @@ function budgetRow(commune) {
   const state = h("p", {}, t("common.loading"));
   const field = inputField({ name: "monthly_budget", label: t("mairie.budget.label", { commune: commune.name }), hint: t("mairie.budget.hint"), type: "number", min: "0", inputmode: "numeric" });
   const show = (budget) => {
+    const words = monthInWords(budget.month);
+    const month = words.charAt(0).toUpperCase() + words.slice(1); // it starts the sentence
     state.textContent = budget.monthly_budget
-      ? t("mairie.budget.state", { used: budget.used, budget: budget.monthly_budget, remaining: budget.remaining, month: budget.month })
-      : t("mairie.budget.unlimited", { used: budget.used, month: budget.month });
+      ? t("mairie.budget.state", { used: budget.used, budget: budget.monthly_budget, remaining: budget.remaining, month })
+      : t("mairie.budget.unlimited", { used: budget.used, month });
     field.querySelector("input").value = String(budget.monthly_budget);
   };
   const form = savingForm(field, t("mairie.budget.save"), {

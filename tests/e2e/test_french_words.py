@@ -1,0 +1,48 @@
+"""French done right on screen (issue 14): « Les nouvelles des Tilleuls » (not « de Les Tilleuls »),
+the mairie's SMS budget month in words (not « Budget SMS de 2026-12 »)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+
+from backend.lib.french import de, month_in_words
+from tests.e2e.community import Street, fx_street  # noqa: F401
+from tests.e2e.conftest import Neighbours, browser_login
+from tests.e2e.mairie_town import Town, fx_town  # noqa: F401
+
+
+async def test_the_gazette_gives_the_news_des_tilleuls(fx_page, fx_street):
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto("/#/gazette")
+    await expect(page.get_by_role("heading", name="La Gazette", exact=True)).to_be_visible()
+    await expect(page.get_by_text("Les nouvelles des Tilleuls", exact=False)).to_be_visible()
+    assert "de Les Tilleuls" not in await page.locator("main").inner_text()
+    # The same rules as the server's (backend/lib/french.py), in the PWA's helper.
+    cases = [["de", "Le Bourg", False], ["de", "La Gare", False], ["de", "L'Étang", False], ["de", "Orval", True],
+             ["De", "Le Mans", True], ["à", "Les Ulis", True], ["de", "La Rochelle", True], ["de", "avril 2027", False]]
+    got = await page.evaluate("""async (cases) => {
+        const { withPreposition } = await import("/js/french.js");
+        return cases.map(([word, place, proper]) => withPreposition(word, place, proper));
+    }""", cases)
+    assert got == ["du Bourg", "de la Gare", "de l'Étang", "d'Orval", "Du Mans", "aux Ulis", "de La Rochelle",
+                   "d'avril 2027"]
+    assert not page.errors, page.errors
+
+
+async def test_the_mairie_names_the_sms_budget_month_in_words(fx_page, fx_town, fx_live_api):
+    staff = await fx_live_api(Town.STAFF)
+    budget = await staff.request("GET", f"/api/v1/communes/{fx_town.commune}/sms-budget")
+    assert budget.status_code == 200, budget.text
+    month = budget.json()["month"]
+    assert re.fullmatch(r"\d{4}-\d{2}", month)  # the API keeps the machine key
+    page = fx_page
+    await browser_login(page.context, Town.STAFF)
+    await page.goto("/#/mairie")
+    await expect(page.get_by_role("heading", name="Espace mairie", exact=True, level=1)).to_be_visible()
+    words = f"Budget SMS {de(month_in_words(month))}"  # « de décembre 2026 », « d'avril 2027 »
+    await expect(page.locator(".mairie-budget")).to_contain_text(words)
+    assert month not in await page.locator("main").inner_text()
+    assert not page.errors, page.errors
