@@ -141,6 +141,8 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
             if owner is None or "unique" not in str(exc).lower():
                 raise
     if owner is not None:
+        # a new account at this address would meet the per-address letter limit: so must this answer
+        await verification.check_letter_limits(settings, 0, verification.address_key(values["address_line1"], postal))
         await _notify_existing_owner(settings, queues, cache, owner)
         return None
     await verification.preview_to_outbox(settings, letter_id)

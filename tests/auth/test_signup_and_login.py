@@ -11,7 +11,7 @@ import pytest
 from backend.auth.service import SIGNUP_NOTICES_PER_HOUR, SIGNUP_RECEIVED
 from backend.auth.tables import User
 from backend.verification.tables import ActivationLetter
-from backend.demo import make_commune, make_community
+from backend.demo import make_commune, make_community, make_user
 from tests.conftest import TEST_PASSWORD
 
 
@@ -100,6 +100,18 @@ async def test_signup_with_a_taken_email_answers_like_a_new_one_and_mails_the_ow
     await api.as_user("odette.lambert@example.fr", "un-mot-de-passe-long")
     intruder = await api().post("/api/v1/auth/login", {"email": "odette.lambert@example.fr", "password": "autre-mot-de-passe"})
     assert intruder.status_code == 401
+
+
+async def test_a_full_address_refuses_a_taken_email_like_a_new_one(api, community, fx_settings, fx_password_hash):
+    """The per-address letter limit must not tell a registered e-mail from a new one either."""
+    await make_user("deja@example.fr", "Déjà", "Inscrit", password_hash=fx_password_hash)
+    client = api()
+    for i in range(fx_settings.letters_pending_per_address):
+        assert (await client.post("/api/v1/auth/signup", signup_body(community, email=f"p{i}@example.fr"))).status_code == 201
+    new = await client.post("/api/v1/auth/signup", signup_body(community, email="nouveau@example.fr"))
+    taken = await client.post("/api/v1/auth/signup", signup_body(community, email="deja@example.fr"))
+    assert new.status_code == taken.status_code == 429
+    assert new.json() == taken.json() and new.json()["code"] == "letters_per_address"
 
 
 async def test_signup_notices_to_an_owner_are_limited(api, community, fx_mail):
