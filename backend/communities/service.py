@@ -299,9 +299,10 @@ async def activate_pending_inside(user_id: int, address_line1: str, postal_code:
     return done
 
 
-async def follow_new_address(user_id: int, address_line1: str, postal_code: str) -> list[int]:
+async def follow_new_address(user_id: int, address_line1: str, postal_code: str) -> tuple[list[int], list[int]]:
     """A member moved: memberships whose perimeter holds the new address wait for its letter
-    (pending, role kept); the others end. Returns the community ids kept."""
+    (pending, role kept). Returns (community ids kept, membership ids outside: to end with `end_memberships`
+    once their letters point elsewhere)."""
     rows = await Membership.select(Membership.id, Membership.community).where(Membership.user == user_id)
     kept, ended = [], []
     for r in rows:
@@ -310,6 +311,10 @@ async def follow_new_address(user_id: int, address_line1: str, postal_code: str)
     if kept:
         await Membership.update({Membership.status: MembershipStatus.PENDING, Membership.activated_at: None}).where(
             Membership.id.is_in([r["id"] for r in kept]))
-    if ended:
-        await Membership.delete().where(Membership.id.is_in([r["id"] for r in ended]))
-    return [r["community"] for r in kept]
+    return [r["community"] for r in kept], [r["id"] for r in ended]
+
+
+async def end_memberships(membership_ids: list[int]) -> None:
+    """Remove memberships (a move away); their letters must have been moved off them first (cascade)."""
+    if membership_ids:
+        await Membership.delete().where(Membership.id.is_in(membership_ids))

@@ -342,13 +342,17 @@ async def change_address(settings: Settings, user_id: int, line1: str, line2: st
     async with write_transaction():
         replaced = await live_letter_ids(user_id)
         await User.update(values).where(User.id == user_id)
-        kept = await communities.follow_new_address(user_id, line1, postal)
+        kept, ended = await communities.follow_new_address(user_id, line1, postal)
         if community_id in kept:
             membership_id = await communities.membership_id(user_id, community_id)
         else:
-            await communities.ensure_room(user_id, settings.max_communities_per_person)
+            await communities.ensure_room(user_id, settings.max_communities_per_person - len(ended))
             membership_id = await communities.add_membership(user_id, community_id, active=False)
         assert membership_id is not None
+        # The letters of the memberships that end stay on record (they count for the monthly limit).
+        await ActivationLetter.update({ActivationLetter.membership: membership_id}).where(
+            ActivationLetter.membership.is_in(ended or [0]))
+        await communities.end_memberships(ended)
         letter_id = await create_letter(user_id, membership_id, perimeter.community_name, settings, replaced)
         await ActivationLetter.update({ActivationLetter.voided_at: clock.now()}).where(
             ActivationLetter.id.is_in(replaced or [0]))

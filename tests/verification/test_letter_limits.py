@@ -123,3 +123,20 @@ async def test_a_move_means_a_new_letter_and_pending_memberships_until_its_code(
     assert [(m["community_id"], m["status"]) for m in far.json()["memberships"]] == [(w.foreign, "pending")]
     assert await User.select(User.address_verified).where(User.id == w.users["member"]).first() == {
         "address_verified": False}
+
+
+async def test_moving_back_and_forth_still_counts_every_letter(api, fx_password_hash):
+    w = await build_world(fx_password_hash)
+    member = await api.as_user(w.email("member"))
+    there = {"address_line1": "1 place du Marché", "postal_code": "45200", "city": "Montval", "community_id": w.foreign}
+    back = {"address_line1": "3 rue Neuve", "postal_code": "45100", "city": "Bellerive-sur-Loire",
+            "community_id": w.community}
+    for move in (there, back, there):  # 3 letters in 30 days, each move ending the other commune's membership
+        r = await member.put("/api/v1/verification/address", move)
+        assert r.status_code == 200, r.text
+    assert await ActivationLetter.count().where(ActivationLetter.user == w.users["member"]) == 3
+    over = await member.put("/api/v1/verification/address", back)
+    assert over.status_code == 429 and over.json()["code"] == "letters_per_month"
+    me = (await member.get("/api/v1/auth/me")).json()
+    assert me["address_line1"] == "1 place du Marché"  # nothing changed
+    assert [(m["community_id"], m["status"]) for m in me["memberships"]] == [(w.foreign, "pending")]
