@@ -73,7 +73,7 @@ async def test_mairie_screens_fit_a_phone_and_200_percent_zoom(fx_page, fx_town,
     await page.get_by_label("Quartier", exact=True).select_option(label="Les Tilleuls")
     await page.get_by_label("Numéro de compte de la personne").fill(str(fx_town.users["odette"]))
     await page.get_by_role("button", name="Nommer référent").click()
-    await expect(page.get_by_text("C'est fait : la personne est référente de Les Tilleuls.")).to_be_visible()
+    await expect(page.get_by_text("C'est fait : la personne est référente des Tilleuls.")).to_be_visible()
     role = await Membership.select(Membership.role).where(Membership.user == fx_town.users["odette"]).first()
     assert role == {"role": "referent"}
     # Signage: the referent's request is accepted, subsidised.
