@@ -84,6 +84,10 @@ async def test_first_visit_stays_under_the_budgets_as_chromium_counts_them(fx_pl
             worker = meter.total("service_worker")
         report = meter.report()
         assert worker > 0, report  # the worker's own downloads were seen
+        loaded = {t.url for t in meter.transfers.values() if t.target == "page" and t.encoded > 1024}
+        twice = [t.url for t in meter.transfers.values()
+                 if t.target == "service_worker" and t.url in loaded and t.encoded > 1024]
+        assert not twice, f"downloaded again by the worker: {twice}"  # a 304 (~0.7 KB) is fine
         assert first_load <= FIRST_LOAD_BUDGET, f"first load {first_load / 1024:.0f} KB\n{report}"
         assert first_visit <= FIRST_VISIT_BUDGET, f"first visit {first_visit / 1024:.0f} KB\n{report}"
         assert not errors, errors
