@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.errors import FPDFException
 
 from backend.lib.french import date_in_words
 
@@ -122,7 +123,7 @@ class _Letters:
             try:
                 # Left-to-right paragraphs; an Arabic name inside is still shaped and set right to left.
                 pdf.set_text_shaping(True, direction="ltr")
-            except ImportError:  # uharfbuzz missing: Latin and Vietnamese still print, Arabic unjoined
+            except FPDFException:  # uharfbuzz missing: Latin and Vietnamese still print, Arabic unjoined
                 log.warning("uharfbuzz is not installed: Arabic names on activation letters are not shaped")
         else:
             self.sans, self.mono = "Helvetica", "Courier"

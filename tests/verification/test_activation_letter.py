@@ -274,3 +274,15 @@ def test_letter_dates_are_in_words_and_paris_time():
     text = " ".join(PdfReader(io.BytesIO(render_letters([letter]))).pages[0].extract_text().split())
     assert "Ce code est valable jusqu'au 1er janvier 2027." in text
     assert "Le 2 décembre 2026" in text
+
+
+def test_without_harfbuzz_the_letter_still_prints(monkeypatch, caplog):
+    import sys
+
+    from backend.verification.letters import render_letters
+
+    monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # `import uharfbuzz` now fails
+    with caplog.at_level("WARNING"):
+        pdf = render_letters([sample_letter("Łukasz Wałęsa")])
+    assert "Łukasz Wałęsa" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "uharfbuzz" in caplog.text
