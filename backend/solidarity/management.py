@@ -213,7 +213,8 @@ async def _answer_as_person(queues: Queues | None, row: dict[str, Any], accept: 
                            subject=person, source=via)
         if accept:  # the invitations held back until now go out
             invited = await CheckinWatcher.select(CheckinWatcher.user, CheckinWatcher.invited_by).where(
-                (CheckinWatcher.checkin == checkin_id) & (CheckinWatcher.status == "invited")).order_by(CheckinWatcher.id)
+                (CheckinWatcher.checkin == checkin_id) & (CheckinWatcher.status == "invited")
+            ).order_by(CheckinWatcher.id)
             for w in invited:
                 await record_notifying_event(checkin_id, "watcher_invited", pending, actor=w["invited_by"],
                                              subject=w["user"])
@@ -226,8 +227,8 @@ async def _answer_as_person(queues: Queues | None, row: dict[str, Any], accept: 
 
 async def answer_as_person(queues: Queues | None, principal: Principal, checkin_id: int, accept: bool) -> CheckinOut:
     """The person accepts or refuses the check-in a referent set up for them (in the app)."""
-    row, _ = await access(principal, checkin_id, {"person"}, "Seule la personne elle-même peut accepter ou refuser "
-                                                             "cette veille.")
+    row, _ = await access(principal, checkin_id, {"person"},
+                          "Seule la personne elle-même peut accepter ou refuser cette veille.")
     ensure_running(row)
     if row["person_confirmation"] != "pending":
         raise Conflict("Cette veille est déjà acceptée.", "checkin_already_confirmed")
@@ -248,7 +249,8 @@ async def answer_by_sms(queues: Queues | None, user_id: int, word: str) -> str |
     accept = word in CONFIRM_WORDS
     await _answer_as_person(queues, await load(found["id"]), accept, "sms")
     if accept:
-        return "Vigie : merci, votre veille solidaire est acceptée. Les voisins choisis sont invités à veiller sur vous."
+        return ("Vigie : merci, votre veille solidaire est acceptée. "
+                "Les voisins choisis sont invités à veiller sur vous.")
     return "Vigie : c'est noté, cette veille n'aura pas lieu. Personne ne reçoit vos coordonnées."
 
 
