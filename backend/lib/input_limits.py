@@ -9,7 +9,8 @@
   strings and JSON bodies, a 404 in path parameters.
 
 The JSON body is read here once (bodies are small; the largest uploads are multipart or raw
-images, which are not read) and handed on unchanged to the app.
+images, which are not read) and handed on unchanged to the app; one beyond the app's body limit
+is a 413.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from backend.lib.errors import DomainError, NotFound
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 """The range of PostgreSQL's INTEGER, the narrowest integer column of both databases."""
 
-JSON_BODY_LIMIT = 2 * 1024 * 1024
-"""JSON bodies larger than this are passed on unchecked (the app refuses them itself)."""
+JSON_BODY_LIMIT = 25 * 1024 * 1024
+"""A JSON body larger than this is refused (413) before it is read further: the app's
+`request_max_body_size`; no JSON body comes near it (photos are multipart or raw images)."""
 
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -43,6 +45,13 @@ class NumberOutOfRange(DomainError):
 class NullCharacter(DomainError):
     def __init__(self) -> None:
         super().__init__("Caractère nul interdit dans les données envoyées.", "null_character")
+
+
+class TooLarge(DomainError):
+    status_code = 413
+
+    def __init__(self) -> None:
+        super().__init__("Envoi trop volumineux.", "too_large")
 
 
 class JsonTooDeep(DomainError):
@@ -145,11 +154,11 @@ def input_limits_middleware(app: ASGIApp) -> ASGIApp:
             size += len(chunks[-1])
             more = message.get("more_body", False)
             if size > JSON_BODY_LIMIT:
-                break
+                raise TooLarge()
         body = b"".join(chunks)
-        if not more and body:
+        if body:
             check_json(body)
-        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": more}, *first]
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *first]
 
         async def replaying_receive() -> Message:
             return replay.pop(0) if replay else await receive()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from backend.alerts.tables import Alert
 from backend.auth.tables import User
+from backend.lib import input_limits
 from backend.lib.input_limits import INT_MAX
 from tests.builders import build_world
 
@@ -111,3 +112,14 @@ async def test_openapi_document_is_public_and_describes_the_api(api):
         assert (await client.get(viewer)).status_code == 404
     # read-only
     assert (await client.post("/schema/openapi.json", json={})).status_code in (403, 405)
+
+
+async def test_a_json_body_beyond_the_body_limit_is_refused_before_it_is_read(api, fx_password_hash, monkeypatch):
+    world = await build_world(fx_password_hash)
+    member = await api.as_user(world.email("member"))
+    monkeypatch.setattr(input_limits, "JSON_BODY_LIMIT", 64 * 1024)
+    deep = b"[" * 40_000 + b"]" * 40_000  # too deep, and beyond the limit: never decoded
+    r = await member.request("POST", f"/api/v1/communities/{world.community}/alerts", content=deep,
+                             headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "too_large", r.text
+    assert await Alert.count() == 1  # the world's own alert only
