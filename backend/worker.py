@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections import defaultdict
 from types import ModuleType
@@ -15,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 from saq import Worker
 
-from backend.delivery.leases import new_worker_id
+from backend.delivery.leases import new_worker_id, saq_worker_id
 from backend.lib.queues import QUEUE_NAMES, Queues
 from backend.settings import Settings
 
@@ -75,9 +76,11 @@ class WorkerSet:
         async def startup(ctx: dict[str, Any]) -> None:
             ctx.update(self.context)
 
+        await self._beat()  # known alive before it takes a job (others would rescue that job)
         for name in QUEUE_NAMES:
             worker = Worker(
                 self.queues[name], functions=functions.get(name) or [_noop],
+                id=saq_worker_id(self.context["worker_id"], name),  # on the jobs it takes (leases.rescue_jobs)
                 concurrency=self.settings.worker_concurrency, startup=startup,
                 # SAQ's grace period also waits for its upkeep loops, which sleep up to a
                 # minute, so every stop would last the whole grace: stop at once instead. A
@@ -117,6 +120,18 @@ class WorkerSet:
             except Exception:  # a maintenance loop must survive Valkey or DB hiccups
                 log.exception("periodic task %s failed", func.__name__)
             await asyncio.sleep(interval)
+
+    async def _beat(self) -> None:
+        from backend.health.workers import publish
+
+        client = self.context.get("valkey")
+        if client is None:
+            return
+        try:
+            await asyncio.wait_for(publish(client, self.context["worker_id"], self.settings.worker_heartbeat_seconds,
+                                           {"pid": os.getpid(), "started": self.context["worker_started"]}), 2)
+        except Exception as exc:
+            log.debug("first heartbeat not published: %r", exc)
 
     async def _withdraw(self) -> None:
         """A worker stopping on purpose leaves the list of live workers at once."""

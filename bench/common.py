@@ -105,9 +105,9 @@ class Processes:
     log_dir: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "backend.cli", *args], env=self.env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "backend.cli", *args], env=env or self.env, cwd=ROOT,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip
         log.close()
@@ -117,8 +117,11 @@ class Processes:
     def serve(self) -> subprocess.Popen[bytes]:
         return self.start("api", "serve")
 
-    def workers(self, count: int) -> list[subprocess.Popen[bytes]]:
-        return [self.start(f"worker{i + 1}", "worker") for i in range(count)]
+    def workers(self, count: int, metrics_ports: list[int] | None = None) -> list[subprocess.Popen[bytes]]:
+        """`count` workers; with `metrics_ports`, worker i serves its metrics on port i."""
+        return [self.start(f"worker{i + 1}", "worker", env={
+            **self.env, "VIGIE_WORKER_METRICS_PORT": str(metrics_ports[i])} if metrics_ports else None)
+            for i in range(count)]
 
     def cpu(self) -> dict[str, float]:
         return {name: cpu_seconds(proc.pid) for name, proc in self.procs.items()}

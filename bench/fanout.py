@@ -337,6 +337,10 @@ def main() -> int:
     parser.add_argument("--sms-rate", type=int, default=50, help="SMS provider rate limit (messages/s)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the deliveries")
     parser.add_argument("--logs", help="copy the processes' logs to this folder when a delivery is missing")
+    parser.add_argument("--kill-worker-after", type=int, default=0, metavar="N",
+                        help="SIGKILL worker 1 after N arrivals of the big alert, start a replacement (bench/kill.py)")
+    parser.add_argument("--kill-on", choices=["push", "email"], default="push",
+                        help="the channel whose arrivals --kill-worker-after counts")
     args = parser.parse_args()
 
     from backend.delivery.vapid import ensure_vapid_keys
@@ -369,7 +373,9 @@ def main() -> int:
                   f"{time.perf_counter() - started:.1f} s (inserts {data['seconds']:.1f} s)")
             with Processes(settings_env(settings), tmp) as procs:
                 procs.serve()
-                procs.workers(args.workers)
+                metrics_ports = [free_port() for _ in range(args.workers)]
+                procs.workers(args.workers, metrics_ports)
+                args.metrics_ports = metrics_ports
                 wait_http(f"{settings.base_url}/api/v1/health", procs)
                 asyncio.run(wait_workers(settings.valkey_url, procs, args.workers, settings))
                 results = asyncio.run(run_alerts(settings, data, args, push, mail, procs))
@@ -405,6 +411,11 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
     sms_expected = len(range(0, n, 10))
     deadline = posted_at + args.timeout
     loop = asyncio.get_running_loop()
+    kill = None
+    if args.kill_worker_after:
+        from bench.kill import kill_and_replace
+
+        kill = await kill_and_replace(settings, args, procs, push, mail, alert["id"], posted_at, args.metrics_ports)
     pushed, mailed = await asyncio.gather(loop.run_in_executor(None, push.ask, "wait", (n, deadline)),
                                           loop.run_in_executor(None, mail.ask, "wait", ((n, deadline), (sms_expected, deadline))))
     cpu_after = procs.cpu()
@@ -413,7 +424,8 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
     states, payload, reasons = await delivery_report(settings, alert["id"])
     return {"latencies": latencies, "post": post_seconds, "posted_at": posted_at, "push": push.ask("counts"),
             "mail": mail.ask("counts"), "complete": pushed and mailed, "states": states, "reasons": reasons,
-            "payload": payload, "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after}, "sms_expected": sms_expected}
+            "payload": payload, "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after if k in cpu_before},
+            "sms_expected": sms_expected, "kill": kill}
 
 
 def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> None:
@@ -444,7 +456,13 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> None:
     print(f"bare pywebpush encrypt loop, {n} payloads of {len(r['payload'])} bytes: {r['bare']:.2f} s "
           f"({n / r['bare']:.0f}/s)")
     print()
-    print_table([
+    kill_rows = []
+    if r["kill"] is not None:
+        from bench.kill import report_kill
+
+        kill_rows = report_kill(r["kill"], n, args)
+        print()
+    print_table([*kill_rows,
         ("POST p99 (small community)", f"{p99:.1f} ms (p50 {p50:.1f})", "≤ 20 ms", p99 <= 20),
         ("POST of the big alert", f"{r['post'] * 1000:.1f} ms", "", None),
         (f"{n} pushes received", f"{push_s:.2f} s", "≤ 5 s", push_s <= 5),

@@ -28,6 +28,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httptools
@@ -224,9 +225,12 @@ class Http1Pool:
         )
         return known
 
-    async def post(self, url: str, body: bytes, headers: bytes) -> Response:
+    async def post(self, url: str, body: bytes, headers: bytes,
+                   admitted: Callable[[], Awaitable[None]] | None = None) -> Response:
         """POST `body` to `url` (http or https, already validated); `headers` is the encoded
-        block of extra header lines, each ending in CRLF (no Host or Content-Length)."""
+        block of extra header lines, each ending in CRLF (no Host or Content-Length).
+        `admitted`, if given, is awaited once a connection slot is held, just before sending
+        (back-pressure that counts only requests really going out)."""
         scheme, _, rest = url.partition("://")
         authority, _, path = rest.partition("/")
         path = path.split("#", 1)[0]
@@ -235,25 +239,31 @@ class Http1Pool:
             b"POST /", path.encode("ascii"), b" HTTP/1.1\r\nHost: ", origin.authority.encode("ascii"),
             b"\r\nContent-Length: ", str(len(body)).encode("ascii"), b"\r\n", headers, b"\r\n", body,
         ))  # fmt: skip
-        async with origin.slots, asyncio.timeout(self.timeout):
-            conn = self._reuse(origin)
-            if conn is not None:
-                try:
-                    return self._release(origin, conn, await conn.request(data))
-                except HttpError:
-                    self._drop(conn)
-                    if not conn.answered_nothing:
-                        raise
-                    # closed by the server while idle: send it again on a new connection
-                except BaseException:
-                    self._drop(conn)
-                    raise
-            conn = await self._connect(origin)
+        async with origin.slots:
+            if admitted is not None:
+                await admitted()
+            async with asyncio.timeout(self.timeout):
+                return await self._send(origin, data)
+
+    async def _send(self, origin: _Origin, data: bytes) -> Response:
+        conn = self._reuse(origin)
+        if conn is not None:
             try:
                 return self._release(origin, conn, await conn.request(data))
+            except HttpError:
+                self._drop(conn)
+                if not conn.answered_nothing:
+                    raise
+                # closed by the server while idle: send it again on a new connection
             except BaseException:
                 self._drop(conn)
                 raise
+        conn = await self._connect(origin)
+        try:
+            return self._release(origin, conn, await conn.request(data))
+        except BaseException:
+            self._drop(conn)
+            raise
 
     def _drop(self, conn: _Connection) -> None:
         conn.abort()

@@ -431,6 +431,12 @@ async def keep_leases(ctx: dict[str, Any]) -> None:
     taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds))
     if taken:
         metrics.TAKEOVERS.inc(taken)
+    try:
+        live = {w["id"] for w in await heartbeats.live(ctx["valkey"])}
+        if worker_id in live:  # the heartbeats could be read: the others' absence means something
+            await leases.rescue_jobs(ctx["queues"], live, settings.delivery_lease_seconds)
+    except Exception as exc:
+        log.debug("lost jobs not looked for: %r", exc)
 
 
 FUNCTIONS = {

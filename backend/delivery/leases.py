@@ -13,6 +13,7 @@ What a dead worker had sent but not yet recorded is sent again: see docs/archite
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -88,6 +89,45 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta) -> int:
             await queues.enqueue(channel, f"send_{channel}", job_key=f"send:{channel}:{part[0]}-{part[-1]}{again}",
                                  delivery_ids=list(part), timeout=120, retries=3)
     return len(rows)
+
+
+SEND_QUEUES = ("push", "email", "sms")
+
+
+def saq_worker_id(worker_id: str, queue: str) -> str:
+    """The id of the SAQ Worker of `queue` in worker process `worker_id` (SAQ stamps it on the jobs it takes)."""
+    return f"{worker_id}/{queue}"
+
+
+async def rescue_jobs(queues: Queues, live_ids: set[str], grace_seconds: float) -> int:
+    """Send jobs taken by a worker that is gone (no heartbeat) before it claimed their rows: SAQ
+    keeps them "active" until its sweep finds them stuck (the job timeout, minutes), so their
+    rows would wait as `queued`. Each gets a copy under a new key, once (a Valkey marker);
+    a copy of a job whose rows were claimed after all finds nothing to claim.
+    `live_ids` must include the caller's own id (the heartbeats were read)."""
+    client = queues.client
+    now = time.time()
+    rescued = 0
+    for channel in SEND_QUEUES:
+        queue = queues[channel]
+        for job_id in await client.lrange(queue.namespace("active"), 0, -1):
+            raw_job = await client.get(job_id)
+            if not raw_job:
+                continue
+            job = json.loads(raw_job)
+            owner = (job.get("worker_id") or "").rpartition("/")[0]
+            since = max(float(job.get("started") or 0), float(job.get("queued") or 0)) / 1000
+            if owner in live_ids or not job.get("function", "").startswith("send_") or now - since < grace_seconds:
+                continue
+            if not await client.set(f"vigie:rescued:{job_id if isinstance(job_id, str) else job_id.decode()}",
+                                    "1", nx=True, ex=3600):
+                continue  # another live worker did it
+            await queues.enqueue(channel, job["function"], job_key=f"{job['key']}:rescued-{time.time_ns()}",
+                                 timeout=120, retries=3, **(job.get("kwargs") or {}))
+            rescued += 1
+    if rescued:
+        log.warning("re-enqueued %d send job(s) taken by lost worker(s)", rescued)
+    return rescued
 
 
 async def in_flight() -> dict[str, int]:

@@ -310,13 +310,20 @@ class PushSender:
         async def consume() -> None:
             while (item := await queue.get()) is not None:
                 index, target, body, headers, origin = item
-                if before_send is not None:
-                    await before_send()
-                in_flight.inc()
+                sending = False
+
+                async def admitted() -> None:  # a connection is ours: wait for the journal's room, then go
+                    nonlocal sending
+                    if before_send is not None:
+                        await before_send()
+                    in_flight.inc()
+                    sending = True
+
                 try:
-                    result = await self._post(target, body, headers)
+                    result = await self._post(target, body, headers, admitted)
                 finally:
-                    in_flight.dec()
+                    if sending:
+                        in_flight.dec()
                 metrics.PUSH_ANSWERS.labels(origin, str(result.status) if result.status else "none").inc()
                 await record(index, result)
 
@@ -326,10 +333,11 @@ class PushSender:
                 group.create_task(consume())
         return cast(list[PushResult], results)
 
-    async def _post(self, target: PushTarget, body: bytes, headers: bytes) -> PushResult:
+    async def _post(self, target: PushTarget, body: bytes, headers: bytes,
+                    admitted: Callable[[], Awaitable[None]] | None = None) -> PushResult:
         assert self._pool is not None
         try:
-            response = await self._pool.post(target.endpoint, body, headers)
+            response = await self._pool.post(target.endpoint, body, headers, admitted)
         except TimeoutError:
             return PushResult(target.ref, "retry", None, "timeout")
         except OSError as exc:

@@ -42,9 +42,8 @@ async def test_a_lapsed_lease_is_taken_over_with_a_new_job_and_a_renewed_one_is_
     client = make_client(fx_settings.valkey_url)
     queues = Queues(client)
     try:
-        for _ in range(3):  # the live worker renews; the dead one cannot
-            await asyncio.sleep(0.15)
-            assert await leases.renew("live:2:bbbbbb", 0.3) == 2
+        assert await leases.renew("live:2:bbbbbb", 30) == 2  # the live worker renews; the dead one cannot
+        await asyncio.sleep(0.4)
         assert await leases.take_over(queues, timedelta(minutes=2)) == 2
         assert await leases.take_over(queues, timedelta(minutes=2)) == 0
         stored = {r["id"]: r for r in await Delivery.select()}
@@ -52,7 +51,8 @@ async def test_a_lapsed_lease_is_taken_over_with_a_new_job_and_a_renewed_one_is_
         assert "dead:1:aaaaaa" in stored[ids[0]]["last_error"]
         assert (await queues.depths())["push"] == 1  # one job for the two rows taken over
         # any live worker may also claim a lapsed row directly
-        await asyncio.sleep(0.35)
+        assert await leases.renew("live:2:bbbbbb", 0.2) == 2
+        await asyncio.sleep(0.4)
         taken = await leases.claim(ids[2:], "other:3:cccccc", 5.0)
         assert sorted(r["id"] for r in taken) == ids[2:] and {r["attempts"] for r in taken} == {2}
     finally:
@@ -100,3 +100,28 @@ async def test_counts_show_sending_and_mine_shows_attempts_and_the_last_error(fx
     user2 = (await Delivery.select(Delivery.user).where(Delivery.id == ids[2]).first())["user"]
     [other] = await service.mine("alert", 9, user2)
     assert other.state == "sending"
+
+
+async def test_a_send_job_taken_by_a_lost_worker_before_its_claim_is_enqueued_again_once(fx_engine, fx_settings) -> None:
+    import json
+    import time
+
+    ids = await rows(3)
+    client = make_client(fx_settings.valkey_url)
+    queues = Queues(client)
+    try:
+        queue = queues["push"]
+        stamp = int((time.time() - 30) * 1000)  # SAQ's stamps are milliseconds
+        for key, owner in (("send:push:1-3", "dead:1:aaaaaa"), ("send:push:9-9", "live:2:bbbbbb")):
+            job_id = f"saq:job:{queue.name}:{key}"
+            await client.set(job_id, json.dumps({"function": "send_push", "key": key, "kwargs": {"delivery_ids": ids},
+                                                 "queued": stamp, "started": stamp, "worker_id": f"{owner}/push",
+                                                 "status": "active"}))
+            await client.rpush(queue.namespace("active"), job_id)
+        live = {"live:2:bbbbbb"}
+        assert await leases.rescue_jobs(queues, live, grace_seconds=6) == 1
+        assert await leases.rescue_jobs(queues, live, grace_seconds=6) == 0  # once, whoever looks
+        assert (await queues.depths())["push"] == 1
+        assert await leases.rescue_jobs(queues, set(), grace_seconds=60) == 0  # too recent to judge
+    finally:
+        await client.aclose()

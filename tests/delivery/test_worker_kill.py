@@ -2,8 +2,8 @@
 rest goes out within 15 s, raw duplicates stay within the sends in flight + 10 (all with the same
 delivery id, or the same Message-ID), and the API shows `sending` during the run, `sent` after.
 
-The worker runs 2 jobs per queue, 8 pushes in flight per job and 4 SMTP connections per e-mail
-job: at most 16 pushes or 8 e-mails are in flight at the kill. "Within 15 s" counts from the
+The worker runs 2 push jobs with 8 pushes in flight each, or 4 e-mail jobs with 4 SMTP
+connections each: at most 16 pushes or 16 e-mails are in flight at the kill. "Within 15 s" counts from the
 new worker's first heartbeat (a live worker available), not from its process start. Before leases and the outcome
 journal, the same run resent every row the dead worker held (up to 200) after 120 s.
 """
@@ -29,8 +29,9 @@ from tests.alerts.test_alert_resilience import start_worker
 from tests.conftest import Api
 
 MEMBERS = 500
-WORKER_ENV = {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_CONCURRENCY": "8", "VIGIE_EMAIL_CONNECTIONS": "4"}
-IN_FLIGHT = {"push": 2 * 8, "email": 2 * 4}
+WORKER_ENV = {"push": {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_CONCURRENCY": "8"},
+              "email": {"VIGIE_WORKER_CONCURRENCY": "4", "VIGIE_EMAIL_CONNECTIONS": "4"}}
+IN_FLIGHT = {"push": 2 * 8, "email": 4 * 4}
 
 
 async def counts(author: Api, alert_id: int, channel: str) -> dict[str, int]:
@@ -66,7 +67,7 @@ async def test_a_worker_killed_mid_fanout_is_taken_over_within_seconds_with_boun
     def arrived() -> int:
         return fx_push.count if channel == "push" else len(fx_mail.messages)
 
-    first = start_worker(fx_settings, WORKER_ENV)
+    first = start_worker(fx_settings, WORKER_ENV[channel])
     second = None
     try:
         await wait_for(lambda: arrived() >= 40, 60, "the first sends")
@@ -78,7 +79,7 @@ async def test_a_worker_killed_mid_fanout_is_taken_over_within_seconds_with_boun
         during = await counts(author, alert_id, channel)
         assert during["sending"] > 0 and during["sent"] < MEMBERS  # what the dead worker held shows as sending
 
-        second = start_worker(fx_settings, WORKER_ENV)
+        second = start_worker(fx_settings, WORKER_ENV[channel])
         valkey = make_client(fx_settings.valkey_url)
         try:
             deadline = time.monotonic() + 30
