@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import PHONE, Neighbours, browser_login, collect_errors
+from tests.e2e.test_screens import OVERFLOW
 
 SHOTS = "/tmp/vigie-screens"
 INSTALL = "Installer Vigie sur l'écran d'accueil"
@@ -107,6 +108,9 @@ async def test_iphone_safari_explains_the_share_steps_and_later_hides_them(fx_ph
     await expect(invitation.get_by_role("button", name=INSTALL)).to_have_count(0)  # Safari has no prompt
     await page.screenshot(path=f"{SHOTS}/home-install-iphone.png", full_page=True)
     await assert_accessible(page, "home with the Safari steps")
+    await page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    assert await page.evaluate(OVERFLOW) == []
+    await page.set_viewport_size(PHONE["viewport"])
     await invitation.get_by_role("button", name="Plus tard").click()
     await expect(invitation).to_have_count(0)
     await page.reload()
