@@ -59,21 +59,15 @@ class JsonTooDeep(DomainError):
         super().__init__("Données JSON trop imbriquées.", "json_too_deep")
 
 
-_int_params: dict[int, frozenset[str]] = {}
-
-
-def integer_query_params(handler: Any) -> frozenset[str]:
-    """Names (as sent in the query string) of the handler's integer parameters, cached."""
-    key = id(handler)
-    if key not in _int_params:
-        names = set()
-        if isinstance(handler, HTTPRouteHandler):
-            for name, field in handler.parsed_fn_signature.parameters.items():
-                types = {field.annotation, *(inner.annotation for inner in field.inner_types)}
-                if int in types:
-                    names.add(getattr(field.kwarg_definition, "query", None) or name)
-        _int_params[key] = frozenset(names)
-    return _int_params[key]
+def integer_query_params(handler: Any) -> set[str]:
+    """Names (as sent in the query string) of the handler's integer parameters (read from its
+    signature, which Litestar parsed once; a few fields, only for requests with a query)."""
+    names = set()
+    if isinstance(handler, HTTPRouteHandler):
+        for name, field in handler.parsed_fn_signature.parameters.items():
+            if any(t is int for t in (field.annotation, *(inner.annotation for inner in field.inner_types))):
+                names.add(getattr(field.kwarg_definition, "query", None) or name)
+    return names
 
 
 def check_value(value: Any) -> None:
