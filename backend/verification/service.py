@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from backend.auth.tables import User
-from backend.db import write_transaction
+from backend.db import is_sqlite, write_transaction
 from backend.lib import clock
 from backend.lib.text import address_words
 from backend.lib.errors import DomainError, NotFound, TooManyRequests
@@ -72,7 +72,13 @@ async def check_letter_limits(settings: Settings, user_id: int, key: str, replac
     """429 with a French reason when one more letter for this account and address would pass the limits.
 
     `replaced`: live letters the new one voids (a re-issue, a change of address); they do not count as pending.
+    Called inside the transaction that creates the letter: on SQLite its BEGIN IMMEDIATE serialises writers;
+    on PostgreSQL transaction-scoped advisory locks on the account and the address do, so two requests at
+    once cannot both pass the check.
     """
+    if not is_sqlite():
+        await ActivationLetter.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"vigie-letters-user:{user_id}")
+        await ActivationLetter.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"vigie-letters-address:{key}")
     now = clock.now()
     skip = replaced or [0]
     pending = await ActivationLetter.count().where(

@@ -140,3 +140,17 @@ async def test_moving_back_and_forth_still_counts_every_letter(api, fx_password_
     me = (await member.get("/api/v1/auth/me")).json()
     assert me["address_line1"] == "1 place du Marché"  # nothing changed
     assert [(m["community_id"], m["status"]) for m in me["memberships"]] == [(w.foreign, "pending")]
+
+
+async def test_sign_ups_at_once_at_one_address_still_meet_the_limit(api, place, fx_settings):
+    """Checked and created in one transaction, serialised per account and address (BEGIN IMMEDIATE on
+    SQLite, advisory locks on PostgreSQL): six sign-ups sent together make at most the limit of letters."""
+    import asyncio
+
+    tilleuls, _ = place
+    clients = [api() for _ in range(6)]
+    answers = await asyncio.gather(*(c.post("/api/v1/auth/signup", signup_body(tilleuls, email=f"p{i}@example.fr"))
+                                     for i, c in enumerate(clients)))
+    assert sorted(a.status_code for a in answers) == [201] * fx_settings.letters_pending_per_address + [429] * (
+        6 - fx_settings.letters_pending_per_address)
+    assert await ActivationLetter.count() == fx_settings.letters_pending_per_address
