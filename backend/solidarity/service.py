@@ -234,6 +234,11 @@ def person_out(row: dict[str, Any], roles: set[str], visibilities: dict[int, dic
     return PersonOut(id=row["person"], name=full_name(row, "person"), phone=phone or None, address=address or None)
 
 
+def note_for(row: dict[str, Any], roles: set[str]) -> str:
+    """The note (keys, health): for the person and the referents; for watchers once the person confirmed."""
+    return row["note"] if row["person_confirmation"] == "confirmed" or roles & {"person", "referent"} else ""
+
+
 def next_due(row: dict[str, Any], status: str, current_done: bool, now: datetime) -> datetime | None:
     """The next moment a check-in is expected (None when stopped or waiting for watchers)."""
     if status not in ("active", "paused"):
@@ -299,7 +304,8 @@ async def build_outs(rows: Sequence[dict[str, Any]], roles: dict[int, set[str]])
             person=person_out(row, roles[row["id"]], visibilities),
             check_time=row["check_time"], every_days=row["every_days"], grace_minutes=grace,
             starts_on=as_date(row["starts_on"]).isoformat(),
-            paused_until=iso(as_date(row["paused_until"])), note=row["note"], watchers=by_checkin[row["id"]],
+            paused_until=iso(as_date(row["paused_until"])), note=note_for(row, roles[row["id"]]),
+            watchers=by_checkin[row["id"]],
             accepted_watchers=accepted,
             consent=ConsentOut(method=row["consent_method"], given_by=row["consent_given_by"],
                                given_at=row["consent_at"].isoformat(),

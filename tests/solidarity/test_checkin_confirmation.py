@@ -170,7 +170,7 @@ async def test_an_unconfirmed_check_in_never_alerts_nor_shows_hidden_data_to_wat
     await Checkin.update({Checkin.person_confirmation: "pending", Checkin.consent_method: "oral"}).where(
         Checkin.id == cid)
     view = (await clients["w1"].get(f"/api/v1/solidarity/checkins/{cid}")).json()
-    assert view["status"] == "waiting_person"
+    assert view["status"] == "waiting_person" and view["note"] == ""  # nor the health note
     assert view["person"]["phone"] is None and view["person"]["address"] is None
     fx_sms.clear()
     move_clock_to(local(day, "11:01"))
