@@ -257,6 +257,7 @@ async def _send_push(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
                 return
             results = per_delivery[row["id"]]
             if any(x.outcome == "sent" for x in results):
+                metrics.observe_sent("push", row["created_at"])
                 await outcomes.add(row["id"], "sent")
             elif any(x.outcome == "retry" for x in results):
                 retry_rows[row["id"]] = (row, next(x.reason for x in results if x.outcome == "retry"))
@@ -297,6 +298,7 @@ async def _record_results(ctx: dict[str, Any], channel: str, results: Sequence[A
     for res in results:
         row = by_ref[res.ref]
         if res.outcome == "sent":
+            metrics.observe_sent(channel, row["created_at"])
             await outcomes.add(row["id"], "sent")
         elif res.outcome == "retry":
             retry[res.reason].append(row)
@@ -346,6 +348,7 @@ async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
         async def on_result(res: Any) -> None:
             row = by_ref[res.ref]
             if res.outcome == "sent":
+                metrics.observe_sent("email", row["created_at"])
                 await outcomes.add(row["id"], "sent")
             elif res.outcome == "retry":
                 retry[res.reason].append(row)

@@ -24,10 +24,10 @@ class Outcomes:
     """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs: when `size`
     are waiting, and every `every` seconds while used as `async with` (or kept by a worker).
 
-    `on_write(batch, sent_created)`, if given, is called after each write (metrics)."""
+    `on_write(batch)`, if given, is called after each write (metrics)."""
 
     def __init__(self, every: float = 0.2, size: int = 10,
-                 on_write: Callable[[dict[tuple[str, str], list[int]], list[Any]], Any] | None = None) -> None:
+                 on_write: Callable[[dict[tuple[str, str], list[int]]], Any] | None = None) -> None:
         self.pending: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.count = 0
         self.writing = 0
@@ -85,9 +85,9 @@ class Outcomes:
                 self._last = time.monotonic()
                 try:
                     if batch:
-                        created = await service.record(batch)
+                        await service.record(batch)
                         if self.on_write is not None:
-                            self.on_write(batch, created)
+                            self.on_write(batch)
                 finally:
                     self.writing = 0
                     self._written.set()

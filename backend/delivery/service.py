@@ -365,25 +365,20 @@ async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = ""
 
 # Sending: claim, record ----------------------------------------------------------------------
 
-async def record(outcomes: dict[tuple[str, str], list[int]]) -> list[Any]:
+async def record(outcomes: dict[tuple[str, str], list[int]]) -> None:
     """Write outcomes grouped by (state, reason): one UPDATE per group. The claim's lease ends;
-    a failure or a retry keeps its reason as the row's `last_error`. Returns the `created_at`
-    of the rows recorded as sent (the metrics' delivery latency)."""
+    a failure or a retry keeps its reason as the row's `last_error`."""
     now = clock.now()
-    created: list[Any] = []
     for (state, reason), ids in outcomes.items():
         if not ids:
             continue
         sent_at = now if state == "sent" else None
         error = reason[:200] if state in ("failed", "queued") else None
         for part in chunks(ids, 500):
-            rows = await raw(
+            await raw(
                 Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at), "
-                f"lease_until = NULL, last_error = COALESCE({{}}, last_error) WHERE id IN ({placeholders(len(part))}) "
-                "RETURNING created_at", state, reason[:200], now, sent_at, error, *part)
-            if state == "sent":
-                created.extend(r["created_at"] for r in rows)
-    return created
+                f"lease_until = NULL, last_error = COALESCE({{}}, last_error) WHERE id IN ({placeholders(len(part))})",
+                state, reason[:200], now, sent_at, error, *part)
 
 
 async def requeue_stale(queues: Queues, older_than: timedelta = STALE_CLAIM) -> int:

@@ -37,23 +37,19 @@ SMS_BUDGET = Gauge("vigie_sms_segments_budget", "Monthly SMS budget in segments,
                    ["commune"])
 
 
-def outcomes_written(channel: str) -> Callable[[dict[tuple[str, str], list[int]], list[Any]], None]:
-    """The `on_write` of a channel's outcome journal: count what was written, time what was sent."""
-    def count(batch: dict[tuple[str, str], list[int]], sent_created: list[Any]) -> None:
+def outcomes_written(channel: str) -> Callable[[dict[tuple[str, str], list[int]]], None]:
+    """The `on_write` of a channel's outcome journal: count what was written."""
+    def count(batch: dict[tuple[str, str], list[int]]) -> None:
         for (state, _reason), ids in batch.items():
             DELIVERIES.labels(channel, "retry" if state == "queued" else state).inc(len(ids))
-        observe_sent(channel, sent_created)
     return count
 
 
-def observe_sent(channel: str, created: list[Any]) -> None:
-    """Latency of the rows just recorded as sent, from their creation (the fan-out)."""
-    now = time.time()
-    histogram = DELIVERY_SECONDS.labels(channel)
-    for value in created:
-        stamp = _epoch(value)
-        if stamp is not None:
-            histogram.observe(max(0.0, now - stamp))
+def observe_sent(channel: str, created: Any) -> None:
+    """Latency of one delivery accepted now, from its row's creation (the fan-out)."""
+    stamp = _epoch(created)
+    if stamp is not None:
+        DELIVERY_SECONDS.labels(channel).observe(max(0.0, time.time() - stamp))
 
 
 def _epoch(value: Any) -> float | None:
