@@ -78,3 +78,19 @@ async def test_moderators_see_letters_per_address_before_printing(fx_page, fx_pa
     await expect(page.get_by_text("1 courrier imprimé.")).to_be_visible()
     await expect(page.get_by_text("0 courrier à imprimer.")).to_be_visible()
     assert not page.errors, page.errors
+
+
+async def test_mairie_staff_reach_the_perimeters_from_their_home(fx_page, fx_password_hash):
+    w = await build_world(fx_password_hash)
+    page = fx_page
+    await browser_login(page.context, w.email("staff"))
+    await page.goto("/#/mairie")
+    await page.get_by_role("link", name="Périmètres des quartiers").click()
+    staff = page.locator("section", has_text="Périmètres des quartiers de la commune")
+    await staff.locator("li", has_text="Centre-Bourg").get_by_role("link", name="Modifier le périmètre").click()
+    await expect(page.get_by_text("Ce quartier couvre toute la commune de Bellerive-sur-Loire.")).to_be_visible()
+    await page.get_by_role("checkbox", name="45100", exact=True).check()
+    await page.get_by_role("button", name="Enregistrer le périmètre").click()
+    await expect(page.get_by_text("Périmètre enregistré.")).to_be_visible()
+    await expect(page.get_by_text("Ce quartier couvre 0 rue(s) listée(s) et les codes postaux : 45100.")).to_be_visible()
+    assert not page.errors, page.errors

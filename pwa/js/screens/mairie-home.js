@@ -15,6 +15,7 @@ const TILES = [
   ["dashboard", "#/mairie/tableau-de-bord"],
   ["inbox", "#/mairie/signalements"],
   ["signage", "#/mairie/panneaux"],
+  ["perimeters", "#/quartiers"],
 ];
 
 function communePicker(communes, current) {
