@@ -13,17 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 import weakref
-from datetime import timedelta
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Callable, Sequence
 
 import aiohttp
 
-from backend.delivery import leases, service
+from backend.delivery import leases, service, upkeep
 from backend.delivery import email as email_adapter
 from backend.delivery.email import (MailTemplate, OutgoingMail, delivery_message_id, render_template_bytes,
                                     send_rendered)
@@ -33,7 +31,6 @@ from backend.delivery.push import PushResult, PushSender, PushTarget
 from backend.delivery.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
 from backend.delivery.tables import PushSubscription
 from backend.auth.tables import User
-from backend.health import workers as heartbeats
 from backend.lib import metrics
 from backend.lib.sql import placeholders, select_in
 from backend.settings import Settings
@@ -183,7 +180,7 @@ def _claim(ctx: dict[str, Any], delivery_ids: Sequence[int]) -> Any:
     return leases.claim(delivery_ids, ctx.get("worker_id") or _PROCESS_WORKER_ID, settings.delivery_lease_seconds)
 
 
-_PROCESS_WORKER_ID = leases.new_worker_id()  # jobs run outside a WorkerSet (tools, tests)
+_PROCESS_WORKER_ID = leases.PROCESS_WORKER_ID
 
 
 @asynccontextmanager
@@ -411,37 +408,6 @@ async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     return len(rows)
 
 
-# Maintenance ----------------------------------------------------------------------------------
-
-async def maintenance(ctx: dict[str, Any]) -> None:
-    """Hand over outbox rows the queue never got, and give a job again to queued rows whose job was lost."""
-    await service.redispatch_outbox(ctx["queues"])
-    await service.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
-
-
-async def keep_leases(ctx: dict[str, Any]) -> None:
-    """Every `worker_heartbeat_seconds`: renew this worker's leases, publish its heartbeat (and
-    the queue gauges), and take over the rows of workers whose leases lapsed."""
-    settings: Settings = ctx["settings"]
-    worker_id = ctx.get("worker_id") or _PROCESS_WORKER_ID
-    held = await leases.renew(worker_id, settings.delivery_lease_seconds)
-    try:
-        await heartbeats.publish(ctx["valkey"], worker_id, settings.worker_heartbeat_seconds,
-                                 {"pid": os.getpid(), "started": ctx.get("worker_started", 0), "sending": held})
-        await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
-    except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
-        log.debug("heartbeat not published: %r", exc)
-    taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds))
-    if taken:
-        metrics.TAKEOVERS.inc(taken)
-    try:
-        live = {w["id"] for w in await heartbeats.live(ctx["valkey"])}
-        if worker_id in live:  # the heartbeats could be read: the others' absence means something
-            await leases.rescue_jobs(ctx["queues"], live, settings.delivery_lease_seconds)
-    except Exception as exc:
-        log.debug("lost jobs not looked for: %r", exc)
-
-
 FUNCTIONS = {
     "email": [send_transactional_email, send_email],
     "fanout": [fanout],
@@ -449,7 +415,7 @@ FUNCTIONS = {
     "sms": [send_sms],
 }
 PERIODIC: list[tuple[float | str, Callable[[dict[str, Any]], Any]]] = [
-    (5.0, maintenance), ("worker_heartbeat_seconds", keep_leases)]  # a str: the setting of that name
+    (5.0, upkeep.maintenance), ("worker_heartbeat_seconds", upkeep.keep_leases)]  # a str: the setting of that name
 
 
 async def send_test_push(ctx: dict[str, Any], *, subscription_id: int) -> str:

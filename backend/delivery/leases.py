@@ -38,6 +38,10 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+PROCESS_WORKER_ID = new_worker_id()
+"""The claimant of jobs run outside a WorkerSet (tools, tests); a WorkerSet has its own."""
+
+
 async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: float) -> list[dict[str, Any]]:
     """Atomically take, for `worker_id`, the rows among `delivery_ids` that are queued or whose
     lease lapsed (another worker gets none of them); each claim counts one attempt."""
