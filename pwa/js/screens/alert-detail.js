@@ -35,13 +35,13 @@ function countsTable(delivery) {
     { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "delivery-title" },
     h(
       "table",
-      { class: "counts", "aria-labelledby": "delivery-title" },
+      { class: "counts stack-narrow", "aria-labelledby": "delivery-title" },
       h("thead", {}, h("tr", {}, h("td", {}), CHANNELS.map((channel) => h("th", { scope: "col" }, t(`channels.${channel}`))))),
       h(
         "tbody",
         {},
         COUNT_ROWS.map((row) =>
-          h("tr", {}, h("th", { scope: "row" }, t(`alertDetail.counts.${row}`)), CHANNELS.map((channel) => h("td", {}, String((delivery[channel] || {})[row] || 0)))),
+          h("tr", {}, h("th", { scope: "row" }, t(`alertDetail.counts.${row}`)), CHANNELS.map((channel) => h("td", { "data-label": t(`channels.${channel}`) }, String((delivery[channel] || {})[row] || 0)))),
         ),
       ),
     ),
