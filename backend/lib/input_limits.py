@@ -36,10 +36,14 @@ _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def _french(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0").replace("-", "−")
+
+
 class NumberOutOfRange(DomainError):
     def __init__(self) -> None:
-        super().__init__(f"Nombre hors limites : un identifiant ou une quantité va de {INT_MIN} à {INT_MAX}.",
-                         "number_out_of_range")
+        super().__init__(f"Nombre hors limites : un identifiant ou une quantité va de {_french(INT_MIN)} "
+                         f"à {_french(INT_MAX)}.", "number_out_of_range")
 
 
 class NullCharacter(DomainError):
@@ -56,7 +60,7 @@ class TooLarge(DomainError):
 
 class JsonTooDeep(DomainError):
     def __init__(self) -> None:
-        super().__init__("Données JSON trop imbriquées.", "json_too_deep")
+        super().__init__("Données trop imbriquées.", "json_too_deep")
 
 
 def integer_query_params(handler: Any) -> set[str]:

@@ -64,7 +64,7 @@ async def test_json_nested_thousands_deep_is_refused(api, fx_password_hash):
         r = await member.request("POST", f"/api/v1/communities/{world.community}/alerts",
                                  content=deep.encode(), headers={"content-type": "application/json"})
         assert r.status_code == 400, r.text
-        assert r.json() == {"status_code": 400, "detail": "Données JSON trop imbriquées.", "code": "json_too_deep"}
+        assert r.json() == {"status_code": 400, "detail": "Données trop imbriquées.", "code": "json_too_deep"}
         r = await api().request("POST", "/api/v1/auth/login", content=('{"email":' + deep + "}").encode(),
                                 headers={"content-type": "application/json"})
         assert r.status_code == 400 and r.json()["code"] == "json_too_deep"
