@@ -24,6 +24,7 @@ from backend.delivery.sms import verify_inbound_signature
 from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
 from backend.lib.french import de
+from backend.lib.phones import to_e164
 
 try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
     from backend.solidarity.rounds import checkin_by_sms, is_ok_reply
@@ -96,7 +97,9 @@ def bare_reply_text(text: str) -> str:
 
 
 async def _member_by_phone(phone: str) -> tuple[int, int, str] | None:
-    """(user id, community id, community name) of the verified member with this number."""
+    """(user id, community id, community name) of the verified member with this number (read as
+    stored: E.164, whether the provider sends +33…, 0033… or 06…)."""
+    phone = to_e164(phone) or phone
     row = await Membership.select(Membership.user, Membership.community, Membership.community.name).where(
         (Membership.user.phone == phone) & (Membership.status == MembershipStatus.ACTIVE)
         & (Membership.user.is_suspended == False)  # noqa: E712

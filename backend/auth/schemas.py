@@ -16,6 +16,7 @@ class SignupIn(msgspec.Struct):
     country: str = "FR"
     address_line2: str = ""
     locale: str = "fr"
+    sms: bool = True  # alerts by SMS too, when `phone` is a French or Belgian mobile (else ignored)
 
 
 class SignupAccepted(msgspec.Struct):

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import secrets
+from typing import Awaitable, Callable
 
 import valkey.asyncio as avalkey
 from valkey.exceptions import ValkeyError
@@ -19,6 +20,7 @@ from backend.communities import service as communities
 from backend.communities.perimeter import require_inside
 from backend.db import write_transaction
 from backend.lib import ratelimit
+from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
 from backend.lib.errors import DomainError, NotFound, Unauthorized
 from backend.settings import Settings
@@ -35,18 +37,6 @@ def normalise_email(email: str) -> str:
     if len(email) > 254 or not EMAIL.match(email):
         raise DomainError("Adresse e-mail invalide.", "invalid_email")
     return email
-
-
-def normalise_phone(phone: str, country: str = "FR") -> str:
-    """E.164: accepts +33…/+32… or a national number (06 12 34 56 78, 0470 12 34 56)."""
-    digits = re.sub(r"[\s.\-()]", "", phone)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if digits.startswith("0") and len(digits) in (9, 10):
-        digits = ("+32" if country == "BE" else "+33") + digits[1:]
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        raise DomainError("Numéro de téléphone invalide (ex. 06 12 34 56 78 ou +33612345678).", "invalid_phone")
-    return digits
 
 
 def check_password(password: str) -> None:
@@ -70,6 +60,10 @@ SIGNUP_RECEIVED = ("Inscription reçue. Consultez votre boîte mail : nous vous 
 """The one answer to every accepted sign-up, new e-mail or not: it must not tell who has an account."""
 SIGNUP_NOTICES_PER_HOUR = 3
 """« Someone tried to sign up with your address » mails one account may get per hour."""
+
+start_channels: Callable[[int, bool], Awaitable[None]] | None = None
+"""Set by the delivery domain (which depends on this one): called in the sign-up's transaction with
+(user id, SMS on?) to store the new account's channel preferences."""
 
 
 async def _send_account_mail(queues: Queues | None, to: str, subject: str, text: str) -> None:
@@ -134,6 +128,8 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
                 rows = await User.insert(User(**values, password_hash=password_hash)).returning(User.id)
                 user_id = rows[0]["id"]
                 membership_id = await communities.add_membership(user_id, data.community_id, active=False)
+                if start_channels is not None:  # SMS on from the start when the number is a mobile we can text
+                    await start_channels(user_id, data.sms and is_sms_capable(values["phone"]))
                 letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
         except Exception as exc:  # the same e-mail signing up twice at once: the unique index lets one in
             owner = await User.select(User.id, User.first_name, User.email).where(

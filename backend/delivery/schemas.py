@@ -27,6 +27,8 @@ class Preferences(msgspec.Struct):
     quiet_start: str | None = None
     quiet_end: str | None = None
     email_messages: bool | msgspec.UnsetType = msgspec.UNSET  # absent from a PUT: left as it is (off by default)
+    sms_available: bool = False  # read-only: the account's phone is a French or Belgian mobile
+    devices: int = 0  # read-only: devices subscribed to push
 
 
 class ReceiptIn(msgspec.Struct):

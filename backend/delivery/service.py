@@ -19,11 +19,14 @@ from zoneinfo import ZoneInfo
 
 from valkey.exceptions import ValkeyError
 
+from backend.auth import service as accounts
+from backend.auth.tables import User
 from backend.delivery.push import is_allowed_endpoint
 from backend.delivery.schemas import ChannelCounts, MyDelivery, Preferences, SubscriptionIn, SubscriptionOut
 from backend.delivery.tables import Delivery, DeliveryPreference, Outbox, PushSubscription
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
+from backend.lib.phones import is_sms_capable
 from backend.lib.queues import Queues
 from backend.lib.sql import bulk_insert, chunks, placeholders, raw, select_in
 from backend.settings import Settings
@@ -48,16 +51,37 @@ def _parse_hhmm(value: str | None, label: str) -> str:
     return parsed.strftime("%H:%M")
 
 
+async def start_channels(user_id: int, sms: bool) -> None:
+    """A new account's preferences: push and e-mail on, SMS on when it gave a mobile for it (sign-up)."""
+    await DeliveryPreference.insert(DeliveryPreference(
+        user=user_id, push=True, email=True, sms=sms, email_token=secrets.token_urlsafe(24)))
+
+
+accounts.start_channels = start_channels
+
+
+async def _sms_available(user_id: int) -> bool:
+    row = await User.select(User.phone).where(User.id == user_id).first()
+    return row is not None and is_sms_capable(row["phone"] or "")
+
+
 async def get_preferences(user_id: int) -> Preferences:
+    """The member's channels, and what they can reach: SMS possible (a mobile), devices subscribed to push."""
     row = await DeliveryPreference.select().where(DeliveryPreference.user == user_id).first()
+    sms_available = await _sms_available(user_id)
+    devices = await PushSubscription.count().where(PushSubscription.user == user_id)
     if row is None:
-        return Preferences(email_messages=False)
+        return Preferences(email_messages=False, sms_available=sms_available, devices=devices)
     return Preferences(push=row["push"], email=row["email"], sms=row["sms"],
                        quiet_start=row["quiet_start"] or None, quiet_end=row["quiet_end"] or None,
-                       email_messages=row["email_messages"])
+                       email_messages=row["email_messages"], sms_available=sms_available, devices=devices)
 
 
 async def set_preferences(user_id: int, prefs: Preferences) -> Preferences:
+    """Store the member's channels and quiet hours; SMS can be turned on only with a French or Belgian mobile."""
+    if prefs.sms and not await _sms_available(user_id):
+        raise DomainError("Les alertes par SMS demandent un numéro de portable français ou belge : "
+                          "votre numéro est un fixe ou un numéro étranger.", "sms_unavailable")
     start = _parse_hhmm(prefs.quiet_start, "le début des heures calmes")
     end = _parse_hhmm(prefs.quiet_end, "la fin des heures calmes")
     if bool(start) != bool(end):
@@ -285,7 +309,8 @@ def _recipient(r: dict[str, Any]) -> Recipient:
         email=True if r["email"] is None else bool(r["email"]),
         sms=False if r["sms"] is None else bool(r["sms"]),
         quiet_start=r["quiet_start"] or "", quiet_end=r["quiet_end"] or "",
-        devices=int(r["devices"] or 0), has_email=bool(r["address"]), has_phone=bool(r["phone"]),
+        devices=int(r["devices"] or 0), has_email=bool(r["address"]),
+        has_phone=bool(r["phone"]) and (not r["sms"] or is_sms_capable(r["phone"])),  # parsed only where SMS is on
     )
 
 
@@ -312,7 +337,7 @@ def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: Fan
                 state, reason = "skipped", "aucun appareil abonné"
             elif channel == "email" and not r.has_email:
                 state, reason = "skipped", "pas d'adresse e-mail"
-            elif channel == "sms" and not r.has_phone:
+            elif channel == "sms" and not r.has_phone:  # none, or no mobile we can text
                 state, reason = "skipped", "pas de numéro de téléphone"
             elif quiet:
                 state, reason = "skipped", "heures calmes"
