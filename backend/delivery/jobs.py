@@ -26,7 +26,7 @@ from backend.delivery import email as email_adapter
 from backend.delivery.email import (MailTemplate, OutgoingMail, delivery_message_id, render_template_bytes,
                                     send_rendered)
 from backend.delivery.kinds import KINDS, TASKS, Notice
-from backend.delivery.outcomes import Outcomes
+from backend.delivery.outcomes import Outcomes, SentJournal
 from backend.delivery.push import PushResult, PushSender, PushTarget
 from backend.delivery.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
 from backend.delivery.tables import PushSubscription
@@ -187,21 +187,28 @@ _PROCESS_WORKER_ID = leases.PROCESS_WORKER_ID
 async def _outcomes(ctx: dict[str, Any], channel: str) -> AsyncIterator[Outcomes]:
     """The outcome journal of the worker's `channel` jobs, flushed when the job ends.
 
-    One journal for all the concurrent jobs of a worker, not one each: each write takes what
-    they all got, in one UPDATE per (state, reason). With a buffer per job, 20 jobs in flight
-    wrote ~100 small UPDATEs a second per worker, which queued behind each other on the
-    process's one SQLite connection (and on the write lock shared with other workers). Its
-    `room()` holds new sends while `delivery_unrecorded_limit` results are unrecorded, so a
-    killed worker leaves at most that many (plus the requests in flight) to be sent again.
+    One for all the concurrent jobs of a worker, not one each: each write takes what they all
+    got, in one UPDATE per (state, reason). With a buffer per job, 20 jobs in flight wrote ~100
+    small UPDATEs a second per worker, which queued behind each other on the process's one
+    SQLite connection (and on the write lock shared with other workers). Its `room()` holds
+    new sends while `delivery_unrecorded_limit` accepted sends are not yet in the worker's sent
+    journal (Valkey), so a killed worker leaves at most that many (plus the requests in
+    flight) to be sent again; the rows are written every 0.2 s.
     """
-    size = ctx["settings"].delivery_unrecorded_limit
+    settings: Settings = ctx["settings"]
+    client = ctx.get("valkey")
+    journal = SentJournal(client, ctx.get("worker_id") or _PROCESS_WORKER_ID) if client is not None else None
+
+    def make() -> Outcomes:
+        return Outcomes(every=0.2, size=settings.delivery_unrecorded_limit, journal=journal,
+                        on_write=metrics.outcomes_written(channel))
+
     shared = _worker_context(ctx)
     if shared is ctx:  # not run by a SAQ worker: a journal of its own
-        async with Outcomes(size=size, on_write=metrics.outcomes_written(channel)) as outcomes:
+        async with make() as outcomes:
             yield outcomes
         return
-    outcomes = await _kept(ctx, f"{channel}_outcomes", lambda: Outcomes(
-        every=0.2, size=size, on_write=metrics.outcomes_written(channel)))  # ticks for its life
+    outcomes = await _kept(ctx, f"{channel}_outcomes", make)  # ticks for its life
     try:
         yield outcomes
     finally:

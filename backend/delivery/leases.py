@@ -43,8 +43,9 @@ PROCESS_WORKER_ID = new_worker_id()
 
 
 async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: float) -> list[dict[str, Any]]:
-    """Atomically take, for `worker_id`, the rows among `delivery_ids` that are queued or whose
-    lease lapsed (another worker gets none of them); each claim counts one attempt."""
+    """Atomically take, for `worker_id`, the rows among `delivery_ids` that are queued (another
+    worker gets none of them); each claim counts one attempt. Rows whose lease lapsed are not
+    taken here but by `take_over`, which first reads their worker's sent journal."""
     now = clock.now()
     until = now + timedelta(seconds=lease_seconds)
     out: list[dict[str, Any]] = []
@@ -52,10 +53,9 @@ async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: floa
         out.extend(await raw(
             Delivery, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {}, "
             "worker = {}, lease_until = {} "
-            "WHERE (state = 'queued' OR (state = 'sending' AND lease_until < {})) "
-            f"AND id IN ({placeholders(len(part))}) "
+            f"WHERE state = 'queued' AND id IN ({placeholders(len(part))}) "
             'RETURNING id, kind, ref_id, "user" AS user_id, channel, attempts, created_at',
-            now, worker_id, until, now, *part))
+            now, worker_id, until, *part))
     return out
 
 
@@ -68,18 +68,39 @@ async def renew(worker_id: str, lease_seconds: float) -> int:
 
 
 async def take_over(queues: Queues, legacy_cutoff: timedelta) -> int:
-    """Rows whose lease lapsed (their worker is gone) go back to queued and get new jobs.
+    """Rows whose lease lapsed (their worker is gone): those in the lost worker's sent journal
+    are marked sent (they were accepted, only their row was not written yet); the others go
+    back to queued and get new jobs. Rows claimed before leases existed (no `lease_until`)
+    are taken over after `legacy_cutoff`. Returns how many rows were put back to be sent."""
+    from backend.delivery.outcomes import SentJournal
 
-    Rows claimed before leases existed (no `lease_until`) are taken over after `legacy_cutoff`.
-    Returns how many rows were taken over.
-    """
     now = clock.now()
+    lapsed_sql = "state = 'sending' AND (lease_until < {} OR (lease_until IS NULL AND updated_at < {}))"
+    lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", now, now - legacy_cutoff)
+    if not lapsed:
+        return 0
+    workers: dict[str, set[int]] = defaultdict(set)
+    for r in lapsed:
+        workers[r["worker"]].add(r["id"])
+    accepted: list[int] = []
+    for worker, ids in workers.items():
+        try:
+            accepted.extend(sorted(ids & await SentJournal.read(queues.client, worker)))
+        except Exception as exc:  # Valkey down: they are sent again (the receivers de-duplicate)
+            log.warning("sent journal of %s unreadable: %r", worker, exc)
+    for part in chunks(accepted, 500):
+        await raw(Delivery, "UPDATE deliveries SET state = 'sent', reason = '', sent_at = COALESCE(sent_at, {}), "
+                            "updated_at = {}, lease_until = NULL, "
+                            "last_error = 'envoyé ; noté par ' || worker || ' juste avant sa perte' "
+                            f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))})",
+                  now, now, now, now - legacy_cutoff, *part)
     rows = await raw(
         Delivery, "UPDATE deliveries SET state = 'queued', lease_until = NULL, "
         "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
-        "WHERE state = 'sending' AND (lease_until < {} OR (lease_until IS NULL AND updated_at < {})) "
-        "RETURNING id, channel, worker",
+        f"WHERE {lapsed_sql} RETURNING id, channel, worker",
         now, now - legacy_cutoff)
+    if accepted:
+        log.warning("%d deliveries of lost worker(s) were already accepted: marked sent", len(accepted))
     if not rows:
         return 0
     by_channel: dict[str, list[int]] = defaultdict(list)

@@ -1,41 +1,80 @@
-"""The outcome journal of a worker's sends: results written as they happen, with back-pressure.
+"""The outcome journal of a worker's sends: results recorded as they happen, with back-pressure.
 
-A push or an e-mail accepted by the far side and not yet written to its delivery row would be
-sent again if the worker died now (the row is still `sending`, its lease lapses, another worker
-takes it over). `Outcomes` keeps that window small: results are buffered and written in
-grouped UPDATEs (one per (state, reason)), and `room()`, awaited before each new send, holds
-the sender while `size` results are waiting or being written. So at any instant, beyond the
-requests in flight (bounded by the send concurrency), at most about `size` accepted sends are
-unrecorded — whatever the throughput, and without one write per send: under load each UPDATE
-takes everything that came back while the previous one ran.
+A push or an e-mail accepted by the far side and not yet recorded would be sent again if the
+worker died now (its row is still `sending`, its lease lapses, another worker takes it over).
+`Outcomes` keeps that window small: `room()`, awaited before each new send, holds the sender
+while `size` accepted results are unrecorded. "Recorded" means, with a `SentJournal`, added to
+the worker's set of sent delivery ids in Valkey (one pipelined round trip per ~`size`
+results, a fraction of a millisecond), the rows themselves being written in grouped UPDATEs
+every `every` seconds or `batch` results; `leases.take_over` reads a lost worker's journal and
+marks those rows sent instead of sending them again. Without a journal (no Valkey, or it
+fails), the UPDATEs themselves are the record, every `size` results.
+
+So at any instant, beyond the requests in flight (bounded by the send concurrency), at most
+about `size` accepted sends are unrecorded, whatever the throughput.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from backend.delivery import service
 
+log = logging.getLogger(__name__)
+
+JOURNAL_TTL = 3600
+
+
+class SentJournal:
+    """Delivery ids accepted by the far side for one worker, in Valkey until their rows say so."""
+
+    def __init__(self, client: Any, worker_id: str) -> None:
+        self.client = client
+        self.key = self.key_of(worker_id)
+
+    @staticmethod
+    def key_of(worker_id: str) -> str:
+        return f"vigie:sent:{worker_id}"
+
+    async def add(self, ids: list[int]) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.sadd(self.key, *ids)
+            pipe.expire(self.key, JOURNAL_TTL)
+            await pipe.execute()
+
+    async def forget(self, ids: list[int]) -> None:
+        await self.client.srem(self.key, *ids)
+
+    @classmethod
+    async def read(cls, client: Any, worker_id: str) -> set[int]:
+        return {int(x) for x in await client.smembers(cls.key_of(worker_id))}
+
 
 class Outcomes:
-    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs: when `size`
-    are waiting, and every `every` seconds while used as `async with` (or kept by a worker).
-
-    `on_write(batch)`, if given, is called after each write (metrics)."""
+    """Buffers (state, reason) → delivery ids and writes them in grouped UPDATEs, every `every`
+    seconds (while used as `async with`, or kept by a worker) and when enough are waiting:
+    `batch` with a journal, `size` without. `on_write(batch)` is called after each write."""
 
     def __init__(self, every: float = 0.2, size: int = 10,
-                 on_write: Callable[[dict[tuple[str, str], list[int]]], Any] | None = None) -> None:
+                 on_write: Callable[[dict[tuple[str, str], list[int]]], Any] | None = None,
+                 journal: SentJournal | None = None, batch: int = 500) -> None:
         self.pending: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.count = 0
         self.writing = 0
         self.every = every
         self.size = max(1, size)
         self.on_write = on_write
+        self.journal = journal
+        self.db_size = max(self.size, batch) if journal is not None else self.size
+        self.unjournaled: list[int] = []
+        self.journaling = 0
         self._last = time.monotonic()
         self._lock = asyncio.Lock()
+        self._journal_lock = asyncio.Lock()
         self._written = asyncio.Event()
         self._ticker: asyncio.Task | None = None
 
@@ -57,27 +96,53 @@ class Outcomes:
 
     @property
     def unrecorded(self) -> int:
-        """Results known here and not yet committed (waiting, or in the UPDATE under way)."""
+        """Accepted sends known here and not yet recorded (waiting, or being recorded)."""
+        if self.journal is not None:
+            return len(self.unjournaled) + self.journaling
         return self.count + self.writing
 
     async def room(self) -> None:
         """Wait until fewer than `size` results are unrecorded: call before each send."""
         while self.unrecorded >= self.size:
-            if self._lock.locked():
+            lock = self._journal_lock if self.journal is not None else self._lock
+            if lock.locked():
                 self._written.clear()
                 await self._written.wait()
+            elif self.journal is not None:
+                await self.flush_journal()
             else:
                 await self.flush()
 
     async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
         self.pending[(state, reason)].append(delivery_id)
         self.count += 1
-        due = self.count >= self.size or time.monotonic() - self._last >= self.every
+        if self.journal is not None and state == "sent":
+            self.unjournaled.append(delivery_id)
+            if len(self.unjournaled) >= self.size and not self._journal_lock.locked():
+                await self.flush_journal()
+        due = self.count >= self.db_size or time.monotonic() - self._last >= self.every
         if due and not self._lock.locked():  # a write under way: the next one takes these
             await self.flush()
 
+    async def flush_journal(self) -> None:
+        """Record the sent ids in the journal; if Valkey fails, write the rows instead."""
+        async with self._journal_lock:
+            while self.unjournaled:
+                ids, self.unjournaled = self.unjournaled, []
+                self.journaling = len(ids)
+                try:
+                    await self.journal.add(ids)  # type: ignore[union-attr]
+                except Exception as exc:  # Valkey trouble: the database is the record
+                    log.warning("sent journal unavailable, writing outcomes now: %r", exc)
+                    await self.flush()
+                finally:
+                    self.journaling = 0
+                    self._written.set()
+                if len(self.unjournaled) < self.size:
+                    return
+
     async def flush(self) -> None:
-        """Write what is waiting; while the size is reached again during a write, write again."""
+        """Write what is waiting; while enough came again during a write, write again."""
         async with self._lock:
             while True:
                 batch, self.pending = self.pending, defaultdict(list)
@@ -91,5 +156,16 @@ class Outcomes:
                 finally:
                     self.writing = 0
                     self._written.set()
-                if self.count < self.size:
+                if batch and self.journal is not None:
+                    await self._forget(batch.get(("sent", ""), []))
+                if self.count < self.db_size:
                     return
+
+    async def _forget(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        try:
+            await self.journal.forget(ids)  # type: ignore[union-attr]
+        except Exception as exc:  # they expire anyway
+            log.debug("sent journal not trimmed: %r", exc)

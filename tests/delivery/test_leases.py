@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from backend.delivery import leases, service
-from backend.delivery.outcomes import Outcomes
+from backend.delivery.outcomes import Outcomes, SentJournal
 from backend.delivery.tables import Delivery
 from backend.demo import make_commune, make_community, make_user
 from backend.lib.queues import Queues
@@ -50,11 +50,17 @@ async def test_a_lapsed_lease_is_taken_over_with_a_new_job_and_a_renewed_one_is_
         assert [stored[i]["state"] for i in ids] == ["queued", "queued", "sending", "sending"]
         assert "dead:1:aaaaaa" in stored[ids[0]]["last_error"]
         assert (await queues.depths())["push"] == 1  # one job for the two rows taken over
-        # any live worker may also claim a lapsed row directly
+        # that worker dies too, after one of its pushes was accepted and journaled, not written
+        await SentJournal(client, "live:2:bbbbbb").add([ids[2]])
         assert await leases.renew("live:2:bbbbbb", 0.2) == 2
         await asyncio.sleep(0.4)
-        taken = await leases.claim(ids[2:], "other:3:cccccc", 5.0)
-        assert sorted(r["id"] for r in taken) == ids[2:] and {r["attempts"] for r in taken} == {2}
+        assert await leases.claim(ids[2:], "other:3:cccccc", 5.0) == []  # lapsed rows: take_over's
+        assert await leases.take_over(queues, timedelta(minutes=2)) == 1
+        stored = {r["id"]: r for r in await Delivery.select()}
+        assert (stored[ids[2]]["state"], stored[ids[3]]["state"]) == ("sent", "queued")  # not sent twice
+        assert "live:2:bbbbbb" in stored[ids[2]]["last_error"] and stored[ids[2]]["sent_at"] is not None
+        taken = await leases.claim(ids[3:], "other:3:cccccc", 5.0)
+        assert [r["id"] for r in taken] == ids[3:] and taken[0]["attempts"] == 2
     finally:
         await client.aclose()
 
@@ -86,6 +92,27 @@ async def test_outcomes_hold_new_sends_while_the_limit_is_unrecorded(fx_engine) 
     assert await Delivery.count().where(Delivery.state == "sent") == 60
     stored = await Delivery.select(Delivery.lease_until).where(Delivery.state == "sent")
     assert {r["lease_until"] for r in stored} == {None}
+
+
+async def test_with_a_journal_sends_wait_for_valkey_not_for_the_database(fx_engine, fx_settings) -> None:
+    ids = await rows(40)
+    await leases.claim(ids, "w:1:aaaaaa", 30.0)
+    client = make_client(fx_settings.valkey_url)
+    try:
+        outcomes = Outcomes(every=3600, size=5, journal=SentJournal(client, "w:1:aaaaaa"), batch=1000)
+        worst = 0
+        for i in ids:
+            await outcomes.room()
+            await outcomes.add(i, "sent")
+            worst = max(worst, outcomes.unrecorded)
+        assert worst <= 5
+        assert await SentJournal.read(client, "w:1:aaaaaa") == set(ids)  # recorded as they came
+        assert await Delivery.count().where(Delivery.state == "sent") == 0  # rows written in batches
+        await outcomes.flush()
+        assert await Delivery.count().where(Delivery.state == "sent") == 40
+        assert await SentJournal.read(client, "w:1:aaaaaa") == set()  # the rows say it now
+    finally:
+        await client.aclose()
 
 
 async def test_counts_show_sending_and_mine_shows_attempts_and_the_last_error(fx_engine) -> None:
