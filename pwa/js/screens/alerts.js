@@ -40,6 +40,9 @@ export function render(container, { query }) {
   let nextBefore = null;
   let loaded = false;
   let queuedCount = 0;
+  // While an alert of mine waits, no red button beside it (a second tap made a second alert).
+  const raise = raiseButton();
+  const otherAlert = h("p", { hidden: true }, h("a", { href: "#/alertes/nouvelle" }, t("home.otherAlert")));
 
   function visible(alert) {
     return alert.community_id === communityId
@@ -85,6 +88,8 @@ export function render(container, { query }) {
   async function showQueued() {
     const items = (await listOutbox("alert")).filter((item) => item.info.community_id === communityId && item.userId === me.id);
     queuedCount = items.length;
+    raise.hidden = queuedCount > 0;
+    otherAlert.hidden = queuedCount === 0;
     empty.hidden = !loaded || list.size > 0 || queuedCount > 0;
     queued.replaceChildren(
       ...items.map((item) =>
@@ -128,10 +133,11 @@ export function render(container, { query }) {
     h("h1", {}, t("alerts.title")),
     h("p", { class: "lead" }, t("alerts.intro", { community: membership.community_name })),
     query.attente ? h("div", { class: "banner banner--offline", role: "status" }, h("p", {}, h("strong", {}, t("outbox.queuedTitle"))), h("p", {}, t("outbox.queuedText"))) : null,
-    raiseButton(),
+    raise,
     cached,
     announcer,
     queued,
+    otherAlert,
     problem,
     list.element,
     empty,
