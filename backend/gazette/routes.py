@@ -23,6 +23,8 @@ from backend.lib import ratelimit
 from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
 from backend.lib.images import upload_limit
 
+IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None,
+                        description="Optional: a replay with the same key returns the first comment (PWA outbox)")
 PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
 UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
 
@@ -121,14 +123,17 @@ class GazettePostController(Controller):
         return updated
 
     @post("/comments", status_code=HTTP_201_CREATED)
-    async def comment(self, request: Request, post_id: int, data: CommentIn) -> CommentOut:
+    async def comment(self, request: Request, post_id: int, data: CommentIn,
+                      idempotency_key: str | None = IDEMPOTENCY) -> Response[CommentOut]:
         limit = creation_limit(request, "comments")
-        await limit.check()
-        comment, row = await participation.add_comment(principal_of(request), post_id, data.body)
+        comment, row, created = await participation.add_comment(principal_of(request), post_id, data.body,
+                                                                idempotency_key, limit.check)
+        if not created:  # an offline outbox replaying: same answer, nothing new, not counted
+            return Response(comment, status_code=HTTP_200_OK)
         await limit.count()
         await delivery.dispatch(queues_of(request), participation.COMMENT_KIND, comment.id)
         await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
-        return comment
+        return Response(comment, status_code=HTTP_201_CREATED)
 
     @post("/rsvp", status_code=HTTP_200_OK)
     async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:

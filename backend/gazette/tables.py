@@ -65,6 +65,7 @@ class GazetteComment(Table, tablename="gazette_comments"):
     author = ForeignKey(references=User, index=True)
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per author (raw index)
 
 
 class GazetteRsvp(Table, tablename="gazette_rsvps"):

@@ -74,3 +74,17 @@ async def test_comments_past_the_limit_are_refused_for_that_person_only(people, 
     await asyncio.sleep(retry_after + 0.3)
     assert (await member.post(url, {"body": "Encore un mot."})).status_code == 201
     assert await GazetteComment.count().where(GazetteComment.author == world.users["member"]) == 3
+
+
+async def test_a_replayed_comment_is_neither_refused_nor_counted_by_the_limit(people, world):
+    member, referent = await people("member"), await people("referent")
+    post = await new_post(referent, world.community, "news")
+    url = f"/api/v1/gazette/posts/{post['id']}/comments"
+    for n in (1, 2):
+        r = await member.post(url, {"body": f"Commentaire {n}"}, headers={"Idempotency-Key": f"comment-key-000{n}"})
+        assert r.status_code == 201, r.text
+    replay = await member.post(url, {"body": "Commentaire 1"}, headers={"Idempotency-Key": "comment-key-0001"})
+    assert replay.status_code == 200, replay.text  # the outbox sending it again after a lost answer
+    r = await member.post(url, {"body": "Commentaire 3"}, headers={"Idempotency-Key": "comment-key-0003"})
+    assert r.status_code == 429 and r.json()["code"] == "gazette_comment_rate_limited", r.text
+    assert await GazetteComment.count().where(GazetteComment.author == world.users["member"]) == 2
