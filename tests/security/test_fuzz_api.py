@@ -46,7 +46,7 @@ def schemathesis_command(server: LiveServer, cookie: str, csrf: str, config: Pat
     st = str(Path(sys.executable).with_name("st"))
     command = [st, "--config-file", str(config), "run", f"{server.url}/schema/openapi.json", "--url", server.url,
                "--checks", "not_a_server_error", "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_TIME),
-               "--workers", "2", "--phases", "examples,coverage,fuzzing", "--request-timeout", "20",
+               "--workers", "2", "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
                "--continue-on-failure", "--no-color", "--seed", "20261202", "--suppress-health-check", "all",
                "--header", f"Cookie: {cookie}", "--header", f"X-CSRFToken: {csrf}",
                "--report", "junit", "--report-junit-path", str(report)]
