@@ -26,6 +26,7 @@ export const SHELL_FILES = [
   "/js/offline-prep.js",
   "/js/outbox.js",
   "/js/push-client.js",
+  "/js/reach.js",
   "/js/router.js",
   "/js/session.js",
   "/js/store.js",

@@ -19,6 +19,8 @@ async def fill_signup(page, email: str, password: str) -> None:
     await page.get_by_label("Nom", exact=True).fill("Lambert")
     await page.get_by_label("Adresse e-mail").fill(email)
     await page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
+    # SMS on from the start for a mobile, and the form says so
+    await expect(page.get_by_label("Recevoir aussi les alertes par SMS sur ce numéro")).to_be_checked()
     await page.get_by_label("Adresse", exact=True).fill("4 rue des Lilas")
     await page.get_by_label("Code postal", exact=True).fill("45100")
     await page.get_by_label("Ville", exact=True).fill("Bellerive-sur-Loire")
@@ -51,7 +53,16 @@ async def test_resident_signs_up_enters_the_letter_code_and_sees_their_community
     await page.goto("/#/activation")
     await page.get_by_label("Code d'activation").fill(code.lower())
     await page.get_by_role("button", name="Activer mon compte").click()
+    # Once, right after the code: push on this phone (SMS is already on for the mobile given)
+    await expect(page.get_by_role("heading", name="Recevoir les alertes sur ce téléphone")).to_be_focused()
+    await expect(page.get_by_text("Votre compte est activé")).to_be_visible()
+    await expect(page.get_by_text("Vous recevez aussi les alertes par SMS au +33612345678.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Activer les notifications sur cet appareil")).to_be_visible()
+    async with page.expect_response("**/api/v1/me/preferences"):
+        await page.get_by_role("link", name="Continuer vers l'accueil").click()
     await expect(page.get_by_text("Bienvenue dans Les Tilleuls")).to_be_visible()
+    # SMS reaches her: no « Recevoir les alertes sur ce téléphone » card on the home page
+    await expect(page.get_by_role("heading", name="Recevoir les alertes sur ce téléphone")).to_have_count(0)
     assert not page.errors, page.errors
 
 

@@ -4,8 +4,8 @@ import { t } from "../i18n.js";
 import { api, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton } from "../forms.js";
 import { getMe, pendingMembership, setMe } from "../store.js";
-import { navigate } from "../router.js";
 import { card, notice } from "../ui.js";
+import { activatedStep } from "../reach.js";
 
 const CODE_LENGTH = 8;
 
@@ -18,7 +18,7 @@ function postalAddress(me) {
   return [me.address_line1, me.address_line2, `${me.postal_code} ${me.city}`].filter(Boolean);
 }
 
-function codeForm(membership) {
+function codeForm(membership, onActivated) {
   const alertRegion = formAlert();
   const field = inputField({
     name: "code",
@@ -49,7 +49,7 @@ function codeForm(membership) {
         body: { code: normaliseCode(code), community_id: membership.community_id },
       });
       setMe(me);
-      navigate("/");
+      onActivated(me);
     },
   });
 }
@@ -105,7 +105,12 @@ export function render(container) {
     h("h1", {}, t("activation.title")),
     h("p", { class: "lead" }, t("activation.intro", { community: membership.community_name })),
     h("p", {}, t("activation.letterInfo")),
-    codeForm(membership),
+    codeForm(membership, (me) => {
+      // Once, right after the code: « Recevoir les alertes sur ce téléphone », then home.
+      const step = activatedStep(me, membership);
+      container.replaceChildren(...step.nodes);
+      step.title.focus();
+    }),
     reissueSection(me, membership),
   );
 }

@@ -7,6 +7,7 @@ import { addMairieSections } from "./mairie-member.js";
 import { homeTiles } from "../community-nav.js";
 import { alertCard, canModerate, feedPath, queuedAlertCard } from "../alerts.js";
 import { installInvitation } from "../install.js";
+import { reachCard } from "../reach.js";
 import { cachedBanner } from "../ui.js";
 import { listOutbox, onOutboxChange, removeFromOutbox, replayNow } from "../outbox.js";
 
@@ -123,6 +124,8 @@ export function render(container) {
   } else if (membership.status === "active") {
     const home = activeHome(me, membership, cachedBanner(null));
     container.append(...home.nodes);
+    // « Recevoir les alertes sur ce téléphone » while only e-mail reaches them (reach.js): under the alert button.
+    home.nodes[0].after(reachCard());
     cleanup = home.stop;
   } else {
     container.append(...pendingHome(me, membership));

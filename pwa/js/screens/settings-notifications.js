@@ -20,6 +20,9 @@ export function preferencesSection(me) {
     inputField({ name: "quiet_start", label: t("notifications.quietFrom"), type: "time", required: false }),
     inputField({ name: "quiet_end", label: t("notifications.quietTo"), type: "time", required: false }),
   );
+  // A landline or a foreign number: no SMS choice, and why (the API refuses sms_unavailable).
+  const sms = checkboxField({ name: "sms", label: t("channels.sms"), detail: me.phone });
+  const noSms = h("p", { class: "field-hint", hidden: true }, t("notifications.smsUnavailable", { phone: me.phone }));
   const quiet = checkboxField({ name: "quiet", label: t("notifications.quiet"), detail: t("notifications.quietDetail") });
   quiet.querySelector("input").addEventListener("change", (event) => (quietTimes.hidden = !event.target.checked));
   const form = h(
@@ -31,7 +34,8 @@ export function preferencesSection(me) {
       h("legend", {}, t("notifications.channels")),
       checkboxField({ name: "push", label: t("channels.push"), detail: t("notifications.pushDetail") }),
       checkboxField({ name: "email", label: t("channels.email"), detail: me.email }),
-      checkboxField({ name: "sms", label: t("channels.sms"), detail: me.phone }),
+      sms,
+      noSms,
     ),
     quiet,
     quietTimes,
@@ -57,6 +61,9 @@ export function preferencesSection(me) {
   });
   function fill(prefs) {
     for (const name of ["push", "email", "sms"]) form.elements.namedItem(name).checked = Boolean(prefs[name]);
+    sms.hidden = !prefs.sms_available;
+    noSms.hidden = Boolean(prefs.sms_available);
+    if (!prefs.sms_available) form.elements.namedItem("sms").checked = false;
     const hasQuiet = Boolean(prefs.quiet_start && prefs.quiet_end);
     form.elements.namedItem("quiet").checked = hasQuiet;
     quietTimes.hidden = !hasQuiet;

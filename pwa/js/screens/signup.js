@@ -2,7 +2,7 @@
 import { h } from "../dom.js";
 import { t, getLang } from "../i18n.js";
 import { api } from "../api.js";
-import { formAlert, handleSubmit, inputField, newPasswordField, passwordProblem, selectField, submitButton } from "../forms.js";
+import { checkboxField, formAlert, handleSubmit, inputField, newPasswordField, passwordProblem, selectField, submitButton } from "../forms.js";
 import { communityPicker, idFromInput } from "../community-picker.js";
 import { navigate } from "../router.js";
 import { startSession } from "../session.js";
@@ -68,6 +68,7 @@ export function render(container) {
       null,
       inputField({ name: "email", label: t("fields.email"), type: "email", autocomplete: "email", inputmode: "email", autocapitalize: "none", spellcheck: "false" }),
       inputField({ name: "phone", label: t("fields.phone"), type: "tel", autocomplete: "tel", inputmode: "tel", hint: t("signup.phoneHint") }),
+      checkboxField({ name: "sms", label: t("signup.smsLabel"), detail: t("signup.smsDetail"), checked: true }),
     ),
     section(
       "signup.sectionAddress",
@@ -90,7 +91,8 @@ export function render(container) {
         first_name: values.first_name,
         last_name: values.last_name,
         email: values.email,
-        phone: toE164(values.phone, values.country),
+        phone: values.phone, // the server reads it in the country chosen below (phonenumbers) and stores E.164
+        sms: Boolean(values.sms),
         address_line1: values.address_line1,
         address_line2: values.address_line2 || "",
         postal_code: values.postal_code,
