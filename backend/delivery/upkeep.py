@@ -21,16 +21,23 @@ async def maintenance(ctx: dict[str, Any]) -> None:
     await service.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
 
 
+RESCUE_EVERY = 15
+"""Ticks between two looks at the queues' active jobs when no worker was seen to vanish."""
+
+
 async def keep_leases(ctx: dict[str, Any]) -> None:
-    """Every `worker_heartbeat_seconds`: renew this worker's leases, publish its heartbeat (and
-    the queue gauges), and take over the rows of workers whose leases lapsed."""
+    """Every `worker_heartbeat_seconds`: renew this worker's leases, publish its heartbeat (and,
+    with a metrics endpoint, the queue gauges), take over the rows of workers whose leases
+    lapsed, and — after a start, when a worker vanished, or every RESCUE_EVERY ticks — enqueue
+    again the send jobs lost workers had taken but not claimed."""
     settings: Settings = ctx["settings"]
     worker_id = ctx.get("worker_id") or leases.PROCESS_WORKER_ID
     held = await leases.renew(worker_id, settings.delivery_lease_seconds)
     try:
         await heartbeats.publish(ctx["valkey"], worker_id, settings.worker_heartbeat_seconds,
                                  {"pid": os.getpid(), "started": ctx.get("worker_started", 0), "sending": held})
-        await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
+        if settings.worker_metrics_port:
+            await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
     except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
         log.debug("heartbeat not published: %r", exc)
     taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds))
@@ -38,7 +45,19 @@ async def keep_leases(ctx: dict[str, Any]) -> None:
         metrics.TAKEOVERS.inc(taken)
     try:
         live = {w["id"] for w in await heartbeats.live(ctx["valkey"])}
-        if worker_id in live:  # the heartbeats could be read: the others' absence means something
-            await leases.rescue_jobs(ctx["queues"], live, settings.delivery_lease_seconds)
     except Exception as exc:
-        log.debug("lost jobs not looked for: %r", exc)
+        log.debug("heartbeats not read: %r", exc)
+        return
+    if worker_id not in live:  # the heartbeats could not be read: others' absence means nothing
+        return
+    state = ctx.setdefault("upkeep", {"tick": 0, "seen": set(), "rescue_until": 0})
+    state["tick"] += 1
+    grace_ticks = int(settings.delivery_lease_seconds / max(settings.worker_heartbeat_seconds, 0.01)) + 2
+    if state["tick"] == 1 or state["seen"] - live:  # just started, or a worker vanished
+        state["rescue_until"] = state["tick"] + grace_ticks  # its jobs become old enough meanwhile
+    state["seen"] = live
+    if state["tick"] <= state["rescue_until"] or state["tick"] % RESCUE_EVERY == 0:
+        try:
+            await leases.rescue_jobs(ctx["queues"], live, settings.delivery_lease_seconds)
+        except Exception as exc:
+            log.debug("lost jobs not looked for: %r", exc)
