@@ -309,8 +309,9 @@ def _recipient(r: dict[str, Any]) -> Recipient:
         email=True if r["email"] is None else bool(r["email"]),
         sms=False if r["sms"] is None else bool(r["sms"]),
         quiet_start=r["quiet_start"] or "", quiet_end=r["quiet_end"] or "",
-        devices=int(r["devices"] or 0), has_email=bool(r["address"]),
-        has_phone=bool(r["phone"]) and (not r["sms"] or is_sms_capable(r["phone"])),  # parsed only where SMS is on
+        # SMS is on only for a mobile (sign-up, set_preferences, the E.164 migration): not parsed here,
+        # ~85 µs a number would add ~0.85 s to a fan-out of 10,000
+        devices=int(r["devices"] or 0), has_email=bool(r["address"]), has_phone=bool(r["phone"]),
     )
 
 
@@ -337,7 +338,7 @@ def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: Fan
                 state, reason = "skipped", "aucun appareil abonné"
             elif channel == "email" and not r.has_email:
                 state, reason = "skipped", "pas d'adresse e-mail"
-            elif channel == "sms" and not r.has_phone:  # none, or no mobile we can text
+            elif channel == "sms" and not r.has_phone:
                 state, reason = "skipped", "pas de numéro de téléphone"
             elif quiet:
                 state, reason = "skipped", "heures calmes"

@@ -91,7 +91,11 @@ async def test_the_migration_rewrites_stored_numbers_that_parse_and_leaves_the_o
     for n, phone in enumerate(["06 12 34 56 78", "0033 2 38 12 34 56", "+33699999999", "n/a", "+32 470 12 34 56"]):
         ids[phone] = await make_user(f"u{n}@example.fr", "Avant", "Migration", password_hash=fx_password_hash,
                                      phone=phone)
+    for phone in ("06 12 34 56 78", "0033 2 38 12 34 56", "n/a"):  # SMS turned on before: only the mobile keeps it
+        await DeliveryPreference.insert(DeliveryPreference(user=ids[phone], sms=True))
     assert await migration.normalise_stored_phones() == (3, 1)
+    sms = {r["user"]: r["sms"] for r in await DeliveryPreference.select(DeliveryPreference.user, DeliveryPreference.sms)}
+    assert sms == {ids["06 12 34 56 78"]: True, ids["0033 2 38 12 34 56"]: False, ids["n/a"]: False}
     stored = {r["id"]: r["phone"] for r in await User.select(User.id, User.phone)}
     assert [stored[ids[p]] for p in ids] == ["+33612345678", "+33238123456", "+33699999999", "n/a", "+32470123456"]
     assert await migration.normalise_stored_phones() == (0, 1)  # run again: nothing left to rewrite
