@@ -18,6 +18,8 @@ export class ApiError extends Error {
   }
 }
 
+/** Event fired on window when apiRead got an answer from the worker's offline copy. */
+export const CACHED_READ = "vigie:cached-read";
 /** Header the service worker adds to an answer it gives from its cache (see strategies.js). */
 const CACHED_AT_HEADER = "x-vigie-cached-at";
 
@@ -95,9 +97,14 @@ export async function api(path, options) {
  * answered from its offline copy, so the screen can say "hors ligne — données du …".
  */
 export async function apiRead(path, options) {
+  const screen = location.hash;
   const { data, response } = await call(path, options);
   const stamp = response.headers.get(CACHED_AT_HEADER);
-  return { data, cachedAt: stamp ? new Date(stamp) : null };
+  const cachedAt = stamp ? new Date(stamp) : null;
+  // Every screen that shows data from the copy says so (ui.js watchCachedReads), even one that
+  // has no banner of its own.
+  if (cachedAt) window.dispatchEvent(new CustomEvent(CACHED_READ, { detail: { cachedAt, screen } }));
+  return { data, cachedAt };
 }
 
 /**

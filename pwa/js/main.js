@@ -9,6 +9,7 @@ import { startOutbox } from "./outbox.js";
 import { startUnreadBadge } from "./community-nav.js";
 import { alertMembership } from "./alerts.js";
 import { watchInstallPrompt } from "./install.js";
+import { watchCachedReads } from "./ui.js";
 
 function updateChrome(me) {
   const membership = currentMembership(me);
@@ -58,6 +59,7 @@ async function boot() {
   window.addEventListener("online", showConnectivity);
   window.addEventListener("offline", showConnectivity);
   showConnectivity();
+  watchCachedReads(document.getElementById("app"));
   await startRouter(document.getElementById("app"));
   startUnreadBadge(); // unread messages on the navigation's home link, after each login too
   registerServiceWorker({ onFirstControl: keepForOffline });

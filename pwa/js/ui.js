@@ -2,6 +2,7 @@
 import { h, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { shortDateTime } from "./time.js";
+import { CACHED_READ } from "./api.js";
 
 /** A titled card: <section class="card"> labelled by its <h2>. */
 export function card(title, ...children) {
@@ -31,6 +32,22 @@ export function cachedBanner(cachedAt, slot = h("div", { class: "cached-slot" })
     slot.append(h("p", { class: "banner banner--offline", role: "status" }, t("offline.cachedData", { when: shortDateTime(cachedAt) })));
   }
   return slot;
+}
+
+/**
+ * The offline banner on every screen whose data came from the worker's copy: a screen that
+ * shows one itself (cachedBanner) keeps its own; any other gets one at its top. An answer that
+ * arrives after the person moved to another screen is ignored.
+ */
+export function watchCachedReads(container) {
+  window.addEventListener(CACHED_READ, (event) => {
+    const { cachedAt, screen } = event.detail;
+    // After the screen's own code ran (it places its banner right after the read).
+    setTimeout(() => {
+      if (location.hash !== screen || container.querySelector(".banner--offline[role='status']")) return;
+      container.prepend(cachedBanner(cachedAt));
+    }, 0);
+  });
 }
 
 /**

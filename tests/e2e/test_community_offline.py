@@ -65,7 +65,9 @@ async def test_gazette_and_directory_read_offline_after_one_visit(fx_persistent,
     await card.get_by_role("link", name="Donne chaton tigré").click()
     await expect(page.get_by_role("heading", name="Donne chaton tigré")).to_be_visible()
     await expect(page.get_by_text(OFFLINE_BANNER)).to_be_visible()
-    await expect(page.get_by_role("button", name="Publier le commentaire")).to_have_count(0)
+    # The comment box stays, and says a comment written now waits on the phone (issue 14).
+    await expect(page.get_by_role("button", name="Publier le commentaire")).to_be_visible()
+    await expect(page.get_by_text("Hors ligne : votre commentaire sera gardé sur ce téléphone")).to_be_visible()
 
     await page.get_by_role("link", name="Annuaire").click()
     await expect(page.get_by_text(OFFLINE_BANNER)).to_be_visible()

@@ -176,6 +176,8 @@ export function render(container) {
     photos.element,
     alertRegion,
     h("button", { type: "submit", class: "button button--primary button--block button--large" }, t("gazetteNew.submit")),
+    // Unlike alerts, messages and comments, a post (and its photos) is not kept to send later.
+    h("p", { class: "field-hint" }, t("gazetteNew.needsNetwork")),
   );
   showKind(form, "");
   form.addEventListener("change", (event) => {
@@ -198,10 +200,19 @@ export function render(container) {
       navigate(`/gazette/${created.id}?publie=1`);
     },
   });
+  const offlineBanner = h("p", { class: "banner banner--offline", role: "status", hidden: navigator.onLine !== false }, t("gazetteNew.offline"));
+  const connectivity = () => (offlineBanner.hidden = navigator.onLine !== false);
+  window.addEventListener("online", connectivity);
+  window.addEventListener("offline", connectivity);
   container.append(
     h("h1", { id: "gazette-new-title" }, t("gazetteNew.title")),
     h("p", { class: "lead" }, t("gazetteNew.intro", { community: membership.community_name })),
+    offlineBanner,
     form,
   );
-  return photos.release;
+  return () => {
+    window.removeEventListener("online", connectivity);
+    window.removeEventListener("offline", connectivity);
+    photos.release();
+  };
 }

@@ -2,13 +2,13 @@
 // driver's requests), comments, the referent's pin and removal, reporting; reads offline.
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
-import { api, apiRead, errorMessage } from "../api.js";
+import { ApiError, api, apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, formAlert, handleSubmit, statusRegion, textareaField } from "../forms.js";
 import { cachedBanner, notice } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
-import { longDateTime } from "../time.js";
+import { longDateTime, shortDateTime } from "../time.js";
 import { watchLive } from "../live.js";
 import {
   GAZETTE_EVENTS,
@@ -22,6 +22,8 @@ import {
   price,
 } from "../community.js";
 import { kindLabel, postBadges } from "./gazette.js";
+import { listOutbox, onOutboxChange, removeFromOutbox, sendOrQueue } from "../outbox.js";
+import { newKey } from "./alert-new.js";
 
 function photos(post) {
   if (!post.photos.length) return null;
@@ -42,6 +44,9 @@ export function render(container, { params, query }) {
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
   let offline = false;
   let draft = ""; // the comment being written survives the post being shown again (live updates)
+  let key = null; // one Idempotency-Key per comment, kept when the same comment is tried again
+  // My comments on this post still in the outbox (written offline, or as the network dropped).
+  const queued = h("ul", { class: "plain-list comment-list" });
 
   /** Run an API action, then show the post again and say `done` (errors go to the caller's form). */
   async function perform(call, done) {
@@ -178,13 +183,34 @@ export function render(container, { params, query }) {
     const alertRegion = formAlert();
     const field = textareaField({ name: "body", label: t("gazettePost.commentLabel"), rows: 3, maxlength: "2000", value: draft });
     field.querySelector("textarea").addEventListener("input", (event) => (draft = event.target.value));
-    form.append(field, alertRegion, h("button", { type: "submit", class: "button button--primary button--block" }, t("gazettePost.commentSend")));
+    form.append(
+      offline ? h("p", { class: "field-hint" }, t("gazettePost.commentOffline")) : null,
+      field,
+      alertRegion,
+      h("button", { type: "submit", class: "button button--primary button--block" }, t("gazettePost.commentSend")),
+    );
     handleSubmit(form, alertRegion, {
       submit: async ({ body }) => {
-        await perform(async () => {
-          await api(`${postPath(post.id)}/comments`, { method: "POST", body: { body } });
-          draft = "";
-        }, t("gazettePost.commented"));
+        // Like alerts and messages: sent now, or kept in the outbox and sent once (same key).
+        key = key || newKey();
+        const result = await sendOrQueue({
+          path: `${postPath(post.id)}/comments`,
+          body: { body },
+          key,
+          kind: "comment",
+          userId: me.id,
+          info: { post_id: post.id },
+        });
+        key = null;
+        draft = "";
+        if (result.data) {
+          await load();
+          announce(status, t("gazettePost.commented"), "success");
+        } else {
+          form.reset();
+          await showQueued();
+          announce(status, t("gazettePost.commentQueued"), "info");
+        }
       },
     });
     return h(
@@ -214,8 +240,31 @@ export function render(container, { params, query }) {
             ),
           )
         : h("p", {}, t("gazettePost.noComments")),
-      post.can && post.can.comment && !offline && post.status === "published" ? form : null,
+      queued,
+      post.can && post.can.comment && post.status === "published" ? form : null,
     );
+  }
+
+  /** A comment of mine still in the outbox: waiting for the network, or refused by the server. */
+  function queuedComment(item) {
+    const failed = item.state === "failed";
+    const reason = item.error ? errorMessage(new ApiError(item.error.status, item.error.detail, item.error.code)) : "";
+    return h(
+      "li",
+      { class: "comment", "data-outbox-id": item.id },
+      h("p", { class: "comment-meta" }, h("span", { class: `badge badge--${failed ? "failed" : "pending"}` }, t(failed ? "gazettePost.commentFailed" : "gazettePost.commentPending")),
+        " · ", t("outbox.writtenAt", { when: shortDateTime(item.createdAt) })),
+      h("p", { class: "comment-body" }, item.body.body),
+      failed
+        ? [h("p", { class: "banner banner--error" }, reason),
+           h("button", { type: "button", class: "button button--small button--danger-outline", onclick: () => removeFromOutbox(item.id) }, t("gazettePost.commentRemoveFailed"))]
+        : h("p", { class: "field-hint" }, t("gazettePost.commentPendingText")),
+    );
+  }
+
+  async function showQueued() {
+    const items = (await listOutbox("comment")).filter((item) => item.info.post_id === postId && item.userId === me.id);
+    queued.replaceChildren(...items.map(queuedComment));
   }
 
   function actions(post) {
@@ -292,10 +341,16 @@ export function render(container, { params, query }) {
     refresh: () => undefined,
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
+  const stopOutbox = onOutboxChange((message) => {
+    showQueued();
+    if (message.type === "sent" && message.kind === "comment") load();
+  });
   container.append(cached, content);
+  showQueued();
   load().then(() => query.publie && announce(status, t("gazettePost.published"), "success"));
   return () => {
     stopLive();
+    stopOutbox();
     clearInterval(clock);
   };
 }
