@@ -67,16 +67,20 @@ async def renew(worker_id: str, lease_seconds: float) -> int:
     return len(rows)
 
 
-async def take_over(queues: Queues, legacy_cutoff: timedelta) -> int:
+async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | None = None) -> int:
     """Rows whose lease lapsed (their worker is gone): those in the lost worker's sent journal
     are marked sent (they were accepted, only their row was not written yet); the others go
     back to queued and get new jobs. Rows claimed before leases existed (no `lease_until`)
-    are taken over after `legacy_cutoff`. Returns how many rows were put back to be sent."""
+    are taken over after `legacy_cutoff`. With `live` (the workers whose heartbeat is current),
+    the rows of a live worker are left to it: its lease renewal was late (a busy machine, a
+    database lock), it is not gone. Returns how many rows were put back to be sent."""
     from backend.delivery.outcomes import SentJournal
 
     now = clock.now()
     lapsed_sql = "state = 'sending' AND (lease_until < {} OR (lease_until IS NULL AND updated_at < {}))"
     lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", now, now - legacy_cutoff)
+    if live:
+        lapsed = [r for r in lapsed if r["worker"] not in live]
     if not lapsed:
         return 0
     workers: dict[str, set[int]] = defaultdict(set)
@@ -94,11 +98,14 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta) -> int:
                             "last_error = 'envoyé ; noté par ' || worker || ' juste avant sa perte' "
                             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))})",
                   now, now, now, now - legacy_cutoff, *part)
-    rows = await raw(
-        Delivery, "UPDATE deliveries SET state = 'queued', lease_until = NULL, "
-        "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
-        f"WHERE {lapsed_sql} RETURNING id, channel, worker",
-        now, now - legacy_cutoff)
+    rows: list[dict[str, Any]] = []
+    lost = sorted({r["id"] for r in lapsed} - set(accepted))
+    for part in chunks(lost, 500):
+        rows.extend(await raw(
+            Delivery, "UPDATE deliveries SET state = 'queued', lease_until = NULL, "
+            "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
+            f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))}) RETURNING id, channel, worker",
+            now, now - legacy_cutoff, *part))
     if accepted:
         log.warning("%d deliveries of lost worker(s) were already accepted: marked sent", len(accepted))
     if not rows:

@@ -40,15 +40,17 @@ async def keep_leases(ctx: dict[str, Any]) -> None:
             await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
     except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
         log.debug("heartbeat not published: %r", exc)
-    taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds))
-    if taken:
-        metrics.TAKEOVERS.inc(taken)
     try:
-        live = {w["id"] for w in await heartbeats.live(ctx["valkey"])}
+        live: set[str] | None = {w["id"] for w in await heartbeats.live(ctx["valkey"])}
     except Exception as exc:
         log.debug("heartbeats not read: %r", exc)
-        return
-    if worker_id not in live:  # the heartbeats could not be read: others' absence means nothing
+        live = None
+    if live is not None and worker_id not in live:  # not read right: others' absence means nothing
+        live = None
+    taken = await leases.take_over(ctx["queues"], timedelta(seconds=settings.claim_timeout_seconds), live)
+    if taken:
+        metrics.TAKEOVERS.inc(taken)
+    if live is None:
         return
     state = ctx.setdefault("upkeep", {"tick": 0, "seen": set(), "rescue_until": 0})
     state["tick"] += 1

@@ -152,3 +152,17 @@ async def test_a_send_job_taken_by_a_lost_worker_before_its_claim_is_enqueued_ag
         assert await leases.rescue_jobs(queues, set(), grace_seconds=60) == 0  # too recent to judge
     finally:
         await client.aclose()
+
+
+async def test_a_late_renewal_by_a_worker_still_beating_is_not_a_takeover(fx_engine, fx_settings) -> None:
+    ids = await rows(2)
+    await leases.claim(ids[:1], "slow:1:aaaaaa", 0.1)  # its renewal waits behind a database lock
+    await leases.claim(ids[1:], "gone:2:bbbbbb", 0.1)
+    await asyncio.sleep(0.3)
+    client = make_client(fx_settings.valkey_url)
+    try:
+        assert await leases.take_over(Queues(client), timedelta(minutes=2), live={"slow:1:aaaaaa", "me"}) == 1
+        states = {r["id"]: r["state"] for r in await Delivery.select()}
+        assert states == {ids[0]: "sending", ids[1]: "queued"}
+    finally:
+        await client.aclose()

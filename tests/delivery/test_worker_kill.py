@@ -2,10 +2,11 @@
 rest goes out within 15 s, raw duplicates stay within the sends in flight + 10 (all with the same
 delivery id, or the same Message-ID), and the API shows `sending` during the run, `sent` after.
 
-The worker runs 2 push jobs with 8 pushes in flight each, or 4 e-mail jobs with 4 SMTP
-connections each: at most 16 pushes or 16 e-mails are in flight at the kill. "Within 15 s" counts from the
-new worker's first heartbeat (a live worker available), not from its process start. Before leases and the outcome
-journal, the same run resent every row the dead worker held (up to 200) after 120 s.
+The worker runs 2 push jobs with 8 pushes in flight each, or 8 e-mail jobs with 4 SMTP
+connections each: at most 16 pushes or 32 e-mails are in flight at the kill. "Within 15 s"
+counts from the new worker's first heartbeat (a live worker available), not from its process
+start. Before leases and the outcome journal, the same run resent every row the dead worker
+held (up to 200 for push, 800 for e-mail) after 120 s.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from tests.conftest import Api
 
 MEMBERS = 500
 WORKER_ENV = {"push": {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_CONCURRENCY": "8"},
-              "email": {"VIGIE_WORKER_CONCURRENCY": "4", "VIGIE_EMAIL_CONNECTIONS": "4"}}
-IN_FLIGHT = {"push": 2 * 8, "email": 4 * 4}
+              "email": {"VIGIE_WORKER_CONCURRENCY": "8", "VIGIE_EMAIL_CONNECTIONS": "4"}}
+IN_FLIGHT = {"push": 2 * 8, "email": 8 * 4}
 
 
 async def counts(author: Api, alert_id: int, channel: str) -> dict[str, int]:
