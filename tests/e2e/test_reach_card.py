@@ -32,6 +32,13 @@ async def test_the_card_shows_until_sms_on_a_mobile_reaches_the_member(fx_page, 
     await expect(card.get_by_role("button", name="Activer les notifications sur cet appareil")).to_be_visible()
     await expect(card.get_by_text("Vous pouvez aussi les recevoir par SMS")).to_be_visible()
     await expect(card.get_by_role("link", name="Réglages des notifications")).to_have_attribute("href", "#/reglages")
+    # below the page's title (its h2 follows the h1), above the tiles
+    assert await page.evaluate("""() => {
+        const h1 = document.querySelector("h1"), card = document.getElementById("reach-title");
+        const tiles = document.querySelector("a[href='#/messages']");
+        return Boolean(h1.compareDocumentPosition(card) & Node.DOCUMENT_POSITION_FOLLOWING)
+            && Boolean(card.compareDocumentPosition(tiles) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
 
     # SMS « on » for a landline reaches nobody: the card stays (and the settings offer no SMS)
     await User.update({User.phone: "+33238123456"}).where(User.id == fx_neighbours.odette)

@@ -124,8 +124,9 @@ export function render(container) {
   } else if (membership.status === "active") {
     const home = activeHome(me, membership, cachedBanner(null));
     container.append(...home.nodes);
-    // « Recevoir les alertes sur ce téléphone » while only e-mail reaches them (reach.js): under the alert button.
-    home.nodes[0].after(reachCard());
+    // « Recevoir les alertes sur ce téléphone » while only e-mail reaches them (reach.js): under the page's
+    // title and its lead (so its h2 follows the h1), above the tiles.
+    (container.querySelector("h1 + .lead") || home.nodes[0]).after(reachCard());
     cleanup = home.stop;
   } else {
     container.append(...pendingHome(me, membership));
