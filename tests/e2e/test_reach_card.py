@@ -8,6 +8,7 @@ from playwright.async_api import expect
 from backend.auth.tables import User
 from backend.delivery import service as delivery
 from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import Neighbours, browser_login
 
 CARD = "Recevoir les alertes sur ce téléphone"
@@ -32,6 +33,7 @@ async def test_the_card_shows_until_sms_on_a_mobile_reaches_the_member(fx_page, 
     await expect(card.get_by_role("button", name="Activer les notifications sur cet appareil")).to_be_visible()
     await expect(card.get_by_text("Vous pouvez aussi les recevoir par SMS")).to_be_visible()
     await expect(card.get_by_role("link", name="Réglages des notifications")).to_have_attribute("href", "#/reglages")
+    await assert_accessible(page, "home-reach-card")
     # below the page's title (its h2 follows the h1), above the tiles
     assert await page.evaluate("""() => {
         const h1 = document.querySelector("h1"), card = document.getElementById("reach-title");

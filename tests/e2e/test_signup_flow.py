@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from backend.auth.passwords import hash_password
 from backend.demo import make_commune, make_community, make_user
+from tests.e2e.a11y import assert_accessible
 
 CODE = re.compile(r"CODE : ([A-Z0-9]{4}-[A-Z0-9]{4})")
 
@@ -58,6 +59,7 @@ async def test_resident_signs_up_enters_the_letter_code_and_sees_their_community
     await expect(page.get_by_text("Votre compte est activé")).to_be_visible()
     await expect(page.get_by_text("Vous recevez aussi les alertes par SMS au +33612345678.")).to_be_visible()
     await expect(page.get_by_role("button", name="Activer les notifications sur cet appareil")).to_be_visible()
+    await assert_accessible(page, "activated-step")
     async with page.expect_response("**/api/v1/me/preferences"):
         await page.get_by_role("link", name="Continuer vers l'accueil").click()
     await expect(page.get_by_text("Bienvenue dans Les Tilleuls")).to_be_visible()
