@@ -256,7 +256,7 @@ export function dataTable({ caption, columns, rows, cell = (row, column) => row[
     { class: "table-scroll", tabindex: "0", role: "region", "aria-label": caption },
     h(
       "table",
-      { class: "mairie-table" },
+      { class: "mairie-table stack-narrow" }, // label/value lists at 200 % zoom (app.css)
       h("caption", { class: hiddenCaption ? "visually-hidden" : null }, caption),
       h("thead", {}, h("tr", {}, columns.map((column) => h("th", { scope: "col", class: column.numeric ? "num" : null }, column.label)))),
       h(
@@ -269,7 +269,7 @@ export function dataTable({ caption, columns, rows, cell = (row, column) => row[
             columns.map((column, index) => {
               const value = cell(row, column);
               const text = value === null || value === undefined ? "" : value;
-              return index === 0 ? h("th", { scope: "row" }, text) : h("td", { class: column.numeric ? "num" : null }, typeof text === "number" ? String(text) : text);
+              return index === 0 ? h("th", { scope: "row" }, text) : h("td", { class: column.numeric ? "num" : null, "data-label": column.label }, typeof text === "number" ? String(text) : text);
             }),
           ),
         ),

@@ -16,7 +16,9 @@ from playwright.async_api import expect
 from backend.demo import make_user
 from backend.communities.tables import MembershipStatus
 from tests.e2e.community import SHOTS, Street, fx_street, open_conversation, post_gazette  # noqa: F401
-from tests.e2e.conftest import CHROMIUM_ARGS, Neighbours, browser_login, collect_errors
+from tests.e2e.conftest import Neighbours, browser_login, collect_errors
+from tests.e2e.mairie_town import Town, fx_town  # noqa: F401 (fixture)
+from tests.e2e.test_accessibility import STAFF
 
 ZOOM_200 = {"viewport": {"width": 180, "height": 370}, "device_scale_factor": 4, "locale": "fr-FR",
             "is_mobile": True, "has_touch": True}
@@ -27,8 +29,16 @@ ZOOM_200 = {"viewport": {"width": 180, "height": 370}, "device_scale_factor": 4,
 # is wider than its box (inputs included: a code or a phone number cut at the edge), and the page.
 LAYOUT_FAULTS = r"""() => {
   const faults = [];
+  // Visually hidden (for screen readers only): clipped to 1 px, or inside such a box.
+  const clipped = (el) => {
+    for (let a = el; a; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (style.position === "absolute" && style.clip !== "auto") return true;
+    }
+    return false;
+  };
   const visible = (el) => el && el.getClientRects().length && getComputedStyle(el).visibility !== "hidden"
-    && !el.closest(".visually-hidden, .sr-only, [hidden], [aria-hidden='true'], script, style, noscript");
+    && !el.closest(".visually-hidden, .sr-only, [hidden], [aria-hidden='true'], script, style, noscript") && !clipped(el);
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
@@ -36,9 +46,10 @@ LAYOUT_FAULTS = r"""() => {
     const style = getComputedStyle(parent);
     if (style.position === "absolute" && style.clip !== "auto") continue;
     const re = /[^\s\-\/]+[\-\/]?/g;
+    const links = [...node.data.matchAll(/\S*(?:@|:\/\/|www\.)\S*/g)].map((l) => [l.index, l.index + l[0].length]);
     for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
       const word = m[0];
-      if (word.length < 2 || /[@:]|\.\w/.test(word)) continue;
+      if (word.length < 2 || /[@:]|\.\w/.test(word) || links.some(([a, b]) => m.index >= a && m.index < b)) continue;
       const tops = new Set();
       for (let i = 0; i < word.length; i++) {
         const range = document.createRange();
@@ -151,6 +162,27 @@ async def test_every_main_screen_keeps_words_whole_at_200_percent_zoom(fx_browse
         "checkins": ("/#/veille", "Veille solidaire"),
         "settings": ("/#/reglages", "Réglages"),
     })
+    assert not faults, "\n".join(faults)
+    assert not errors, errors
+    await context.close()
+
+
+async def test_mairie_staff_screens_keep_words_whole_at_200_percent_zoom(fx_browser, fx_server, fx_town):
+    context = await fx_browser.new_context(base_url=fx_server.url, **ZOOM_200)
+    page = await context.new_page()
+    errors = collect_errors(page)
+    await browser_login(context, Town.STAFF)
+    await page.goto("/#/")
+    await page.reload()
+    faults = []
+    for path in STAFF:
+        await page.goto(path)
+        await expect(page.locator("main h1").first).to_be_visible()
+        await expect(page.locator("main .loading")).to_have_count(0)
+        await page.wait_for_load_state("networkidle")
+        name = "staff-" + (path.strip("/#").replace("/", "-") or "home")
+        await page.screenshot(path=f"{SHOTS}/zoom200-{name}.png", full_page=True)
+        faults += [f"{path}: {fault}" for fault in await layout_faults(page)]
     assert not faults, "\n".join(faults)
     assert not errors, errors
     await context.close()
