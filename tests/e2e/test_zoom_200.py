@@ -18,7 +18,7 @@ from backend.communities.tables import MembershipStatus
 from tests.e2e.community import SHOTS, Street, fx_street, open_conversation, post_gazette  # noqa: F401
 from tests.e2e.conftest import Neighbours, browser_login, collect_errors
 from tests.e2e.mairie_town import Town, fx_town  # noqa: F401 (fixture)
-from tests.e2e.test_accessibility import STAFF
+from tests.e2e.test_accessibility import MODERATOR, MORE_MEMBER, STAFF
 
 ZOOM_200 = {"viewport": {"width": 180, "height": 370}, "device_scale_factor": 4, "locale": "fr-FR",
             "is_mobile": True, "has_touch": True}
@@ -183,6 +183,33 @@ async def test_mairie_staff_screens_keep_words_whole_at_200_percent_zoom(fx_brow
         name = "staff-" + (path.strip("/#").replace("/", "-") or "home")
         await page.screenshot(path=f"{SHOTS}/zoom200-{name}.png", full_page=True)
         faults += [f"{path}: {fault}" for fault in await layout_faults(page)]
+    assert not faults, "\n".join(faults)
+    assert not errors, errors
+    await context.close()
+
+
+async def test_other_member_and_moderator_screens_keep_words_whole_at_200_percent_zoom(fx_browser, fx_server,
+                                                                                      fx_neighbours, fx_live_api):
+    alice = await fx_live_api(Neighbours.ALICE)
+    alert = await alice.post_alert(fx_neighbours.community, "key-zoom-0002", title="Camionnette blanche sans plaque")
+    context = await fx_browser.new_context(base_url=fx_server.url, **ZOOM_200)
+    page = await context.new_page()
+    errors = collect_errors(page)
+    faults = []
+    for email, paths in ((Neighbours.ODETTE, MORE_MEMBER),
+                         (Neighbours.MODERATOR, [p.format(alert=alert["id"], member=fx_neighbours.alice) for p in MODERATOR])):
+        await context.clear_cookies()
+        await browser_login(context, email)
+        await page.goto("/#/")
+        await page.reload()
+        for path in paths:
+            await page.goto(path)
+            await expect(page.locator("main h1").first).to_be_visible()
+            await expect(page.locator("main .loading")).to_have_count(0)
+            await page.wait_for_load_state("networkidle")
+            name = email.split("@")[0] + "-" + (path.strip("/#").replace("/", "-") or "home")
+            await page.screenshot(path=f"{SHOTS}/zoom200-{name}.png", full_page=True)
+            faults += [f"{email} {path}: {fault}" for fault in await layout_faults(page)]
     assert not faults, "\n".join(faults)
     assert not errors, errors
     await context.close()
