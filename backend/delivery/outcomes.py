@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any, Callable, Iterable
 
 from backend.delivery import service
@@ -75,7 +75,7 @@ class Outcomes:
         self._last = time.monotonic()
         self._lock = asyncio.Lock()
         self._journal_lock = asyncio.Lock()
-        self._written = asyncio.Event()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._ticker: asyncio.Task | None = None
 
     async def __aenter__(self) -> "Outcomes":
@@ -102,16 +102,35 @@ class Outcomes:
         return self.count + self.writing
 
     async def room(self) -> None:
-        """Wait until fewer than `size` results are unrecorded: call before each send."""
+        """Wait until fewer than `size` results are unrecorded: call before each send. Waiters
+        are woken first come, first served, only as many as there is room for (waking all of
+        them after each write cost more CPU than the writes)."""
         while self.unrecorded >= self.size:
             lock = self._journal_lock if self.journal is not None else self._lock
             if lock.locked():
-                self._written.clear()
-                await self._written.wait()
+                waiter = asyncio.get_running_loop().create_future()
+                self._waiters.append(waiter)
+                try:
+                    await waiter
+                finally:
+                    if not waiter.done():
+                        waiter.cancel()
             elif self.journal is not None:
                 await self.flush_journal()
             else:
                 await self.flush()
+
+    def _wake(self) -> None:
+        free = self.size - self.unrecorded
+        while self._waiters and free > 0:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+        if self._waiters and not (self._journal_lock.locked() or self._lock.locked()):
+            waiter = self._waiters.popleft()  # nobody writing: one of them starts the next write
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
         self.pending[(state, reason)].append(delivery_id)
@@ -137,7 +156,7 @@ class Outcomes:
                     await self.flush()
                 finally:
                     self.journaling = 0
-                    self._written.set()
+                    self._wake()
                 if len(self.unjournaled) < self.size:
                     return
 
@@ -155,7 +174,7 @@ class Outcomes:
                             self.on_write(batch)
                 finally:
                     self.writing = 0
-                    self._written.set()
+                    self._wake()
                 if batch and self.journal is not None:
                     await self._forget(batch.get(("sent", ""), []))
                 if self.count < self.db_size:
