@@ -123,7 +123,8 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
     return len(rows)
 
 
-SEND_QUEUES = ("push", "email", "sms")
+RESCUED_QUEUES = ("fanout", "push", "email", "sms")
+"""Queues whose jobs are rescued: fan-outs (idempotent: a replay adds no row) and sends."""
 
 
 def saq_worker_id(worker_id: str, queue: str) -> str:
@@ -132,15 +133,15 @@ def saq_worker_id(worker_id: str, queue: str) -> str:
 
 
 async def rescue_jobs(queues: Queues, live_ids: set[str], grace_seconds: float) -> int:
-    """Send jobs taken by a worker that is gone (no heartbeat) before it claimed their rows: SAQ
-    keeps them "active" until its sweep finds them stuck (the job timeout, minutes), so their
-    rows would wait as `queued`. Each gets a copy under a new key, once (a Valkey marker);
+    """Send jobs taken by a worker that is gone (no heartbeat) before it claimed their rows, and
+    fan-outs it was running: SAQ keeps them "active" until its sweep finds them stuck (the job
+    timeout, minutes), so their rows would wait as `queued` (or not exist yet). Each gets a copy under a new key, once (a Valkey marker);
     a copy of a job whose rows were claimed after all finds nothing to claim.
     `live_ids` must include the caller's own id (the heartbeats were read)."""
     client = queues.client
     now = time.time()
     rescued = 0
-    for channel in SEND_QUEUES:
+    for channel in RESCUED_QUEUES:
         queue = queues[channel]
         for job_id in await client.lrange(queue.namespace("active"), 0, -1):
             raw_job = await client.get(job_id)
@@ -149,13 +150,16 @@ async def rescue_jobs(queues: Queues, live_ids: set[str], grace_seconds: float) 
             job = json.loads(raw_job)
             owner = (job.get("worker_id") or "").rpartition("/")[0]
             since = max(float(job.get("started") or 0), float(job.get("queued") or 0)) / 1000
-            if owner in live_ids or not job.get("function", "").startswith("send_") or now - since < grace_seconds:
+            function = job.get("function", "")
+            if owner in live_ids or not (function == "fanout" or function.startswith("send_")) \
+                    or now - since < grace_seconds:
                 continue
             if not await client.set(f"vigie:rescued:{job_id if isinstance(job_id, str) else job_id.decode()}",
                                     "1", nx=True, ex=3600):
                 continue  # another live worker did it
-            await queues.enqueue(channel, job["function"], job_key=f"{job['key']}:rescued-{time.time_ns()}",
-                                 timeout=120, retries=3, **(job.get("kwargs") or {}))
+            await queues.enqueue(channel, function, job_key=f"{job['key']}:rescued-{time.time_ns()}",
+                                 timeout=int(job.get("timeout") or 120), retries=int(job.get("retries") or 3),
+                                 **(job.get("kwargs") or {}))
             rescued += 1
     if rescued:
         log.warning("re-enqueued %d send job(s) taken by lost worker(s)", rescued)

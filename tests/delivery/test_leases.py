@@ -166,3 +166,25 @@ async def test_a_late_renewal_by_a_worker_still_beating_is_not_a_takeover(fx_eng
         assert states == {ids[0]: "sending", ids[1]: "queued"}
     finally:
         await client.aclose()
+
+
+async def test_a_fanout_cut_short_by_a_lost_worker_is_enqueued_again(fx_engine, fx_settings) -> None:
+    import json
+    import time
+
+    client = make_client(fx_settings.valkey_url)
+    queues = Queues(client)
+    try:
+        queue = queues["fanout"]
+        stamp = int((time.time() - 30) * 1000)
+        job_id = f"saq:job:{queue.name}:fanout:alert:5"
+        await client.set(job_id, json.dumps({"function": "fanout", "key": "fanout:alert:5", "timeout": 300,
+                                             "retries": 10, "kwargs": {"kind": "alert", "ref_id": 5},
+                                             "started": stamp, "worker_id": "dead:1:aaaaaa/fanout"}))
+        await client.rpush(queue.namespace("active"), job_id)
+        assert await leases.rescue_jobs(queues, {"me"}, grace_seconds=6) == 1
+        [copy_id] = await client.lrange(queue.namespace("queued"), 0, -1)
+        copy = json.loads(await client.get(copy_id))
+        assert copy["function"] == "fanout" and copy["kwargs"] == {"kind": "alert", "ref_id": 5}
+    finally:
+        await client.aclose()
