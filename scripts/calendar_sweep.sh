@@ -9,13 +9,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v faketime >/dev/null || { echo "apt-get install faketime" >&2; exit 2; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tests/mairie tests/solidarity tests/gazette tests/messages tests/verification
-                                     tests/alerts tests/e2e/test_mairie_dashboard.py tests/e2e/test_community_checkins.py
-                                     tests/e2e/test_community_gazette.py)
+[ ${#targets[@]} -gt 0 ] || targets=(tests/solidarity tests/mairie tests/gazette/test_events_and_carpool.py tests/verification
+                                     tests/lib tests/e2e/test_mairie_dashboard.py tests/e2e/test_french_words.py
+                                     tests/e2e/test_community_checkins.py)
+# VIGIE_SWEEP_DATES="2027-02-15 10:00:00;2027-08-15 10:00:00" picks dates (UTC, ';'-separated).
 dates=()
+if [ -n "${VIGIE_SWEEP_DATES:-}" ]; then IFS=';' read -r -a dates <<<"$VIGIE_SWEEP_DATES"; else
 for month in 01 02 03 04 05 06 07 08 09 10 11 12; do dates+=("2027-$month-15 10:00:00"); done
 dates+=("2026-12-31 23:30:00" "2027-02-28 23:30:00" "2027-03-28 00:30:00" "2027-10-31 00:30:00"
-        "2028-02-29 12:00:00" "2027-01-03 23:10:00")
+        "2028-02-29 12:00:00" "2027-01-03 23:10:00"); fi
 logs=var/calendar-sweep; mkdir -p "$logs"
 status=0
 for when in "${dates[@]}"; do

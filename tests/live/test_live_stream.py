@@ -10,23 +10,9 @@ import pytest
 from litestar import Litestar
 
 from backend.auth import sessions
-from backend.lib.valkey import make_client
 from backend.live.service import LiveChannels, LiveEvent, publish
-from tests.builders import World, build_world
+from tests.builders import World
 from tests.live.sse import SseStream, wait_until
-
-@pytest.fixture
-async def world(fx_password_hash: str, fx_settings: Any) -> World:
-    return await build_world(fx_password_hash)
-
-
-@pytest.fixture
-async def valkey(fx_settings: Any) -> AsyncIterator[Any]:
-    """A plain Valkey client, as a `vigie worker` process holds in `ctx["valkey"]`."""
-    client = make_client(fx_settings.valkey_url)
-    yield client
-    await client.aclose()
-
 
 async def subscribers(valkey: Any, channel: str) -> int:
     return dict(await valkey.pubsub_numsub(channel))[channel.encode()]

@@ -7,27 +7,12 @@ import json
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-import pytest
-
 from backend.auth import sessions
-from backend.lib.valkey import make_client
-from tests.builders import World, build_world
+from tests.builders import World
 from tests.gazette.helpers import new_post
 from tests.live.sse import SseStream, wait_until
 
 SECRET_WORDS = ("Camionnette blanche", "Elle tourne dans la rue")
-
-
-@pytest.fixture
-async def world(fx_password_hash: str, fx_settings: Any) -> World:
-    return await build_world(fx_password_hash)
-
-
-@pytest.fixture
-async def valkey(fx_settings: Any) -> AsyncIterator[Any]:
-    client = make_client(fx_settings.valkey_url)
-    yield client
-    await client.aclose()
 
 
 @asynccontextmanager
