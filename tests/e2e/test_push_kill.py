@@ -74,7 +74,7 @@ async def test_a_killed_workers_fanout_seen_by_the_service_worker_shows_each_del
     duplicates = len(pushes) - len(copies)
     assert len(pushes) == fx_push_service.count  # every push verified and decrypted
     assert len(copies) == MEMBERS
-    assert duplicates <= IN_FLIGHT["push"] + 10
+    assert 0 < duplicates <= IN_FLIGHT["push"] + 10  # with none, the worker's de-duplication goes untested
     assert run.finished <= 15
 
     # The phone of one member (voisin0); the receipts of the others' deliveries are refused (404).
