@@ -120,7 +120,10 @@ def fit_sms(text: str, link: str, max_segments: int = 2) -> str:
         head = text[:length].rstrip(" ,;:.-\n")
         if not head:
             return ""
-        return head + ("..." if sms_encoding(head + suffix) == "gsm7" else "…")
+        # The cut may have dropped the only character that kept the whole text in UCS-2 (« n°14 »):
+        # the head then goes in GSM-7 too, « août » as « aout », with twice the room.
+        plain = transliterate_gsm7(head)
+        return plain + "..." if sms_encoding(plain + suffix) == "gsm7" else head + "…"
 
     def fits(length: int) -> bool:
         return sms_segments(shortened(length) + suffix) <= max_segments

@@ -89,6 +89,17 @@ def test_text_that_must_stay_ucs2_is_cut_with_a_single_character_ellipsis() -> N
     assert text.endswith("…") and "Fenêtre" in text  # accents kept: it is UCS-2 anyway
 
 
+def test_a_cut_that_drops_the_only_ucs2_character_sends_the_rest_in_gsm7() -> None:
+    # « n°14 » keeps the whole text in UCS-2, but the cut falls before it: what is left goes in
+    # GSM-7 with twice the room. In August (« août ») this SMS used to lose half its words.
+    text = fit_sms("VIGIE veille : pas de nouvelles de Odette Martin depuis le mardi 17 août à 10:00 "
+                   "(3 rendez-vous sans réponse). Adresse : 3 rue des Lilas, Bellerive. "
+                   "Note : Clés chez Mme Roux au n°14, porte de derrière. Diabétique, appeler sa fille." * 2, LINK)
+    message = f"{text} {LINK}"
+    assert sms_encoding(message) == "gsm7" and sms_segments(message) == 2
+    assert "17 aout à 10:00 (3 rendez-vous sans réponse)" in text and text.endswith("...")
+
+
 # --------------------------------------------------------------------------- outbox
 
 
