@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
-import unicodedata
 from typing import Any
 
 import msgspec
@@ -25,6 +23,7 @@ from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
 from backend.lib.french import de
 from backend.lib.phones import to_e164
+from backend.lib.text import fold
 
 try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
     from backend.solidarity.rounds import checkin_by_sms, is_ok_reply
@@ -61,8 +60,7 @@ class InboundSms(msgspec.Struct):
 
 def _words(text: str) -> list[str]:
     """The words of an SMS, lower-case, without accents or punctuation (« Arrêt ! » → ["arret"])."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", plain).split()
+    return fold(text).split()
 
 
 def _word(text: str) -> str:
