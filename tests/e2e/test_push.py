@@ -22,6 +22,15 @@ TAP_FIRST_NOTIFICATION = """async () => {
 }"""
 
 
+async def odette_device(push_service, settings, neighbours) -> dict:
+    """Odette's phone, as the push service knows it (PushManager.subscribe never settles headless)."""
+    push_service.clear()
+    device = push_service.new_subscription()
+    await delivery.subscribe(settings, neighbours.odette, SubscriptionIn(
+        endpoint=device["endpoint"], keys=SubscriptionKeys(**device["keys"]), device_label="Téléphone d'Odette"))
+    return device
+
+
 async def received(delivery_id: int) -> bool:
     row = await Delivery.select(Delivery.received_at).where(Delivery.id == delivery_id).first()
     return row["received_at"] is not None
@@ -34,11 +43,7 @@ async def opened(delivery_id: int) -> bool:
 
 async def test_push_shows_the_alert_and_a_tap_opens_it_and_receipts_reach_the_server(
         fx_persistent, fx_neighbours, fx_live_api, fx_push_service, fx_settings):
-    # Odette's phone, as the push service knows it (PushManager.subscribe never settles headless).
-    fx_push_service.clear()
-    device = fx_push_service.new_subscription()
-    await delivery.subscribe(fx_settings, fx_neighbours.odette, SubscriptionIn(
-        endpoint=device["endpoint"], keys=SubscriptionKeys(**device["keys"]), device_label="Téléphone d'Odette"))
+    device = await odette_device(fx_push_service, fx_settings, fx_neighbours)
     context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/")
     cdp, registration_id = await worker_registration(context, page)
 
@@ -77,10 +82,7 @@ async def test_push_shows_the_alert_and_a_tap_opens_it_and_receipts_reach_the_se
 
 async def test_settings_list_the_devices_send_a_test_and_delete_one(fx_page, fx_neighbours, fx_push_service,
                                                                        fx_settings):
-    fx_push_service.clear()
-    device = fx_push_service.new_subscription()
-    await delivery.subscribe(fx_settings, fx_neighbours.odette, SubscriptionIn(
-        endpoint=device["endpoint"], keys=SubscriptionKeys(**device["keys"]), device_label="Téléphone d'Odette"))
+    device = await odette_device(fx_push_service, fx_settings, fx_neighbours)
     page = fx_page
     await browser_login(page.context, Neighbours.ODETTE)
     await page.goto("/#/reglages")

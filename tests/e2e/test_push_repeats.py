@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.delivery import service as delivery
-from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from tests.alerts.helpers import wait_settled
 from playwright.async_api import expect
 
 from tests.e2e.conftest import Neighbours, browser_login, open_app, wait_until, worker_registration
-from tests.e2e.test_push import NOTIFICATIONS, received
+from tests.e2e.test_push import NOTIFICATIONS, odette_device, received
 
 CLOSE_ALL = """async () => { for (const n of await self.registration.getNotifications()) n.close(); }"""
 
 
 async def test_a_delivery_resent_after_a_lost_worker_is_acknowledged_but_not_shown_again(
         fx_persistent, fx_neighbours, fx_live_api, fx_push_service, fx_settings):
-    fx_push_service.clear()
-    device = fx_push_service.new_subscription()
-    await delivery.subscribe(fx_settings, fx_neighbours.odette, SubscriptionIn(
-        endpoint=device["endpoint"], keys=SubscriptionKeys(**device["keys"]), device_label="Téléphone d'Odette"))
+    device = await odette_device(fx_push_service, fx_settings, fx_neighbours)
     context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, "/#/")
     cdp, registration_id = await worker_registration(context, page)
     origin = page.url.split("/#")[0]
