@@ -64,7 +64,7 @@ def route_handlers() -> list[Any]:
                            VerificationController, LetterController, *DEV_ROUTES]
     for optional in ("backend.alerts.routes", "backend.delivery.routes", "backend.moderation.routes",
                      "backend.live.routes", "backend.gazette.routes", "backend.directory.routes",
-                     "backend.messages.routes", "backend.solidarity.routes", "backend.mairie.routes"):
+                     "backend.messages.routes", "backend.checkins.routes", "backend.mairie.routes"):
         try:
             module = __import__(optional, fromlist=["ROUTES"])
         except ModuleNotFoundError as exc:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from piccolo.conf.apps import AppConfig
 
-DOMAIN_APPS = ["gazette", "directory", "messages", "solidarity", "mairie"]
+DOMAIN_APPS = ["gazette", "directory", "messages", "checkins", "mairie"]
 
 
 @lru_cache(maxsize=1)

@@ -198,7 +198,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything on one machine: Valkey, mail catcher, migrations, VAPID keys, demo, worker, API."""
-    from backend.lib.embedded import EmbeddedValkey, MailCatcher
+    from backend.devtools.embedded import EmbeddedValkey, MailCatcher
     from backend.lib.supervisor import Supervised
 
     if refuse_in_production(settings, "run"):

@@ -27,7 +27,7 @@ def job_modules() -> list[ModuleType]:
     import importlib
 
     names = ["backend.delivery.jobs"]
-    for optional in ("backend.alerts.jobs", "backend.gazette.jobs", "backend.solidarity.jobs", "backend.messages.jobs",
+    for optional in ("backend.alerts.jobs", "backend.gazette.jobs", "backend.checkins.jobs", "backend.messages.jobs",
                      "backend.mairie.jobs"):
         try:
             names.append(importlib.import_module(optional).__name__)

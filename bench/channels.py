@@ -59,7 +59,7 @@ def serve(conn: Connection) -> None:
     """Child process: a push receiver and two SMTP servers, driven through `conn`."""
     from aiosmtpd.controller import Controller
 
-    from backend.lib.embedded import MailCatcher, free_port
+    from backend.devtools.embedded import MailCatcher, free_port
     from tests.fixtures.webpush_receiver import WebPushReceiver
 
     sink = CountingHandler()

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v faketime >/dev/null || { echo "apt-get install faketime" >&2; exit 2; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tests/solidarity tests/mairie tests/gazette/test_events_and_carpool.py tests/verification
+[ ${#targets[@]} -gt 0 ] || targets=(tests/checkins tests/mairie tests/gazette/test_events_and_carpool.py tests/verification
                                      tests/lib tests/e2e/test_mairie_dashboard.py tests/e2e/test_french_words.py
                                      tests/e2e/test_community_checkins.py)
 # VIGIE_SWEEP_DATES="2027-02-15 10:00:00;2027-08-15 10:00:00" picks dates (UTC, ';'-separated).

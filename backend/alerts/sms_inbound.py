@@ -26,7 +26,7 @@ from backend.lib.phones import to_e164
 from backend.lib.text import fold
 
 try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
-    from backend.solidarity.rounds import checkin_by_sms, is_ok_reply
+    from backend.checkins.escalation import checkin_by_sms, is_ok_reply
 except ModuleNotFoundError:  # domain not installed
     checkin_by_sms = is_ok_reply = None  # type: ignore[assignment]
 
@@ -37,7 +37,7 @@ except ModuleNotFoundError:  # domain not installed
 SAFETY_WORDS = {"OUI", "AIDE"}
 
 try:  # Veille solidaire: OUI / NON answer the consent SMS of a check-in a referent set up for the member
-    from backend.solidarity.management import answer_by_sms as checkin_consent_answer
+    from backend.checkins.management import answer_by_sms as checkin_consent_answer
 except ModuleNotFoundError:  # domain not installed
     checkin_consent_answer = None  # type: ignore[assignment]
 CHECKIN_CONSENT_WORDS = {"OUI", "NON"}

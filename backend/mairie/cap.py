@@ -14,7 +14,7 @@ from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
 from backend.lib.french import de
 from backend.lib.errors import NotFound
-from backend.mairie import service
+from backend.mairie import broadcasts
 from backend.mairie.area import areas_of, commune_row
 from backend.mairie.notify import BROADCAST_KIND
 from backend.mairie.tables import Broadcast
@@ -97,7 +97,7 @@ async def cap_document(settings: Settings, commune_id: int, broadcast_id: int) -
     _sub(info, "language", "fr-FR")
     for category in CAP_CATEGORIES.get(row["category"], ["Other"]):
         _sub(info, "category", category)
-    _sub(info, "event", service.CATEGORIES.get(row["category"], row["category"]))
+    _sub(info, "event", broadcasts.CATEGORIES.get(row["category"], row["category"]))
     ended = row["followup"] == "end"
     if ended:
         _sub(info, "responseType", "AllClear")
@@ -126,7 +126,7 @@ async def cap_document(settings: Settings, commune_id: int, broadcast_id: int) -
 async def atom_feed(settings: Settings, commune_id: int, limit: int = 50) -> bytes:
     """An Atom feed of the commune's sent broadcasts, newest first, each linking to its CAP document."""
     commune = await commune_row(commune_id)
-    rows = await service.sent_in_commune(commune_id, limit)
+    rows = await broadcasts.sent_in_commune(commune_id, limit)
     # Plain tag names under an explicit xmlns: ElementTree's default_namespace refuses the
     # unqualified attributes Atom uses (rel, href…).
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "fr"})
@@ -144,7 +144,7 @@ async def atom_feed(settings: Settings, commune_id: int, limit: int = 50) -> byt
              ns=None)
         _sub(entry, "published", cap_time(r["sent_at"]), ns=None)
         _sub(entry, "summary", r["body"], ns=None)
-        _sub(entry, "category", ns=None, term=r["category"], label=service.CATEGORIES.get(r["category"], ""))
+        _sub(entry, "category", ns=None, term=r["category"], label=broadcasts.CATEGORIES.get(r["category"], ""))
         _sub(entry, "link", ns=None, rel="alternate", type=CAP_MEDIA_TYPE, href=cap_url(settings, commune_id, r["id"]))
         _sub(entry, "link", ns=None, rel="related", type="text/html", href=f"{settings.base_url}/#/mairie/{r['id']}")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

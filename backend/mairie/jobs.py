@@ -10,7 +10,7 @@ import msgspec
 import backend.mairie.notify  # noqa: F401  (registers the mairie delivery kinds)
 from backend.delivery import service as delivery
 from backend.lib import clock
-from backend.mairie import service
+from backend.mairie import broadcasts
 from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import BROADCAST_KIND
 from backend.mairie.tables import Broadcast
@@ -42,7 +42,7 @@ async def maintenance(ctx: dict[str, Any]) -> None:
 
     Named `maintenance` so that it runs every `maintenance_interval_seconds` (backend.worker).
     """
-    for commune_id, broadcast_id in await service.dispatch_due(ctx["queues"]):
+    for commune_id, broadcast_id in await broadcasts.dispatch_due(ctx["queues"]):
         await publish_dashboard(ctx, commune_id, "broadcast_reach", broadcast_id=broadcast_id)
     await publish_reach_changes(ctx)
 

@@ -46,7 +46,7 @@ def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, s
 
 def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
     """The notification of a broadcast (also used to estimate its SMS before it exists)."""
-    from backend.mairie.service import CATEGORIES
+    from backend.mairie.broadcasts import CATEGORIES
 
     urgent = row["severity"] == "urgence"
     level = SEVERITY_LABELS[row["severity"]]
@@ -80,7 +80,7 @@ class BroadcastNotice:
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         from backend.mairie.area import areas_of, spend_sms
-        from backend.mairie.service import plan_of
+        from backend.mairie.broadcasts import plan_of
 
         row = await self._row(ref_id)
         if row is None:

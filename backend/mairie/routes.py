@@ -11,7 +11,7 @@ from backend.auth.guards import authenticated, commune_scope, community_scope, p
 from backend.communities.service import commune_of_community
 from backend.delivery import service as delivery
 from backend.lib.deps import principal_of, queues_of, settings_of
-from backend.mairie import audit, cap, csvout, dashboard, liaison, safety, service, signage
+from backend.mairie import audit, cap, csvout, dashboard, liaison, safety, broadcasts, signage
 from backend.mairie.area import budget, set_budget
 from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import ACK_KIND, BROADCAST_KIND, SAFETY_KIND
@@ -43,34 +43,34 @@ class BroadcastController(Controller):
 
     @post("/preview", status_code=HTTP_200_OK)
     async def preview(self, request: Request, commune_id: int, data: BroadcastIn) -> PreviewOut:
-        return await service.preview(settings_of(request), commune_id, data)
+        return await broadcasts.preview(settings_of(request), commune_id, data)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create(self, request: Request, commune_id: int, data: BroadcastIn) -> BroadcastOut:
-        out = await service.create(settings_of(request), principal_of(request).user_id, commune_id, data)
+        out = await broadcasts.create(settings_of(request), principal_of(request).user_id, commune_id, data)
         await _sent_now(request, out)
         return out
 
     @get("/")
     async def list_broadcasts(self, commune_id: int, status: str | None = None, before: int | None = None,
                               limit: int = 50) -> list[BroadcastOut]:
-        return await service.list_for_staff(commune_id, status, before, limit)
+        return await broadcasts.list_for_staff(commune_id, status, before, limit)
 
     @get("/{broadcast_id:int}")
     async def detail(self, commune_id: int, broadcast_id: int) -> BroadcastOut:
-        return await service.staff_view(commune_id, broadcast_id)
+        return await broadcasts.staff_view(commune_id, broadcast_id)
 
     @patch("/{broadcast_id:int}")
     async def edit(self, request: Request, commune_id: int, broadcast_id: int, data: BroadcastPatch) -> BroadcastOut:
-        return await service.edit(settings_of(request), principal_of(request).user_id, commune_id, broadcast_id, data)
+        return await broadcasts.edit(settings_of(request), principal_of(request).user_id, commune_id, broadcast_id, data)
 
     @post("/{broadcast_id:int}/cancel", status_code=HTTP_200_OK)
     async def cancel(self, request: Request, commune_id: int, broadcast_id: int) -> BroadcastOut:
-        return await service.cancel(principal_of(request).user_id, commune_id, broadcast_id)
+        return await broadcasts.cancel(principal_of(request).user_id, commune_id, broadcast_id)
 
     @post("/{broadcast_id:int}/followups", status_code=HTTP_201_CREATED)
     async def followup(self, request: Request, commune_id: int, broadcast_id: int, data: FollowupIn) -> BroadcastOut:
-        out = await service.followup(settings_of(request), principal_of(request).user_id, commune_id, broadcast_id, data)
+        out = await broadcasts.followup(settings_of(request), principal_of(request).user_id, commune_id, broadcast_id, data)
         await _sent_now(request, out)
         return out
 
@@ -182,7 +182,7 @@ class CommunityMairieController(Controller):
 
     @get("/broadcasts", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
     async def broadcasts(self, community_id: int, active: bool = False) -> list[BroadcastOut]:
-        return await service.for_community(community_id, active_only=active)
+        return await broadcasts.for_community(community_id, active_only=active)
 
     @get("/signage-orders", guards=[community_scope(referent=True, staff=True, admin=True)])
     async def signage_orders(self, community_id: int) -> list[SignageOut]:
@@ -201,7 +201,7 @@ class PublicMairieController(Controller):
 
     @get("/api/v1/broadcasts/{broadcast_id:int}")
     async def broadcast(self, broadcast_id: int) -> BroadcastOut:
-        return await service.public_view(broadcast_id)
+        return await broadcasts.public_view(broadcast_id)
 
     @get("/api/v1/open/communes/{commune_id:int}/cap/{broadcast_id:int}", media_type=cap.CAP_MEDIA_TYPE)
     async def cap_document(self, request: Request, commune_id: int, broadcast_id: int) -> Response[bytes]:

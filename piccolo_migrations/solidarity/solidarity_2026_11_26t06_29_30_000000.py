@@ -18,7 +18,7 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="solidarity", description=DESCRIPTION)
 
     async def run():
-        from backend.solidarity.tables import Checkin
+        from backend.checkins.tables import Checkin
 
         for sql in STATEMENTS:
             await Checkin.raw(sql)

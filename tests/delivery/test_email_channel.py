@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from backend.delivery.email import MailTemplate, render_template_bytes, send_rendered
-from backend.lib.embedded import MailCatcher, free_port
+from backend.devtools.embedded import MailCatcher, free_port
 from backend.settings import Settings
 
 ALERT = MailTemplate(

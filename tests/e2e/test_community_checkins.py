@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from playwright.async_api import expect
 
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound
 from tests.e2e.community import SHOTS, Street, fx_street  # noqa: F401
 from tests.e2e.conftest import LiveApi, Neighbours, browser_login, person_page
 

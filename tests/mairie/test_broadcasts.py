@@ -89,7 +89,7 @@ async def test_urgence_breaks_quiet_hours_and_forces_push_sms_and_email(
 
 async def test_information_goes_to_push_and_the_gazette_of_chosen_communities_only(
         api, fx_app, fx_settings, fx_password_hash, fx_push, fx_mail):
-    from backend.mairie.service import gazette_broadcasts
+    from backend.mairie.broadcasts import gazette_broadcasts
 
     t = await town(fx_settings, fx_password_hash, fx_push)
     staff = await api.as_user(t.world.email("staff"))

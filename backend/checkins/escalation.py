@@ -33,13 +33,13 @@ from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.queues import Queues
-from backend.solidarity import schedule
-from backend.solidarity.schemas import ActionOut, EventOut
-from backend.solidarity.service import (
+from backend.checkins import schedule
+from backend.checkins.schemas import ActionOut, EventOut
+from backend.checkins.service import (
     ALERTED_STATES, OPEN_STATES, ROUND_COLUMNS, access, as_date, dispatch, ensure_running, event_out, events_query,
     load, record_event, record_notifying_event, round_out,
 )
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from piccolo.conf.apps import AppConfig
 
 from backend.settings import ROOT
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher
 
 APP_CONFIG = AppConfig(
     app_name="solidarity",

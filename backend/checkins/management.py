@@ -23,13 +23,13 @@ from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.queues import Queues
-from backend.solidarity import schedule
-from backend.solidarity.schemas import CheckinIn, CheckinOut, CheckinPatch
-from backend.solidarity.service import (
+from backend.checkins import schedule
+from backend.checkins.schemas import CheckinIn, CheckinOut, CheckinPatch
+from backend.checkins.service import (
     OPEN_STATES, access, checkin_out, dispatch, ensure_running, full_name, load, record_event,
     record_notifying_event, roles_in,
 )
-from backend.solidarity.tables import Checkin, CheckinRound, CheckinWatcher
+from backend.checkins.tables import Checkin, CheckinRound, CheckinWatcher
 
 CONFIRM_WORDS = {"OUI"}  # answers to the consent SMS
 REFUSE_WORDS = {"NON"}

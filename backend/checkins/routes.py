@@ -8,8 +8,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from backend.auth.guards import authenticated, community_scope
 from backend.lib.deps import principal_of, queues_of
-from backend.solidarity import management, rounds, service
-from backend.solidarity.schemas import (
+from backend.checkins import escalation, management, service
+from backend.checkins.schemas import (
     ActionOut, CandidateOut, CheckinIn, CheckinOut, CheckinPatch, EventOut, HistoryPage, LinkAlertIn, MyCheckins,
     ResolveIn, StopIn, WatcherIn,
 )
@@ -79,19 +79,19 @@ class CheckinController(Controller):
 
     @post("/{checkin_id:int}/check-in", status_code=HTTP_200_OK)
     async def check_in(self, request: Request, checkin_id: int) -> ActionOut:
-        return await rounds.check_in(queues_of(request), principal_of(request), checkin_id)
+        return await escalation.check_in(queues_of(request), principal_of(request), checkin_id)
 
     @post("/{checkin_id:int}/going", status_code=HTTP_200_OK)
     async def going(self, request: Request, checkin_id: int) -> ActionOut:
-        return await rounds.someone_going(queues_of(request), principal_of(request), checkin_id)
+        return await escalation.someone_going(queues_of(request), principal_of(request), checkin_id)
 
     @post("/{checkin_id:int}/resolve", status_code=HTTP_200_OK)
     async def resolve(self, request: Request, checkin_id: int, data: ResolveIn) -> ActionOut:
-        return await rounds.resolve(queues_of(request), principal_of(request), checkin_id, data.note)
+        return await escalation.resolve(queues_of(request), principal_of(request), checkin_id, data.note)
 
     @post("/{checkin_id:int}/link-alert", status_code=HTTP_200_OK)
     async def link_alert(self, request: Request, checkin_id: int, data: LinkAlertIn) -> EventOut:
-        return await rounds.link_alert(principal_of(request), checkin_id, data.alert_id)
+        return await escalation.link_alert(principal_of(request), checkin_id, data.alert_id)
 
     @get("/{checkin_id:int}/history")
     async def history(self, request: Request, checkin_id: int, before: int | None = None,

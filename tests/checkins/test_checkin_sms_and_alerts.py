@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from backend.alerts.tables import Alert
-from backend.solidarity.rounds import is_ok_reply
-from backend.solidarity.service import REMINDER_KIND
-from backend.solidarity.tables import CheckinRound
+from backend.checkins.escalation import is_ok_reply
+from backend.checkins.service import REMINDER_KIND
+from backend.checkins.tables import CheckinRound
 from tests.alerts.conftest import SMS_SECRET
 from tests.alerts.helpers import idem
 from tests.fixtures.sms_emulator import inbound_request
-from tests.solidarity.helpers import (
+from tests.checkins.helpers import (
     local, move_clock_to, remind_then_alert, scene, set_up, settled_event, tick, tomorrow_at,
 )
 

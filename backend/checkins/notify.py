@@ -17,10 +17,10 @@ from backend.communities.tables import Membership, MembershipStatus
 from backend.delivery.kinds import Notice, register
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
 from backend.settings import Settings
-from backend.solidarity.service import (
+from backend.checkins.service import (
     CONSENT_KIND, GOING_KIND, INVITE_KIND, MISSED_KIND, REMINDER_KIND, RESOLVED_KIND, address_of, full_name,
 )
-from backend.solidarity.tables import CheckinEvent, CheckinWatcher
+from backend.checkins.tables import CheckinEvent, CheckinWatcher
 
 URGENT_PLAN = FanoutPlan(channels=("push", "sms"), urgent=True, follow_channels=False)
 

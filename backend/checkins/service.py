@@ -4,8 +4,8 @@ Who sees a check-in: the person, the watchers who accepted, the referents of its
 nobody else (a pending watcher sees only the invitation). A check-in a referent set up for
 someone waits for that person's own confirmation: until then it does not run, no watcher is
 invited, and the referent sees only the contact data the person's directory settings show them. Setting up and managing a check-in
-lives in `backend.solidarity.management`; its periods (reminder, escalation, "je passe voir",
-"tout va bien") in `backend.solidarity.rounds`.
+lives in `backend.checkins.management`; its periods (reminder, escalation, "je passe voir",
+"tout va bien") in `backend.checkins.escalation`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.queues import Queues
-from backend.solidarity import schedule
-from backend.solidarity.schemas import (
+from backend.checkins import schedule
+from backend.checkins.schemas import (
     CandidateOut, CheckinOut, ConfirmationOut, ConsentOut, EventOut, HistoryPage, InvitationOut,
     MyCheckins, PersonOut, PersonRef, RoundOut, WatcherOut,
 )
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher
 
 REMINDER_KIND = "checkin_reminder"  # to the person, push + SMS, at the hour
 MISSED_KIND = "checkin_missed"  # to the accepted watchers, push + SMS, urgent, after the grace period

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinWatcher
-from tests.solidarity.helpers import local, move_clock_to, scene, tick, tomorrow_at
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinWatcher
+from tests.checkins.helpers import local, move_clock_to, scene, tick, tomorrow_at
 
 NOTE = "Clés chez Mme Roux au n°14."
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from backend.delivery.sms import transliterate_gsm7
 from backend.lib import clock
-from backend.solidarity.rounds import run_due_checkins
-from backend.solidarity.schedule import french_moment
-from backend.solidarity.service import MISSED_KIND, REMINDER_KIND
-from backend.solidarity.tables import CheckinEvent, CheckinRound
+from backend.checkins.escalation import run_due_checkins
+from backend.checkins.schedule import french_moment
+from backend.checkins.service import MISSED_KIND, REMINDER_KIND
+from backend.checkins.tables import CheckinEvent, CheckinRound
 from tests.alerts.helpers import wait_settled
-from tests.solidarity.helpers import NOTE, local, move_clock_to, scene, set_up, settled_event, tick, tomorrow_at
+from tests.checkins.helpers import NOTE, local, move_clock_to, scene, set_up, settled_event, tick, tomorrow_at
 
 
 def sms_says(sms: str, words: str) -> bool:

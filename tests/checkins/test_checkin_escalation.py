@@ -7,13 +7,13 @@ import asyncio
 from datetime import datetime, timedelta
 
 from backend.lib import clock
-from backend.solidarity.jobs import drive_checkins
-from backend.solidarity.rounds import run_due_checkins
-from backend.solidarity.service import MISSED_KIND, REMINDER_KIND
-from backend.solidarity.tables import CheckinEvent, CheckinRound
+from backend.checkins.jobs import drive_checkins
+from backend.checkins.escalation import run_due_checkins
+from backend.checkins.service import MISSED_KIND, REMINDER_KIND
+from backend.checkins.tables import CheckinEvent, CheckinRound
 from backend.worker import periodic_tasks
 from tests.alerts.helpers import wait_settled
-from tests.solidarity.helpers import (
+from tests.checkins.helpers import (
     NOTE, local, move_clock_to, quiet_all_day, remind_then_alert, scene, set_up, settled_event, tick, tomorrow_at,
     totals,
 )

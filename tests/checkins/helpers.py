@@ -11,9 +11,9 @@ from backend.delivery.schemas import Preferences, SubscriptionIn, SubscriptionKe
 from backend.delivery.service import LOCAL_TZ
 from backend.demo import make_commune, make_community, make_user
 from backend.lib import clock
-from backend.solidarity.rounds import run_due_checkins
-from backend.solidarity.service import MISSED_KIND, REMINDER_KIND
-from backend.solidarity.tables import CheckinEvent
+from backend.checkins.escalation import run_due_checkins
+from backend.checkins.service import MISSED_KIND, REMINDER_KIND
+from backend.checkins.tables import CheckinEvent
 from tests.alerts.helpers import wait_settled
 
 NOTE = "Clés chez Mme Roux au n°14. Diabétique."

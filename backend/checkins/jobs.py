@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import backend.solidarity.notify  # noqa: F401  (registers the check-in kinds for the fan-out)
+import backend.checkins.notify  # noqa: F401  (registers the check-in kinds for the fan-out)
 from backend.lib import clock
-from backend.solidarity.rounds import run_due_checkins
+from backend.checkins.escalation import run_due_checkins
 
 
 async def drive_checkins(ctx: dict[str, Any]) -> dict[str, int]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import importlib
 
-from backend.solidarity.service import CONSENT_KIND, MISSED_KIND
-from backend.solidarity.tables import Checkin, CheckinEvent, CheckinRound
-from tests.solidarity.helpers import (
+from backend.checkins.service import CONSENT_KIND, MISSED_KIND
+from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound
+from tests.checkins.helpers import (
     NOTE, local, move_clock_to, remind_then_alert, scene, set_up, settled_event, tick, tomorrow_at,
 )
-from tests.solidarity.test_checkin_sms_and_alerts import text_vigie
+from tests.checkins.test_checkin_sms_and_alerts import text_vigie
 
 ADDRESS = "3 allée des Lilas, 45100 Bellerive-sur-Loire"
 
