@@ -56,7 +56,12 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
         await service.complete_outbox(kind, ref_id)
         return 0
     handler = KINDS.get(kind)
-    audience = await handler.audience(ref_id) if handler else None
+    if handler is None:
+        # A kind nobody registered is a wiring bug (a domain missing from backend/domains.py):
+        # the row is kept, so its notices go out once the domain is wired and the outbox re-dispatched.
+        log.error("fan-out of %s %s: no handler registered for kind %r, outbox row kept", kind, ref_id, kind)
+        return 0
+    audience = await handler.audience(ref_id)
     jobs = 0
     if audience is not None:
         recipients, plan = audience
