@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, Author, ModerationEntry
 from backend.alerts.tables import Alert, ModerationAction
+from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.communities import service as communities
 from backend.communities.tables import Community, MairieStaff
@@ -222,14 +223,12 @@ async def moderate(moderator_id: int, alert_id: int, action: str, reason: str) -
     reason = reason.strip()
     if action != "approve" and len(reason) < 3:
         raise DomainError("Indiquez la raison : elle sera communiquée à l'auteur.", "reason_required")
-    from backend.mairie.audit import record as audit
-
     row = await load(alert_id)
     commune_id = await communities.commune_of_community(row["community"])
     async with write_transaction():
         await Alert.update({Alert.moderation: MODERATION_ACTIONS[action], Alert.moderation_reason: reason[:500]}).where(
             Alert.id == alert_id)
-        await audit(moderator_id, f"moderation.{action}", f"alert:{alert_id}", {"reason": reason[:500]},
+        await audit.record(moderator_id, f"moderation.{action}", f"alert:{alert_id}", {"reason": reason[:500]},
                     commune_id=commune_id)
         rows = await ModerationAction.insert(ModerationAction(
             alert=alert_id, moderator=moderator_id, action=action, reason=reason[:500])).returning(ModerationAction.id)

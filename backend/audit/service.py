@@ -1,4 +1,4 @@
-"""The audit log: every staff, moderator and admin action, readable and exportable by admins.
+"""The audit log's service: every staff, moderator and admin action, readable and exportable by admins.
 
 Other domains call `record(actor_id, action, target, details)`; called inside a
 transaction, the entry is written (or rolled back) with the action itself.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from backend.audit.schemas import AuditOut, AuditPage
+from backend.audit.tables import AuditEntry
 from backend.auth.tables import User
 from backend.lib import clock
+from backend.lib.csvout import csv_bytes
 from backend.lib.errors import DomainError
-from backend.mairie.csvout import csv_bytes
-from backend.mairie.schemas import AuditOut, AuditPage
-from backend.mairie.tables import AuditEntry
 
 
 async def record(actor_id: int | None, action: str, target: str = "", details: dict[str, Any] | None = None,

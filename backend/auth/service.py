@@ -11,6 +11,7 @@ from typing import Awaitable, Callable
 import valkey.asyncio as avalkey
 from valkey.exceptions import ValkeyError
 
+from backend.audit import service as audit
 from backend.auth.passwords import hash_password, verify_password
 from backend.auth.principal import CommuneRef, MembershipInfo, Principal
 from backend.auth.schemas import CommuneRefOut, Me, MembershipOut, SignupIn
@@ -260,12 +261,10 @@ async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password:
 
 async def set_moderator(user_id: int, value: bool = True, actor_id: int | None = None) -> None:
     """Grant or withdraw the moderator role; audited (actor None: the command line)."""
-    from backend.mairie.audit import record as audit
-
     updated = await User.update({User.is_moderator: value}).where(User.id == user_id).returning(User.id)
     if not updated:
         raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
-    await audit(actor_id, "role.moderator", f"user:{user_id}", {"value": value})
+    await audit.record(actor_id, "role.moderator", f"user:{user_id}", {"value": value})
 
 
 async def join_community(settings: Settings, principal: Principal, community_id: int) -> str:

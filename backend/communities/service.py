@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from backend.audit import service as audit
 from backend.auth.tables import User
 from backend.communities.schemas import (
     CommuneCreate,
@@ -160,27 +161,23 @@ async def _require_user(user_id: int) -> None:
 
 async def appoint_staff(commune_id: int, user_id: int, actor_id: int | None = None) -> None:
     """Make a user mairie staff of a commune (admin); audited."""
-    from backend.mairie.audit import record as audit
-
     if not await Commune.exists().where(Commune.id == commune_id):
         raise NotFound("Cette commune n'existe pas.", "commune_not_found")
     await _require_user(user_id)
     if not await MairieStaff.exists().where((MairieStaff.user == user_id) & (MairieStaff.commune == commune_id)):
         await MairieStaff.insert(MairieStaff(user=user_id, commune=commune_id))
-        await audit(actor_id, "role.staff", f"user:{user_id}", {}, commune_id=commune_id)
+        await audit.record(actor_id, "role.staff", f"user:{user_id}", {}, commune_id=commune_id)
 
 
 async def appoint_referent(community_id: int, user_id: int, actor_id: int | None = None) -> None:
     """Make an active member a referent of their community; audited."""
-    from backend.mairie.audit import record as audit
-
     updated = await Membership.update({Membership.role: "referent"}).where(
         (Membership.community == community_id) & (Membership.user == user_id)
         & (Membership.status == MembershipStatus.ACTIVE)
     ).returning(Membership.id)
     if not updated:
         raise DomainError("Seul un membre vérifié du quartier peut devenir référent.", "not_a_member")
-    await audit(actor_id, "role.referent", f"user:{user_id}", {"community": community_id},
+    await audit.record(actor_id, "role.referent", f"user:{user_id}", {"community": community_id},
                 commune_id=await commune_of_community(community_id))
 
 
@@ -256,13 +253,11 @@ async def set_perimeter(community_id: int, data: PerimeterIn, actor_id: int | No
 
     It decides who may join or be activated from now on; members already active stay.
     """
-    from backend.mairie.audit import record as audit
-
     perimeter = await perimeter_of(community_id)
     streets, codes = clean_perimeter(perimeter.commune_postal_codes, data.streets, data.postal_codes)
     await Community.update({Community.perimeter_streets: "\n".join(streets),
                             Community.perimeter_postal_codes: ",".join(codes)}).where(Community.id == community_id)
-    await audit(actor_id, "community.perimeter", f"community:{community_id}",
+    await audit.record(actor_id, "community.perimeter", f"community:{community_id}",
                 {"streets": len(streets), "postal_codes": codes}, commune_id=perimeter.commune_id)
     return await get_community(community_id)
 

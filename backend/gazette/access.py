@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
+from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.delivery.service import LOCAL_TZ
 from backend.gazette.schemas import Permissions, Person
 from backend.gazette.tables import GazettePost, GazettePostCommunity
 from backend.lib.errors import DomainError, Forbidden, NotFound
-from backend.mairie import audit
 
 KINDS = {
     "classified": "Petite annonce",

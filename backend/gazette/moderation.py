@@ -1,6 +1,6 @@
 """Keeping the Gazette tidy: referents pin, unpin and remove in their community; members report
 posts to the moderators, who dismiss the reports or remove the post. Every step goes to the
-platform's audit log (`backend.mairie.audit`), in the same transaction as the step itself."""
+platform's audit log (`backend.audit`), in the same transaction as the step itself."""
 
 from __future__ import annotations
 

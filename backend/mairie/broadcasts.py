@@ -8,12 +8,12 @@ from typing import Any, Sequence
 
 import msgspec
 
+from backend.audit import service as audit
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.queues import Queues
-from backend.mairie import audit
 from backend.mairie.area import (
     areas_of, budget, check_channels, commune_row, count_sms_segments, iso, month_of, parse_when, reach_estimate,
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,

@@ -8,13 +8,13 @@ from typing import Any
 
 from backend.alerts import service as alerts
 from backend.alerts.tables import Alert
+from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.communities.service import commune_of_community
 from backend.communities.tables import Commune
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
-from backend.mairie import audit
 from backend.mairie.area import commune_row
 from backend.mairie.notify import ACK_KIND
 from backend.mairie.schemas import AckOut, InboxItem, PoliceContact

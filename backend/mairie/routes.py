@@ -11,12 +11,15 @@ from backend.auth.guards import authenticated, commune_scope, community_scope, p
 from backend.communities.service import commune_of_community
 from backend.delivery import service as delivery
 from backend.lib.deps import principal_of, queues_of, settings_of
-from backend.mairie import audit, cap, csvout, dashboard, liaison, safety, broadcasts, signage
+from backend.audit import service as audit
+from backend.audit.schemas import AuditPage
+from backend.lib import csvout
+from backend.mairie import broadcasts, cap, dashboard, liaison, safety, signage
 from backend.mairie.area import budget, set_budget
 from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import ACK_KIND, BROADCAST_KIND, SAFETY_KIND
 from backend.mairie.schemas import (
-    AckIn, AckOut, AnswerIn, AuditPage, BroadcastIn, BroadcastOut, BroadcastPatch, BudgetIn, BudgetOut, Dashboard,
+    AckIn, AckOut, AnswerIn, BroadcastIn, BroadcastOut, BroadcastPatch, BudgetIn, BudgetOut, Dashboard,
     FollowupIn, InboxItem, MySafetyCheck, PoliceContact, PreviewOut, SafetyCheckDetail, SafetyCheckIn,
     SafetyCheckOut, SignageDecisionIn, SignageIn, SignageOut,
 )

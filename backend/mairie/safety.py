@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from backend.audit import service as audit
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.delivery.service import community_recipients
@@ -22,7 +23,6 @@ from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.sql import bulk_insert
-from backend.mairie import audit
 from backend.mairie.area import (
     areas_of, check_channels, commune_row, count_sms_segments, iso, queued_per_channel, reserve_sms, resolve_area,
     save_area, urgent_plan,

@@ -286,21 +286,3 @@ class Dashboard(msgspec.Struct):
     broadcast_reach: list[ReachFigure]
     safety_checks: list[SafetyFigure]
     sms_budget: BudgetOut
-
-
-# Audit -----------------------------------------------------------------------------------
-
-class AuditOut(msgspec.Struct):
-    id: int
-    actor_id: int | None
-    actor_name: str
-    action: str
-    target: str
-    commune_id: int | None
-    details: dict[str, Any]
-    created_at: str
-
-
-class AuditPage(msgspec.Struct):
-    items: list[AuditOut]
-    next_before: int | None

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.audit import service as audit
 from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
-from backend.mairie import audit
 from backend.mairie.area import iso
 from backend.mairie.schemas import Author, SignageDecisionIn, SignageIn, SignageOut
 from backend.mairie.tables import SignageOrder

@@ -6,6 +6,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from backend.alerts.tables import Alert
+from backend.audit.tables import AuditEntry  # the audit domain's table, registered in this piccolo app (its history)
 from backend.auth.tables import User
 from backend.communities.tables import Commune, Community
 
@@ -108,18 +109,6 @@ class SignageOrder(Table, tablename="mairie_signage_orders"):
     decided_by = Integer(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
-
-
-class AuditEntry(Table, tablename="audit_log"):
-    """What a staff member, moderator or admin did: kept for the admin (RGPD accountability)."""
-
-    actor = Integer(null=True, default=None, index=True)  # user id (kept after the account is gone)
-    actor_name = Varchar(length=201, default="")
-    action = Varchar(length=40, index=True)
-    target = Varchar(length=60, default="")  # e.g. broadcast:12, alert:3, user:8
-    commune = Integer(null=True, default=None, index=True)
-    details = Text(default="{}")  # JSON object
-    created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 TABLES = [Broadcast, MairieArea, SmsSpend, SafetyCheck, SafetyAnswer, Acknowledgement, SignageOrder, AuditEntry]

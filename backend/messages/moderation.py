@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import select_in
-from backend.mairie import audit
 from backend.messages.schemas import ModeratedConversation, ModeratorReadOut, ParticipantOut, Person, ReportOut
 from backend.messages.service import MESSAGE_COLUMNS, message_out, name_of
 from backend.messages.tables import Conversation, ConversationReport, Message, ModeratorRead, Participant

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from backend.audit.tables import AuditEntry
 from backend.delivery.tables import Delivery, Outbox
 from backend.lib import clock
-from backend.mairie.tables import AuditEntry, Broadcast, SmsSpend
+from backend.mairie.tables import Broadcast, SmsSpend
 from backend.mairie.notify import BROADCAST_KIND
 from tests.alerts.helpers import wait_settled
 from tests.mairie.helpers import BROADCAST, town

@@ -8,9 +8,9 @@ import csv
 import io
 
 from backend.alerts.tables import Alert
+from backend.audit import service as audit
 from backend.auth.tables import User
-from backend.mairie import audit
-from backend.mairie.csvout import csv_bytes, spreadsheet_safe
+from backend.lib.csvout import csv_bytes, spreadsheet_safe
 from backend.mairie.notify import BROADCAST_KIND
 from tests.alerts.helpers import ALERT, idem, wait_settled
 from tests.mairie.helpers import BROADCAST, town
