@@ -1,5 +1,6 @@
 from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.auth.tables import User
@@ -27,6 +28,7 @@ class Alert(Table, tablename="alerts"):
     moderation = Varchar(length=10, default="pending", index=True)  # pending | approved | hidden | removed
     moderation_reason = Varchar(length=500, default="")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    alerts_idempotency = Unique([author, idempotency_key])
 
 
 class ModerationAction(Table, tablename="moderation_actions"):

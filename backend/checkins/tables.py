@@ -2,6 +2,7 @@
 
 from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.alerts.tables import Alert
@@ -40,6 +41,8 @@ class Checkin(Table, tablename="checkins"):
     # resuming after a pause and on a schedule change (no reminder for a time already past).
     watch_from = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # One running check-in per person: a partial unique index (`WHERE stopped_at IS NULL`), which
+    # piccolo's `Unique` cannot express; it stays in its raw migration (solidarity 2026-11-26T06:29:30).
     stopped_at = Timestamptz(null=True, default=None)
     stopped_by = ForeignKey(references=User, null=True, default=None)
     stop_reason = Varchar(length=300, default="")
@@ -54,6 +57,7 @@ class CheckinWatcher(Table, tablename="checkin_watchers"):
     invited_by = ForeignKey(references=User)
     invited_at = Timestamptz(default=TimestamptzNow())
     answered_at = Timestamptz(null=True, default=None)
+    checkin_watchers_once = Unique([checkin, user])
 
 
 class CheckinRound(Table, tablename="checkin_rounds"):
@@ -73,6 +77,7 @@ class CheckinRound(Table, tablename="checkin_rounds"):
     resolved_at = Timestamptz(null=True, default=None)
     resolution_note = Varchar(length=500, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    checkin_rounds_once = Unique([checkin, period_date])
 
 
 class CheckinEvent(Table, tablename="checkin_events"):

@@ -1,6 +1,7 @@
 from piccolo.columns import Boolean, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.auth.tables import User
@@ -47,6 +48,7 @@ class Membership(Table, tablename="memberships"):
     role = Varchar(length=12, default="member")  # member | referent
     created_at = Timestamptz(default=TimestamptzNow())
     activated_at = Timestamptz(null=True, default=None)
+    memberships_user_community_uniq = Unique([user, community])
 
 
 class MairieStaff(Table, tablename="mairie_staff"):
@@ -55,3 +57,4 @@ class MairieStaff(Table, tablename="mairie_staff"):
     user = ForeignKey(references=User, index=True)
     commune = ForeignKey(references=Commune, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    mairie_staff_user_commune_uniq = Unique([user, commune])

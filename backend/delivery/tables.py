@@ -1,5 +1,6 @@
 from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.auth.tables import User
@@ -42,6 +43,7 @@ class Outbox(Table, tablename="outbox"):
     dispatched_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
+    outbox_once = Unique([kind, ref_id])
 
 
 class Delivery(Table, tablename="deliveries"):
@@ -62,3 +64,4 @@ class Delivery(Table, tablename="deliveries"):
     sent_at = Timestamptz(null=True, default=None)
     received_at = Timestamptz(null=True, default=None)
     opened_at = Timestamptz(null=True, default=None)
+    deliveries_once = Unique([kind, ref_id, user, channel])

@@ -3,6 +3,7 @@ belongs to a commune and is shown in all its communities or in the ones chosen."
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.auth.tables import User
@@ -43,6 +44,7 @@ class GazettePostCommunity(Table, tablename="gazette_post_communities"):
 
     post = ForeignKey(references=GazettePost, index=True)
     community = ForeignKey(references=Community, index=True)
+    gazette_post_communities_once = Unique([post, community])
 
 
 class GazettePhoto(Table, tablename="gazette_photos"):
@@ -65,7 +67,8 @@ class GazetteComment(Table, tablename="gazette_comments"):
     author = ForeignKey(references=User, index=True)
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())
-    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per author (raw index)
+    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per author (the Unique below)
+    gazette_comments_idempotency = Unique([author, idempotency_key])
 
 
 class GazetteRsvp(Table, tablename="gazette_rsvps"):
@@ -75,6 +78,7 @@ class GazetteRsvp(Table, tablename="gazette_rsvps"):
     user = ForeignKey(references=User, index=True)
     answer = Varchar(length=8)  # going | maybe
     updated_at = Timestamptz(default=TimestamptzNow())
+    gazette_rsvps_once = Unique([post, user])
 
 
 class GazetteRideRequest(Table, tablename="gazette_ride_requests"):
@@ -86,6 +90,7 @@ class GazetteRideRequest(Table, tablename="gazette_ride_requests"):
     message = Varchar(length=500, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     answered_at = Timestamptz(null=True, default=None)
+    gazette_ride_requests_once = Unique([post, user])
 
 
 class GazetteRideCancellation(Table, tablename="gazette_ride_cancellations"):
@@ -111,6 +116,7 @@ class GazetteReport(Table, tablename="gazette_reports"):
     created_at = Timestamptz(default=TimestamptzNow())
     handled_at = Timestamptz(null=True, default=None)
     handled_by = ForeignKey(references=User, null=True, default=None)
+    gazette_reports_once = Unique([post, reporter])
 
 
 TABLES = [GazettePost, GazettePostCommunity, GazettePhoto, GazetteComment, GazetteRsvp, GazetteRideRequest,

@@ -3,6 +3,7 @@ are plain integers; the rest are foreign keys."""
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.alerts.tables import Alert
@@ -44,6 +45,7 @@ class MairieArea(Table, tablename="mairie_areas"):
     ref_kind = Varchar(length=20)  # mairie_broadcast | mairie_safety
     ref_id = Integer(index=True)
     community = ForeignKey(references=Community, index=True)
+    mairie_areas_once = Unique([ref_kind, ref_id, community])
 
 
 class SmsSpend(Table, tablename="mairie_sms_spend"):
@@ -57,6 +59,7 @@ class SmsSpend(Table, tablename="mairie_sms_spend"):
     segments = Integer(default=0)
     reserved = Boolean(default=True)  # still an estimate
     created_at = Timestamptz(default=TimestamptzNow())
+    mairie_sms_spend_once = Unique([ref_kind, ref_id])
 
 
 class SafetyCheck(Table, tablename="mairie_safety_checks"):
@@ -81,6 +84,7 @@ class SafetyAnswer(Table, tablename="mairie_safety_answers"):
     via = Varchar(length=4, default="")  # app | sms
     note = Varchar(length=500, default="")
     answered_at = Timestamptz(null=True, default=None)
+    mairie_safety_answers_once = Unique([safety_check, user])
 
 
 class Acknowledgement(Table, tablename="mairie_acknowledgements"):

@@ -1,5 +1,6 @@
 from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from backend.auth.tables import User
@@ -12,15 +13,16 @@ class Conversation(Table, tablename="conversations"):
     community = ForeignKey(references=Community, index=True)
     created_by = ForeignKey(references=User)
     title = Varchar(length=100, default="")
-    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per creator (raw index)
+    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per creator (the Unique below)
     created_at = Timestamptz(default=TimestamptzNow())
     last_message_at = Timestamptz(default=TimestamptzNow())
+    conversations_idempotency = Unique([created_by, idempotency_key])
 
 
 class Participant(Table, tablename="conversation_participants"):
     """A member in a conversation: what they read, since when they see it, whether they left.
 
-    Unique per (conversation, user) (raw index). `joined_after`: the member sees messages with
+    Unique per (conversation, user) (the Unique below). `joined_after`: the member sees messages with
     a greater id (someone added later does not read what was said before); `last_read`: the id
     of the last message they read.
     """
@@ -31,6 +33,7 @@ class Participant(Table, tablename="conversation_participants"):
     joined_after = Integer(default=0)
     last_read = Integer(default=0)
     left_at = Timestamptz(null=True, default=None)
+    conversation_participants_once = Unique([conversation, user])
 
 
 class Message(Table, tablename="messages"):
@@ -40,16 +43,18 @@ class Message(Table, tablename="messages"):
     author = ForeignKey(references=User, index=True)
     kind = Varchar(length=8, default="text")  # text | added | left
     body = Text(default="")
-    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per author (raw index)
+    idempotency_key = Varchar(length=100, null=True, default=None)  # unique per author (the Unique below)
     created_at = Timestamptz(default=TimestamptzNow())
+    messages_idempotency = Unique([author, idempotency_key])
 
 
 class Block(Table, tablename="message_blocks"):
-    """`blocker` no longer hears from `blocked` (unique per pair, raw index)."""
+    """`blocker` no longer hears from `blocked` (unique per pair, the Unique below)."""
 
     blocker = ForeignKey(references=User, index=True)
     blocked = ForeignKey(references=User, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    message_blocks_once = Unique([blocker, blocked])
 
 
 class ConversationReport(Table, tablename="conversation_reports"):

@@ -1,0 +1,55 @@
+"""Records in piccolo's schema state the unique constraints that earlier raw migrations created.
+
+Faked (`fake=True`): piccolo marks it applied without running it, as the database already has
+all of it. Its content is what `piccolo migrations new messages --auto` compares the tables with:
+without it a regenerate would add the columns again, or lose the `Unique` constraints
+(tests/db/test_schema_state.py checks that the tables and the migrations agree).
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.constraints import Unique
+
+ID = "2026-12-02T09:30:10:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "record the unique constraints created by raw SQL (faked)"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="messages", description=DESCRIPTION, fake=True
+    )
+
+    manager.add_constraint(
+        table_class_name="Conversation",
+        tablename="conversations",
+        constraint_name="conversations_idempotency",
+        constraint_class=Unique,
+        params={"columns": ["created_by", "idempotency_key"], "nulls_distinct": True},
+        schema=None,
+    )
+    manager.add_constraint(
+        table_class_name="Participant",
+        tablename="conversation_participants",
+        constraint_name="conversation_participants_once",
+        constraint_class=Unique,
+        params={"columns": ["conversation", "user"], "nulls_distinct": True},
+        schema=None,
+    )
+    manager.add_constraint(
+        table_class_name="Message",
+        tablename="messages",
+        constraint_name="messages_idempotency",
+        constraint_class=Unique,
+        params={"columns": ["author", "idempotency_key"], "nulls_distinct": True},
+        schema=None,
+    )
+    manager.add_constraint(
+        table_class_name="Block",
+        tablename="message_blocks",
+        constraint_name="message_blocks_once",
+        constraint_class=Unique,
+        params={"columns": ["blocker", "blocked"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    return manager
