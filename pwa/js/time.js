@@ -1,12 +1,16 @@
 // Dates for people: "il y a 5 minutes", "mardi 12 mars à 14:05", "12/03 à 14:05".
+// Always in Paris time (Europe/Paris; Brussels keeps the same hours), whatever the device's zone: an
+// alert at « 14:05 » must read the same on a phone set to another zone as in the SMS and e-mails.
 import { getLang, t } from "./i18n.js";
 
 const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86400;
 
+export const TIME_ZONE = "Europe/Paris";
+
 function formatter(options) {
-  return new Intl.DateTimeFormat(getLang(), options);
+  return new Intl.DateTimeFormat(getLang(), { timeZone: TIME_ZONE, ...options });
 }
 
 /** "14:05" */

@@ -46,3 +46,23 @@ async def test_the_mairie_names_the_sms_budget_month_in_words(fx_page, fx_town, 
     await expect(page.locator(".mairie-budget")).to_contain_text(words)
     assert month not in await page.locator("main").inner_text()
     assert not page.errors, page.errors
+
+
+async def test_times_are_paris_times_on_a_phone_set_to_another_zone(fx_browser, fx_server, fx_street):
+    """A phone set to Montréal time shows an alert of 13:05 UTC at « 14:05 » (Paris, winter), as the SMS and
+    e-mails say it — not « 08:05 »; in summer 12:05 UTC is « 14:05 » too."""
+    context = await fx_browser.new_context(base_url=fx_server.url, timezone_id="America/Montreal", locale="fr-FR")
+    try:
+        page = await context.new_page()
+        await browser_login(context, Neighbours.ODETTE)
+        await page.goto("/#/alertes")
+        got = await page.evaluate("""async () => {
+            const time = await import("/js/time.js");
+            return [time.clockTime("2026-12-02T13:05:00Z"), time.clockTime("2027-07-14T12:05:00Z"),
+                    time.longDateTime("2026-12-31T23:30:00Z"), new Date("2026-12-02T13:05:00Z").getHours()];
+        }""")
+        assert got[3] == 8  # the device really is in Montréal time
+        assert got[0] == "14:05" and got[1] == "14:05", got
+        assert got[2] == "vendredi 1 janvier 2027 à 00:30", got  # New Year already in Paris
+    finally:
+        await context.close()
