@@ -21,11 +21,8 @@ from piccolo.engine.base import Engine
 from backend import db
 from backend.auth.guards import public
 from backend.demo import demo_accounts
+from backend.domains import DOMAINS
 from backend.auth.middleware import session_middleware
-from backend.auth.routes import AuthController
-from backend.communities.routes import AdminController, CommuneController, CommunityController
-from backend.devtools.routes import ROUTES as DEV_ROUTES
-from backend.health.routes import health, ping, prometheus_metrics
 from backend.lib.input_limits import input_limits_middleware
 from backend.lib.openapi import ApiDocument
 from backend.lib.queues import Queues
@@ -34,7 +31,6 @@ from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
 from backend.live.service import channels_plugin
 from backend.settings import ROOT, Settings, UnsafeProductionSettings, check_production, get_settings
-from backend.verification.routes import LetterController, VerificationController
 from backend.worker import WorkerSet
 
 log = logging.getLogger(__name__)
@@ -60,19 +56,8 @@ def ensure_secret_key(settings: Settings) -> Settings:
 
 
 def route_handlers() -> list[Any]:
-    handlers: list[Any] = [health, ping, prometheus_metrics, AuthController, CommunityController, CommuneController, AdminController,
-                           VerificationController, LetterController, *DEV_ROUTES]
-    for optional in ("backend.alerts.routes", "backend.delivery.routes", "backend.moderation.routes",
-                     "backend.live.routes", "backend.gazette.routes", "backend.directory.routes",
-                     "backend.messages.routes", "backend.checkins.routes", "backend.mairie.routes"):
-        try:
-            module = __import__(optional, fromlist=["ROUTES"])
-        except ModuleNotFoundError as exc:
-            if not (exc.name and optional.startswith(exc.name)):
-                raise
-            continue
-        handlers.extend(module.ROUTES)
-    return handlers
+    """Every domain's routes, from the one list in backend/domains.py."""
+    return [handler for domain in DOMAINS for handler in domain.routes]
 
 
 async def shutdown_resources(workers: WorkerSet | None, queues: Queues, client: Any) -> None:

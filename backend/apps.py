@@ -1,34 +1,23 @@
-"""The piccolo apps of Vigie: the core app, then one app per later domain (own migrations).
+"""The piccolo apps of Vigie, from the one list of domains (backend/domains.py).
 
-Each domain that has tables ships `backend/<domain>/piccolo_app.py` with an APP_CONFIG whose
-migrations live in `piccolo_migrations/<domain>/`, so domains generate migrations
-independently (`piccolo migrations new <domain> --auto`).
+The core app (`backend/piccolo_app.py`, app_name `vigie`) comes first; each domain with tables of
+its own names its app in its `DOMAIN.piccolo_app`, with migrations in
+`piccolo_migrations/<app_name>/`, so domains generate migrations independently
+(`piccolo migrations new <app_name> --auto`).
 """
 
 from __future__ import annotations
 
-import importlib
-from functools import lru_cache
+from piccolo.conf.apps import AppConfig, AppRegistry
 
-from piccolo.conf.apps import AppConfig
-
-DOMAIN_APPS = ["gazette", "directory", "messages", "checkins", "mairie"]
+from backend.domains import CORE_PICCOLO_APP, DOMAINS
 
 
-@lru_cache(maxsize=1)
 def app_modules() -> list[str]:
-    modules = ["backend.piccolo_app"]
-    for domain in DOMAIN_APPS:
-        name = f"backend.{domain}.piccolo_app"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        modules.append(name)
-    return modules
+    """Module paths of every piccolo app, the core app first (piccolo_conf.APP_REGISTRY)."""
+    return [CORE_PICCOLO_APP, *(domain.piccolo_app for domain in DOMAINS if domain.piccolo_app)]
 
 
 def app_configs() -> list[AppConfig]:
-    return [importlib.import_module(m).APP_CONFIG for m in app_modules()]
+    """The apps' configs in the same order (piccolo's AppRegistry imports each module's APP_CONFIG)."""
+    return list(AppRegistry(apps=app_modules()).app_configs.values())

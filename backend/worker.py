@@ -1,7 +1,7 @@
 """SAQ workers: one Worker per queue, all in one process (`vigie worker`) or inside the API (tests).
 
-Each domain's jobs module exposes FUNCTIONS = {queue: [job functions]} and, optionally,
-PERIODIC = [(seconds, coroutine(ctx))] for maintenance loops (outbox re-dispatch…).
+What they run comes from `backend.domains.DOMAINS`: each domain's job functions by queue,
+its periodic loops (outbox re-dispatch, schedulers…) and its notification kinds.
 """
 
 from __future__ import annotations
@@ -11,46 +11,40 @@ import logging
 import os
 import time
 from collections import defaultdict
-from types import ModuleType
 from typing import Any, Awaitable, Callable
 
 from saq import Worker
 
+from backend.delivery import kinds
 from backend.delivery.leases import new_worker_id, saq_worker_id
+from backend.domains import DOMAINS
 from backend.lib.queues import QUEUE_NAMES, Queues
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def job_modules() -> list[ModuleType]:
-    import importlib
-
-    names = ["backend.delivery.jobs"]
-    for optional in ("backend.alerts.jobs", "backend.gazette.jobs", "backend.checkins.jobs", "backend.messages.jobs",
-                     "backend.mairie.jobs"):
-        try:
-            names.append(importlib.import_module(optional).__name__)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and optional.startswith(exc.name)):
-                raise
-    return [importlib.import_module(n) for n in names]
-
-
 def job_functions() -> dict[str, list[Callable[..., Any]]]:
+    """Every domain's job functions by queue (backend/domains.py)."""
     merged: dict[str, list[Callable[..., Any]]] = defaultdict(list)
-    for module in job_modules():
-        for queue, functions in getattr(module, "FUNCTIONS", {}).items():
+    for domain in DOMAINS:
+        for queue, functions in domain.job_functions.items():
             merged[queue].extend(functions)
     return merged
 
 
 def periodic_tasks() -> list[tuple[float | str, Callable[[dict[str, Any]], Awaitable[Any]]]]:
     """(interval, coroutine); an interval given as a str is the setting of that name."""
-    tasks: list[tuple[float | str, Callable[[dict[str, Any]], Awaitable[Any]]]] = []
-    for module in job_modules():
-        tasks.extend(getattr(module, "PERIODIC", []))
-    return tasks
+    return [task for domain in DOMAINS for task in domain.periodic]
+
+
+def install_notification_kinds() -> None:
+    """Hand every domain's notification kinds and outbox tasks to the fan-out (backend.delivery.kinds)."""
+    for domain in DOMAINS:
+        for kind, handler in domain.notification_kinds.items():
+            kinds.register(kind, handler)
+        for kind, task in domain.outbox_tasks.items():
+            kinds.register_task(kind, task)
 
 
 async def _noop(ctx: dict[str, Any]) -> None:
@@ -64,6 +58,7 @@ class WorkerSet:
         self.settings = settings
         self.queues = queues
         self.context = context
+        install_notification_kinds()
         # Who holds the claims of this process's send jobs (leases.py), and its heartbeat's name.
         self.context.setdefault("worker_id", new_worker_id())
         self.context.setdefault("worker_started", time.time())

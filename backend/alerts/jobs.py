@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import backend.alerts.notify  # noqa: F401  (registers the alert kinds for the fan-out)
 from backend.alerts.service import CATEGORIES
 from backend.alerts.tables import Alert, ModerationAction
 from backend.auth.tables import User
 from backend.communities.tables import Commune
-from backend.delivery import email as email_adapter
-from backend.delivery.email import OutgoingMail
-from backend.delivery.kinds import register_task
+from backend.delivery.channels import email as email_adapter
+from backend.delivery.channels.email import OutgoingMail
 from backend.delivery.service import LOCAL_TZ
 
 
@@ -58,9 +56,3 @@ async def notify_author_of_moderation(ctx: dict[str, Any], action_id: int) -> in
     await email_adapter.send_email(settings, [OutgoingMail(to=user["email"], subject=f"Vigie : votre alerte a été {word}",
                                                            text=text)])
     return 1
-
-
-POLICE_KIND = "alert_police"
-MODERATION_NOTICE_KIND = "moderation_notice"
-register_task(POLICE_KIND, forward_to_police)
-register_task(MODERATION_NOTICE_KIND, notify_author_of_moderation)

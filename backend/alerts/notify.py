@@ -7,7 +7,7 @@ from typing import Any
 
 from backend.alerts.service import ALERT_KIND, CATEGORIES, FOLLOWUP_KIND, RESOLUTIONS, URGENT
 from backend.alerts.tables import Alert
-from backend.delivery.kinds import Notice, register
+from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients
 from backend.settings import Settings
 
@@ -96,7 +96,3 @@ class FollowupNotice:
             url=f"/#/alertes/{ref_id}", tag=f"alert-{ref_id}", event="alert_followup", ref_id=ref_id,
             community=row["community.name"], ttl=12 * 3600, urgency="low",
         )
-
-
-register(ALERT_KIND, AlertNotice())
-register(FOLLOWUP_KIND, FollowupNotice())

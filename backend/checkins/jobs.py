@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-import backend.checkins.notify  # noqa: F401  (registers the check-in kinds for the fan-out)
 from backend.lib import clock
 from backend.checkins.escalation import run_due_checkins
 
@@ -12,7 +11,3 @@ from backend.checkins.escalation import run_due_checkins
 async def drive_checkins(ctx: dict[str, Any]) -> dict[str, int]:
     """Every ~30 s in each worker process; idempotent (unique per check-in and period)."""
     return await run_due_checkins(ctx["queues"], clock.now())
-
-
-FUNCTIONS: dict[str, list[Callable[..., Any]]] = {}
-PERIODIC: list[tuple[float, Callable[[dict[str, Any]], Any]]] = [(30.0, drive_checkins)]

@@ -14,7 +14,7 @@ import html
 from typing import Any
 
 from backend.communities.tables import Membership, MembershipStatus
-from backend.delivery.kinds import Notice, register
+from backend.delivery.kinds import Notice
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
 from backend.settings import Settings
 from backend.checkins.service import (
@@ -277,11 +277,3 @@ class ConsentNotice:
                       "Si vous acceptez, ces voisins et les référents du quartier verront votre adresse, votre "
                       "téléphone et la note. Répondez OUI pour accepter, NON pour refuser."),
         )
-
-
-register(REMINDER_KIND, ReminderNotice())
-register(CONSENT_KIND, ConsentNotice())
-register(MISSED_KIND, MissedNotice())
-register(GOING_KIND, GoingNotice())
-register(RESOLVED_KIND, ResolvedNotice())
-register(INVITE_KIND, InviteNotice())

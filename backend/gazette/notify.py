@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.communities.tables import Community
-from backend.delivery.kinds import Notice, register
+from backend.delivery.kinds import Notice
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, user_recipients
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
 from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
@@ -206,10 +206,3 @@ class RideCancelledNotice:
                              "Vous recevez ce message parce que vous aviez demandé une place dans ce covoiturage "
                              "sur Vigie."),
         )
-
-
-register(MAIRIE_KIND, MairieCommunicationNotice())
-register(RIDE_ASK_KIND, RideAskNotice())
-register(RIDE_ANSWER_KIND, RideAnswerNotice())
-register(COMMENT_KIND, CommentNotice())
-register(RIDE_CANCEL_KIND, RideCancelledNotice())

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 
-import backend.mairie.notify  # noqa: F401  (registers the mairie delivery kinds)
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.mairie import broadcasts
@@ -45,7 +44,3 @@ async def maintenance(ctx: dict[str, Any]) -> None:
     for commune_id, broadcast_id in await broadcasts.dispatch_due(ctx["queues"]):
         await publish_dashboard(ctx, commune_id, "broadcast_reach", broadcast_id=broadcast_id)
     await publish_reach_changes(ctx)
-
-
-FUNCTIONS: dict[str, list[Callable[..., Any]]] = {}
-PERIODIC: list[tuple[float, Callable[[dict[str, Any]], Any]]] = [(5.0, maintenance)]

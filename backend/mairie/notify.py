@@ -12,7 +12,7 @@ import html
 from typing import Any
 
 from backend.communities.tables import Commune
-from backend.delivery.kinds import Notice, register
+from backend.delivery.kinds import Notice
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
 from backend.lib.french import de
 from backend.settings import Settings
@@ -162,8 +162,3 @@ class AcknowledgementNotice:
         return Notice(title=f"La mairie {de(row['commune.name'], proper=True)} a pris en compte votre alerte",
                       body=row["alert.title"], url=f"/#/alertes/{alert_id}", tag=f"alert-{alert_id}",
                       event="alert_acknowledged", ref_id=alert_id, ttl=24 * 3600, urgency="low")
-
-
-register(BROADCAST_KIND, BroadcastNotice())
-register(SAFETY_KIND, SafetyNotice())
-register(ACK_KIND, AcknowledgementNotice())

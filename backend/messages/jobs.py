@@ -1,6 +1,6 @@
 """Message jobs: the e-mail digest of unread messages, at most one per member every 15 minutes.
 
-Pushes of new messages go through the delivery fan-out (kinds registered in notify.py). The
+Pushes of new messages go through the delivery fan-out (kinds declared in domain.py). The
 digest is a periodic job: for each member who chose `email_messages` and has unread messages
 older than DIGEST_DELAY that no digest has covered yet, and whose last digest is at least
 DIGEST_EVERY old, it claims the member's mail state (a conditional UPDATE, so two workers
@@ -11,7 +11,7 @@ A member in their quiet hours gets it when they end.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from backend.db import write_transaction
 from backend.delivery import service as delivery
@@ -67,7 +67,3 @@ async def send_message_digests(ctx: dict[str, Any]) -> int:
     for digest_id in made:
         await delivery.dispatch(ctx["queues"], DIGEST_KIND, digest_id)
     return len(made)
-
-
-FUNCTIONS: dict[str, list[Callable[..., Any]]] = {}
-PERIODIC: list[tuple[float, Callable[[dict[str, Any]], Any]]] = [(DIGEST_INTERVAL, send_message_digests)]

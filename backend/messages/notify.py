@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.alerts.notify import _local, _tpl
 from backend.delivery import service as delivery
-from backend.delivery.kinds import Notice, register
+from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient
 from backend.messages.service import MESSAGE_KIND
 from backend.messages.tables import Message, MessageDigest
@@ -126,7 +126,3 @@ class DigestNotice:
         return Notice(title=subject, body=f"{len(rows)} message(s) non lu(s)", url="/#/messages",
                       tag=f"message-digest-{ref_id}", event="message_digest", ref_id=ref_id,
                       email_subject=subject, email_text=text, email_html=page)
-
-
-register(MESSAGE_KIND, MessageNotice())
-register(DIGEST_KIND, DigestNotice())

@@ -1,0 +1,16 @@
+"""The mairie (town hall) domain as the wiring sees it (backend/domains.py)."""
+
+from backend.lib.domain import Domain
+from backend.mairie.jobs import maintenance
+from backend.mairie.notify import (
+    ACK_KIND, BROADCAST_KIND, SAFETY_KIND, AcknowledgementNotice, BroadcastNotice, SafetyNotice,
+)
+from backend.mairie.routes import ROUTES
+
+DOMAIN = Domain(
+    name="mairie",
+    routes=ROUTES,
+    periodic=[(5.0, maintenance)],
+    notification_kinds={BROADCAST_KIND: BroadcastNotice(), SAFETY_KIND: SafetyNotice(), ACK_KIND: AcknowledgementNotice()},
+    piccolo_app="backend.mairie.piccolo_app",
+)
