@@ -7,10 +7,12 @@ PostgreSQL is used when `database_url` starts with postgres:// or postgresql://.
 
 from __future__ import annotations
 
+import logging
+from contextvars import ContextVar, Token
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 import aiosqlite
 
@@ -19,6 +21,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 from backend.settings import ROOT, Settings
+
+log = logging.getLogger(__name__)
 
 _engine: Engine | None = None
 
@@ -216,12 +220,81 @@ async def stop_engine(engine_: Engine) -> None:
         await engine_.close_shared()
 
 
-def write_transaction() -> Any:
-    """A transaction that takes the write lock up front on SQLite (BEGIN IMMEDIATE)."""
+AfterCommit = Callable[[], Awaitable[Any]]
+
+_after_commit: ContextVar[list[AfterCommit] | None] = ContextVar("vigie_after_commit", default=None)
+
+
+class WriteTransaction:
+    """piccolo's transaction, plus the callbacks to run once it has committed (`on_commit`).
+
+    The outermost `write_transaction()` owns the callbacks: one opened inside another joins
+    it (piccolo's nested transaction is the outer one) and its callbacks wait for the outer commit.
+    """
+
+    def __init__(self, transaction: Any) -> None:
+        self._transaction = transaction
+        self._callbacks: list[AfterCommit] | None = None
+        self._token: Token | None = None
+
+    async def __aenter__(self) -> Any:
+        if _after_commit.get() is None:  # the outermost one
+            self._callbacks = []
+            self._token = _after_commit.set(self._callbacks)
+        try:
+            return await self._transaction.__aenter__()
+        except BaseException:
+            self._forget()
+            raise
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            result = await self._transaction.__aexit__(exc_type, exc, tb)
+        finally:
+            callbacks = self._forget()
+        if exc is None and callbacks and not getattr(self._transaction, "_rolled_back", False):
+            await run_after_commit(callbacks)
+        return result
+
+    def _forget(self) -> list[AfterCommit]:
+        callbacks, self._callbacks = self._callbacks or [], None
+        if self._token is not None:
+            _after_commit.reset(self._token)
+            self._token = None
+        return callbacks
+
+
+def write_transaction() -> WriteTransaction:
+    """A transaction that takes the write lock up front on SQLite (BEGIN IMMEDIATE).
+
+    Side effects that must follow the commit (enqueue the fan-out, publish live) are
+    registered inside it with `on_commit()`.
+    """
     eng = engine()
     if isinstance(eng, SQLiteEngine):
-        return eng.transaction(transaction_type=TransactionType.immediate)
-    return eng.transaction()
+        return WriteTransaction(eng.transaction(transaction_type=TransactionType.immediate))
+    return WriteTransaction(eng.transaction())
+
+
+def on_commit(callback: AfterCommit) -> None:
+    """Run `callback()` (a coroutine function without arguments) once the enclosing
+    `write_transaction()` has committed: never after a rollback; callbacks run in the order
+    they were registered, and one that raises is logged without stopping the others.
+
+    Outside a `write_transaction()` this raises: a side effect with no commit to follow is a bug.
+    """
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        raise RuntimeError("on_commit() outside write_transaction()")
+    callbacks.append(callback)
+
+
+async def run_after_commit(callbacks: list[AfterCommit]) -> None:
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:  # the data is committed: the other side effects must still happen
+            log.exception("after-commit callback %r failed", callback)
 
 
 def is_sqlite() -> bool:
