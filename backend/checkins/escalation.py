@@ -32,6 +32,7 @@ from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
+from backend.lib.french import moment_in_words
 from backend.lib.queues import Queues
 from backend.checkins import schedule
 from backend.checkins.schemas import ActionOut, EventOut
@@ -190,7 +191,7 @@ async def _alert_missed(row: dict[str, Any], period: date, due: datetime, now: d
              and before["reminded_at"] + timedelta(minutes=row["grace_minutes"]) <= now)
     if stale:
         since, missed = before["due_at"], missed + 1
-    note = f"Pas de nouvelles depuis le {schedule.french_moment(since)}"
+    note = f"Pas de nouvelles depuis le {moment_in_words(since)}"
     if missed > 1:
         note += f" ({missed} rendez-vous sans réponse)"
     async with write_transaction():

@@ -10,12 +10,12 @@ referent set a check-in up for to confirm it (push, and an SMS to answer OUI or 
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from backend.communities.tables import Membership, MembershipStatus
 from backend.delivery.kinds import Notice
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
+from backend.lib.templates import render_notice
 from backend.settings import Settings
 from backend.checkins.service import (
     CONSENT_KIND, GOING_KIND, INVITE_KIND, MISSED_KIND, REMINDER_KIND, RESOLVED_KIND, address_of, full_name,
@@ -35,11 +35,6 @@ _COLUMNS = (
     CheckinEvent.checkin.note, CheckinEvent.checkin.stopped_at, CheckinEvent.round.due_at, CheckinEvent.round.state,
     CheckinEvent.checkin.person_confirmation,
 )
-
-
-def _tpl(text: str) -> str:
-    """User text inside a string.Template: `$` must not start a placeholder."""
-    return text.replace("$", "$$")
 
 
 async def _event(ref_id: int, type_: str, round_states: tuple[str, ...] | None = None) -> dict[str, Any] | None:
@@ -210,33 +205,18 @@ class InviteNotice:
         if row is None:
             return None
         name, inviter = _person(row), full_name(row, "actor")
-        every = row["checkin.every_days"]
-        rhythm = "chaque jour" if every == 1 else ("chaque semaine" if every == 7 else f"tous les {every} jours")
-        when = f"{rhythm} à {row['checkin.check_time']}"
+        when = _rhythm(row)
         community = row["checkin.community.name"]
         if row["actor"] == row["checkin.person"]:
             asked = f"{name} vous propose de faire partie de sa veille solidaire"
         else:
             asked = f"{inviter} vous propose de faire partie de la veille solidaire de {name}"
-        text = (
-            f"Bonjour $first_name,\n\n{_tpl(asked)} (quartier {_tpl(community)}).\n\n"
-            f"{_tpl(name)} donnera des nouvelles {when}. Sans nouvelles, les voisins qui veillent sont prévenus "
-            "et l'un d'eux passe voir.\n\nAcceptez ou refusez dans Vigie : $link\n\n"
-            "--\nNe plus recevoir les messages de Vigie par e-mail : $unsubscribe_url\n"
-        )
-        esc = lambda s: _tpl(html.escape(s))  # noqa: E731
-        page = (
-            '<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
-            f"<p>Bonjour $first_name,</p><p>{esc(asked)} (quartier {esc(community)}).</p>"
-            f"<p>{esc(name)} donnera des nouvelles {when}. Sans nouvelles, les voisins qui veillent sont prévenus "
-            "et l'un d'eux passe voir.</p>"
-            '<p><a href="$link" style="font-size:20px">Accepter ou refuser</a></p>'
-            '<hr><p style="font-size:14px"><a href="$unsubscribe_url">Ne plus recevoir les messages de Vigie par '
-            "e-mail</a></p></body></html>"
-        )
+        mail = dict(asked=asked, community=community, name=name, when=when)
         return _base(row, INVITE_KIND, title=f"Veiller sur {name} ?",
                      body=f"{asked} : des nouvelles {when}. Acceptez ou refusez dans Vigie.",
-                     email_subject=f"[Vigie] Veiller sur {name} ?", email_text=text, email_html=page)
+                     email_subject=f"[Vigie] Veiller sur {name} ?",
+                     email_text=render_notice("email/checkin_invitation.txt", **mail),
+                     email_html=render_notice("email/checkin_invitation.html", **mail))
 
 
 def _rhythm(row: dict[str, Any]) -> str:

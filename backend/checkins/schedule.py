@@ -33,14 +33,3 @@ def current_period(now: datetime, starts_on: date, every_days: int) -> date | No
 def is_paused(period_date: date, paused_until: date | None) -> bool:
     """Whether the period starting on `period_date` falls in a pause."""
     return paused_until is not None and period_date <= paused_until
-
-
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-
-
-def french_moment(at: datetime) -> str:
-    """« mardi 24 novembre à 10:00 », in local time."""
-    local = at.astimezone(LOCAL_TZ)
-    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à {local:%H:%M}"

@@ -14,30 +14,21 @@ Handlers reload by id and return None when the thing is gone or removed: nothing
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from backend.communities.tables import Community
 from backend.delivery.kinds import Notice
-from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, user_recipients
+from backend.delivery.service import FanoutPlan, Recipient, community_recipients, user_recipients
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
 from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
-from backend.lib.french import de
+from backend.lib.french import de, moment_in_figures
+from backend.lib.templates import render_notice
 from backend.settings import Settings
 
 PUSH_AND_EMAIL = FanoutPlan(channels=("push", "email"))
 PUSH_ONLY = FanoutPlan(channels=("push",))
-
-
-def _tpl(text: str) -> str:
-    """User text inside a string.Template: `$` must not start a placeholder."""
-    return text.replace("$", "$$")
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y à %H:%M")
 
 
 def _url(post_id: int) -> str:
@@ -45,8 +36,7 @@ def _url(post_id: int) -> str:
 
 
 def _mail(intro: str, content: str, why: str) -> str:
-    return ("Bonjour $first_name,\n\n" + _tpl(intro) + "\n\n" + _tpl(content) + "\n\nOuvrir dans Vigie : $link\n\n--\n"
-            + why + "\nNe plus recevoir de notifications par e-mail : $unsubscribe_url\n")
+    return render_notice("email/gazette.txt", intro=intro, content=content, why=why)
 
 
 async def _published(post_id: int) -> dict[str, Any] | None:
@@ -78,7 +68,7 @@ class MairieCommunicationNotice:
             event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,
             email_subject=f"[Vigie] {mairie} : {row['title']}",
             email_text=_mail(f"La {mairie} communique, dans la Gazette de votre quartier :",
-                             f"{row['title']}\n\n{row['body']}\n\nAffiché jusqu'au {_when(row['expires_at'])}.",
+                             f"{row['title']}\n\n{row['body']}\n\nAffiché jusqu'au {moment_in_figures(row['expires_at'])}.",
                              "Vous recevez ce message parce que vous êtes membre d'un quartier de cette commune sur Vigie."),
         )
 
@@ -92,7 +82,7 @@ async def _ride(request_id: int) -> dict[str, Any] | None:
     post = await _published(request["post"])
     if post is None:
         return None
-    request["trip"] = f"{post['from_place']} → {post['to_place']}, départ le {_when(post['starts_at'])}"
+    request["trip"] = f"{post['from_place']} → {post['to_place']}, départ le {moment_in_figures(post['starts_at'])}"
     request["post_row"] = post
     return request
 
@@ -195,7 +185,7 @@ class RideCancelledNotice:
         if row is None:
             return None
         trip = f"{row['from_place']} → {row['to_place']}"
-        body = (f"Le covoiturage {trip} du {_when(row['departs_at'])} a été annulé par son conducteur. "
+        body = (f"Le covoiturage {trip} du {moment_in_figures(row['departs_at'])} a été annulé par son conducteur. "
                 "Votre place ou votre demande n'a plus cours.")
         until_departure = int((row["departs_at"] - clock.now()).total_seconds())
         return Notice(

@@ -8,18 +8,21 @@ A commune's own name keeps its capital article where it is not contracted (« la
 La Rochelle », the official spelling: `proper=True`); a neighbourhood's name is a common
 phrase (« le quartier de la Gare »). Surnames are never contracted (« la veille de Le Goff »):
 call these helpers only with place names.
+
+Month and day names come from Babel's French locale data (`format_date`, `format_datetime`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
+
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
+LOCALE = "fr_FR"
 
 _ARTICLE = re.compile(r"^(?:(les|le|la)\s+|(l)['’]\s*)(?=\S)", re.IGNORECASE)
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -74,11 +77,21 @@ def month_in_words(month: str) -> str:
     match = _YEAR_MONTH.match(month)
     if not match or not 1 <= int(match.group(2)) <= 12:
         return month
-    return f"{MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+    return format_date(date(int(match.group(1)), int(match.group(2)), 1), "LLLL y", locale=LOCALE)
 
 
 def date_in_words(when: datetime) -> str:
     """A day in Paris time, in words: "2 décembre 2026" (1er for the first of the month)."""
     local = when.astimezone(PARIS) if when.tzinfo else when
     day = "1er" if local.day == 1 else str(local.day)
-    return f"{day} {MONTHS[local.month - 1]} {local.year}"
+    return f"{day} {format_date(local, 'LLLL y', locale=LOCALE)}"
+
+
+def moment_in_words(when: datetime) -> str:
+    """A moment in Paris time, in words: "mardi 24 novembre à 10:00"."""
+    return format_datetime(when, "EEEE d MMMM 'à' HH:mm", tzinfo=PARIS, locale=LOCALE)
+
+
+def moment_in_figures(when: datetime) -> str:
+    """A moment in Paris time, in figures: "24/11/2026 à 10:00"."""
+    return format_datetime(when, "dd/MM/y 'à' HH:mm", tzinfo=PARIS, locale=LOCALE)

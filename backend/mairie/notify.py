@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from backend.communities.tables import Commune
 from backend.delivery.kinds import Notice
-from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
-from backend.lib.french import de
+from backend.delivery.service import FanoutPlan, Recipient, community_recipients
+from backend.lib.french import de, moment_in_figures
+from backend.lib.templates import render_notice
 from backend.settings import Settings
 
 BROADCAST_KIND = "mairie_broadcast"
@@ -23,25 +23,10 @@ ACK_KIND = "mairie_ack"
 SEVERITY_LABELS = {"information": "Information", "vigilance": "Vigilance", "urgence": "URGENCE"}
 
 
-def _tpl(text: str) -> str:
-    """User text inside a string.Template: `$` must not start a placeholder."""
-    return text.replace("$", "$$")
-
-
 def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, str]:
     """(text, html) of a mairie mail; `$first_name`, `$link`, `$unsubscribe_url` are filled per person."""
-    text = (f"Bonjour $first_name,\n\n{_tpl(intro)}\n\n{_tpl(heading)}\n\n{_tpl(body)}\n\n"
-            f"{footer_link} : $link\n\n--\nVous recevez ce message parce que vous êtes membre d'un quartier de "
-            "cette commune sur Vigie.\nNe plus recevoir ces messages par e-mail : $unsubscribe_url\n")
-    esc = lambda s: _tpl(html.escape(s))  # noqa: E731
-    page = ('<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
-            f"<p>Bonjour $first_name,</p><p>{esc(intro)}</p>"
-            f'<h1 style="font-size:22px">{esc(heading)}</h1><p>{esc(body).replace(chr(10), "<br>")}</p>'
-            f'<p><a href="$link" style="font-size:20px">{html.escape(footer_link)}</a></p>'
-            '<hr><p style="font-size:14px">Vous recevez ce message parce que vous êtes membre d\'un quartier de cette '
-            'commune sur Vigie. <a href="$unsubscribe_url">Ne plus recevoir ces messages par e-mail</a></p>'
-            "</body></html>")
-    return text, page
+    values = dict(intro=intro, heading=heading, body=body, footer_link=footer_link)
+    return render_notice("email/mairie.txt", **values), render_notice("email/mairie.html", **values)
 
 
 def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
@@ -53,7 +38,7 @@ def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
     label = CATEGORIES.get(row["category"], row["category"])
     title = f"Mairie {de(commune_name, proper=True)} : {row['title']}"
     until = row.get("valid_until")
-    validity = f"\nValable jusqu'au {until.astimezone(LOCAL_TZ):%d/%m/%Y à %H:%M}." if until else ""
+    validity = f"\nValable jusqu'au {moment_in_figures(until)}." if until else ""
     link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
     text, page = _mail(f"La mairie {de(commune_name, proper=True)} informe les habitants ({level}, {label}) :", row["title"],
                        row["body"] + validity + link, "Lire l'annonce")

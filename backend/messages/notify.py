@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from backend.alerts.notify import _local, _tpl
 from backend.delivery import service as delivery
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient
+from backend.lib.french import moment_in_figures
+from backend.lib.templates import render_notice
 from backend.messages.service import MESSAGE_KIND
 from backend.messages.tables import Message, MessageDigest
 from backend.settings import Settings
@@ -77,32 +77,18 @@ async def digest_messages(user_id: int, after_id: int, up_to_id: int) -> list[di
 
 
 def _digest_mail(rows: list[dict[str, Any]]) -> tuple[str, str, str]:
-    """(subject, text, html) listing the messages; user text is escaped for string.Template."""
+    """(subject, text, html) listing the messages, rendered from email/message_digest.*."""
     count = len(rows)
     subject = f"[Vigie] {count} nouveau message" if count == 1 else f"[Vigie] {count} nouveaux messages"
-    text_parts, html_parts = [], []
-    for r in rows[:DIGEST_SHOWN]:
-        who = f"{r['first_name']} {r['last_name']}".strip() + (f" ({r['title']})" if r["title"] else "")
-        body = r["body"] if len(r["body"]) <= EXCERPT else r["body"][:EXCERPT - 1] + "…"
-        when = _local(r["created_at"])
-        text_parts.append(f"{_tpl(who)}, le {when} :\n{_tpl(body)}\n")
-        html_parts.append(f"<p><strong>{_tpl(html.escape(who))}</strong>, le {when} :<br>"
-                          + _tpl(html.escape(body)).replace("\n", "<br>") + "</p>")
-    more = count - DIGEST_SHOWN
-    if more > 0:
-        text_parts.append(f"… et {more} autre(s) message(s).\n")
-        html_parts.append(f"<p>… et {more} autre(s) message(s).</p>")
-    text = ("Bonjour $first_name,\n\nVous avez des messages non lus sur Vigie :\n\n" + "\n".join(text_parts)
-            + "\nLire et répondre : $link\n\n--\nVous recevez ce résumé parce que vous avez choisi de recevoir "
-            "vos messages par e-mail (au plus un toutes les 15 minutes).\n"
-            "Ne plus recevoir les messages par e-mail : $unsubscribe_url&what=messages\n")
-    page = ('<!doctype html><html lang="fr"><body style="font-family:sans-serif;font-size:18px;color:#111">'
-            "<p>Bonjour $first_name,</p><p>Vous avez des messages non lus sur Vigie :</p>" + "".join(html_parts)
-            + '<p><a href="$link" style="font-size:20px">Lire et répondre</a></p><hr><p style="font-size:14px">'
-            "Vous recevez ce résumé parce que vous avez choisi de recevoir vos messages par e-mail (au plus un "
-            'toutes les 15 minutes). <a href="$unsubscribe_url&amp;what=messages">Ne plus recevoir les messages '
-            "par e-mail</a></p></body></html>")
-    return subject, text, page
+    messages = [
+        {"who": f"{r['first_name']} {r['last_name']}".strip() + (f" ({r['title']})" if r["title"] else ""),
+         "body": r["body"] if len(r["body"]) <= EXCERPT else r["body"][:EXCERPT - 1] + "…",
+         "when": moment_in_figures(r["created_at"])}
+        for r in rows[:DIGEST_SHOWN]
+    ]
+    values = {"messages": messages, "more": count - DIGEST_SHOWN}
+    return (subject, render_notice("email/message_digest.txt", **values),
+            render_notice("email/message_digest.html", **values))
 
 
 class DigestNotice:

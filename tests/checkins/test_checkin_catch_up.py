@@ -11,7 +11,7 @@ from typing import Any
 from backend.delivery.sms import transliterate_gsm7
 from backend.lib import clock
 from backend.checkins.escalation import run_due_checkins
-from backend.checkins.schedule import french_moment
+from backend.lib.french import moment_in_words as french_moment
 from backend.checkins.service import MISSED_KIND, REMINDER_KIND
 from backend.checkins.tables import CheckinEvent, CheckinRound
 from tests.alerts.helpers import wait_settled
