@@ -88,20 +88,9 @@ class AuthController(Controller):
 
     @post("/password-reset", guards=[public], status_code=HTTP_202_ACCEPTED)
     async def password_reset(self, request: Request, data: PasswordResetIn) -> dict:
-        settings = settings_of(request)
         await ratelimit.enforce(valkey_of(request), f"pwreset:ip:{client_ip(request)}", 10, 3600,
                                 "Trop de demandes. Réessayez dans une heure.")
-        found = await service.start_password_reset(valkey_of(request), data.email, settings.password_resets_per_hour)
-        if found is not None:
-            user, token = found
-            link = f"{settings.base_url}/#/reinitialiser?token={token}"
-            await queues_of(request).enqueue(
-                "email", "send_transactional_email", to=user["email"],
-                subject="Vigie : réinitialisation de votre mot de passe",
-                text=(f"Bonjour {user['first_name']},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
-                      f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : "
-                      "votre mot de passe reste inchangé.\n\nL'équipe Vigie"),
-            )
+        await service.request_password_reset(settings_of(request), queues_of(request), valkey_of(request), data.email)
         return {"detail": "Si un compte existe pour cette adresse, un e-mail vient d'être envoyé."}
 
     @post("/password-reset/confirm", guards=[public], status_code=HTTP_204_NO_CONTENT)

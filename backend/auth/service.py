@@ -23,6 +23,7 @@ from backend.db import write_transaction
 from backend.lib import ratelimit
 from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
+from backend.lib.templates import render
 from backend.lib.errors import DomainError, NotFound, Unauthorized
 from backend.settings import Settings
 from backend.verification import service as verification
@@ -59,6 +60,7 @@ def _required(value: str, label: str, max_len: int) -> str:
 SIGNUP_RECEIVED = ("Inscription reçue. Consultez votre boîte mail : nous vous avons écrit. Votre code "
                    "d'activation arrive par courrier postal à l'adresse indiquée.")
 """The one answer to every accepted sign-up, new e-mail or not: it must not tell who has an account."""
+RESET_SUBJECT = "Vigie : réinitialisation de votre mot de passe"
 SIGNUP_NOTICES_PER_HOUR = 3
 """« Someone tried to sign up with your address » mails one account may get per hour."""
 
@@ -240,6 +242,18 @@ async def start_password_reset(cache: avalkey.Valkey, email: str, per_hour: int 
     if older and older.decode() != digest:
         await cache.delete(f"pwreset:{older.decode()}")
     return user, token
+
+
+async def request_password_reset(settings: Settings, queues: Queues, cache: avalkey.Valkey, email: str) -> None:
+    """Mail a reset link (backend/templates/email/password_reset.txt) to the account with this e-mail,
+    if there is one and it is under its hourly number of links; the caller answers the same either way."""
+    found = await start_password_reset(cache, email, settings.password_resets_per_hour)
+    if found is None:
+        return
+    user, token = found
+    text = render("email/password_reset.txt", first_name=user["first_name"],
+                  link=f"{settings.base_url}/#/reinitialiser?token={token}")
+    await queues.enqueue("email", "send_transactional_email", to=user["email"], subject=RESET_SUBJECT, text=text)
 
 
 async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password: str) -> int:
