@@ -20,7 +20,8 @@ from backend.communities.tables import Community
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients, user_recipients
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
-from backend.gazette.participation import COMMENT_KIND, RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
+from backend.gazette.carpools import RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
+from backend.gazette.comments import COMMENT_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
 from backend.lib.french import de, moment_in_figures

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
 from backend.delivery import service as delivery
-from backend.gazette import access, moderation, participation, photos, service, uploads
+from backend.gazette import access, carpools, comments, events, moderation, photos, service, uploads
 from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
@@ -104,7 +104,7 @@ class GazettePostController(Controller):
     async def delete_post(self, request: Request, post_id: int) -> None:
         row, cancellation = await service.delete_post(media_root(request), principal_of(request), post_id)
         if cancellation is not None:
-            await delivery.dispatch(queues_of(request), participation.RIDE_CANCEL_KIND, cancellation)
+            await delivery.dispatch(queues_of(request), carpools.RIDE_CANCEL_KIND, cancellation)
         await publish_post_event(request, "gazette.post_removed", row)
 
     @post("/photos", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_LIMIT)
@@ -126,25 +126,25 @@ class GazettePostController(Controller):
     async def comment(self, request: Request, post_id: int, data: CommentIn,
                       idempotency_key: str | None = IDEMPOTENCY) -> Response[CommentOut]:
         limit = creation_limit(request, "comments")
-        comment, row, created = await participation.add_comment(principal_of(request), post_id, data.body,
+        comment, row, created = await comments.add_comment(principal_of(request), post_id, data.body,
                                                                 idempotency_key, limit.check)
         if not created:  # an offline outbox replaying: same answer, nothing new, not counted
             return Response(comment, status_code=HTTP_200_OK)
         await limit.count()
-        await delivery.dispatch(queues_of(request), participation.COMMENT_KIND, comment.id)
+        await delivery.dispatch(queues_of(request), comments.COMMENT_KIND, comment.id)
         await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
         return Response(comment, status_code=HTTP_201_CREATED)
 
     @post("/rsvp", status_code=HTTP_200_OK)
     async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:
-        counts, row = await participation.answer_event(principal_of(request), post_id, data.answer)
+        counts, row = await events.answer_event(principal_of(request), post_id, data.answer)
         await publish_post_event(request, "gazette.post_updated", row)
         return counts
 
     @post("/ride-requests", status_code=HTTP_201_CREATED)
     async def request_seat(self, request: Request, post_id: int, data: RideRequestIn) -> RideRequestOut:
-        asked, _ = await participation.request_seat(principal_of(request), post_id, data.message)
-        await delivery.dispatch(queues_of(request), participation.RIDE_ASK_KIND, asked.id)
+        asked, _ = await carpools.request_seat(principal_of(request), post_id, data.message)
+        await delivery.dispatch(queues_of(request), carpools.RIDE_ASK_KIND, asked.id)
         return asked
 
     @post("/pin", status_code=HTTP_200_OK)
@@ -193,7 +193,7 @@ class GazetteItemController(Controller):
 
     @delete("/comments/{comment_id:int}")
     async def delete_comment(self, request: Request, comment_id: int) -> None:
-        row = await participation.delete_comment(principal_of(request), comment_id)
+        row = await comments.delete_comment(principal_of(request), comment_id)
         await publish_post_event(request, "gazette.comment_deleted", row, comment_id=comment_id)
 
     @post("/ride-requests/{request_id:int}/accept", status_code=HTTP_200_OK)
@@ -205,14 +205,14 @@ class GazetteItemController(Controller):
         return await self._answer(request, request_id, False)
 
     async def _answer(self, request: Request, request_id: int, accept: bool) -> RideRequestOut:
-        answered, row = await participation.answer_request(principal_of(request), request_id, accept)
-        await delivery.dispatch(queues_of(request), participation.RIDE_ANSWER_KIND, request_id)
+        answered, row = await carpools.answer_request(principal_of(request), request_id, accept)
+        await delivery.dispatch(queues_of(request), carpools.RIDE_ANSWER_KIND, request_id)
         await publish_post_event(request, "gazette.post_updated", row)
         return answered
 
     @delete("/ride-requests/{request_id:int}")
     async def withdraw(self, request: Request, request_id: int) -> None:
-        row = await participation.withdraw_request(principal_of(request), request_id)
+        row = await carpools.withdraw_request(principal_of(request), request_id)
         await publish_post_event(request, "gazette.post_updated", row)
 
 

@@ -18,7 +18,7 @@ from backend.gazette import photos as photo_files
 from backend.gazette.access import (
     COLUMNS, KINDS, MAIRIE, MAIRIE_KIND, MEMBER_KINDS, audit_post, aware, can_moderate_locally, is_platform, visible,
 )
-from backend.gazette.participation import record_cancellation
+from backend.gazette.carpools import record_cancellation
 from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
 from backend.gazette.search import fold, query_words
 from backend.gazette.tables import (

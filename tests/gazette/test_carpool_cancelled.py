@@ -11,7 +11,7 @@ from backend.delivery import service as delivery
 from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
 from backend.delivery.tables import Delivery, Outbox
 from backend.gazette.jobs import purge_ride_cancellations
-from backend.gazette.participation import RIDE_CANCEL_KIND
+from backend.gazette.carpools import RIDE_CANCEL_KIND
 from backend.gazette.tables import GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
 from tests.alerts.helpers import wait_settled

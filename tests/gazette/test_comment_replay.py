@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from backend.delivery.tables import Outbox
-from backend.gazette.participation import COMMENT_KIND
+from backend.gazette.comments import COMMENT_KIND
 from backend.gazette.tables import GazetteComment
 from tests.gazette.helpers import new_post
 

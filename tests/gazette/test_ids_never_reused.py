@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from backend.delivery.tables import Delivery, Outbox
-from backend.gazette.participation import COMMENT_KIND
+from backend.gazette.comments import COMMENT_KIND
 from backend.lib import clock
 from tests.gazette.helpers import new_post
 

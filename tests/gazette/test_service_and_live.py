@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from backend.auth import sessions
 from backend.auth.service import load_principal
-from backend.gazette import participation, service
+from backend.gazette import carpools, service
 from backend.gazette.schemas import CommunicationIn, PostIn
 from backend.gazette.search import fold, query_words
 from backend.gazette.tables import GazettePost
@@ -58,9 +58,9 @@ async def test_two_acceptances_at_once_never_overbook_the_car(fx_app, world, fx_
         to_place="Gare des Aubrais", departs_at=clock.now() + timedelta(days=1), seats=1))
     asks = []
     for uid in await add_members(fx_password_hash, world.community, 4):
-        asked, _ = await participation.request_seat(await load_principal(uid), ride.id, "")
+        asked, _ = await carpools.request_seat(await load_principal(uid), ride.id, "")
         asks.append(asked.id)
-    results = await asyncio.gather(*(participation.answer_request(driver, a, True) for a in asks),
+    results = await asyncio.gather(*(carpools.answer_request(driver, a, True) for a in asks),
                                    return_exceptions=True)
     accepted = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, Conflict)]
@@ -101,7 +101,7 @@ async def test_asking_twice_at_once_makes_one_request_and_one_clear_refusal(fx_a
     ride = await service.create_post(driver, world.community, PostIn(
         kind="carpool", title="Gare des Aubrais", body="Train de 7 h.", from_place="Les Tilleuls",
         to_place="Gare des Aubrais", departs_at=clock.now() + timedelta(days=1), seats=3))
-    results = await asyncio.gather(*(participation.request_seat(passenger, ride.id, "") for _ in range(3)),
+    results = await asyncio.gather(*(carpools.request_seat(passenger, ride.id, "") for _ in range(3)),
                                    return_exceptions=True)
     assert sum(not isinstance(r, BaseException) for r in results) == 1, results
     assert {r.code for r in results if isinstance(r, BaseException)} == {"already_requested"}
