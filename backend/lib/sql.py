@@ -1,7 +1,8 @@
 """Small raw-SQL helpers for the hot, batched paths (fan-out, delivery updates).
 
 piccolo's `raw()` takes `{}` placeholders and adapts them to each engine; `raw()` here does
-the same without building a piccolo `QueryString` (see `_PlainQuery`).
+the same without building a piccolo `QueryString` (see `PlainQuery` in
+backend/lib/piccolo_private.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from piccolo.table import Table
+
+from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, run_plain
 
 T = TypeVar("T")
 
@@ -27,39 +30,10 @@ def placeholders(count: int) -> str:
     return ", ".join(["{}"] * count)
 
 
-class _PlainQuery:
-    """What an engine's `run_querystring` reads of a piccolo `QueryString`, without its
-    per-argument work: an isinstance check per argument, then a bundling pass, ~15 µs per
-    row of 8 values — ~70 % of the time of a 10,000-row multi-row INSERT on SQLite. Same
-    engines, same transaction handling (piccolo's current transaction, if any, runs it)."""
-
-    query_type = "raw"
-    table = None
-
-    def __init__(self, sql: str, args: Sequence[Any]) -> None:
-        self.parts = sql.split("{}")
-        if len(self.parts) != len(args) + 1:
-            raise ValueError(f"{len(self.parts) - 1} placeholders for {len(args)} arguments")
-        self.sql = sql
-        self.args = list(args)
-
-    def compile_string(self, engine_type: str = "postgres") -> tuple[str, list[Any]]:
-        if engine_type == "sqlite":
-            return "?".join(self.parts), self.args
-        out = [self.parts[0]]
-        for index, part in enumerate(self.parts[1:], start=1):
-            out.append(f"${index}")
-            out.append(part)
-        return "".join(out), self.args
-
-    def __str__(self) -> str:
-        return self.sql
-
-
 async def raw(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
     """`table.raw(sql, *args)` for statements with many `{}` arguments; rows as dicts.
     `sql` must hold no other braces (piccolo would read `{{` as an escape; this does not)."""
-    rows = await table._meta.db.run_querystring(_PlainQuery(sql, args))
+    rows = await run_plain(table._meta.db, sql, args)
     if not rows or isinstance(rows[0], dict):
         return rows or []
     return [dict(row) for row in rows]  # asyncpg Records
@@ -69,11 +43,9 @@ async def select_plain(table: type[Table], sql: str, *args: Any) -> list[dict[st
     """A SELECT whose rows skip piccolo's type converters where that is cheaper (SQLite:
     timestamps stay text, booleans 0/1 — see `PersistentSQLiteEngine.select_plain`), else
     `raw()`. Callers must accept both forms (`iso_utc`, `bool()`)."""
-    from backend.db import PersistentSQLiteEngine
-
     engine = table._meta.db
     if isinstance(engine, PersistentSQLiteEngine):
-        rows = engine.select_plain(*_PlainQuery(sql, args).compile_string("sqlite"))
+        rows = engine.select_plain(*PlainQuery(sql, args).compile_string("sqlite"))
         if rows is not None:
             return rows
     return await raw(table, sql, *args)

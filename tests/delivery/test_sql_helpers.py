@@ -8,7 +8,8 @@ import pytest
 
 from backend import db
 from backend.communities.tables import Commune
-from backend.lib.sql import _PlainQuery, bulk_insert, placeholders, raw, select_in
+from backend.lib.piccolo_private import PlainQuery as _PlainQuery
+from backend.lib.sql import bulk_insert, placeholders, raw, select_in
 
 
 def test_placeholders_become_each_engines_own() -> None:

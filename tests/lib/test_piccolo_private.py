@@ -1,0 +1,117 @@
+"""Each private piccolo API Vigie relies on (backend/lib/piccolo_private.py) is still there and
+still behaves as relied on. A piccolo upgrade that changes one fails here, loudly, by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+import tomllib
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import piccolo
+import pytest
+from packaging.specifiers import SpecifierSet
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
+from piccolo.querystring import QueryString
+
+from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, run_plain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_installed_piccolo_is_inside_the_range_pinned_in_pyproject() -> None:
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pin = next(d for d in dependencies if d.startswith("piccolo["))
+    specifier = SpecifierSet(pin.split("]", 1)[1])
+    assert piccolo.__VERSION__ in specifier, f"piccolo {piccolo.__VERSION__} is outside the tested range {pin}"
+    assert not SpecifierSet(str(specifier)).contains("1.39.0"), "the pin must stop before an untested minor version"
+
+
+def test_engine_private_methods_keep_the_signatures_overridden_and_called() -> None:
+    params = list(inspect.signature(SQLiteEngine._run_in_new_connection).parameters)
+    assert params == ["self", "query", "args", "query_type", "table"]
+    assert inspect.iscoroutinefunction(SQLiteEngine._run_in_new_connection)
+    assert list(inspect.signature(SQLiteEngine.run_querystring).parameters) == ["self", "querystring", "in_pool"]
+    assert list(inspect.signature(PostgresEngine.run_querystring).parameters) == ["self", "querystring", "in_pool"]
+    # run_querystring sends a query outside a transaction to the method the engine overrides.
+    assert "self._run_in_new_connection(" in inspect.getsource(SQLiteEngine.run_querystring)
+    # A transaction gives its connection back by closing it (the reuse of idle connections).
+    assert "await self.connection.close()" in inspect.getsource(SQLiteTransaction.__aexit__)
+    source = inspect.getsource(SQLiteTransaction)
+    assert "self.connection = await self.get_connection()" in source
+    assert "return await self.engine.get_connection()" in source
+    engine = SQLiteEngine(path=":memory:")
+    assert {"database", "detect_types"} <= set(engine.connection_kwargs)
+    assert hasattr(engine, "current_transaction")
+    assert dict_factory(type("Cursor", (), {"description": [("a",), ("b",)]})(), (1, 2)) == {"a": 1, "b": 2}
+
+
+def test_plain_query_compiles_as_piccolos_query_string_does() -> None:
+    sql, args = "SELECT {} AS a, {} AS b WHERE x IN ({}, {})", [1, "deux", 3.5, None]
+    for engine_type in ("sqlite", "postgres"):
+        assert PlainQuery(sql, args).compile_string(engine_type) == QueryString(sql, *args).compile_string(
+            engine_type=engine_type)
+    string = QueryString(sql, *args)
+    assert string.query_type == "generic" and string.table is None  # what run_querystring reads besides
+    assert PlainQuery.query_type != "insert" and PlainQuery.table is None  # "insert" would ask for a table
+
+
+def test_piccolo_still_registers_sqlite_converters_and_integer_is_no_longer_one() -> None:
+    assert "INTEGER" not in sqlite3.converters
+    assert {"TIMESTAMPTZ", "BOOLEAN"} <= set(sqlite3.converters), "piccolo changed how it registers converters"
+
+
+@pytest.fixture
+async def fx_sqlite(tmp_path: Path) -> AsyncIterator[PersistentSQLiteEngine]:
+    engine = PersistentSQLiteEngine(path=str(tmp_path / "private.db"), timeout=30, check_same_thread=False)
+    await engine.open_shared()
+    yield engine
+    await engine.close_shared()
+
+
+async def test_queries_outside_transactions_run_on_one_kept_connection(fx_sqlite: PersistentSQLiteEngine) -> None:
+    # A TEMP table lives only on the connection that made it: the next statements see it only
+    # if they go through the same connection, i.e. through the overridden method.
+    await run_plain(fx_sqlite, "CREATE TEMP TABLE here (n INTEGER)", [])
+    await run_plain(fx_sqlite, "INSERT INTO here (n) VALUES ({}), ({})", [7, 8])
+    rows = await run_plain(fx_sqlite, "DELETE FROM here WHERE n > {} RETURNING n", [0])
+    assert sorted(r["n"] for r in rows) == [7, 8] and all(type(r["n"]) is int for r in rows)
+    # SELECTs read on the loop's thread, through a reader connection of their own.
+    await run_plain(fx_sqlite, "CREATE TABLE kept (n INTEGER)", [])
+    await run_plain(fx_sqlite, "INSERT INTO kept (n) VALUES ({})", [5])
+    assert await run_plain(fx_sqlite, "SELECT n FROM kept", []) == [{"n": 5}]
+    assert fx_sqlite._readers[asyncio.get_running_loop()].execute("SELECT count(*) AS c FROM kept").fetchall() == [
+        {"c": 1}]
+
+
+async def test_a_transactions_connection_is_kept_and_reused(fx_sqlite: PersistentSQLiteEngine) -> None:
+    await run_plain(fx_sqlite, "CREATE TABLE t (n INTEGER)", [])
+    seen: list[Any] = []
+    for n in range(3):
+        async with fx_sqlite.transaction():
+            seen.append(fx_sqlite.current_transaction.get().connection._conn)
+            await run_plain(fx_sqlite, "INSERT INTO t (n) VALUES ({})", [n])
+    assert seen[0] is seen[1] is seen[2], "each transaction opened a new connection"
+    assert fx_sqlite._idle[asyncio.get_running_loop()] == [seen[0]]
+    try:
+        async with fx_sqlite.transaction():
+            await run_plain(fx_sqlite, "INSERT INTO t (n) VALUES ({})", [99])
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert await run_plain(fx_sqlite, "SELECT n FROM t ORDER BY n", []) == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+async def test_select_plain_skips_converters_and_steps_aside_inside_a_transaction(
+        fx_sqlite: PersistentSQLiteEngine) -> None:
+    await run_plain(fx_sqlite, "CREATE TABLE s (at TIMESTAMPTZ, ok BOOLEAN)", [])
+    await run_plain(fx_sqlite, "INSERT INTO s VALUES ({}, {})", ["2026-12-02 09:00:00+00:00", 1])
+    assert fx_sqlite.select_plain("SELECT at, ok FROM s", []) == [{"at": "2026-12-02 09:00:00+00:00", "ok": 1}]
+    converted = await run_plain(fx_sqlite, "SELECT at, ok FROM s", [])
+    assert converted[0]["ok"] is True and converted[0]["at"].year == 2026
+    async with fx_sqlite.transaction():
+        assert fx_sqlite.select_plain("SELECT at FROM s", []) is None
