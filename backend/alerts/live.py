@@ -8,11 +8,12 @@ longer read it. The PWA drops such an alert from its lists (moderators refetch).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
-from litestar import Request
 
 from backend.alerts.schemas import AlertOut
+from backend.live.service import LiveEvent, publish
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,7 @@ def event_data(alert: AlertOut) -> dict:
     return data
 
 
-async def publish_alert(request: Request, event_type: str, alert: AlertOut) -> None:
-    try:
-        from backend.live.service import LiveEvent, publish
-    except ImportError:  # live stream not wired in this build
-        return
-    await publish(request.app, LiveEvent(type=event_type, data=event_data(alert), community_id=alert.community_id,
-                                         moderators=event_type.startswith("moderation")))
+async def publish_alert(target: Any, event_type: str, alert: AlertOut) -> None:
+    """`target`: `app.state` or a job's ctx (anything `backend.live.service.publish` takes)."""
+    await publish(target, LiveEvent(type=event_type, data=event_data(alert), community_id=alert.community_id,
+                                    moderators=event_type.startswith("moderation")))

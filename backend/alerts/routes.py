@@ -9,9 +9,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.alerts import service
 from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.auth.principal import principal_of
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
-from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.deps import queues_of, settings_of, valkey_of
 from backend.alerts.live import publish_alert
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import msgspec
+from litestar import Request
+
+from backend.lib.errors import Unauthorized
 
 
 class MembershipInfo(msgspec.Struct, frozen=True):
@@ -55,3 +58,11 @@ class Principal(msgspec.Struct, frozen=True):
     @property
     def active_community_ids(self) -> list[int]:
         return [m.community_id for m in self.memberships if m.status == "active"]
+
+
+def principal_of(request: Request) -> Principal:
+    """The authenticated caller of `request` (set by the session middleware)."""
+    principal = request.scope.get("user")
+    if principal is None:  # guards run first; this only protects against a missing guard
+        raise Unauthorized()
+    return principal  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from backend.auth import service, sessions
 from backend.auth.guards import authenticated, public
 from backend.auth.limits import LoginFailures
+from backend.auth.principal import principal_of
 from backend.auth.schemas import (
     LoginIn,
     Me,
@@ -20,7 +21,7 @@ from backend.auth.schemas import (
 )
 from backend.lib import ratelimit
 from backend.lib.errors import Unauthorized
-from backend.lib.deps import client_ip, principal_of, queues_of, settings_of, valkey_of
+from backend.lib.deps import client_ip, queues_of, settings_of, valkey_of
 
 
 def _session_cookie(request: Request, token: str, max_age: int) -> Cookie:

@@ -7,7 +7,8 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth.guards import authenticated, community_scope
-from backend.lib.deps import principal_of, queues_of
+from backend.auth.principal import principal_of
+from backend.lib.deps import queues_of
 from backend.checkins import escalation, management, service
 from backend.checkins.schemas import (
     ActionOut, CandidateOut, CheckinIn, CheckinOut, CheckinPatch, EventOut, HistoryPage, LinkAlertIn, MyCheckins,

@@ -8,6 +8,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from backend.auth import service as auth_service
 from backend.auth import sessions
 from backend.auth.guards import any_staff_or_platform, authenticated, commune_scope, community_scope, platform_role, public
+from backend.auth.principal import principal_of
 from backend.communities import service
 from backend.communities.schemas import (
     CommuneCreate,
@@ -20,7 +21,7 @@ from backend.communities.schemas import (
     PerimeterIn,
     UserRef,
 )
-from backend.lib.deps import principal_of, settings_of, valkey_of
+from backend.lib.deps import settings_of, valkey_of
 
 
 class CommunityController(Controller):

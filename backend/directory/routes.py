@@ -6,10 +6,11 @@ from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from backend.auth.guards import authenticated, community_scope
+from backend.auth.principal import principal_of
 from backend.directory import service
 from backend.directory.photos import MAX_BYTES, PhotoTooLarge
 from backend.directory.schemas import DirectoryEntry, MyProfile, ProfileIn, Skill
-from backend.lib.deps import principal_of, settings_of, valkey_of
+from backend.lib.deps import settings_of, valkey_of
 from backend.lib.images import upload_limit
 
 READERS = community_scope(member=True, moderator=True, admin=True)

@@ -12,6 +12,7 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.auth.principal import principal_of
 from backend.delivery import service as delivery
 from backend.gazette import access, carpools, comments, events, moderation, photos, service, uploads
 from backend.gazette.live import publish_post_event, row_of
@@ -20,7 +21,7 @@ from backend.gazette.schemas import (
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
 )
 from backend.lib import ratelimit
-from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.deps import queues_of, settings_of, valkey_of
 from backend.lib.images import upload_limit
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None,

@@ -12,6 +12,7 @@ from litestar import Request, Response, get
 
 from backend.auth.guards import public
 from backend.auth.tables import User
+from backend.health import gauges
 from backend.health import workers as heartbeats
 from backend.lib import metrics
 from backend.lib.deps import queues_of, settings_of, valkey_of
@@ -41,7 +42,7 @@ async def health(request: Request) -> Response[dict]:
         report["problems"].append("database")
     try:
         await asyncio.wait_for(valkey_of(request).ping(), 2)
-        shared = await asyncio.wait_for(metrics.refresh_shared(queues_of(request), valkey_of(request),
+        shared = await asyncio.wait_for(gauges.refresh_shared(queues_of(request), valkey_of(request),
                                                                with_budgets=False), 3)
         report["queues"] = shared["depths"]
         report["oldest_job_seconds"] = shared["ages"]
@@ -85,7 +86,7 @@ async def prometheus_metrics(request: Request) -> Response[bytes]:
     if not _may_read_metrics(request):
         raise NotFound("Page introuvable.", "not_found")  # no hint that metrics exist here
     try:
-        await asyncio.wait_for(metrics.refresh_shared(queues_of(request), valkey_of(request)), 3)
+        await asyncio.wait_for(gauges.refresh_shared(queues_of(request), valkey_of(request)), 3)
     except Exception:  # Valkey down: the process's own counters are still worth reading
         pass
     body, content_type = metrics.exposition()

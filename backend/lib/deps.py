@@ -1,4 +1,6 @@
-"""Access to the per-process resources kept on app.state (settings, valkey, queues)."""
+"""Access to the per-process resources kept on app.state (settings, valkey, queues).
+
+The caller's identity is `backend.auth.principal.principal_of` (lib knows no domain)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ from typing import TYPE_CHECKING
 import valkey.asyncio as avalkey
 from litestar import Request
 
-from backend.auth.principal import Principal
-from backend.lib.errors import Unauthorized
 from backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,13 +25,6 @@ def valkey_of(request: Request) -> avalkey.Valkey:
 
 def queues_of(request: Request) -> "Queues":
     return request.app.state.queues
-
-
-def principal_of(request: Request) -> Principal:
-    principal = request.scope.get("user")
-    if principal is None:  # guards run first; this only protects against a missing guard
-        raise Unauthorized()
-    return principal  # type: ignore[return-value]
 
 
 def client_ip(request: Request) -> str:

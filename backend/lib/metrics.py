@@ -2,20 +2,18 @@
 (`worker_metrics_port`, loopback). Names and meanings: docs/operations.md.
 
 Counters move where things happen (a worker's outcome writes, push answers, retries); gauges of
-shared state (queues, workers, SMS budgets) are refreshed by `refresh_shared` when scraped on
-the API and on every heartbeat of a worker.
+shared state (queues, workers, SMS budgets) are refreshed by `backend.health.gauges.refresh_shared`
+when scraped on the API and on every heartbeat of a worker (lib knows no domain).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-log = logging.getLogger(__name__)
 
 DELIVERIES = Counter("vigie_deliveries", "Delivery outcomes written, by channel and outcome "
                      "(sent, failed, skipped, retry).", ["channel", "outcome"])
@@ -62,41 +60,6 @@ def _epoch(value: Any) -> float | None:
             return None
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
     return None
-
-
-async def refresh_shared(queues: Any, client: Any, with_budgets: bool = True) -> dict[str, Any]:
-    """Set the gauges of shared state; returns what it read (health uses the same figures)."""
-    from backend.health import workers
-
-    depths = await queues.depths()
-    ages = await workers.oldest_waiting(queues)
-    live = await workers.live(client)
-    for name, depth in depths.items():
-        QUEUE_DEPTH.labels(name).set(depth)
-        QUEUE_OLDEST.labels(name).set(ages.get(name, 0.0))
-    WORKERS_LIVE.set(len(live))
-    if with_budgets:
-        await _refresh_budgets()
-    return {"depths": depths, "ages": ages, "workers": live}
-
-
-async def _refresh_budgets() -> None:
-    from backend.delivery.tables import Delivery
-
-    from backend.delivery.service import LOCAL_TZ
-
-    month = datetime.now(LOCAL_TZ).strftime("%Y-%m")  # as the mairie's budgets count months
-    try:
-        rows = await Delivery.raw(
-            "SELECT c.id AS commune, c.sms_budget_monthly AS budget, COALESCE(SUM(s.segments), 0) AS used "
-            "FROM communes c LEFT JOIN mairie_sms_spend s ON s.commune = c.id AND s.month = {} "
-            "WHERE c.sms_budget_monthly > 0 OR s.id IS NOT NULL GROUP BY c.id, c.sms_budget_monthly", month)
-    except Exception as exc:  # the mairie tables are optional: metrics never fail a scrape
-        log.debug("SMS budgets not read: %r", exc)
-        return
-    for r in rows:
-        SMS_USED.labels(str(r["commune"])).set(int(r["used"] or 0))
-        SMS_BUDGET.labels(str(r["commune"])).set(int(r["budget"] or 0))
 
 
 def exposition() -> tuple[bytes, str]:

@@ -6,7 +6,7 @@ from litestar import Request, get
 from litestar.response import ServerSentEvent
 
 from backend.auth.guards import authenticated
-from backend.lib.deps import principal_of
+from backend.auth.principal import principal_of
 from backend.live import service
 from backend.live.service import LiveChannels
 

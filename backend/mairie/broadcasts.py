@@ -18,22 +18,11 @@ from backend.mairie.area import (
     areas_of, budget, check_channels, commune_row, count_sms_segments, iso, month_of, parse_when, reach_estimate,
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,
 )
-from backend.mairie.notify import BROADCAST_KIND, broadcast_notice
+from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of, plan_of
 from backend.mairie.schemas import Author, BroadcastIn, BroadcastOut, BroadcastPatch, FollowupIn, PreviewOut
 from backend.mairie.tables import Broadcast, MairieArea
 from backend.settings import Settings
 
-CATEGORIES = {
-    "meteo": "Météo",
-    "inondation": "Inondation",
-    "canicule": "Canicule",
-    "voirie": "Voirie / travaux",
-    "coupure": "Coupure d'eau ou d'électricité",
-    "greve": "Grève / transports",
-    "evenement": "Événement",
-    "securite": "Sécurité",
-    "autre": "Autre",
-}
 SEVERITIES = {"information": "Information", "vigilance": "Vigilance", "urgence": "Urgence"}
 CHANNELS = ("push", "email", "sms", "gazette")
 DEFAULT_CHANNELS = {
@@ -70,14 +59,6 @@ def validate(data: BroadcastIn | dict[str, Any], now: datetime) -> dict[str, Any
         raise DomainError("La fin de validité doit suivre l'envoi.", "invalid_validity")
     return dict(category=d["category"], severity=d["severity"], title=title, body=body, link=link,
                 channels=",".join(channels), scheduled_at=scheduled_at, valid_until=valid_until)
-
-
-def _channels(row: dict[str, Any]) -> list[str]:
-    return [c for c in row["channels"].split(",") if c]
-
-
-def plan_of(row: dict[str, Any]) -> Any:
-    return urgent_plan(_channels(row), row["severity"] == "urgence")
 
 
 async def _estimate(settings: Settings, commune: dict[str, Any], values: dict[str, Any], community_ids: Sequence[int],
@@ -163,7 +144,7 @@ async def edit(settings: Settings, actor_id: int, commune_id: int, broadcast_id:
     area = (await areas_of(BROADCAST_KIND, [broadcast_id]))[broadcast_id]
     current: dict[str, Any] = {
         "category": row["category"], "severity": row["severity"], "title": row["title"], "body": row["body"],
-        "link": row["link"], "channels": _channels(row), "valid_until": iso(row["valid_until"]),
+        "link": row["link"], "channels": channels_of(row), "valid_until": iso(row["valid_until"]),
         "scheduled_at": iso(row["scheduled_at"]), "community_ids": [] if row["all_communities"] else area,
     }
     changes = {f: getattr(patch, f) for f in patch.__struct_fields__ if getattr(patch, f) is not msgspec.UNSET}
@@ -253,7 +234,7 @@ def to_out(row: dict[str, Any], area: list[int], staff: bool = False,
         id=row["id"], commune_id=row["commune"], commune_name=row["commune.name"], category=row["category"],
         category_label=CATEGORIES.get(row["category"], row["category"]), severity=row["severity"],
         severity_label=SEVERITIES.get(row["severity"], row["severity"]), title=row["title"], body=row["body"],
-        link=row["link"], valid_until=iso(row["valid_until"]), channels=_channels(row),
+        link=row["link"], valid_until=iso(row["valid_until"]), channels=channels_of(row),
         all_communities=row["all_communities"], community_ids=area, status=row["status"],
         scheduled_at=iso(row["scheduled_at"]), sent_at=iso(row["sent_at"]), ended_at=iso(row["ended_at"]),
         cancelled_at=iso(row["cancelled_at"]), parent_id=row["parent"], followup=row["followup"],
@@ -325,7 +306,7 @@ async def for_community(community_id: int, active_only: bool = False, gazette_on
         rows = [r for r in rows if r["ended_at"] is None and (r["valid_until"] is None or r["valid_until"] > now)
                 and not r["parent"]]
     if gazette_only:
-        rows = [r for r in rows if "gazette" in _channels(r)]
+        rows = [r for r in rows if "gazette" in channels_of(r)]
     areas = await areas_of(BROADCAST_KIND, [r["id"] for r in rows])
     return [to_out(r, areas[r["id"]]) for r in rows]
 

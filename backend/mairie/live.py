@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.live.service import LiveEvent, publish
+
 
 async def publish_dashboard(target: Any, commune_id: int, section: str, **data: Any) -> bool:
     """`target`: the app, `app.state`, a job's ctx or a Valkey client (see backend.live.service.publish)."""
-    try:
-        from backend.live.service import LiveEvent, publish
-    except ImportError:  # live stream not wired in this build
-        return False
     return await publish(target, LiveEvent(type="dashboard.updated", staff_commune_id=commune_id,
                                            data={"commune_id": commune_id, "section": section, **data}))

@@ -15,12 +15,35 @@ from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients
 from backend.lib.french import de, moment_in_figures
 from backend.lib.templates import render_notice
+from backend.mairie.area import areas_of, spend_sms, urgent_plan
+from backend.mairie.tables import Acknowledgement, Broadcast, SafetyAnswer, SafetyCheck
 from backend.settings import Settings
 
 BROADCAST_KIND = "mairie_broadcast"
 SAFETY_KIND = "mairie_safety"
 ACK_KIND = "mairie_ack"
 SEVERITY_LABELS = {"information": "Information", "vigilance": "Vigilance", "urgence": "URGENCE"}
+CATEGORIES = {
+    "meteo": "Météo",
+    "inondation": "Inondation",
+    "canicule": "Canicule",
+    "voirie": "Voirie / travaux",
+    "coupure": "Coupure d'eau ou d'électricité",
+    "greve": "Grève / transports",
+    "evenement": "Événement",
+    "securite": "Sécurité",
+    "autre": "Autre",
+}
+
+
+def channels_of(row: dict[str, Any]) -> list[str]:
+    """The channels a broadcast row was sent on."""
+    return [c for c in row["channels"].split(",") if c]
+
+
+def plan_of(row: dict[str, Any]) -> Any:
+    """How a broadcast row goes out: its channels; urgence breaks quiet hours and forces them."""
+    return urgent_plan(channels_of(row), row["severity"] == "urgence")
 
 
 def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, str]:
@@ -31,8 +54,6 @@ def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, s
 
 def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
     """The notification of a broadcast (also used to estimate its SMS before it exists)."""
-    from backend.mairie.broadcasts import CATEGORIES
-
     urgent = row["severity"] == "urgence"
     level = SEVERITY_LABELS[row["severity"]]
     label = CATEGORIES.get(row["category"], row["category"])
@@ -58,15 +79,10 @@ async def _commune_name(commune_id: int) -> str:
 
 class BroadcastNotice:
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
-        from backend.mairie.tables import Broadcast
-
         row = await Broadcast.select().where((Broadcast.id == ref_id) & (Broadcast.status == "sent")).first()
         return row
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
-        from backend.mairie.area import areas_of, spend_sms
-        from backend.mairie.broadcasts import plan_of
-
         row = await self._row(ref_id)
         if row is None:
             return None
@@ -98,14 +114,9 @@ def safety_notice(check: dict[str, Any], commune_name: str) -> Notice:
 
 class SafetyNotice:
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
-        from backend.mairie.tables import SafetyCheck
-
         return await SafetyCheck.select().where((SafetyCheck.id == ref_id) & (SafetyCheck.status == "open")).first()
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
-        from backend.mairie.area import areas_of, spend_sms, urgent_plan
-        from backend.mairie.tables import SafetyAnswer
-
         row = await self._row(ref_id)
         if row is None:
             return None
@@ -125,8 +136,6 @@ class AcknowledgementNotice:
     """Tells an alert's author that the mairie answered (push; the note is read in the app)."""
 
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
-        from backend.mairie.tables import Acknowledgement
-
         return await Acknowledgement.select(Acknowledgement.alert, Acknowledgement.alert.author,
                                             Acknowledgement.alert.community, Acknowledgement.alert.title,
                                             Acknowledgement.commune.name).where(Acknowledgement.id == ref_id).first()

@@ -8,9 +8,10 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role, public
+from backend.auth.principal import principal_of
 from backend.communities.service import commune_of_community
 from backend.delivery import service as delivery
-from backend.lib.deps import principal_of, queues_of, settings_of
+from backend.lib.deps import queues_of, settings_of
 from backend.audit import service as audit
 from backend.audit.schemas import AuditPage
 from backend.lib import csvout

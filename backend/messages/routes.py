@@ -11,11 +11,12 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth.guards import authenticated, community_scope, platform_role
+from backend.auth.principal import principal_of
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
-from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.deps import queues_of, settings_of, valkey_of
 from backend.live.service import LiveEvent, publish
-from backend.messages import blocks, moderation, service
+from backend.messages import blocks, conversations, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
                                       MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
                                       ReadIn, ReportIn, ReportOut, Unread)
@@ -59,7 +60,7 @@ class CommunityConversationController(Controller):
     async def create(self, request: Request, community_id: int, data: ConversationIn,
                      idempotency_key: str | None = IDEMPOTENCY) -> Response[ConversationOut]:
         limit = conversation_limit(request)
-        conversation, created = await service.create_conversation(principal_of(request), community_id, data,
+        conversation, created = await conversations.create_conversation(principal_of(request), community_id, data,
                                                                   idempotency_key, limit.check)
         if created:
             await limit.count()
@@ -108,13 +109,13 @@ class ConversationController(Controller):
     @post("/conversations/{conversation_id:int}/participants", status_code=HTTP_200_OK)
     async def add_participants(self, request: Request, conversation_id: int, data: ParticipantsIn) -> ConversationOut:
         principal = principal_of(request)
-        note, listeners = await service.add_participants(principal, conversation_id, data.user_ids)
+        note, listeners = await conversations.add_participants(principal, conversation_id, data.user_ids)
         await announce_note(request, note, listeners)
         return await service.get_conversation(principal, conversation_id)
 
     @post("/conversations/{conversation_id:int}/leave", status_code=HTTP_204_NO_CONTENT)
     async def leave(self, request: Request, conversation_id: int) -> None:
-        note, listeners = await service.leave(principal_of(request), conversation_id)
+        note, listeners = await conversations.leave(principal_of(request), conversation_id)
         await announce_note(request, note, listeners)
 
     @post("/conversations/{conversation_id:int}/report", status_code=HTTP_201_CREATED)

@@ -9,10 +9,11 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from backend.auth import service as auth_service
 from backend.auth import sessions
 from backend.auth.guards import authenticated, platform_role
+from backend.auth.principal import principal_of
 from backend.auth.schemas import Me
 from backend.communities import service as communities
 from backend.lib import clock, ratelimit
-from backend.lib.deps import principal_of, settings_of, valkey_of
+from backend.lib.deps import settings_of, valkey_of
 from backend.lib.errors import DomainError
 from backend.verification import service
 
