@@ -1,4 +1,4 @@
-"""The `vigie` command: run, worker, migrate, vapid, letters, demo, user."""
+"""The `vigie` command: run, serve, worker, migrate, vapid, letters, demo, user, backup, restore."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from backend.ops import commands as ops
 from backend.settings import ROOT, Settings, get_settings
 
 log = logging.getLogger("vigie")
@@ -270,11 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--last-name", default="Vigie")
     p.add_argument("--admin", action="store_true")
     p.add_argument("--moderator", action="store_true")
+    ops.add_parsers(sub)
     args = parser.parse_args(argv)
     settings = get_settings()
     _setup_logging(settings)
     handlers = {"run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
-                "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "user": cmd_user}
+                "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "user": cmd_user, **ops.HANDLERS}
     return handlers[args.command](settings, args)
 
 

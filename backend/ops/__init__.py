@@ -1,0 +1,1 @@
+"""Operations: backups and restores (`vigie backup`, `vigie restore`)."""

@@ -1,0 +1,204 @@
+"""`vigie backup <dir>` and `vigie restore <dir>`: the database, the VAPID key and the media.
+
+A backup folder holds:
+
+- `vigie.db` (SQLite, written with the online backup API: consistent while the API and the
+  workers keep writing) or `vigie.pgdump` (PostgreSQL, `pg_dump --format=custom`);
+- `vapid_private.pem`: the push key; without it every browser subscription is lost;
+- `media/`: the uploaded photos (Gazette), as `media_dir` holds them;
+- `manifest.json`: what is there, for `restore`.
+
+Valkey is not in it: sessions (people log in again) and queues (the outbox hands pending work
+over again) are rebuilt; see docs/operations.md. `restore` goes into a fresh instance: it
+refuses a database that holds data, or a media folder that holds files, unless `force`.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from backend.settings import ROOT, Settings
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SQLITE_FILE = "vigie.db"
+PG_FILE = "vigie.pgdump"
+VAPID_FILE = "vapid_private.pem"
+MEDIA = "media"
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that cannot go on; the message (French) says why, for the operator."""
+
+
+def is_postgres(settings: Settings) -> bool:
+    return settings.database_url.startswith(("postgres://", "postgresql://"))
+
+
+def sqlite_path(settings: Settings) -> Path:
+    url = settings.database_url
+    if not url.startswith("sqlite:///"):
+        raise BackupError(f"Base de données non prise en charge : {url!r}")
+    path = Path(url[len("sqlite:///"):])
+    return path if path.is_absolute() else ROOT / path
+
+
+def pg_tool(name: str) -> str:
+    """`pg_dump` or `pg_restore`: on PATH, else the newest /usr/lib/postgresql/*/bin (Debian)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                      key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()], reverse=True)
+    if versions:
+        return versions[0]
+    raise BackupError(f"{name} introuvable : installez postgresql-client (apt install postgresql-client).")
+
+
+def _run(cmd: list[str]) -> None:
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{Path(cmd[0]).name} a échoué ({result.returncode}) :\n{result.stderr.strip()}")
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+# Backup -----------------------------------------------------------------------------------------
+
+def backup(settings: Settings, target: Path) -> dict[str, Any]:
+    """Write a backup of `settings`' instance into `target` (absent or empty); its manifest."""
+    if target.exists() and any(target.iterdir()):
+        raise BackupError(f"Le dossier {target} n'est pas vide : choisissez un nouveau dossier.")
+    target.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {"format": FORMAT, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if is_postgres(settings):
+        _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl", f"--file={target / PG_FILE}",
+              f"--dbname={settings.database_url}"])
+        manifest["database"] = {"engine": "postgresql", "file": PG_FILE}
+    else:
+        source = sqlite_path(settings)
+        if not source.exists():
+            raise BackupError(f"Base SQLite introuvable : {source}")
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(target / SQLITE_FILE)
+        try:
+            src.backup(dst)  # page by page, consistent even while others write
+        finally:
+            dst.close()
+            src.close()
+        manifest["database"] = {"engine": "sqlite", "file": SQLITE_FILE}
+    vapid = settings.path(settings.vapid_private_key_file)
+    if vapid.exists():
+        shutil.copy2(vapid, target / VAPID_FILE)
+        (target / VAPID_FILE).chmod(0o600)
+        manifest["vapid"] = VAPID_FILE
+    media = settings.media_path
+    if media.is_dir():
+        shutil.copytree(media, target / MEDIA)
+    manifest["media"] = {"folder": MEDIA, "files": len(_files(target / MEDIA))}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+# Restore ----------------------------------------------------------------------------------------
+
+async def database_has_data(settings: Settings) -> bool:
+    """Whether any table of the target database holds a row (piccolo's `migration` table aside:
+    a database only migrated is still fresh)."""
+    if is_postgres(settings):
+        import asyncpg
+
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            tables = [r["table_name"] for r in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                "AND table_type = 'BASE TABLE'")]
+            for table in tables:
+                if table != "migration" and await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
+                    return True
+            return False
+        finally:
+            await conn.close()
+    path = sqlite_path(settings)
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return any(t not in ("migration", "sqlite_sequence") and conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()
+                   for t in tables)
+    finally:
+        conn.close()
+
+
+def read_manifest(source: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((source / MANIFEST).read_text())
+    except (OSError, ValueError):
+        raise BackupError(f"{source} n'est pas une sauvegarde de Vigie (pas de {MANIFEST} lisible).") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"Format de sauvegarde inconnu : {manifest.get('format')!r}.")
+    return manifest
+
+
+async def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, Any]:
+    """Put the backup in `source` into `settings`' instance; its manifest. Nothing is changed when
+    the instance holds data (database rows or media files) and `force` is false."""
+    manifest = read_manifest(source)
+    engine = manifest["database"]["engine"]
+    if engine != ("postgresql" if is_postgres(settings) else "sqlite"):
+        raise BackupError(f"Cette sauvegarde est une base {engine} ; database_url désigne une autre sorte de base.")
+    media = settings.media_path
+    if not force:
+        if await database_has_data(settings):
+            raise BackupError("La base de destination contient déjà des données : restauration refusée "
+                              "(--force pour l'écraser).")
+        if _files(media):
+            raise BackupError(f"Le dossier des médias {media} contient déjà des fichiers : restauration refusée "
+                              "(--force pour l'écraser).")
+    dump = source / manifest["database"]["file"]
+    if engine == "postgresql":
+        _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
+              "--exit-on-error", f"--dbname={settings.database_url}", str(dump)])
+    else:
+        _restore_sqlite(dump, sqlite_path(settings))
+    if manifest.get("vapid"):
+        vapid = settings.path(settings.vapid_private_key_file)
+        vapid.parent.mkdir(parents=True, exist_ok=True)
+        if vapid.exists() and vapid.read_bytes() != (source / VAPID_FILE).read_bytes():
+            shutil.copy2(vapid, vapid.with_name(vapid.name + ".before-restore"))
+        shutil.copy2(source / VAPID_FILE, vapid)
+        vapid.chmod(0o600)
+    if (source / MEDIA).is_dir():
+        media.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=media.parent))
+        shutil.copytree(source / MEDIA, staging / MEDIA)
+        if media.exists():
+            shutil.rmtree(media)
+        os.replace(staging / MEDIA, media)
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _restore_sqlite(dump: Path, path: Path) -> None:
+    """Copy the backed-up file over the target with the backup API (a live target's readers see
+    the old or the new database, never half of each); -wal and -shm follow."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(dump)
+    dst = sqlite3.connect(path)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
