@@ -14,7 +14,7 @@ from backend.delivery.schemas import Preferences
 from backend.delivery.tables import Outbox
 from backend.lib import clock
 from backend.lib.errors import DomainError
-from backend.messages import service
+from backend.messages import conversations, service
 from backend.messages.jobs import make_digests
 from backend.messages.notify import DIGEST_KIND, MessageNotice
 from backend.messages.schemas import ConversationIn
@@ -30,7 +30,7 @@ async def world(fx_password_hash, fx_settings, fx_engine) -> World:
 
 async def conversation(world: World, *keys: str) -> tuple[int, dict]:
     people = {k: await load_principal(world.users[k]) for k in ("member", *keys)}
-    conv, created = await service.create_conversation(people["member"], world.community, ConversationIn(
+    conv, created = await conversations.create_conversation(people["member"], world.community, ConversationIn(
         participant_ids=[world.users[k] for k in keys]), None)
     assert created
     return conv.id, people
@@ -57,7 +57,7 @@ async def test_racing_digest_workers_make_one_digest(world):
 
 async def test_push_audience_leaves_out_the_author_who_left_and_former_members(world):
     conv_id, people = await conversation(world, "voisin0", "voisin1", "voisin2")
-    await service.leave(people["voisin1"], conv_id)
+    await conversations.leave(people["voisin1"], conv_id)
     await Membership.update({Membership.status: "suspended"}).where(Membership.user == world.users["voisin2"])
     message, _, listeners = await service.post_message(people["member"], conv_id, "Qui m'entend ?", "audience-key-1")
     recipients, plan = await MessageNotice().audience(message.id)
