@@ -24,9 +24,9 @@ def _setup_logging(settings: Settings) -> None:
 
 
 async def _with_db(settings: Settings, coro_factory):
-    from backend import db
+    from backend import apps, db
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         return await coro_factory()
@@ -35,10 +35,10 @@ async def _with_db(settings: Settings, coro_factory):
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import db
+    from backend import apps, db
     from backend.migrate import migrate
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     report = asyncio.run(migrate(engine, quiet=True))
     ran = report.count("[forwards]")
     print(f"Base de données à jour ({ran} migration(s) appliquée(s))." if ran else "Base de données à jour.")
@@ -46,7 +46,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_vapid(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.delivery.vapid import ensure_vapid_keys, public_key_b64
+    from backend.delivery.channels.vapid import ensure_vapid_keys, public_key_b64
 
     path, created = ensure_vapid_keys(settings)
     print(("Clés VAPID créées : " if created else "Clés VAPID existantes : ") + str(path))
@@ -132,7 +132,7 @@ def freeze_gc() -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import db
+    from backend import apps, db
     from backend.app import ensure_secret_key, shutdown_resources
     from backend.lib.queues import Queues
     from backend.lib.valkey import make_client
@@ -150,7 +150,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> None:
-        engine = db.bind_engine(db.make_engine(settings))
+        engine = apps.bind_engine(db.make_engine(settings))
         await db.start_engine(engine)
         client = make_client(settings.valkey_url)
         queues = Queues(client)

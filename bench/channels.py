@@ -92,7 +92,7 @@ def bare_encrypt(subscriptions: list[dict[str, Any]], payload: bytes = PAYLOAD) 
 
 
 async def push_run(settings: Any, subscriptions: list[dict[str, Any]]) -> tuple[float, float, dict[str, int]]:
-    from backend.delivery.push import PushSender, PushTarget
+    from backend.delivery.channels.push import PushSender, PushTarget
 
     targets = [PushTarget(i, s["endpoint"], s["keys"]["p256dh"], s["keys"]["auth"]) for i, s in enumerate(subscriptions)]
     async with PushSender(settings) as sender:
@@ -104,7 +104,7 @@ async def push_run(settings: Any, subscriptions: list[dict[str, Any]]) -> tuple[
 
 
 async def mail_run(settings: Any, count: int, connections: int) -> tuple[float, float, dict[str, int]]:
-    from backend.delivery.email import MailTemplate, render_template_bytes, send_rendered
+    from backend.delivery.channels.email import MailTemplate, render_template_bytes, send_rendered
 
     template = MailTemplate(
         subject="Alerte à $community : $title",
@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10)
     args = parser.parse_args()
 
-    from backend.delivery.vapid import ensure_vapid_keys
+    from backend.delivery.channels.vapid import ensure_vapid_keys
     from backend.settings import Settings
 
     context = multiprocessing.get_context("spawn")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol
 
-from backend.delivery.service import FanoutPlan, Recipient
+from backend.delivery.fanout import FanoutPlan, Recipient
 from backend.settings import Settings
 
 

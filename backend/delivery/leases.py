@@ -23,6 +23,8 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any, Sequence
 
+from backend.delivery.outcomes import SentJournal
+from backend.delivery.states import DeliveryState
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from backend.lib.queues import Queues
@@ -51,9 +53,9 @@ async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: floa
     out: list[dict[str, Any]] = []
     for part in chunks(list(delivery_ids), 500):
         out.extend(await raw(
-            Delivery, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = {}, "
+            Delivery, f"UPDATE deliveries SET state = '{DeliveryState.SENDING}', attempts = attempts + 1, updated_at = {{}}, "
             "worker = {}, lease_until = {} "
-            f"WHERE state = 'queued' AND id IN ({placeholders(len(part))}) "
+            f"WHERE state = '{DeliveryState.QUEUED}' AND id IN ({placeholders(len(part))}) "
             'RETURNING id, kind, ref_id, "user" AS user_id, channel, attempts, created_at',
             now, worker_id, until, *part))
     return out
@@ -62,7 +64,7 @@ async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: floa
 async def renew(worker_id: str, lease_seconds: float) -> int:
     """Extend the lease of every row this worker is sending: one UPDATE, whatever the batch."""
     until = clock.now() + timedelta(seconds=lease_seconds)
-    rows = await raw(Delivery, "UPDATE deliveries SET lease_until = {} WHERE state = 'sending' AND worker = {} "
+    rows = await raw(Delivery, f"UPDATE deliveries SET lease_until = {{}} WHERE state = '{DeliveryState.SENDING}' AND worker = {{}} "
                                "RETURNING id", until, worker_id)
     return len(rows)
 
@@ -74,10 +76,8 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
     are taken over after `legacy_cutoff`. With `live` (the workers whose heartbeat is current),
     the rows of a live worker are left to it: its lease renewal was late (a busy machine, a
     database lock), it is not gone. Returns how many rows were put back to be sent."""
-    from backend.delivery.outcomes import SentJournal
-
     now = clock.now()
-    lapsed_sql = "state = 'sending' AND (lease_until < {} OR (lease_until IS NULL AND updated_at < {}))"
+    lapsed_sql = f"state = '{DeliveryState.SENDING}' AND (lease_until < {{}} OR (lease_until IS NULL AND updated_at < {{}}))"
     lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", now, now - legacy_cutoff)
     if live:
         lapsed = [r for r in lapsed if r["worker"] not in live]
@@ -93,7 +93,7 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
         except Exception as exc:  # Valkey down: they are sent again (the receivers de-duplicate)
             log.warning("sent journal of %s unreadable: %r", worker, exc)
     for part in chunks(accepted, 500):
-        await raw(Delivery, "UPDATE deliveries SET state = 'sent', reason = '', sent_at = COALESCE(sent_at, {}), "
+        await raw(Delivery, f"UPDATE deliveries SET state = '{DeliveryState.SENT}', reason = '', sent_at = COALESCE(sent_at, {{}}), "
                             "updated_at = {}, lease_until = NULL, "
                             "last_error = 'envoyé ; noté par ' || worker || ' juste avant sa perte' "
                             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))})",
@@ -102,7 +102,7 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
     lost = sorted({r["id"] for r in lapsed} - set(accepted))
     for part in chunks(lost, 500):
         rows.extend(await raw(
-            Delivery, "UPDATE deliveries SET state = 'queued', lease_until = NULL, "
+            Delivery, f"UPDATE deliveries SET state = '{DeliveryState.QUEUED}', lease_until = NULL, "
             "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))}) RETURNING id, channel, worker",
             now, now - legacy_cutoff, *part))
@@ -168,5 +168,6 @@ async def rescue_jobs(queues: Queues, live_ids: set[str], grace_seconds: float) 
 
 async def in_flight() -> dict[str, int]:
     """Deliveries being sent now, by channel (health, metrics)."""
-    rows = await Delivery.raw("SELECT channel, COUNT(*) AS n FROM deliveries WHERE state = 'sending' GROUP BY channel")
+    rows = await Delivery.raw(
+        f"SELECT channel, COUNT(*) AS n FROM deliveries WHERE state = '{DeliveryState.SENDING}' GROUP BY channel")
     return {r["channel"]: int(r["n"]) for r in rows}

@@ -20,9 +20,14 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
-from backend.delivery import service
+from backend.delivery.schemas import ChannelCounts, MyDelivery
+from backend.delivery.states import CHANNELS, DeliveryState
+from backend.delivery.tables import Delivery
+from backend.lib import clock
+from backend.lib.errors import DomainError, NotFound
+from backend.lib.sql import chunks, placeholders, raw
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +140,7 @@ class Outcomes:
     async def add(self, delivery_id: int, state: str, reason: str = "") -> None:
         self.pending[(state, reason)].append(delivery_id)
         self.count += 1
-        if self.journal is not None and state == "sent":
+        if self.journal is not None and state == DeliveryState.SENT:
             self.unjournaled.append(delivery_id)
             if len(self.unjournaled) >= self.size and not self._journal_lock.locked():
                 await self.flush_journal()
@@ -169,14 +174,14 @@ class Outcomes:
                 self._last = time.monotonic()
                 try:
                     if batch:
-                        await service.record(batch)
+                        await record(batch)
                         if self.on_write is not None:
                             self.on_write(batch)
                 finally:
                     self.writing = 0
                     self._wake()
                 if batch and self.journal is not None:
-                    await self._forget(batch.get(("sent", ""), []))
+                    await self._forget(batch.get((DeliveryState.SENT, ""), []))
                 if self.count < self.db_size:
                     return
 
@@ -188,3 +193,69 @@ class Outcomes:
             await self.journal.forget(ids)  # type: ignore[union-attr]
         except Exception as exc:  # they expire anyway
             log.debug("sent journal not trimmed: %r", exc)
+
+
+# Rows: grouped outcome UPDATEs -----------------------------------------------------------
+
+async def record(outcomes: dict[tuple[str, str], list[int]]) -> None:
+    """Write outcomes grouped by (state, reason): one UPDATE per group. The claim's lease ends;
+    a failure or a retry keeps its reason as the row's `last_error`."""
+    now = clock.now()
+    for (state, reason), ids in outcomes.items():
+        if not ids:
+            continue
+        sent_at = now if state == DeliveryState.SENT else None
+        error = reason[:200] if state in (DeliveryState.FAILED, DeliveryState.QUEUED) else None
+        for part in chunks(ids, 500):
+            await raw(
+                Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at), "
+                f"lease_until = NULL, last_error = COALESCE({{}}, last_error) WHERE id IN ({placeholders(len(part))})",
+                state, reason[:200], now, sent_at, error, *part)
+
+
+# What happened: counts per notice, a member's own deliveries, device receipts ------------
+
+async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, ChannelCounts]]:
+    """Per ref, per channel: how many queued/sending/sent/failed/skipped, and received/opened."""
+    if not ref_ids:
+        return {}
+    rows = await Delivery.raw(
+        "SELECT ref_id, channel, state, COUNT(*) AS n, COUNT(received_at) AS received, COUNT(opened_at) AS opened "
+        f"FROM deliveries WHERE kind = {{}} AND ref_id IN ({placeholders(len(ref_ids))}) "
+        "GROUP BY ref_id, channel, state", kind, *ref_ids)
+    out: dict[int, dict[str, ChannelCounts]] = {r: {c: ChannelCounts() for c in CHANNELS} for r in ref_ids}
+    for r in rows:
+        c = out[r["ref_id"]][r["channel"]]
+        setattr(c, r["state"], getattr(c, r["state"]) + int(r["n"]))
+        c.received += int(r["received"])
+        c.opened += int(r["opened"])
+    return out
+
+
+async def mine(kind: str, ref_id: int, user_id: int) -> list[MyDelivery]:
+    """What became of the notice (kind, ref) sent to `user_id`, per channel."""
+    rows = await Delivery.select(Delivery.id, Delivery.channel, Delivery.state, Delivery.reason, Delivery.attempts,
+                                 Delivery.last_error).where(
+        (Delivery.kind == kind) & (Delivery.ref_id == ref_id) & (Delivery.user == user_id)).order_by(Delivery.id)
+    return [MyDelivery(id=r["id"], channel=r["channel"], state=r["state"], reason=r["reason"], attempts=r["attempts"],
+                       last_error=r["last_error"]) for r in rows]
+
+
+async def receipt(user_id: int, delivery_id: int, event: str) -> None:
+    """The service worker saw the push (`received`) or the person clicked it (`opened`)."""
+    if event not in ("received", "opened"):
+        raise DomainError("Événement inconnu (received ou opened).", "invalid_receipt")
+    row = await Delivery.select(Delivery.id, Delivery.state).where(
+        (Delivery.id == delivery_id) & (Delivery.user == user_id)).first()
+    if row is None:
+        raise NotFound("Notification inconnue.", "delivery_not_found")
+    now = clock.now()
+    column = Delivery.received_at if event == "received" else Delivery.opened_at
+    values: dict[Any, Any] = {column: now}
+    if event == "opened":
+        await Delivery.update({Delivery.received_at: now}).where(
+            (Delivery.id == delivery_id) & Delivery.received_at.is_null())
+    if row["state"] in (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.FAILED):
+        # The device got it, whatever the push service answered us.
+        values.update({Delivery.state: DeliveryState.SENT, Delivery.sent_at: now})
+    await Delivery.update(values).where((Delivery.id == delivery_id) & column.is_null())

@@ -7,8 +7,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from backend.delivery import leases, service
-from backend.health import gauges
+from backend.delivery import fanout, leases, outbox
 from backend.health import workers as heartbeats
 from backend.lib import metrics
 from backend.settings import Settings
@@ -18,8 +17,8 @@ log = logging.getLogger(__name__)
 
 async def maintenance(ctx: dict[str, Any]) -> None:
     """Hand over outbox rows the queue never got, and give a job again to queued rows whose job was lost."""
-    await service.redispatch_outbox(ctx["queues"])
-    await service.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
+    await outbox.redispatch_outbox(ctx["queues"])
+    await fanout.requeue_stale(ctx["queues"], timedelta(seconds=ctx["settings"].claim_timeout_seconds))
 
 
 RESCUE_EVERY = 15
@@ -38,7 +37,7 @@ async def keep_leases(ctx: dict[str, Any]) -> None:
         await heartbeats.publish(ctx["valkey"], worker_id, settings.worker_heartbeat_seconds,
                                  {"pid": os.getpid(), "started": ctx.get("worker_started", 0), "sending": held})
         if settings.worker_metrics_port:
-            await gauges.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
+            await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
     except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
         log.debug("heartbeat not published: %r", exc)
     try:

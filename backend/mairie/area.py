@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from backend.communities.tables import Commune, Community
 from backend.db import write_transaction
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, plan_rows
-from backend.delivery.sms import fit_sms, sms_segments
+from backend.delivery.channels.sms import fit_sms, sms_segments
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.french import month_in_words

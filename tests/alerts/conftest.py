@@ -41,7 +41,7 @@ def fx_delivery_overrides(fx_sms: Any) -> dict[str, Any]:
 async def fx_app(fx_app_factory: Callable[..., Any], fx_delivery_overrides: dict[str, Any], fx_push: Any,
                  fx_sms: Any, fx_mail: Any, fx_settings: Any) -> Any:
     """The app with real channels; receivers start empty."""
-    from backend.delivery.vapid import ensure_vapid_keys
+    from backend.delivery.channels.vapid import ensure_vapid_keys
 
     ensure_vapid_keys(fx_settings)
     fx_push.clear()

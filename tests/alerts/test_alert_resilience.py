@@ -53,7 +53,7 @@ async def test_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         fx_app_factory, fx_delivery_overrides, fx_settings, fx_password_hash, fx_push, fx_sms, fx_mail):
     """The API runs without workers; a `vigie worker` process is SIGKILLed while half of its push
     batch waits on a slow push service, then a new worker finishes the job."""
-    from backend.delivery.vapid import ensure_vapid_keys
+    from backend.delivery.channels.vapid import ensure_vapid_keys
 
     ensure_vapid_keys(fx_settings)
     fx_push.clear()

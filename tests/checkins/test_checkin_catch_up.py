@@ -8,7 +8,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from backend.delivery.sms import transliterate_gsm7
+from backend.delivery.channels.sms import transliterate_gsm7
 from backend.lib import clock
 from backend.checkins.escalation import run_due_checkins
 from backend.lib.french import moment_in_words as french_moment

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend.delivery.email import MailTemplate, render_template_bytes, send_rendered
+from backend.delivery.channels.email import MailTemplate, render_template_bytes, send_rendered
 from backend.devtools.embedded import MailCatcher, free_port
 from backend.settings import Settings
 
@@ -143,7 +143,7 @@ async def test_bad_address_fails_alone(fx_base_settings: Settings, mail: MailCat
 
 
 def test_a_delivery_mail_has_the_same_message_id_each_time_it_is_sent(fx_base_settings: Settings) -> None:
-    from backend.delivery.email import delivery_message_id
+    from backend.delivery.channels.email import delivery_message_id
 
     def message_id(settings: Settings, delivery_id: int) -> str:
         raw = render_template_bytes(settings, ALERT, "a@example.org", values("Anne"),

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend.delivery.vapid import ensure_vapid_keys
+from backend.delivery.channels.vapid import ensure_vapid_keys
 from backend.lib.queues import Queues
 from backend.lib.valkey import make_client
 from tests.alerts.helpers import ALERT, idem, neighbourhood, wait_settled

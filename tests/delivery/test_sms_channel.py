@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from backend.delivery.sms import (
+from backend.delivery.channels.sms import (
     HttpSms, OutboxSms, SmsOut, acquire_sms_quota, fit_sms, make_sms_sender, sms_encoding, sms_segments,
     transliterate_gsm7, verify_inbound_signature,
 )  # fmt: skip

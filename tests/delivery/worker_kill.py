@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from backend.delivery.schemas import Preferences
-from backend.delivery.vapid import ensure_vapid_keys
+from backend.delivery.channels.vapid import ensure_vapid_keys
 from backend.health import workers as heartbeats
 from backend.lib.valkey import make_client
 from backend.settings import Settings

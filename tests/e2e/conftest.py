@@ -69,7 +69,7 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "LiveServer":
-        from backend.delivery.vapid import ensure_vapid_keys
+        from backend.delivery.channels.vapid import ensure_vapid_keys
         from backend.settings import load_settings
 
         ensure_vapid_keys(load_settings(env=self.env))

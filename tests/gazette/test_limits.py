@@ -19,7 +19,7 @@ WINDOW = 3  # seconds (room for a slow machine between the first and the last re
 async def fx_app(fx_app_factory: Callable[..., Any], fx_delivery_overrides: dict[str, Any], fx_push: Any,
                  fx_sms: Any, fx_mail: Any, fx_settings: Any) -> Any:
     """The Gazette's app with two posts and two comments per person in a three-second window."""
-    from backend.delivery.vapid import ensure_vapid_keys
+    from backend.delivery.channels.vapid import ensure_vapid_keys
 
     ensure_vapid_keys(fx_settings)
     fx_push.clear()

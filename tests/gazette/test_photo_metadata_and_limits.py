@@ -24,7 +24,7 @@ LIMIT = 5
 async def fx_app(fx_app_factory: Callable[..., Any], fx_delivery_overrides: dict[str, Any], fx_push: Any,
                  fx_sms: Any, fx_mail: Any, fx_settings: Any) -> Any:
     """The Gazette's app with five photos per member per hour."""
-    from backend.delivery.vapid import ensure_vapid_keys
+    from backend.delivery.channels.vapid import ensure_vapid_keys
 
     ensure_vapid_keys(fx_settings)
     fx_push.clear()

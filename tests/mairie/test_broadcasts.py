@@ -164,7 +164,7 @@ async def test_sms_estimate_then_monthly_budget_refusal_with_nothing_written(
     await wait_settled(sent.json()["id"], kind=BROADCAST_KIND)
     texts = await fx_sms.wait_for_async(people, timeout=20)
     budget = (await staff.get(f"/api/v1/communes/{t.world.commune}/sms-budget")).json()
-    from backend.delivery.sms import sms_segments
+    from backend.delivery.channels.sms import sms_segments
 
     assert budget["used"] == sum(sms_segments(m.text) for m in texts) and budget["remaining"] == 3
 

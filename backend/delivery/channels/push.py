@@ -1,11 +1,14 @@
-"""Web Push adapter: encrypt (RFC 8291, aes128gcm), sign (VAPID, RFC 8292), POST (RFC 8030).
+"""Web Push adapter: encrypt (RFC 8291 aes128gcm, pywebpush), sign (VAPID, RFC 8292), POST (RFC 8030, aiohttp).
 
 The alert fan-out hands `PushSender.send_many` a batch of plain `PushTarget`s and gets one
-`PushResult` per target, in order; nothing here touches the database. One keep-alive
-connection pool per push service (`http1.Http1Pool`) is shared by the whole batch, a VAPID
-token is signed once per push-service origin and reused, and each payload is encrypted for
-its recipient on the event loop (~0.1 ms, most of it the ECDH), with a bounded number of
-requests in flight.
+`PushResult` per target, in order; nothing here touches the database. Each payload is
+encrypted by pywebpush (`WebPusher(...).encode()`, http_ece underneath) and POSTed with one
+aiohttp `ClientSession` per worker: a `TCPConnector` with a per-host limit and keep-alive
+connections. `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured where egress goes through a
+proxy: read from the environment once per push-service origin (`proxy_for`), the way
+aiohttp's `trust_env=True` reads them, which does it on every request with two thread-pool
+hops (netrc, proxy) and halved the pushes per second in bench/channels.py. A VAPID token is signed once per push-service origin and reused
+(`vapid.VapidSigner`), and a bounded number of requests is in flight.
 
 Outcomes, sorted as Mastodon and ntfy do:
 
@@ -28,22 +31,17 @@ import ipaddress
 import logging
 import re
 import ssl
+import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
 from typing import Self, cast
 
-import hashlib
-import hmac
-import os
+import aiohttp
+from pywebpush import WebPusher, WebPushException
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-from backend.delivery.http1 import Http1Pool
-from backend.delivery.vapid import VapidSigner
+from backend.delivery.channels.vapid import VapidSigner
 from backend.lib import metrics
 from backend.settings import Settings
 
@@ -59,9 +57,6 @@ _PORT_RE = re.compile(r"^[1-9][0-9]{0,4}$")
 _REASON_LIMIT = 200
 _ENCRYPT_RUN = 16
 """Messages encrypted in a row before the producer yields to the loop (~2 ms)."""
-_CURVE = ec.SECP256R1()
-_ECDH = ec.ECDH()
-_RECORD_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -136,51 +131,30 @@ def _b64url_decode(text: str) -> bytes:
 
 
 def encrypt_payload(target: PushTarget, payload: bytes) -> bytes:
-    """The aes128gcm body of `payload` for `target` (fresh ephemeral key and salt each time).
-    Raises ValueError on malformed subscription keys."""
+    """The aes128gcm body of `payload` for `target`, by pywebpush (fresh ephemeral key and salt
+    each time). Raises ValueError on malformed subscription keys."""
     try:
         dh = _b64url_decode(target.p256dh)
         auth = _b64url_decode(target.auth)
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"subscription keys are not base64url: {exc}") from None
-    if len(dh) != 65 or dh[0] != 4 or len(auth) != 16:
+    if len(dh) != 65 or dh[0] != 4 or len(auth) != 16:  # pywebpush's own size check lets some through
         raise ValueError("subscription keys have the wrong size")
-    return aes128gcm(payload, dh, auth)
+    pusher = WebPusher({"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}})
+    try:
+        return pusher.encode(payload, "aes128gcm")["body"]
+    except WebPushException as exc:
+        raise ValueError(str(exc)) from None
 
 
-def _hmac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
-
-
-def aes128gcm(
-    payload: bytes,
-    ua_public: bytes,
-    auth_secret: bytes,
-    *,
-    as_private: ec.EllipticCurvePrivateKey | None = None,
-    salt: bytes | None = None,
-) -> bytes:
-    """RFC 8291 message encryption: one aes128gcm record (RFC 8188) of `payload` for the user
-    agent's P-256 public key and auth secret, without padding.
-
-    The HKDF steps are written out with HMAC-SHA-256 (each output is a single block): a third
-    faster than http_ece, which pywebpush uses, for the same bytes — tests check it against
-    RFC 8291's Appendix A and decrypt with http_ece. `as_private` and `salt` are only given
-    by tests; otherwise each message gets a fresh ephemeral key pair and a random salt.
-    Raises ValueError when `ua_public` is not a point of the curve.
-    """
-    peer = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, ua_public)
-    private = as_private if as_private is not None else ec.generate_private_key(_CURVE)
-    shared = private.exchange(_ECDH, peer)
-    as_public = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    # IKM = HKDF(salt=auth_secret, ikm=ecdh_secret, info="WebPush: info" 0x00 ua_public as_public, L=32)
-    ikm = _hmac(_hmac(auth_secret, shared), b"WebPush: info\x00" + ua_public + as_public + b"\x01")
-    salt = salt if salt is not None else os.urandom(16)
-    prk = _hmac(salt, ikm)
-    cek = _hmac(prk, b"Content-Encoding: aes128gcm\x00\x01")[:16]
-    nonce = _hmac(prk, b"Content-Encoding: nonce\x00\x01")[:12]
-    header = salt + _RECORD_SIZE.to_bytes(4, "big") + b"\x41" + as_public
-    return header + AESGCM(cek).encrypt(nonce, payload + b"\x02", None)
+def proxy_for(origin: str) -> str | None:
+    """The proxy URL the environment gives for `origin` (`scheme://host[:port]`), or None
+    (no proxy set, or the host is in `NO_PROXY`)."""
+    proxies = urllib.request.getproxies_environment()
+    scheme, _, authority = origin.partition("://")
+    if urllib.request.proxy_bypass_environment(authority.partition(":")[0], proxies):
+        return None
+    return proxies.get(scheme)
 
 
 def classify_status(status: int) -> str:
@@ -195,7 +169,7 @@ def classify_status(status: int) -> str:
 
 
 class PushSender:
-    """Sends Web Push messages over one keep-alive connection pool.
+    """Sends Web Push messages over one aiohttp session (keep-alive, `pool_size` connections per host).
 
         async with PushSender(settings) as sender:
             results = await sender.send_many(targets, payload, ttl=3600, urgency="high")
@@ -215,21 +189,26 @@ class PushSender:
         self._timeout = timeout
         self._pool_size = pool_size
         self._ssl_context = ssl_context
-        self._pool: Http1Pool | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
-        self._pool = Http1Pool(
-            limit_per_origin=self._pool_size, timeout=self._timeout, body_limit=_REASON_LIMIT,
-            ssl_context=self._ssl_context,
+        connector = aiohttp.TCPConnector(
+            limit=0, limit_per_host=self._pool_size, keepalive_timeout=60,
+            ssl=self._ssl_context if self._ssl_context is not None else True,
+        )  # fmt: skip
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
+            trust_env=False,  # the proxy comes from `proxy_for`, once per origin
+            auto_decompress=False, skip_auto_headers=("User-Agent",),
         )  # fmt: skip
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def send_one(
         self, target: PushTarget, payload: bytes, *, ttl: int, urgency: str, topic: str | None = None
@@ -258,22 +237,23 @@ class PushSender:
         `before_send` before each request (back-pressure: the outcome journal's room). Raises
         ValueError for a bad `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
         """
-        if self._pool is None:
+        if self._session is None:
             raise RuntimeError("use `async with PushSender(settings) as sender`")
         if ttl < 0 or urgency not in URGENCIES or (topic is not None and not _TOPIC_RE.match(topic)):
             raise ValueError("ttl must be ≥ 0, urgency one of RFC 8030's, topic ≤ 32 base64url characters")
-        base_headers = f"TTL: {ttl}\r\nUrgency: {urgency}\r\nContent-Encoding: aes128gcm\r\n" \
-                       "Content-Type: application/octet-stream\r\n"
+        base_headers = {"TTL": str(ttl), "Urgency": urgency, "Content-Encoding": "aes128gcm",
+                        "Content-Type": "application/octet-stream"}
         if topic is not None:
-            base_headers += f"Topic: {topic}\r\n"
+            base_headers["Topic"] = topic
         results: list[PushResult | None] = [None] * len(targets)
         workers = max(1, min(concurrency, len(targets)))
         # One producer encrypts (CPU) a few messages at a time, then yields; `workers`
         # consumers POST. Encrypting in small runs costs ~20 % less CPU than encrypting
         # inside each request's coroutine (warmer caches), and the queue bound keeps at most
         # ~2 × `workers` encrypted bodies in memory.
-        queue: asyncio.Queue[tuple[int, PushTarget, bytes, bytes, str] | None] = asyncio.Queue(2 * workers)
-        by_origin: dict[str, bytes] = {}
+        queue: asyncio.Queue[tuple[int, PushTarget, bytes, tuple[dict[str, str], str | None], str] | None] = \
+            asyncio.Queue(2 * workers)
+        by_origin: dict[str, tuple[dict[str, str], str | None]] = {}  # headers and proxy
 
         async def record(index: int, result: PushResult) -> None:
             results[index] = result
@@ -298,7 +278,7 @@ class PushSender:
                 headers = by_origin.get(origin)
                 if headers is None:
                     authorization = self.signer.authorization(origin)
-                    headers = by_origin[origin] = f"{base_headers}Authorization: {authorization}\r\n".encode("ascii")
+                    headers = by_origin[origin] = ({**base_headers, "Authorization": authorization}, proxy_for(origin))
                 await queue.put((index, target, body, headers, origin))
                 if index % _ENCRYPT_RUN == _ENCRYPT_RUN - 1:
                     await asyncio.sleep(0)
@@ -310,20 +290,13 @@ class PushSender:
         async def consume() -> None:
             while (item := await queue.get()) is not None:
                 index, target, body, headers, origin = item
-                sending = False
-
-                async def admitted() -> None:  # a connection is ours: wait for the journal's room, then go
-                    nonlocal sending
-                    if before_send is not None:
-                        await before_send()
-                    in_flight.inc()
-                    sending = True
-
+                if before_send is not None:  # the outcome journal's room
+                    await before_send()
+                in_flight.inc()
                 try:
-                    result = await self._post(target, body, headers, admitted)
+                    result = await self._post(target, body, headers)
                 finally:
-                    if sending:
-                        in_flight.dec()
+                    in_flight.dec()
                 metrics.PUSH_ANSWERS.labels(origin, str(result.status) if result.status else "none").inc()
                 await record(index, result)
 
@@ -333,19 +306,22 @@ class PushSender:
                 group.create_task(consume())
         return cast(list[PushResult], results)
 
-    async def _post(self, target: PushTarget, body: bytes, headers: bytes,
-                    admitted: Callable[[], Awaitable[None]] | None = None) -> PushResult:
-        assert self._pool is not None
+    async def _post(self, target: PushTarget, body: bytes, route: tuple[dict[str, str], str | None]) -> PushResult:
+        assert self._session is not None
+        headers, proxy = route
         try:
-            response = await self._pool.post(target.endpoint, body, headers, admitted)
+            async with self._session.post(target.endpoint, data=body, headers=headers, proxy=proxy,
+                                          allow_redirects=False) as response:
+                status = response.status
+                if 200 <= status < 300:
+                    return PushResult(target.ref, "sent", status, "")
+                text = (await response.content.read(_REASON_LIMIT)).decode("utf-8", "replace")
+                retry_after = response.headers.get("Retry-After")
         except TimeoutError:
             return PushResult(target.ref, "retry", None, "timeout")
-        except OSError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             return PushResult(target.ref, "retry", None, f"connection error: {exc!r}"[:_REASON_LIMIT])
-        status = response.status
-        if 200 <= status < 300:
-            return PushResult(target.ref, "sent", status, "")
-        reason = f"{status} {response.body.decode('utf-8', 'replace')}".strip()
-        if retry_after := response.headers.get("retry-after"):
+        reason = f"{status} {text}".strip()
+        if retry_after:
             reason += f" (Retry-After: {retry_after})"
         return PushResult(target.ref, classify_status(status), status, reason[:_REASON_LIMIT])

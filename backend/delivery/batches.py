@@ -1,0 +1,212 @@
+"""What every send job does around its channel: claim rows, load notices, journal outcomes, retry.
+
+Jobs take ids, reload, and are idempotent: a send job first *claims* its rows (queued →
+sending in one UPDATE, with its worker's identity and a short lease the worker renews, see
+leases.py), so a replayed or duplicated job sends nothing twice; outcomes are written as they
+come (outcomes.py: a new send waits while ~10 results are unrecorded), so a worker killed
+mid-batch leaves at most the sends in flight plus ~10 to be sent again, seconds later, once
+its leases lapse. What a worker keeps between its jobs (the push sender, the outcome
+journals, the HTTP session) lives on its SAQ context and is closed when it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections import defaultdict
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, AsyncIterator, Callable, NamedTuple, Sequence
+
+import aiohttp
+
+from backend.delivery import leases
+from backend.delivery.kinds import KINDS, Notice
+from backend.delivery.outcomes import Outcomes, SentJournal
+from backend.delivery.states import DeliveryState
+from backend.lib import metrics
+from backend.settings import Settings
+
+MAX_ATTEMPTS = 5
+BACKOFF = (5, 30, 120, 600)  # seconds before attempts 2, 3, 4, 5
+
+
+class Claimed(NamedTuple):
+    """A delivery row this worker claimed (state `sending`, under its lease)."""
+
+    id: int
+    kind: str
+    ref_id: int
+    user_id: int
+    channel: str
+    attempts: int
+    created_at: datetime
+
+
+async def claim(ctx: dict[str, Any], delivery_ids: Sequence[int]) -> list[Claimed]:
+    """Claim, for this job's worker, the rows among `delivery_ids` still queued."""
+    settings: Settings = ctx["settings"]
+    rows = await leases.claim(delivery_ids, ctx.get("worker_id") or leases.PROCESS_WORKER_ID,
+                              settings.delivery_lease_seconds)
+    return [Claimed(**r) for r in rows]
+
+
+async def load_notices(ctx: dict[str, Any], rows: Sequence[Claimed]) -> dict[tuple[str, int], Notice | None]:
+    """The notice of each (kind, ref) of `rows`, once each; None for a thing gone or a kind not wired."""
+    out: dict[tuple[str, int], Notice | None] = {}
+    for key in {(r.kind, r.ref_id) for r in rows}:
+        handler = KINDS.get(key[0])
+        out[key] = await handler.notice(ctx["settings"], key[1]) if handler else None
+    return out
+
+
+async def retry_or_fail(ctx: dict[str, Any], channel: str, rows: Sequence[Claimed], reason: str,
+                         outcomes: Outcomes) -> None:
+    """Transient failure: back to queued with a delayed job, or failed after MAX_ATTEMPTS."""
+    again = [r for r in rows if r.attempts < MAX_ATTEMPTS]
+    for r in rows:
+        if r.attempts >= MAX_ATTEMPTS:
+            await outcomes.add(r.id, DeliveryState.FAILED, f"échec après {MAX_ATTEMPTS} essais : {reason}")
+    if not again:
+        return
+    metrics.RETRIES.labels(channel).inc(len(again))
+    for r in again:
+        await outcomes.add(r.id, DeliveryState.QUEUED, f"nouvel essai : {reason}")
+    await outcomes.flush()
+    by_attempt: dict[int, list[int]] = defaultdict(list)
+    for r in again:
+        by_attempt[r.attempts].append(r.id)
+    for attempts, ids in by_attempt.items():
+        delay = BACKOFF[min(attempts, len(BACKOFF)) - 1] * ctx["settings"].retry_backoff_scale
+        await ctx["queues"].enqueue(channel, f"send_{channel}", job_key=f"retry:{channel}:{ids[0]}:{attempts}",
+                                    delivery_ids=ids, scheduled=int(time.time() + delay), timeout=120, retries=3)
+
+
+async def record_results(ctx: dict[str, Any], channel: str, results: Sequence[Any],
+                          by_ref: dict[str, Claimed], outcomes: Outcomes) -> None:
+    """E-mail and SMS results (ref = delivery id): sent, failed, or retried later by reason."""
+    retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for res in results:
+        row = by_ref[res.ref]
+        if res.outcome == "sent":
+            metrics.observe_sent(channel, row.created_at)
+            await outcomes.add(row.id, DeliveryState.SENT)
+        elif res.outcome == "retry":
+            retry[res.reason].append(row)
+        else:
+            await outcomes.add(row.id, DeliveryState.FAILED, res.reason)
+    await outcomes.flush()
+    for reason, group in retry.items():
+        await retry_or_fail(ctx, channel, group, reason, outcomes)
+    await outcomes.flush()
+
+
+# Push first ----------------------------------------------------------------------------------
+
+class PushFirst:
+    """E-mail jobs of a worker process start once its push jobs are done, or after `limit` s.
+
+    Both compete for the same CPU (encrypting a push and writing an e-mail cost about the
+    same), and a push is what wakes a neighbour up: with 10,000 recipients, sending both at
+    once delayed the last push by the whole e-mail batch (bench/fanout.py).
+    """
+
+    def __init__(self, limit: float = 10.0) -> None:
+        self.limit = limit
+        self.running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @asynccontextmanager
+    async def pushing(self) -> AsyncIterator[None]:
+        self.running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self.running -= 1
+            if not self.running:
+                self._idle.set()
+
+    async def wait(self) -> None:
+        if self.running:
+            try:
+                await asyncio.wait_for(self._idle.wait(), self.limit)
+            except TimeoutError:
+                pass
+
+
+_push_first: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PushFirst] = weakref.WeakKeyDictionary()
+
+
+def push_first() -> PushFirst:
+    """The gate of this process (and event loop)."""
+    loop = asyncio.get_running_loop()
+    gate = _push_first.get(loop)
+    if gate is None:
+        gate = _push_first[loop] = PushFirst()
+    return gate
+
+
+# What a worker keeps between jobs ------------------------------------------------------------
+
+def worker_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Where a job keeps what outlives it: SAQ hands each job a *copy* of its worker's context,
+    so a session stored on `ctx` would be opened (and leaked) once per job; stored on the
+    worker's own context it serves every job of that worker, and `WorkerSet.stop` closes it."""
+    worker = ctx.get("worker")
+    return worker.context if worker is not None else ctx
+
+
+async def kept(ctx: dict[str, Any], name: str, make: Callable[[], Any]) -> Any:
+    """The worker's `name`: an async context manager made and entered on first use, kept on
+    the worker's context for every later job, exited by `WorkerSet.stop` (its "closers")."""
+    shared = worker_context(ctx)
+    kept = shared.get(name)
+    if kept is None:
+        kept = shared[name] = await make().__aenter__()
+        shared.setdefault("closers", []).append(lambda: kept.__aexit__(None, None, None))
+    return kept
+
+
+@asynccontextmanager
+async def journal(ctx: dict[str, Any], channel: str) -> AsyncIterator[Outcomes]:
+    """The outcome journal of the worker's `channel` jobs, flushed when the job ends.
+
+    One for all the concurrent jobs of a worker, not one each: each write takes what they all
+    got, in one UPDATE per (state, reason). With a buffer per job, 20 jobs in flight wrote ~100
+    small UPDATEs a second per worker, which queued behind each other on the process's one
+    SQLite connection (and on the write lock shared with other workers). Its `room()` holds
+    new sends while `delivery_unrecorded_limit` accepted sends are not yet in the worker's sent
+    journal (Valkey), so a killed worker leaves at most that many (plus the requests in
+    flight) to be sent again; the rows are written every 0.2 s.
+    """
+    settings: Settings = ctx["settings"]
+    client = ctx.get("valkey")
+    journal = SentJournal(client, ctx.get("worker_id") or leases.PROCESS_WORKER_ID) if client is not None else None
+
+    def make() -> Outcomes:
+        return Outcomes(every=0.2, size=settings.delivery_unrecorded_limit, journal=journal,
+                        on_write=metrics.outcomes_written(channel))
+
+    shared = worker_context(ctx)
+    if shared is ctx:  # not run by a SAQ worker: a journal of its own
+        async with make() as outcomes:
+            yield outcomes
+        return
+    outcomes = await kept(ctx, f"{channel}_outcomes", make)  # ticks for its life
+    try:
+        yield outcomes
+    finally:
+        await outcomes.flush()
+
+
+async def http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
+    shared = worker_context(ctx)
+    session = shared.get("http_session")
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        shared["http_session"] = session
+        shared.setdefault("closers", []).append(session.close)
+    return session

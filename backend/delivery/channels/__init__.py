@@ -1,0 +1,1 @@
+"""The channels: narrow adapters that send to push services, SMTP relays and SMS providers (no database)."""

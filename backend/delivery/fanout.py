@@ -1,0 +1,188 @@
+"""Fan-out: who gets a notice on which channel, the delivery rows, and the send jobs.
+
+Recipients, preferences and device counts come in one query; delivery rows are bulk-inserted
+under a unique (kind, ref, user, channel) index, so a replayed fan-out adds no row; send jobs
+take BATCH rows each, per channel queue, keyed so enqueueing again is harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, NamedTuple, Sequence
+
+from backend.delivery.preferences import in_quiet_hours
+from backend.delivery.states import CHANNELS, DeliveryState
+from backend.delivery.tables import Delivery
+from backend.lib import clock
+from backend.lib.queues import Queues
+from backend.lib.sql import bulk_insert, chunks, placeholders
+
+BATCH = 100  # recipients per send job
+STALE_CLAIM = timedelta(minutes=2)
+
+
+class Recipient(NamedTuple):
+    """One person a notice may reach, with their channel choices and what they can be reached on."""
+
+    user_id: int
+    push: bool = True
+    email: bool = True
+    sms: bool = False
+    quiet_start: str = ""
+    quiet_end: str = ""
+    devices: int = 0
+    has_email: bool = True
+    has_phone: bool = True
+
+
+_RECIPIENT_SELECT = (
+    'SELECT DISTINCT u.id AS user_id, u.email AS address, u.phone AS phone, p.push AS push, p.email AS email, '
+    'p.sms AS sms, p.quiet_start AS quiet_start, p.quiet_end AS quiet_end, '
+    '(SELECT COUNT(*) FROM push_subscriptions s WHERE s."user" = u.id) AS devices '
+)
+RECIPIENT_COLUMNS = (
+    _RECIPIENT_SELECT + 'FROM memberships m JOIN users u ON u.id = m."user" '
+    'LEFT JOIN delivery_preferences p ON p."user" = u.id '
+)
+
+
+async def community_recipients(community_ids: Sequence[int], exclude_user: int | None) -> list[Recipient]:
+    """Active members of the communities, with their preferences and device counts: one query."""
+    sql = RECIPIENT_COLUMNS + (
+        f"WHERE m.status = 'active' AND u.is_suspended = {{}} AND m.community IN ({placeholders(len(community_ids))})"
+    )
+    args: list[Any] = [False, *community_ids]
+    if exclude_user is not None:
+        sql += " AND u.id != {}"
+        args.append(exclude_user)
+    rows = await Delivery.raw(sql, *args)
+    return [_recipient(r) for r in rows]
+
+
+async def user_recipients(user_ids: Sequence[int]) -> list[Recipient]:
+    """These people (not suspended), with their preferences and device counts: one query.
+
+    For notices to one or a few people (an author, a requester), member of a community or not.
+    """
+    if not user_ids:
+        return []
+    sql = (_RECIPIENT_SELECT + 'FROM users u LEFT JOIN delivery_preferences p ON p."user" = u.id '
+           f"WHERE u.is_suspended = {{}} AND u.id IN ({placeholders(len(user_ids))})")
+    return [_recipient(r) for r in await Delivery.raw(sql, False, *user_ids)]
+
+
+def _recipient(r: dict[str, Any]) -> Recipient:
+    return Recipient(
+        user_id=r["user_id"],
+        push=True if r["push"] is None else bool(r["push"]),
+        email=True if r["email"] is None else bool(r["email"]),
+        sms=False if r["sms"] is None else bool(r["sms"]),
+        quiet_start=r["quiet_start"] or "", quiet_end=r["quiet_end"] or "",
+        # SMS is on only for a mobile (sign-up, set_preferences, the E.164 migration): not parsed here,
+        # ~85 µs a number would add ~0.85 s to a fan-out of 10,000
+        devices=int(r["devices"] or 0), has_email=bool(r["address"]), has_phone=bool(r["phone"]),
+    )
+
+
+@dataclass
+class FanoutPlan:
+    """Which channels to use, and whether quiet hours are broken (urgent)."""
+
+    channels: tuple[str, ...] = CHANNELS
+    urgent: bool = False
+    follow_channels: bool = True  # respect each member's channel choices
+
+
+class PlannedRow(NamedTuple):
+    """A delivery row to insert, in DELIVERY_COLUMNS order (a tuple: `bulk_insert` takes it as is)."""
+
+    kind: str
+    ref_id: int
+    user: int
+    channel: str
+    state: DeliveryState
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: FanoutPlan,
+              at: datetime) -> list[PlannedRow]:
+    """The delivery rows of a fan-out: queued where the channel can be used, skipped (with why) elsewhere."""
+    rows = []
+    for r in recipients:
+        quiet = not plan.urgent and in_quiet_hours(r.quiet_start, r.quiet_end, at)
+        for channel in plan.channels:
+            wanted = getattr(r, channel) if plan.follow_channels else True
+            state, reason = DeliveryState.QUEUED, ""
+            if not wanted:
+                state, reason = DeliveryState.SKIPPED, "désactivé dans les réglages"
+            elif channel == "push" and r.devices == 0:
+                state, reason = DeliveryState.SKIPPED, "aucun appareil abonné"
+            elif channel == "email" and not r.has_email:
+                state, reason = DeliveryState.SKIPPED, "pas d'adresse e-mail"
+            elif channel == "sms" and not r.has_phone:
+                state, reason = DeliveryState.SKIPPED, "pas de numéro de téléphone"
+            elif quiet:
+                state, reason = DeliveryState.SKIPPED, "heures calmes"
+            rows.append(PlannedRow(kind, ref_id, r.user_id, channel, state, reason, at, at))
+    return rows
+
+
+DELIVERY_COLUMNS = ["kind", "ref_id", "user", "channel", "state", "reason", "created_at", "updated_at"]
+
+
+async def fan_out(queues: Queues, kind: str, ref_id: int, recipients: list[Recipient], plan: FanoutPlan) -> int:
+    """Create the delivery rows (idempotent) and enqueue send jobs of BATCH recipients per channel.
+
+    Channel by channel, in the plan's order (push first): the push jobs start while the
+    e-mail and SMS rows are being written (~0.3 s for 10,000 recipients on SQLite).
+    """
+    rows = plan_rows(kind, ref_id, recipients, plan, clock.now())
+    jobs = 0
+    for channel in plan.channels:
+        await bulk_insert(Delivery, DELIVERY_COLUMNS, [r for r in rows if r.channel == channel])
+        jobs += await enqueue_queued(queues, kind, ref_id, channel=channel)
+    return jobs
+
+
+async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = "", channel: str | None = None) -> int:
+    """Enqueue send jobs for every still-queued delivery of (kind, ref): jobs are keyed, so this is idempotent.
+
+    `again` is added to the keys when re-sending rows whose job died with its worker: SAQ keeps
+    that job, under the old key, until its sweep finds it stuck (minutes), and would refuse a
+    job with the same key until then. A duplicate job is harmless: `claim` gives each row once.
+    `channel` limits it to that channel's rows.
+    """
+    sql = f"SELECT id, channel FROM deliveries WHERE kind = {{}} AND ref_id = {{}} AND state = '{DeliveryState.QUEUED}'"
+    args: list[Any] = [kind, ref_id]
+    if channel is not None:
+        sql += " AND channel = {}"
+        args.append(channel)
+    rows = await Delivery.raw(sql + " ORDER BY id", *args)
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        by_channel[r["channel"]].append(r["id"])
+    jobs = 0
+    for name, ids in by_channel.items():
+        for part in chunks(ids, BATCH):
+            await queues.enqueue(name, f"send_{name}", job_key=f"send:{name}:{part[0]}-{part[-1]}{again}",
+                                 delivery_ids=list(part), timeout=120, retries=3)
+            jobs += 1
+    return jobs
+
+
+async def requeue_stale(queues: Queues, older_than: timedelta = STALE_CLAIM) -> int:
+    """Queued rows that no job took for `older_than` (their job was lost with Valkey) get a job
+    again. Rows a dead worker held are taken over sooner, by lease (`leases.take_over`)."""
+    cutoff = clock.now() - older_than
+    orphans = await Delivery.raw(
+        f"SELECT DISTINCT kind, ref_id FROM deliveries WHERE state = '{DeliveryState.QUEUED}' AND updated_at < {{}}",
+        cutoff)
+    refs = {(r["kind"], r["ref_id"]) for r in orphans}
+    again = clock.now().strftime(":again-%Y%m%dT%H%M")  # one new job a minute at most
+    for kind, ref_id in refs:
+        await enqueue_queued(queues, kind, ref_id, again)
+    return len(refs)

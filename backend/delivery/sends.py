@@ -1,0 +1,236 @@
+"""The send of a claimed batch, channel by channel: rows and notices in, channel adapter, outcomes out.
+
+Each takes the delivery ids of one send job (~100), claims them, loads what it needs in a
+constant number of queries, hands the channel adapter (`channels/`) plain values, and
+journals each result as it comes (batches.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from typing import Any
+
+from backend.auth.tables import User
+from backend.delivery import preferences
+from backend.delivery.batches import (Claimed, claim, http_session, journal, kept, load_notices, push_first,
+                                      record_results, retry_or_fail)
+from backend.delivery.channels.email import MailTemplate, delivery_message_id, render_template_bytes, send_rendered
+from backend.delivery.channels.push import PushResult, PushSender, PushTarget
+from backend.delivery.channels.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
+from backend.delivery.kinds import Notice
+from backend.delivery.outcomes import Outcomes
+from backend.delivery.states import DeliveryState
+from backend.delivery.tables import PushSubscription
+from backend.lib import metrics
+from backend.lib.sql import placeholders, select_in
+from backend.settings import Settings
+
+
+# Push -----------------------------------------------------------------------------------------
+
+def push_payload(notice: Notice, delivery_id: int) -> bytes:
+    body = notice.body if len(notice.body) <= 600 else notice.body[:597] + "…"
+    return json.dumps({
+        "event": notice.event, "alert_id": notice.ref_id, "delivery_id": delivery_id, "title": notice.title,
+        "body": body, "url": notice.url, "tag": notice.tag, "urgent": notice.urgent, "community": notice.community,
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def push_sender(ctx: dict[str, Any]) -> PushSender:
+    """The worker's push sender (one aiohttp session, one VAPID token cache), made on first use."""
+    return await kept(ctx, "push_sender", lambda: PushSender(ctx["settings"]))
+
+
+async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
+    """Send one Web Push per device of each claimed delivery; record sent/failed/retry per delivery."""
+    rows = await claim(ctx, delivery_ids)
+    if not rows:
+        return 0
+    async with journal(ctx, "push") as outcomes:  # flushes as results come, even mid-batch
+        notices = await load_notices(ctx, rows)
+        subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
+                               sorted({r.user_id for r in rows}))
+        subs_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for s in subs:
+            subs_of[s["user"]].append(s)
+        entries: list[tuple[Claimed, dict[str, Any]]] = []  # (delivery row, subscription)
+        payloads: list[bytes] = []
+        for r in rows:
+            notice = notices[(r.kind, r.ref_id)]
+            if notice is None:
+                await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré")
+            elif not subs_of[r.user_id]:
+                await outcomes.add(r.id, DeliveryState.SKIPPED, "aucun appareil abonné")
+            else:
+                for s in subs_of[r.user_id]:
+                    entries.append((r, s))
+                    payloads.append(push_payload(notice, r.id))
+        remaining: dict[int, int] = defaultdict(int)
+        for r, _ in entries:
+            remaining[r.id] += 1
+        per_delivery: dict[int, list[PushResult]] = defaultdict(list)
+        gone: list[int] = []
+        retry_rows: dict[int, tuple[Claimed, str]] = {}
+
+        async def on_result(result: PushResult) -> None:
+            row, sub = entries[result.ref]
+            per_delivery[row.id].append(result)
+            if result.outcome == "gone":
+                gone.append(sub["id"])
+            remaining[row.id] -= 1
+            if remaining[row.id]:
+                return
+            results = per_delivery[row.id]
+            if any(x.outcome == "sent" for x in results):
+                metrics.observe_sent("push", row.created_at)
+                await outcomes.add(row.id, DeliveryState.SENT)
+            elif any(x.outcome == "retry" for x in results):
+                retry_rows[row.id] = (row, next(x.reason for x in results if x.outcome == "retry"))
+            elif all(x.outcome == "gone" for x in results):
+                await outcomes.add(row.id, DeliveryState.FAILED, "abonnement expiré")
+            else:
+                await outcomes.add(row.id, DeliveryState.FAILED, next(x.reason for x in results if x.outcome == "failed"))
+
+        if entries:
+            sender = await push_sender(ctx)
+            by_kind: dict[tuple[int, str, str | None], list[int]] = defaultdict(list)
+            for i, (r, _) in enumerate(entries):
+                n = notices[(r.kind, r.ref_id)]
+                by_kind[(n.ttl, n.urgency, f"{n.event[:5]}{n.ref_id}")].append(i)
+            for (ttl, urgency, topic), indexes in by_kind.items():
+                targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
+                                      auth=entries[i][1]["auth"]) for i in indexes]
+                await sender.send_many(targets, lambda t: payloads[t.ref], ttl=ttl, urgency=urgency,
+                                       topic=topic.replace("_", "")[:32], on_result=on_result,
+                                       before_send=outcomes.room, concurrency=ctx["settings"].push_concurrency)
+        await outcomes.flush()
+        if gone:
+            await PushSubscription.raw(f"DELETE FROM push_subscriptions WHERE id IN ({placeholders(len(gone))})", *gone)
+        if retry_rows:
+            by_reason: dict[str, list[Claimed]] = defaultdict(list)
+            for row, reason in retry_rows.values():
+                by_reason[reason].append(row)
+            for reason, group in by_reason.items():
+                await retry_or_fail(ctx, "push", group, reason, outcomes)
+            await outcomes.flush()
+    return len(rows)
+
+
+# E-mail ---------------------------------------------------------------------------------------
+
+async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
+    """Render each notice once, personalise by substitution, send over a few reused connections;
+    each result is journaled as it comes (not at the end of the job of 100)."""
+    settings: Settings = ctx["settings"]
+    await push_first().wait()
+    rows = await claim(ctx, delivery_ids)
+    if not rows:
+        return 0
+    async with journal(ctx, "email") as outcomes:
+        notices = await load_notices(ctx, rows)
+        users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name FROM users WHERE id",
+                                                      sorted({r.user_id for r in rows}))}
+        tokens = await preferences.email_tokens(sorted(users))
+        items: list[tuple[str, str, bytes]] = []
+        by_ref: dict[str, Claimed] = {}
+        templates: dict[tuple[str, int], MailTemplate] = {}
+        for r in rows:
+            notice = notices[(r.kind, r.ref_id)]
+            user = users.get(r.user_id)
+            if notice is None or user is None:
+                await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré")
+                continue
+            key = (r.kind, r.ref_id)
+            if key not in templates:
+                templates[key] = MailTemplate(subject=notice.email_subject or notice.title,
+                                              text=notice.email_text, html=notice.email_html)
+            values = {"first_name": user["first_name"], "link": settings.base_url + "/" + notice.url.lstrip("/"),
+                      "unsubscribe_url": f"{settings.base_url}/api/v1/email/unsubscribe?token={tokens[user['id']]}"}
+            items.append((str(r.id), user["email"], render_template_bytes(
+                settings, templates[key], user["email"], values, message_id=delivery_message_id(settings, r.id))))
+            by_ref[str(r.id)] = r
+        retry: dict[str, list[Claimed]] = defaultdict(list)
+
+        async def on_result(res: Any) -> None:
+            row = by_ref[res.ref]
+            if res.outcome == "sent":
+                metrics.observe_sent("email", row.created_at)
+                await outcomes.add(row.id, DeliveryState.SENT)
+            elif res.outcome == "retry":
+                retry[res.reason].append(row)
+            else:
+                await outcomes.add(row.id, DeliveryState.FAILED, res.reason)
+
+        if items:
+            await send_rendered(settings, items, connections=settings.email_connections, on_result=on_result,
+                                before_send=outcomes.room)
+        await outcomes.flush()
+        for reason, group in retry.items():
+            await retry_or_fail(ctx, "email", group, reason, outcomes)
+        await outcomes.flush()
+    return len(rows)
+
+
+# SMS ------------------------------------------------------------------------------------------
+
+async def send_sms_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
+    """Text the claimed recipients, within the provider's rate limit."""
+    settings: Settings = ctx["settings"]
+    rows = await claim(ctx, delivery_ids)
+    if not rows:
+        return 0
+    # SMS carry the provider's idempotency key (sms.py): a resend is not a second text
+    outcomes = Outcomes(size=10_000, every=3600, on_write=metrics.outcomes_written("sms"))
+    notices = await load_notices(ctx, rows)
+    users = {u["id"]: u for u in await select_in(User, "SELECT id, phone FROM users WHERE id",
+                                                  sorted({r.user_id for r in rows}))}
+    messages: list[SmsOut] = []
+    by_ref: dict[str, Claimed] = {}
+    for r in rows:
+        notice = notices[(r.kind, r.ref_id)]
+        user = users.get(r.user_id)
+        if notice is None or user is None or not user["phone"]:
+            await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré" if notice is None else "pas de numéro")
+            continue
+        link = settings.base_url + "/" + notice.url.lstrip("/")
+        text = f"{fit_sms(notice.sms_text or notice.title, link)} {link}".strip()
+        messages.append(SmsOut(ref=str(r.id), to=user["phone"], text=text))
+        by_ref[str(r.id)] = r
+    if messages:
+        while (wait := await acquire_sms_quota(ctx["valkey"], settings.sms_provider, len(messages),
+                                               settings.sms_rate_per_second)) > 0:
+            await asyncio.sleep(wait)
+        sender = make_sms_sender(settings, await http_session(ctx))
+        results = await sender.send_many(messages)
+        await record_results(ctx, "sms", results, by_ref, outcomes)
+    await outcomes.flush()
+    return len(rows)
+
+
+# Without a delivery row ---------------------------------------------------------------------
+
+async def test_push(ctx: dict[str, Any], subscription_id: int) -> str:
+    """"Send me a test notification" for one device (no delivery row: nothing to account for)."""
+    sub = await PushSubscription.select().where(PushSubscription.id == subscription_id).first()
+    if sub is None:
+        return "gone"
+    payload = json.dumps({"event": "test", "title": "Vigie : notification de test",
+                          "body": "Les notifications fonctionnent sur cet appareil.", "url": "/#/reglages",
+                          "tag": "vigie-test"}, ensure_ascii=False).encode()
+    sender = await push_sender(ctx)
+    result = await sender.send_one(PushTarget(ref=sub["id"], endpoint=sub["endpoint"], p256dh=sub["p256dh"],
+                                              auth=sub["auth"]), payload, ttl=600, urgency="normal")
+    if result.outcome == "gone":
+        await PushSubscription.delete().where(PushSubscription.id == subscription_id)
+    return result.outcome
+
+
+async def sms_reply(ctx: dict[str, Any], ref: str, to: str, text: str) -> str:
+    """A receipt or help text in answer to an inbound SMS (no delivery row)."""
+    sender = make_sms_sender(ctx["settings"], await http_session(ctx))
+    [result] = await sender.send_many([SmsOut(ref=ref, to=to, text=text)])
+    if result.outcome == "retry":
+        raise RuntimeError(f"SMS reply not sent yet: {result.reason}")  # SAQ retries the job
+    return result.outcome

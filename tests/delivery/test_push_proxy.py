@@ -1,0 +1,110 @@
+"""Pushes go out through the proxy the environment names (HTTP(S)_PROXY), unless NO_PROXY lists the host."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from backend.delivery.channels.push import PushSender, PushTarget
+from backend.delivery.channels.vapid import ensure_vapid_keys
+from backend.settings import Settings
+from tests.fixtures.webpush_receiver import WebPushReceiver
+
+PAYLOAD = json.dumps({"title": "Alerte", "body": "Par le proxy"}).encode()
+
+
+class ForwardProxy:
+    """A plain HTTP forward proxy on loopback: notes each absolute-form request line it relays."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.server: asyncio.AbstractServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aenter__(self) -> ForwardProxy:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            method, target, version = head.split(b"\r\n", 1)[0].decode().split(" ")
+            self.requests.append(f"{method} {target}")
+            authority, _, path = target.removeprefix("http://").partition("/")
+            host, _, port = authority.partition(":")
+            up_reader, up_writer = await asyncio.open_connection(host, int(port))
+            up_writer.write(f"{method} /{path} {version}\r\n".encode() + head.split(b"\r\n", 1)[1])
+
+            async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+                dst.close()
+
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebPushReceiver]:
+    with WebPushReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[ForwardProxy]:
+    async with ForwardProxy() as running:
+        yield running
+
+
+@pytest.fixture
+def settings(fx_base_settings: Settings, receiver: WebPushReceiver) -> Settings:
+    receiver.clear()
+    settings = fx_base_settings.with_(push_allow_http_loopback=True)
+    ensure_vapid_keys(settings)
+    return settings
+
+
+def targets(receiver: WebPushReceiver, count: int) -> list[PushTarget]:
+    subs = [receiver.new_subscription() for _ in range(count)]
+    return [PushTarget(i, s["endpoint"], s["keys"]["p256dh"], s["keys"]["auth"]) for i, s in enumerate(subs)]
+
+
+async def test_pushes_go_through_the_proxy_of_the_environment(
+    settings: Settings, receiver: WebPushReceiver, proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    async with PushSender(settings) as sender:
+        results = await sender.send_many(targets(receiver, 3), PAYLOAD, ttl=60, urgency="high")
+    assert [r.outcome for r in results] == ["sent"] * 3
+    assert len(await receiver.wait_for_async(3)) == 3
+    assert proxy.requests and all(r.startswith(f"POST {receiver.origin}/") for r in proxy.requests)
+
+
+async def test_no_proxy_hosts_are_reached_directly(
+    settings: Settings, receiver: WebPushReceiver, proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with PushSender(settings) as sender:
+        results = await sender.send_many(targets(receiver, 2), PAYLOAD, ttl=60, urgency="high")
+    assert [r.outcome for r in results] == ["sent"] * 2
+    assert len(await receiver.wait_for_async(2)) == 2
+    assert proxy.requests == []
