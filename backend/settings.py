@@ -12,7 +12,9 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin, get_type_hints
+
+import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -231,25 +233,22 @@ def check_production(settings: Settings) -> None:
         raise UnsafeProductionSettings(problems)
 
 
-def _coerce(name: str, value: Any) -> Any:
-    default = next(f for f in fields(Settings) if f.name == name)
-    kind = default.type
-    if isinstance(value, str):
-        if kind == "bool":
-            return value.strip().lower() in {"1", "true", "yes", "on"}
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if kind.startswith("tuple"):
-            return tuple(v.strip() for v in value.split(",") if v.strip())
-    if kind.startswith("tuple") and isinstance(value, list):
-        return tuple(value)
-    return value
+class InvalidSetting(ValueError):
+    """A setting's value cannot be read as its type; the message names the setting."""
+
+
+def _list_fields() -> set[str]:
+    """Settings holding a list, written in a VIGIE_* variable as comma-separated items."""
+    return {name for name, hint in get_type_hints(Settings).items() if get_origin(hint) in (tuple, list)}
 
 
 def load_settings(env: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Build settings from the TOML files, the environment and explicit overrides."""
+    """Build settings from the TOML files, the environment and explicit overrides.
+
+    msgspec converts every value to its field's type, leniently (`strict=False`): the text of
+    a VIGIE_* variable becomes a bool ("true"/"false"/"1"/"0"), an int or a float; a TOML or
+    comma-separated list becomes a tuple. A value that is not of its type raises InvalidSetting.
+    """
     environ = os.environ if env is None else env
     names = {f.name for f in fields(Settings)} - {"extra"}
     values: dict[str, Any] = {}
@@ -260,13 +259,17 @@ def load_settings(env: dict[str, str] | None = None, overrides: dict[str, Any] |
             with file.open("rb") as fh:
                 for key, value in tomllib.load(fh).items():
                     (values if key in names else extra)[key] = value
+    lists = _list_fields()
     for name in names:
         raw = environ.get(f"VIGIE_{name.upper()}")
         if raw is not None:
-            values[name] = raw
+            values[name] = [item.strip() for item in raw.split(",") if item.strip()] if name in lists else raw
     values.update(overrides or {})
-    values = {k: _coerce(k, v) for k, v in values.items()}
-    return Settings(**values, extra=extra)
+    try:
+        return msgspec.convert({**values, "extra": extra}, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        field_name = str(exc).rpartition("$.")[2].split("[")[0]
+        raise InvalidSetting(f"setting {field_name} (VIGIE_{field_name.upper()}): {exc}") from None
 
 
 @lru_cache(maxsize=1)
