@@ -24,9 +24,9 @@ def _setup_logging(settings: Settings) -> None:
 
 
 async def _with_db(settings: Settings, coro_factory):
-    from backend import apps, db
+    from backend import db
 
-    engine = apps.bind_engine(db.make_engine(settings))
+    engine = db.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         return await coro_factory()
@@ -35,10 +35,10 @@ async def _with_db(settings: Settings, coro_factory):
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import apps, db
+    from backend import db
     from backend.migrate import migrate
 
-    engine = apps.bind_engine(db.make_engine(settings))
+    engine = db.bind_engine(db.make_engine(settings))
     report = asyncio.run(migrate(engine, quiet=True))
     ran = report.count("[forwards]")
     print(f"Base de données à jour ({ran} migration(s) appliquée(s))." if ran else "Base de données à jour.")
@@ -132,7 +132,7 @@ def freeze_gc() -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import apps, db
+    from backend import db
     from backend.app import ensure_secret_key, shutdown_resources
     from backend.lib.queues import Queues
     from backend.lib.valkey import make_client
@@ -150,7 +150,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> None:
-        engine = apps.bind_engine(db.make_engine(settings))
+        engine = db.bind_engine(db.make_engine(settings))
         await db.start_engine(engine)
         client = make_client(settings.valkey_url)
         queues = Queues(client)
