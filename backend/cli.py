@@ -193,7 +193,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # server_header=False: no "server: uvicorn" telling a scanner which software to try. A failed
     # startup (demo accounts in production, see create_app's lifespan) exits with status 3.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
+                proxy_headers=True, forwarded_allow_ips=list(settings.forwarded_allow_ips), server_header=False)
     return 0
 
 

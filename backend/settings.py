@@ -160,6 +160,10 @@ class Settings:
     """Python logging level."""
     access_log: bool = False
     """Log every request (uvicorn's access log); off by default, the reverse proxy logs them (~10 % of the API's CPU)."""
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1",)
+    """Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto `vigie serve`
+    believes (the client address of the rate limits, the logs); "*" believes anyone. A peer not
+    listed is taken at its own address, whatever header it writes."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Unrecognised keys, kept for forward compatibility."""
 
