@@ -26,7 +26,7 @@ from backend.lib.phones import to_e164
 from backend.lib.text import fold
 
 try:  # Veille solidaire: "OK" in answer to a check-in reminder records the check-in
-    from backend.checkins.escalation import checkin_by_sms, is_ok_reply
+    from backend.checkins.actions import checkin_by_sms, is_ok_reply
 except ModuleNotFoundError:  # domain not installed
     checkin_by_sms = is_ok_reply = None  # type: ignore[assignment]
 

@@ -26,10 +26,10 @@ from backend.lib.queues import Queues
 from backend.checkins import schedule
 from backend.checkins.schemas import CheckinIn, CheckinOut, CheckinPatch
 from backend.checkins.service import (
-    OPEN_STATES, access, checkin_out, dispatch, ensure_running, full_name, load, record_event,
-    record_notifying_event, roles_in,
+    OPEN_STATES, access, dispatch, ensure_running, full_name, load, record_event, record_notifying_event, roles_in,
 )
 from backend.checkins.tables import Checkin, CheckinRound, CheckinWatcher
+from backend.checkins.views import checkin_out
 
 CONFIRM_WORDS = {"OUI"}  # answers to the consent SMS
 REFUSE_WORDS = {"NON"}

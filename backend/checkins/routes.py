@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from backend.auth.guards import authenticated, community_scope
 from backend.auth.principal import principal_of
 from backend.lib.deps import queues_of
-from backend.checkins import escalation, management, service
+from backend.checkins import actions, management, views
 from backend.checkins.schemas import (
     ActionOut, CandidateOut, CheckinIn, CheckinOut, CheckinPatch, EventOut, HistoryPage, LinkAlertIn, MyCheckins,
     ResolveIn, StopIn, WatcherIn,
@@ -26,11 +26,11 @@ class CommunityCheckinController(Controller):
 
     @get("/", guards=[community_scope(referent=True)])
     async def list_checkins(self, request: Request, community_id: int) -> list[CheckinOut]:
-        return await service.community_checkins(principal_of(request), community_id)
+        return await views.community_checkins(principal_of(request), community_id)
 
     @get("/candidates", guards=[community_scope(member=True)])
     async def candidates(self, community_id: int, q: str = "") -> list[CandidateOut]:
-        return await service.candidates(community_id, q)
+        return await views.candidates(community_id, q)
 
 
 class CheckinController(Controller):
@@ -40,11 +40,11 @@ class CheckinController(Controller):
 
     @get("/")
     async def mine(self, request: Request) -> MyCheckins:
-        return await service.my_checkins(principal_of(request))
+        return await views.my_checkins(principal_of(request))
 
     @get("/{checkin_id:int}")
     async def detail(self, request: Request, checkin_id: int) -> CheckinOut:
-        return await service.checkin_out(principal_of(request), checkin_id)
+        return await views.checkin_out(principal_of(request), checkin_id)
 
     @patch("/{checkin_id:int}")
     async def update(self, request: Request, checkin_id: int, data: CheckinPatch) -> CheckinOut:
@@ -80,24 +80,24 @@ class CheckinController(Controller):
 
     @post("/{checkin_id:int}/check-in", status_code=HTTP_200_OK)
     async def check_in(self, request: Request, checkin_id: int) -> ActionOut:
-        return await escalation.check_in(queues_of(request), principal_of(request), checkin_id)
+        return await actions.check_in(queues_of(request), principal_of(request), checkin_id)
 
     @post("/{checkin_id:int}/going", status_code=HTTP_200_OK)
     async def going(self, request: Request, checkin_id: int) -> ActionOut:
-        return await escalation.someone_going(queues_of(request), principal_of(request), checkin_id)
+        return await actions.someone_going(queues_of(request), principal_of(request), checkin_id)
 
     @post("/{checkin_id:int}/resolve", status_code=HTTP_200_OK)
     async def resolve(self, request: Request, checkin_id: int, data: ResolveIn) -> ActionOut:
-        return await escalation.resolve(queues_of(request), principal_of(request), checkin_id, data.note)
+        return await actions.resolve(queues_of(request), principal_of(request), checkin_id, data.note)
 
     @post("/{checkin_id:int}/link-alert", status_code=HTTP_200_OK)
     async def link_alert(self, request: Request, checkin_id: int, data: LinkAlertIn) -> EventOut:
-        return await escalation.link_alert(principal_of(request), checkin_id, data.alert_id)
+        return await actions.link_alert(principal_of(request), checkin_id, data.alert_id)
 
     @get("/{checkin_id:int}/history")
     async def history(self, request: Request, checkin_id: int, before: int | None = None,
                       limit: int = 50) -> HistoryPage:
-        return await service.history(principal_of(request), checkin_id, before, limit)
+        return await views.history(principal_of(request), checkin_id, before, limit)
 
 
 ROUTES = [CommunityCheckinController, CheckinController]

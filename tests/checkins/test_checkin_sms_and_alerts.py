@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.alerts.tables import Alert
-from backend.checkins.escalation import is_ok_reply
+from backend.checkins.actions import is_ok_reply
 from backend.checkins.service import REMINDER_KIND
 from backend.checkins.tables import CheckinRound
 from tests.alerts.conftest import SMS_SECRET
