@@ -18,7 +18,7 @@ from backend.auth.guards import public
 from backend.auth.tables import User
 from backend.communities.tables import Membership, MembershipStatus
 from backend.delivery import service as delivery
-from backend.delivery.sms import verify_inbound_signature
+from backend.delivery.channels.sms import verify_inbound_signature
 from backend.lib.deps import queues_of, settings_of
 from backend.lib.errors import DomainError, Unauthorized
 from backend.lib.french import de
