@@ -199,7 +199,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything on one machine: Valkey, mail catcher, migrations, VAPID keys, demo, worker, API."""
-    from backend.devtools.embedded import EmbeddedValkey, MailCatcher
+    # lazy: the dev-only local services, imported here and nowhere else in production code
+    from backend.devtools.mailcatcher import MailCatcher
+    from backend.devtools.valkey import EmbeddedValkey
     from backend.lib.supervisor import Supervised
 
     if refuse_in_production(settings, "run"):

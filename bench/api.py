@@ -147,7 +147,7 @@ async def build_data(settings: Any, members: int, alerts: int, clients: int) -> 
 
 def run_database(label: str, database_url: str, tmp: Path, valkey_url: str, loader: Any,
                  args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
-    from backend.devtools.embedded import free_port
+    from backend.devtools.loopback import free_port
     from backend.settings import Settings
 
     port = free_port()
@@ -209,7 +209,7 @@ def main() -> int:
     parser.add_argument("--endpoints", default="ping,session,feed", help="which of ping,session,feed to load")
     args = parser.parse_args()
 
-    from backend.devtools.embedded import EmbeddedValkey
+    from backend.devtools.valkey import EmbeddedValkey
     from tests.fixtures.postgres import ThrowawayPostgres
 
     print(f"bench/api.py: {args.clients} clients, one API process; {load_average()}")

@@ -59,7 +59,8 @@ def serve(conn: Connection) -> None:
     """Child process: a push receiver and two SMTP servers, driven through `conn`."""
     from aiosmtpd.controller import Controller
 
-    from backend.devtools.embedded import MailCatcher, free_port
+    from backend.devtools.loopback import free_port
+    from backend.devtools.mailcatcher import MailCatcher
     from tests.fixtures.webpush_receiver import WebPushReceiver
 
     sink = CountingHandler()

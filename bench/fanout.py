@@ -45,7 +45,7 @@ from bench.common import (  # noqa: E402
     Processes, cpu_seconds, csrf_token, load_average, make_community, open_sessions, percentile,
     print_table, settings_env, wait_http, wait_workers,
 )
-from backend.devtools.embedded import Recorder  # noqa: E402
+from backend.devtools.loopback import Recorder  # noqa: E402
 
 SMS_KEY = "bench-sms-key"
 ALERT = {"category": "suspicious_vehicle", "title": "Camionnette blanche",
@@ -129,7 +129,7 @@ def serve_mail_and_sms(conn: Connection) -> None:
     """Child process: a counting aiosmtpd server and the SMS provider emulator."""
     from aiosmtpd.controller import Controller
 
-    from backend.devtools.embedded import free_port
+    from backend.devtools.loopback import free_port
     from tests.fixtures.sms_emulator import SmsEmulator
 
     sink = TimedCountingHandler()
@@ -344,7 +344,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from backend.delivery.channels.vapid import ensure_vapid_keys
-    from backend.devtools.embedded import EmbeddedValkey, free_port
+    from backend.devtools.loopback import free_port
+    from backend.devtools.valkey import EmbeddedValkey
     from backend.settings import Settings
 
     n = args.members

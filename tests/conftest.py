@@ -18,7 +18,8 @@ from backend import db
 from backend.app import create_app
 from backend.auth.passwords import hash_password
 from backend.lib import clock
-from backend.devtools.embedded import EmbeddedValkey, MailCatcher
+from backend.devtools.mailcatcher import MailCatcher
+from backend.devtools.valkey import EmbeddedValkey
 from backend.lib.valkey import make_client
 from backend.migrate import migrate
 from backend.settings import Settings, load_settings

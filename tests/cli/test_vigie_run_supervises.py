@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.settings import ROOT
 
 

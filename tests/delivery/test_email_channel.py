@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from backend.delivery.channels.email import MailTemplate, render_template_bytes, send_rendered
-from backend.devtools.embedded import MailCatcher, free_port
+from backend.devtools.loopback import free_port
+from backend.devtools.mailcatcher import MailCatcher
 from backend.settings import Settings
 
 ALERT = MailTemplate(

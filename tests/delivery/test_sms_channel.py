@@ -17,7 +17,7 @@ from backend.delivery.channels.sms import (
     HttpSms, OutboxSms, SmsOut, acquire_sms_quota, fit_sms, make_sms_sender, sms_encoding, sms_segments,
     transliterate_gsm7, verify_inbound_signature,
 )  # fmt: skip
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.lib.valkey import make_client
 from backend.settings import Settings
 from tests.fixtures.sms_emulator import SIGNATURE_HEADER, TIMESTAMP_HEADER, SmsEmulator, inbound_request

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from backend.demo import make_commune, make_community, make_user
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.settings import ROOT, Settings
 from tests.conftest import TEST_PASSWORD
 

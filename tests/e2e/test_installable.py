@@ -11,7 +11,7 @@ import re
 from PIL import Image
 from playwright.async_api import expect
 
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.lib.transfer import release_version
 from backend.settings import ROOT
 from tests.e2e.conftest import (CHROMIUM, CHROMIUM_ARGS, PHONE, Neighbours, collect_errors, open_app, wait_controlled,

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.auth import sessions
-from backend.devtools.embedded import EmbeddedValkey, free_port
+from backend.devtools.loopback import free_port
+from backend.devtools.valkey import EmbeddedValkey
 from backend.lib.valkey import make_client
 from backend.live.service import LiveEvent, publish
 from tests.builders import build_world

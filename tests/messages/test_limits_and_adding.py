@@ -115,7 +115,8 @@ async def test_a_conversation_holds_50_people_at_most(api, world, fx_password_ha
 
 
 async def test_limit_fails_open_while_valkey_is_down(fx_app_factory, world, tmp_path):
-    from backend.devtools.embedded import EmbeddedValkey, free_port
+    from backend.devtools.loopback import free_port
+    from backend.devtools.valkey import EmbeddedValkey
 
     down = EmbeddedValkey(tmp_path / "valkey", port=free_port())  # never started
     app = await fx_app_factory(valkey_url=down.url, run_workers_in_process=False, messages_per_hour=1,

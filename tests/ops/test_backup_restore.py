@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 
 from backend.db import is_postgres_url
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.settings import Settings
 from tests.builders import build_world
 from tests.conftest import TEST_PASSWORD

@@ -31,7 +31,7 @@ from backend.communities.tables import Community
 from backend.delivery.schemas import Preferences
 from backend.delivery.tables import Delivery
 from backend.demo import make_user
-from backend.devtools.embedded import free_port
+from backend.devtools.loopback import free_port
 from backend.lib import clock
 from backend.lib.valkey import make_client
 from backend.mairie.tables import Broadcast
