@@ -18,12 +18,10 @@ from backend import db
 from backend.app import create_app
 from backend.auth.passwords import hash_password
 from backend.lib import clock
-from backend.devtools.mailcatcher import MailCatcher
-from backend.devtools.valkey import EmbeddedValkey
 from backend.lib.valkey import make_client
 from backend.migrate import migrate
 from backend.settings import Settings, load_settings
-from tests.fixtures.postgres import ThrowawayPostgres
+from tests.fixtures.services import fx_database_url, fx_mail, fx_valkey  # noqa: F401  (fixtures)
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -35,35 +33,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def fx_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("vigie")
-
-
-@pytest.fixture(scope="session")
-def fx_valkey(fx_tmp: Path) -> Any:
-    server = EmbeddedValkey(fx_tmp / "valkey")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def fx_mail(fx_tmp: Path) -> Any:
-    catcher = MailCatcher(fx_tmp / "outbox")
-    catcher.start()
-    yield catcher
-    catcher.stop()
-
-
-@pytest.fixture(scope="session")
-def fx_database_url(request: pytest.FixtureRequest, fx_tmp: Path) -> Any:
-    if request.config.getoption("--db") == "postgres":
-        if not ThrowawayPostgres.available():
-            pytest.exit("--db=postgres asked but no PostgreSQL server binaries were found", returncode=3)
-        cluster = ThrowawayPostgres()
-        url = cluster.start()
-        yield url
-        cluster.stop()
-    else:
-        yield f"sqlite:///{fx_tmp / 'vigie-test.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import backend.alerts.routes  # noqa: F401  (sms_inbound and routes import each 
 from backend.alerts.sms_inbound import is_bare_reply
 from backend.alerts.tables import Alert
 from backend.delivery.tables import Outbox
-from tests.alerts.conftest import SMS_SECRET
+from tests.fixtures.channels import SMS_SECRET
 from tests.alerts.helpers import neighbourhood
 from tests.fixtures.sms_emulator import inbound_request
 

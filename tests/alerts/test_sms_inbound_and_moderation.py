@@ -7,7 +7,7 @@ import time
 
 from backend.alerts.tables import Alert, ModerationAction
 from backend.delivery.service import get_preferences
-from tests.alerts.conftest import SMS_SECRET
+from tests.fixtures.channels import SMS_SECRET
 from tests.alerts.helpers import ALERT, idem, neighbourhood, wait_settled
 from tests.builders import build_world
 from tests.fixtures.sms_emulator import inbound_request

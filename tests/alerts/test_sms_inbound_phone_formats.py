@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 from backend.alerts.tables import Alert
-from tests.alerts.conftest import SMS_SECRET
+from tests.fixtures.channels import SMS_SECRET
 from tests.alerts.helpers import neighbourhood
 from tests.alerts.test_sms_inbound_and_moderation import post_inbound
 from tests.fixtures.sms_emulator import inbound_request

@@ -1,4 +1,4 @@
 """Check-in tests run on the real channels: the alert tests' loopback push service, SMS
 emulator and SMTP catcher, and an app wired to them."""
 
-from tests.alerts.conftest import fx_app, fx_delivery_overrides, fx_push, fx_sms  # noqa: F401
+from tests.fixtures.channels import fx_app, fx_delivery_overrides, fx_push, fx_sms  # noqa: F401

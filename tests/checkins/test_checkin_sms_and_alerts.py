@@ -9,7 +9,7 @@ from backend.alerts.tables import Alert
 from backend.checkins.actions import is_ok_reply
 from backend.checkins.service import REMINDER_KIND
 from backend.checkins.tables import CheckinRound
-from tests.alerts.conftest import SMS_SECRET
+from tests.fixtures.channels import SMS_SECRET
 from tests.alerts.helpers import idem
 from tests.fixtures.sms_emulator import inbound_request
 from tests.checkins.helpers import (

@@ -25,6 +25,7 @@ from backend.demo import make_commune, make_community, make_user
 from backend.devtools.loopback import free_port
 from backend.settings import ROOT, Settings
 from tests.conftest import TEST_PASSWORD
+from tests.fixtures.channels import fx_push  # noqa: F401  (fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -108,15 +109,10 @@ def fx_server(fx_base_settings: Settings, fx_engine: Any, fx_tmp: Path) -> Any:
 
 
 @pytest.fixture(scope="session")
-def fx_push_service() -> Any:
-    """The loopback Web Push service (tests/fixtures/webpush_receiver.py): the server's real
+def fx_push_service(fx_push: Any) -> Any:
+    """The loopback Web Push service (tests/fixtures/channels.py's `fx_push`): the server's real
     pushes land there, decrypted, and the test hands them to the browser's worker via CDP."""
-    from tests.fixtures.webpush_receiver import WebPushReceiver
-
-    receiver = WebPushReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    return fx_push
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Callable
 import pytest
 
 from backend.auth import sessions
-from tests.alerts.conftest import fx_app, fx_delivery_overrides, fx_push, fx_sms  # noqa: F401  (fixtures)
+from tests.fixtures.channels import fx_app, fx_delivery_overrides, fx_push, fx_sms  # noqa: F401  (fixtures)
 from tests.builders import World
 from tests.conftest import Api
 from tests.gazette.helpers import gazette_world

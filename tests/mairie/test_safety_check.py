@@ -8,7 +8,7 @@ from backend.alerts.tables import Alert
 from backend.auth import sessions
 from backend.mairie.notify import SAFETY_KIND
 from backend.mairie.tables import SafetyAnswer
-from tests.alerts.conftest import SMS_SECRET
+from tests.fixtures.channels import SMS_SECRET
 from tests.alerts.helpers import wait_settled
 from tests.fixtures.sms_emulator import inbound_request
 from backend.lib.valkey import make_client

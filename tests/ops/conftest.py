@@ -1,3 +1,3 @@
 """The far side of the operations tests: the loopback push service and the SMS provider emulator."""
 
-from tests.alerts.conftest import fx_push, fx_sms  # noqa: F401  (fixtures)
+from tests.fixtures.channels import fx_push, fx_sms  # noqa: F401  (fixtures)

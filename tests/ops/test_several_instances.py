@@ -36,7 +36,7 @@ from backend.lib import clock
 from backend.lib.valkey import make_client
 from backend.mairie.tables import Broadcast
 from backend.settings import Settings
-from tests.alerts.conftest import SMS_KEY
+from tests.fixtures.channels import SMS_KEY
 from tests.alerts.helpers import ALERT, idem, neighbourhood
 from tests.conftest import TEST_PASSWORD, Api
 from tests.e2e.conftest import server_env
