@@ -10,7 +10,6 @@ confirmation. Refusing stops it.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
@@ -23,6 +22,7 @@ from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.queues import Queues
+from backend.lib.text import unaccent
 from backend.checkins import schedule
 from backend.checkins.schemas import CheckinIn, CheckinOut, CheckinPatch
 from backend.checkins.service import (
@@ -82,11 +82,6 @@ def check_note(note: str) -> str:
     return note
 
 
-def plain(text: str) -> str:
-    """Lower case without accents ("Écrit" → "ecrit")."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().strip().lower()
-
-
 async def active_members(community_id: int, user_ids: Sequence[int]) -> dict[int, str]:
     """{user id: name} of those among `user_ids` who are active, unsuspended members of the community."""
     if not user_ids:
@@ -104,7 +99,7 @@ def consent_values(principal: Principal, person_id: int, person_name: str, data:
         return dict(consent_method="app", consent_given_by=person_name, consent_at=now,
                     consent_recorded_by=principal.user_id, consent_detail="")
     consent = data.consent
-    method = plain(consent.method) if consent else ""
+    method = unaccent(consent.method).strip() if consent else ""
     if consent is None or method not in CONSENT_METHODS:
         raise DomainError("Indiquez comment la personne a donné son accord : oral, écrit ou téléphone.",
                           "consent_required")

@@ -82,11 +82,6 @@ def ref(row: dict[str, Any], prefix: str) -> PersonRef | None:
     return PersonRef(id=user_id, name=full_name(row, prefix)) if user_id else None
 
 
-def iso(value: Any) -> str | None:
-    """ISO 8601 text of a date or datetime, None stays None."""
-    return value.isoformat() if value is not None else None
-
-
 def address_of(row: dict[str, Any], prefix: str = "person") -> str:
     """The postal address of the user joined under `prefix`, on one line."""
     street = ", ".join(p for p in (row[f"{prefix}.address_line1"], row[f"{prefix}.address_line2"]) if p)

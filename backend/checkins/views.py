@@ -13,13 +13,14 @@ from backend.delivery import service as delivery
 from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import DomainError
+from backend.lib.text import iso
 from backend.checkins import schedule
 from backend.checkins.schemas import (
     CandidateOut, CheckinOut, ConfirmationOut, ConsentOut, EventOut, HistoryPage, InvitationOut,
     MyCheckins, PersonOut, PersonRef, RoundOut, WatcherOut,
 )
 from backend.checkins.service import (
-    CHECKIN_COLUMNS, EVENT_LABELS, NOTIFYING, OPEN_STATES, ROUND_COLUMNS, access, address_of, as_date, full_name, iso,
+    CHECKIN_COLUMNS, EVENT_LABELS, NOTIFYING, OPEN_STATES, ROUND_COLUMNS, access, address_of, as_date, full_name,
     my_role, ref,
 )
 from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound, CheckinWatcher

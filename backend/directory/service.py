@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import unicodedata
 from typing import Any
 
 import msgspec
@@ -28,6 +27,7 @@ from backend.directory.tables import Profile, ProfilePhoto
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
 from backend.lib.sql import bulk_insert, placeholders, select_in
+from backend.lib.text import unaccent
 
 VISIBILITIES = ("community", "referents", "nobody")
 SKILLS = {
@@ -62,12 +62,6 @@ _MEMBERS_SQL = (
     'FROM memberships m JOIN users u ON u.id = m."user" LEFT JOIN directory_profiles p ON p."user" = u.id '
     "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (é→e, œ→oe): the same on SQLite and PostgreSQL, since it runs here."""
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def skill_list() -> list[Skill]:
@@ -124,11 +118,11 @@ def _haystack(entry: DirectoryEntry) -> str:
     """What `q` searches: name, street (never the house number), interests and skills."""
     parts = [entry.name, entry.street, *entry.interests, *(s.label for s in entry.skills), *entry.skills_other,
              entry.help_note]
-    return fold(" ".join(parts))
+    return unaccent(" ".join(parts))
 
 
 def _tokens(q: str) -> list[str]:
-    return [t for t in re.split(r"[\W_]+", fold(q)) if t]
+    return [t for t in re.split(r"[\W_]+", unaccent(q)) if t]
 
 
 async def list_directory(principal: Principal, community_id: int, q: str = "") -> list[DirectoryEntry]:
@@ -144,7 +138,7 @@ async def list_directory(principal: Principal, community_id: int, q: str = "") -
     tokens = _tokens(q)
     if tokens:
         entries = [e for e in entries if all(t in _haystack(e) for t in tokens)]
-    return sorted(entries, key=lambda e: (fold(e.last_name), fold(e.first_name), e.user_id))
+    return sorted(entries, key=lambda e: (unaccent(e.last_name), unaccent(e.first_name), e.user_id))
 
 
 async def get_entry(principal: Principal, community_id: int, user_id: int) -> DirectoryEntry:
@@ -199,8 +193,8 @@ def _tags(values: list[str], most: int, longest: int, code: str, label: str) -> 
             continue
         if not 2 <= len(tag) <= longest:
             raise DomainError(f"{label} : chaque entrée fait entre 2 et {longest} caractères.", code)
-        if fold(tag) not in seen:
-            seen.add(fold(tag))
+        if unaccent(tag) not in seen:
+            seen.add(unaccent(tag))
             out.append(tag)
     if len(out) > most:
         raise DomainError(f"{label} : {most} au plus.", code)

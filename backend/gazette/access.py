@@ -33,10 +33,6 @@ COLUMNS = (GazettePost.all_columns(exclude=[GazettePost.search_text]), GazettePo
            GazettePost.author.last_name, GazettePost.commune.name)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def aware(value: datetime | None) -> datetime | None:
     """A date from a form: without an offset it is French (or Belgian) local time."""
     if value is None:

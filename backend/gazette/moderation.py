@@ -9,7 +9,7 @@ from typing import Any
 from backend.auth.principal import Principal
 from backend.db import write_transaction
 from backend.gazette.access import (
-    COLUMNS, audit_post, can_moderate_locally, is_unique_violation, iso, permissions, person, visible,
+    COLUMNS, audit_post, can_moderate_locally, is_unique_violation, permissions, person, visible,
 )
 from backend.gazette.schemas import PostOut, ReportAck, ReportedPost, ReportOut
 from backend.gazette.tables import GazettePost, GazetteReport
@@ -17,6 +17,7 @@ from backend.gazette.views import post_out, shape
 from backend.lib import clock
 from backend.lib.french import de
 from backend.lib.errors import Conflict, DomainError, Forbidden
+from backend.lib.text import iso
 
 REPORT_STATES = ("open", "dismissed", "actioned")
 

@@ -7,7 +7,7 @@ way and every word must appear (a LIKE per word, ANDed): "fete ete" finds "Fête
 
 from __future__ import annotations
 
-from backend.lib.text import fold  # noqa: F401  (re-exported: the Gazette's callers import it from here)
+from backend.lib.text import fold
 
 MAX_WORDS = 8
 

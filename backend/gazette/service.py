@@ -20,13 +20,14 @@ from backend.gazette.access import (
 )
 from backend.gazette.carpools import record_cancellation
 from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
-from backend.gazette.search import fold, query_words
+from backend.gazette.search import query_words
 from backend.gazette.tables import (
     GazetteComment, GazettePhoto, GazettePost, GazettePostCommunity, GazetteReport, GazetteRideRequest, GazetteRsvp,
 )
 from backend.gazette.views import comment_out, post_out, shape
 from backend.lib import clock
 from backend.lib.errors import DomainError, Forbidden, NotFound
+from backend.lib.text import fold
 
 CLASSIFIED_DAYS, CLASSIFIED_MAX_DAYS = 30, 90
 MAX_PRICE_CENTS = 10_000_000

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from backend.auth.principal import Principal
-from backend.gazette.access import KINDS, MAIRIE, iso, load, mairie_targets, permissions, person
+from backend.gazette.access import KINDS, MAIRIE, load, mairie_targets, permissions, person
 from backend.gazette.schemas import (
     Carpool, Classified, CommentOut, EventInfo, Mairie, MyRideRequest, PhotoOut, PostOut, RideRequestOut,
 )
 from backend.gazette.tables import GazetteComment, GazettePhoto, GazetteRideRequest, GazetteRsvp
 from backend.lib import clock
 from backend.lib.sql import placeholders
+from backend.lib.text import iso
 
 
 async def _count_by_post(table: Any, post_ids: list[int], extra: str = "") -> list[dict[str, Any]]:

@@ -1,19 +1,32 @@
-"""Text folding shared by domains: search boxes (Gazette) and street names (community perimeters)."""
+"""Small text helpers shared by domains: accent folding (search boxes, the directory, street
+names of community perimeters, SMS command words) and ISO 8601 dates for JSON.
+
+French words and dates are in `backend.lib.french`; templates in `backend.lib.templates`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 
+def unaccent(text: str) -> str:
+    """Lower case without accents, punctuation kept: "Œnologie, Ça" → "oenologie, ca"."""
+    text = text.casefold().translate(_LIGATURES)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(*texts: str) -> str:
     """Lower-case, accent-free words of `texts` separated by single spaces."""
-    joined = " ".join(texts).casefold().translate(_LIGATURES)
-    plain = "".join(c for c in unicodedata.normalize("NFKD", joined) if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", plain).strip()
+    return _NOT_WORD.sub(" ", unaccent(" ".join(texts))).strip()
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """ISO 8601 text of a date or a datetime; None stays None."""
+    return None if value is None else value.isoformat()
 
 
 # Street-type and title abbreviations as they are commonly written on French and Belgian

@@ -76,10 +76,6 @@ def parse_when(value: str | None, label: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=LOCAL_TZ)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def sms_message(settings: Settings, sms_text: str, url: str) -> str:
     """The SMS exactly as the delivery machinery sends it (text fitted to two segments + link)."""
     link = settings.base_url + "/" + url.lstrip("/")

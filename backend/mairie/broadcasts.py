@@ -14,8 +14,9 @@ from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.queues import Queues
+from backend.lib.text import iso
 from backend.mairie.area import (
-    areas_of, budget, check_channels, commune_row, count_sms_segments, iso, month_of, parse_when, reach_estimate,
+    areas_of, budget, check_channels, commune_row, count_sms_segments, month_of, parse_when, reach_estimate,
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,
 )
 from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of, plan_of

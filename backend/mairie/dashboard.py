@@ -17,8 +17,9 @@ from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
 from backend.lib.errors import DomainError
 from backend.mairie import safety
-from backend.mairie.area import budget, commune_row, iso
+from backend.mairie.area import budget, commune_row
 from backend.lib.csvout import csv_bytes
+from backend.lib.text import iso
 from backend.mairie.liaison import awaiting_count_rows
 from backend.mairie.notify import BROADCAST_KIND
 from backend.mairie.schemas import (

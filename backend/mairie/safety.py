@@ -23,8 +23,9 @@ from backend.directory.service import contact_visibilities, shown_to
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.sql import bulk_insert
+from backend.lib.text import iso
 from backend.mairie.area import (
-    areas_of, check_channels, commune_row, count_sms_segments, iso, queued_per_channel, reserve_sms, resolve_area,
+    areas_of, check_channels, commune_row, count_sms_segments, queued_per_channel, reserve_sms, resolve_area,
     save_area, urgent_plan,
 )
 from backend.mairie.live import publish_dashboard

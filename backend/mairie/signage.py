@@ -9,7 +9,7 @@ from backend.audit import service as audit
 from backend.db import write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
-from backend.mairie.area import iso
+from backend.lib.text import iso
 from backend.mairie.schemas import Author, SignageDecisionIn, SignageIn, SignageOut
 from backend.mairie.tables import SignageOrder
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from backend.directory.photos import MAX_SIDE, reencode
-from backend.directory.service import fold
+from backend.lib.text import unaccent as fold
 from backend.lib.errors import DomainError
 
 

@@ -11,7 +11,8 @@ from backend.auth import sessions
 from backend.auth.service import load_principal
 from backend.gazette import carpools, service
 from backend.gazette.schemas import CommunicationIn, PostIn
-from backend.gazette.search import fold, query_words
+from backend.gazette.search import query_words
+from backend.lib.text import fold
 from backend.gazette.tables import GazettePost
 from backend.lib import clock
 from backend.lib.errors import Conflict
