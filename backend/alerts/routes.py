@@ -10,16 +10,7 @@ from backend.alerts import service
 from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
 from backend.auth.principal import principal_of
-from backend.delivery import service as delivery
-from backend.lib import ratelimit
-from backend.lib.deps import queues_of, settings_of, valkey_of
-from backend.alerts.live import publish_alert
-
-
-async def after_commit(request: Request, *kinds_and_ids: tuple[str, int]) -> None:
-    """Hand the new outbox rows to the queue; if Valkey is down the periodic job will."""
-    for kind, ref_id in kinds_and_ids:
-        await delivery.dispatch(queues_of(request), kind, ref_id)
+from backend.lib.deps import settings_of
 
 
 class CommunityAlertController(Controller):
@@ -30,27 +21,10 @@ class CommunityAlertController(Controller):
     async def post_alert(self, request: Request, community_id: int, data: AlertIn,
                          idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None)
                          ) -> Response[AlertOut]:
-        principal = principal_of(request)
-        settings = settings_of(request)
-        key = service.check_idempotency_key(idempotency_key)
-        replay = await service.find_replay(principal.user_id, community_id, key)
-        if replay is not None:  # an offline outbox replaying: same answer, nothing new
-            return Response(replay, status_code=HTTP_200_OK)
-        limit = ratelimit.CreationLimit(
-            valkey_of(request), f"alerts:{principal.user_id}", settings.alerts_per_hour, 3600,
-            f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
-            "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited")
-        await limit.check()
-        alert, created = await service.post_alert(principal.user_id, community_id, data, key,
-                                                  police_fallback=settings.police_email)
-        if not created:
-            return Response(alert, status_code=HTTP_200_OK)
-        await limit.count()
-        police = alert.notify_police and not alert.police_no_contact
-        kinds = [(service.ALERT_KIND, alert.id)] + ([(service.POLICE_KIND, alert.id)] if police else [])
-        await after_commit(request, *kinds)
-        await publish_alert(request, "alert.created", alert)
-        return Response(alert, status_code=HTTP_201_CREATED)
+        alert, created = await service.create_alert(request.app.state, principal_of(request).user_id, community_id,
+                                                    data, idempotency_key)
+        # A replay (an offline outbox sending again) gets the first alert: 200, nothing new.
+        return Response(alert, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/options", guards=[community_scope(member=True)])
     async def options(self, request: Request, community_id: int) -> AlertOptions:
@@ -73,10 +47,7 @@ class AlertController(Controller):
 
     @post("/{alert_id:int}/resolve", guards=[authenticated], status_code=HTTP_200_OK)
     async def resolve(self, request: Request, alert_id: int, data: ResolveIn) -> AlertOut:
-        alert = await service.resolve(principal_of(request), alert_id, data.resolution)
-        await after_commit(request, (service.FOLLOWUP_KIND, alert_id))
-        await publish_alert(request, "alert.updated", alert)
-        return alert
+        return await service.resolve(request.app.state, principal_of(request), alert_id, data.resolution)
 
 
 class ModerationController(Controller):
@@ -90,10 +61,8 @@ class ModerationController(Controller):
 
     @post("/{alert_id:int}", status_code=HTTP_200_OK)
     async def moderate(self, request: Request, alert_id: int, data: ModerateIn) -> AlertOut:
-        alert, _ = await service.moderate(principal_of(request).user_id, alert_id, data.action, data.reason)
-        await after_commit(request, *await service.pending_moderation_notices(alert_id))
-        await publish_alert(request, "moderation.changed", alert)
-        return alert
+        return await service.moderate(request.app.state, principal_of(request).user_id, alert_id, data.action,
+                                      data.reason)
 
     @get("/{alert_id:int}/history")
     async def history(self, alert_id: int) -> list[ModerationEntry]:

@@ -1,19 +1,26 @@
-"""Alerts: posting (idempotent, outbox in the same transaction), reading, resolving, moderating."""
+"""Alerts: posting (idempotent, outbox in the same transaction), reading, resolving, moderating.
+
+Writes take `res`, the process's resources (`app.state` in the API, a job's ctx in a worker:
+`settings`, `valkey`, `queues`): after the commit, the fan-out is enqueued and the change is
+published on the live stream (`db.on_commit`).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
+from backend.alerts.live import publish_alert
 from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, Author, ModerationEntry
 from backend.alerts.tables import Alert, ModerationAction
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.communities import service as communities
 from backend.communities.tables import Community, MairieStaff
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
-from backend.lib import clock
+from backend.lib import clock, ratelimit
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import iso_utc, select_plain
 
@@ -116,11 +123,43 @@ async def alert_options(community_id: int, police_fallback: str = "") -> AlertOp
     return AlertOptions(police_contact=bool((row["commune.police_email"] or police_fallback).strip()), mairie=staffed)
 
 
-async def post_alert(author_id: int, community_id: int, data: AlertIn, idempotency_key: str | None,
-                     source: str = "app", police_fallback: str = "") -> tuple[AlertOut, bool]:
+def _after_commit(res: Mapping[str, Any], event_type: str, alert: AlertOut, *kinds: str, ref_id: int = 0) -> None:
+    """Inside the write: once committed, hand the outbox rows of `kinds` (for `ref_id`, else the
+    alert) to the fan-out queue, then publish `event_type` about `alert` on the live stream."""
+    for kind in kinds:
+        on_commit(partial(delivery.dispatch, res["queues"], kind, ref_id or alert.id))
+    on_commit(partial(publish_alert, res, event_type, alert))
+
+
+async def create_alert(res: Mapping[str, Any], author_id: int, community_id: int, data: AlertIn,
+                       idempotency_key: str | None) -> tuple[AlertOut, bool]:
+    """An alert posted in the app: (alert, created).
+
+    A replayed Idempotency-Key (an offline outbox) returns the first alert, changes nothing and
+    does not count against the member's hourly number of alerts; a new one must be within it.
+    """
+    settings = res["settings"]
+    key = check_idempotency_key(idempotency_key)
+    replay = await find_replay(author_id, community_id, key)
+    if replay is not None:
+        return replay, False
+    limit = ratelimit.CreationLimit(
+        res["valkey"], f"alerts:{author_id}", settings.alerts_per_hour, 3600,
+        f"Vous avez déjà envoyé {settings.alerts_per_hour} alertes cette heure-ci. "
+        "En cas d'urgence, appelez le 17 (police) ou le 112.", "alert_rate_limited")
+    await limit.check()
+    alert, created = await post_alert(res, author_id, community_id, data, key, police_fallback=settings.police_email)
+    if created:
+        await limit.count()
+    return alert, created
+
+
+async def post_alert(res: Mapping[str, Any], author_id: int, community_id: int, data: AlertIn,
+                     idempotency_key: str | None, source: str = "app", police_fallback: str = "") -> tuple[AlertOut, bool]:
     """Create the alert and its outbox row in one transaction; a replayed key returns the first alert.
 
-    Returns (alert, created). The caller hands the outbox row to the queue after commit. An alert
+    Returns (alert, created). After the commit the fan-out (and the police mail) is enqueued and
+    `alert.created` published. An alert
     flagged « police » where no police contact is set is still created and sent to the neighbours
     (an offline alert replayed later must never be refused for it); it is marked
     `police_no_contact`, which its author and the mairie inbox see, and no police mail is queued.
@@ -137,16 +176,19 @@ async def post_alert(author_id: int, community_id: int, data: AlertIn, idempoten
             rows = await Alert.insert(Alert(community=community_id, author=author_id, source=source,
                                             idempotency_key=key, **values)).returning(Alert.id)
             alert_id = rows[0]["id"]
-            await delivery.add_outbox(ALERT_KIND, alert_id)
-            if values["notify_police"] and not values.get("police_no_contact"):
-                await delivery.add_outbox(POLICE_KIND, alert_id)
+            kinds = [ALERT_KIND] + ([POLICE_KIND] if values["notify_police"] and not values.get("police_no_contact")
+                                    else [])
+            for kind in kinds:
+                await delivery.add_outbox(kind, alert_id)
+            alert = to_out(await load(alert_id))
+            _after_commit(res, "alert.created", alert, *kinds)
     except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
         if key and "unique" in str(exc).lower():
             again = await Alert.select(Alert.id).where((Alert.author == author_id) & (Alert.idempotency_key == key)).first()
             if again:
                 return to_out(await load(again["id"])), False
         raise
-    return to_out(await load(alert_id)), True
+    return alert, True
 
 
 def can_see_delivery_counts(principal: Principal, row: dict[str, Any], commune_id: int | None) -> bool:
@@ -194,7 +236,7 @@ async def list_alerts(principal: Principal, community_id: int, before: int | Non
     return AlertPage(items=[to_out(r) for r in rows], next_before=rows[-1]["id"] if more and rows else None)
 
 
-async def resolve(principal: Principal, alert_id: int, resolution: str) -> AlertOut:
+async def resolve(res: Mapping[str, Any], principal: Principal, alert_id: int, resolution: str) -> AlertOut:
     """The author closes the alert as resolved or false alarm; a push follow-up goes out."""
     if resolution not in RESOLUTIONS:
         raise DomainError("Choisissez « résolue » ou « fausse alerte ».", "invalid_resolution")
@@ -206,7 +248,9 @@ async def resolve(principal: Principal, alert_id: int, resolution: str) -> Alert
     async with write_transaction():
         await Alert.update({Alert.resolution: resolution, Alert.resolved_at: clock.now()}).where(Alert.id == alert_id)
         await delivery.add_outbox(FOLLOWUP_KIND, alert_id)
-    return to_out(await load(alert_id))
+        alert = to_out(await load(alert_id))
+        _after_commit(res, "alert.updated", alert, FOLLOWUP_KIND)
+    return alert
 
 
 async def moderation_queue(state: str) -> list[AlertOut]:
@@ -216,8 +260,9 @@ async def moderation_queue(state: str) -> list[AlertOut]:
     return [to_out(r) for r in rows]
 
 
-async def moderate(moderator_id: int, alert_id: int, action: str, reason: str) -> tuple[AlertOut, dict[str, Any]]:
-    """Approve, hide or remove an alert (reason required unless approving); logged."""
+async def moderate(res: Mapping[str, Any], moderator_id: int, alert_id: int, action: str, reason: str) -> AlertOut:
+    """Approve, hide or remove an alert (reason required unless approving); logged. The author is
+    told by e-mail why it was hidden or removed (an outbox task)."""
     if action not in MODERATION_ACTIONS:
         raise DomainError("Action inconnue (approve, hide ou remove).", "invalid_action")
     reason = reason.strip()
@@ -232,9 +277,12 @@ async def moderate(moderator_id: int, alert_id: int, action: str, reason: str) -
                     commune_id=commune_id)
         rows = await ModerationAction.insert(ModerationAction(
             alert=alert_id, moderator=moderator_id, action=action, reason=reason[:500])).returning(ModerationAction.id)
-        if action != "approve":
-            await delivery.add_outbox(MODERATION_NOTICE_KIND, rows[0]["id"])
-    return to_out(await load(alert_id)), row
+        notices = [MODERATION_NOTICE_KIND] if action != "approve" else []
+        for kind in notices:
+            await delivery.add_outbox(kind, rows[0]["id"])
+        alert = to_out(await load(alert_id))
+        _after_commit(res, "moderation.changed", alert, *notices, ref_id=rows[0]["id"])
+    return alert
 
 
 async def moderation_history(alert_id: int) -> list[ModerationEntry]:
@@ -253,16 +301,3 @@ async def forwarded_to_mairie(commune_id: int) -> list[AlertOut]:
         & Alert.moderation.is_in(["pending", "approved"])
     ).order_by(Alert.id, ascending=False).limit(200)
     return [to_out(r) for r in rows]
-
-
-async def pending_moderation_notices(alert_id: int) -> list[tuple[str, int]]:
-    """Outbox rows (author notices) of this alert not yet handed to the queue."""
-    from backend.delivery.tables import Outbox
-
-    actions = await ModerationAction.select(ModerationAction.id).where(ModerationAction.alert == alert_id)
-    ids = [a["id"] for a in actions]
-    if not ids:
-        return []
-    rows = await Outbox.select(Outbox.ref_id).where(
-        (Outbox.kind == MODERATION_NOTICE_KIND) & Outbox.ref_id.is_in(ids) & Outbox.dispatched_at.is_null())
-    return [(MODERATION_NOTICE_KIND, r["ref_id"]) for r in rows]

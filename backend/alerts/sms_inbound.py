@@ -11,8 +11,6 @@ import msgspec
 from litestar import Request, Response, post
 
 from backend.alerts import service
-from backend.alerts.live import publish_alert
-from backend.alerts.routes import after_commit
 from backend.alerts.schemas import AlertIn
 from backend.auth.guards import public
 from backend.auth.tables import User
@@ -160,13 +158,11 @@ async def sms_inbound(request: Request) -> Response[dict]:
         await _reply(request, message.id, message.sender, bare_reply_text(text))
         return Response({"status": "not_an_alert"})
     title = text if len(text) <= 60 else text[:57].rstrip() + "…"
-    alert, created = await service.post_alert(
-        user_id, community_id, AlertIn(category="other", title=title if len(title) >= 3 else f"SMS : {title}",
+    alert, created = await service.post_alert(  # enqueues the fan-out and publishes after its commit
+        request.app.state, user_id, community_id, AlertIn(category="other", title=title if len(title) >= 3 else f"SMS : {title}",
                                        body=text[:2000]),
         idempotency_key=f"sms:{message.id}"[:100], source="sms")
     if created:
-        await after_commit(request, (service.ALERT_KIND, alert.id))
-        await publish_alert(request, "alert.created", alert)
         await _reply(request, message.id, message.sender,
                      f"Vigie : votre alerte est envoyée aux voisins {de(community_name)}. Urgence : 17 ou 112.")
     return Response({"status": "alert_created" if created else "duplicate", "alert_id": alert.id})

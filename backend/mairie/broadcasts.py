@@ -4,12 +4,13 @@ edits and cancellation while scheduled, updates and « fin d'alerte », reading.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from functools import partial
+from typing import Any, Mapping, Sequence
 
 import msgspec
 
 from backend.audit import service as audit
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
@@ -19,6 +20,7 @@ from backend.mairie.area import (
     areas_of, budget, check_channels, commune_row, count_sms_segments, month_of, parse_when, reach_estimate,
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,
 )
+from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of, plan_of
 from backend.mairie.schemas import Author, BroadcastIn, BroadcastOut, BroadcastPatch, FollowupIn, PreviewOut
 from backend.mairie.tables import Broadcast, MairieArea
@@ -87,12 +89,15 @@ async def preview(settings: Settings, commune_id: int, data: BroadcastIn) -> Pre
                       within_budget=state.remaining is None or total <= state.remaining)
 
 
-async def create(settings: Settings, actor_id: int, commune_id: int, data: BroadcastIn,
+async def create(res: Mapping[str, Any], actor_id: int, commune_id: int, data: BroadcastIn,
                  parent: dict[str, Any] | None = None, followup: str = "") -> BroadcastOut:
-    """Record a broadcast; sent now (outbox row in the same transaction) or scheduled.
+    """Record a broadcast; sent now (outbox row in the same transaction) or scheduled. One sent now
+    is handed to the fan-out queue after the commit, and the staff's dashboard hears of it live.
+    `res`: the process's resources (`app.state`: settings, queues, valkey).
 
     Raises 409 `sms_budget_exceeded` when its SMS would pass the commune's monthly budget.
     """
+    settings: Settings = res["settings"]
     now = clock.now()
     values = validate(data, now)
     commune = await commune_row(commune_id)
@@ -112,6 +117,8 @@ async def create(settings: Settings, actor_id: int, commune_id: int, data: Broad
             Broadcast.id == broadcast_id)
         if not scheduled_at:
             await delivery.add_outbox(BROADCAST_KIND, broadcast_id)
+            on_commit(partial(delivery.dispatch, res["queues"], BROADCAST_KIND, broadcast_id))
+            on_commit(partial(publish_dashboard, res, commune_id, "broadcast_reach", broadcast_id=broadcast_id))
         if parent and followup == "end":
             await Broadcast.update({Broadcast.ended_at: now}).where(Broadcast.id == parent["id"])
         action = f"broadcast.{'followup' if parent else 'schedule' if scheduled_at else 'send'}"
@@ -185,7 +192,8 @@ async def cancel(actor_id: int, commune_id: int, broadcast_id: int) -> Broadcast
     return await staff_view(commune_id, broadcast_id)
 
 
-async def followup(settings: Settings, actor_id: int, commune_id: int, broadcast_id: int, data: FollowupIn) -> BroadcastOut:
+async def followup(res: Mapping[str, Any], actor_id: int, commune_id: int, broadcast_id: int,
+                   data: FollowupIn) -> BroadcastOut:
     """« Mise à jour » or « fin d'alerte »: a new broadcast linked to the original, to the same area, now."""
     if data.kind not in FOLLOWUPS:
         raise DomainError("Type de suivi inconnu : update ou end.", "invalid_followup")
@@ -202,7 +210,7 @@ async def followup(settings: Settings, actor_id: int, commune_id: int, broadcast
                         community_ids=[] if root["all_communities"] else area,
                         channels=data.channels if data.channels is not None else list(FOLLOWUP_CHANNELS),
                         link=root["link"])
-    return await create(settings, actor_id, commune_id, draft, parent=root, followup=data.kind)
+    return await create(res, actor_id, commune_id, draft, parent=root, followup=data.kind)
 
 
 async def dispatch_due(queues: Queues) -> list[tuple[int, int]]:

@@ -4,7 +4,8 @@ acknowledgements (with a note the author reads), and the commune's police/gendar
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.alerts import service as alerts
 from backend.alerts.tables import Alert
@@ -12,10 +13,11 @@ from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.communities.service import commune_of_community
 from backend.communities.tables import Commune
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.mairie.area import commune_row
+from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import ACK_KIND
 from backend.mairie.schemas import AckOut, InboxItem, PoliceContact
 from backend.mairie.tables import Acknowledgement
@@ -51,8 +53,9 @@ async def inbox(commune_id: int, state: str = "all") -> list[InboxItem]:
     return items
 
 
-async def acknowledge(actor_id: int, commune_id: int, alert_id: int, note: str) -> tuple[int, AckOut]:
-    """Staff take a forwarded alert into account; the author is notified and reads the note."""
+async def acknowledge(res: Mapping[str, Any], actor_id: int, commune_id: int, alert_id: int, note: str) -> AckOut:
+    """Staff take a forwarded alert into account; the author is notified (after the commit) and reads
+    the note; the staff's dashboard hears of it live. `res`: the process's resources (`app.state`: settings, queues, valkey)."""
     note = note.strip()
     if len(note) > 1000:
         raise DomainError("La note est trop longue (1000 caractères au plus).", "invalid_note")
@@ -66,9 +69,11 @@ async def acknowledge(actor_id: int, commune_id: int, alert_id: int, note: str) 
         rows = await Acknowledgement.insert(Acknowledgement(alert=alert_id, commune=commune_id, staff=actor_id,
                                                            note=note)).returning(Acknowledgement.id)
         await delivery.add_outbox(ACK_KIND, rows[0]["id"])
+        on_commit(partial(delivery.dispatch, res["queues"], ACK_KIND, rows[0]["id"]))
+        on_commit(partial(publish_dashboard, res, commune_id, "forwarded_awaiting", alert_id=alert_id))
         await audit.record(actor_id, "alert.acknowledge", f"alert:{alert_id}", {"title": row["title"], "note": note},
                            commune_id=commune_id)
-    return rows[0]["id"], (await _acks([alert_id]))[alert_id]
+    return (await _acks([alert_id]))[alert_id]
 
 
 async def acknowledgement_for(principal: Principal, alert_id: int) -> AckOut:

@@ -10,15 +10,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role, public
 from backend.auth.principal import principal_of
 from backend.communities.service import commune_of_community
-from backend.delivery import service as delivery
-from backend.lib.deps import queues_of, settings_of
+from backend.lib.deps import settings_of
 from backend.audit import service as audit
 from backend.audit.schemas import AuditPage
 from backend.lib import csvout
 from backend.mairie import broadcasts, cap, dashboard, liaison, safety, signage
 from backend.mairie.area import budget, set_budget
-from backend.mairie.live import publish_dashboard
-from backend.mairie.notify import ACK_KIND, BROADCAST_KIND, SAFETY_KIND
 from backend.mairie.schemas import (
     AckIn, AckOut, AnswerIn, BroadcastIn, BroadcastOut, BroadcastPatch, BudgetIn, BudgetOut, Dashboard,
     FollowupIn, InboxItem, MySafetyCheck, PoliceContact, PreviewOut, SafetyCheckDetail, SafetyCheckIn,
@@ -33,13 +30,6 @@ def _csv(body: bytes, name: str) -> Response[bytes]:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-async def _sent_now(request: Request, broadcast: BroadcastOut) -> None:
-    """Hand a broadcast sent now to the fan-out queue (the periodic job does it if Valkey is down)."""
-    if broadcast.status == "sent":
-        await delivery.dispatch(queues_of(request), BROADCAST_KIND, broadcast.id)
-        await publish_dashboard(request.app, broadcast.commune_id, "broadcast_reach", broadcast_id=broadcast.id)
-
-
 class BroadcastController(Controller):
     path = "/api/v1/communes/{commune_id:int}/broadcasts"
     tags = ["mairie"]
@@ -51,9 +41,7 @@ class BroadcastController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create(self, request: Request, commune_id: int, data: BroadcastIn) -> BroadcastOut:
-        out = await broadcasts.create(settings_of(request), principal_of(request).user_id, commune_id, data)
-        await _sent_now(request, out)
-        return out
+        return await broadcasts.create(request.app.state, principal_of(request).user_id, commune_id, data)
 
     @get("/")
     async def list_broadcasts(self, commune_id: int, status: str | None = None, before: int | None = None,
@@ -74,9 +62,8 @@ class BroadcastController(Controller):
 
     @post("/{broadcast_id:int}/followups", status_code=HTTP_201_CREATED)
     async def followup(self, request: Request, commune_id: int, broadcast_id: int, data: FollowupIn) -> BroadcastOut:
-        out = await broadcasts.followup(settings_of(request), principal_of(request).user_id, commune_id, broadcast_id, data)
-        await _sent_now(request, out)
-        return out
+        return await broadcasts.followup(request.app.state, principal_of(request).user_id, commune_id, broadcast_id,
+                                         data)
 
 
 class SafetyCheckController(Controller):
@@ -86,10 +73,7 @@ class SafetyCheckController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED)
     async def open_check(self, request: Request, commune_id: int, data: SafetyCheckIn) -> SafetyCheckOut:
-        out = await safety.open_check(settings_of(request), principal_of(request).user_id, commune_id, data)
-        await delivery.dispatch(queues_of(request), SAFETY_KIND, out.id)
-        await safety.publish_counts(request.app, out)
-        return out
+        return await safety.open_check(request.app.state, principal_of(request).user_id, commune_id, data)
 
     @get("/")
     async def list_checks(self, commune_id: int) -> list[SafetyCheckOut]:
@@ -141,10 +125,8 @@ class DashboardController(Controller):
 
     @post("/forwarded-alerts/{alert_id:int}/acknowledge", status_code=HTTP_201_CREATED)
     async def acknowledge(self, request: Request, commune_id: int, alert_id: int, data: AckIn) -> AckOut:
-        ack_id, out = await liaison.acknowledge(principal_of(request).user_id, commune_id, alert_id, data.note)
-        await delivery.dispatch(queues_of(request), ACK_KIND, ack_id)
-        await publish_dashboard(request.app, commune_id, "forwarded_awaiting", alert_id=alert_id)
-        return out
+        return await liaison.acknowledge(request.app.state, principal_of(request).user_id, commune_id, alert_id,
+                                         data.note)
 
     @get("/police-contact")
     async def police_contact(self, commune_id: int) -> PoliceContact:

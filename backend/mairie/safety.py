@@ -13,10 +13,11 @@ directory settings show their community's referents — a contact set to « pers
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.audit import service as audit
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.delivery.service import community_recipients
 from backend.directory.service import contact_visibilities, shown_to
@@ -42,8 +43,11 @@ ANSWERS = {"ok": "Tout va bien", "help": "J'ai besoin d'aide"}
 SMS_ANSWERS = {"OUI": "ok", "AIDE": "help"}
 
 
-async def open_check(settings: Settings, actor_id: int, commune_id: int, data: SafetyCheckIn) -> SafetyCheckOut:
-    """Ask every active member of the area; SMS count against the monthly budget (409 when over)."""
+async def open_check(res: Mapping[str, Any], actor_id: int, commune_id: int, data: SafetyCheckIn) -> SafetyCheckOut:
+    """Ask every active member of the area; SMS count against the monthly budget (409 when over).
+    After the commit the question goes to the fan-out queue and the counts to the staff's dashboard.
+    `res`: the process's resources (`app.state`: settings, queues, valkey)."""
+    settings: Settings = res["settings"]
     question = " ".join(data.question.split())
     if not 3 <= len(question) <= 200:
         raise DomainError("La question doit faire entre 3 et 200 caractères.", "invalid_question")
@@ -70,7 +74,10 @@ async def open_check(settings: Settings, actor_id: int, commune_id: int, data: S
         await audit.record(actor_id, "safety_check.open", f"safety_check:{check_id}",
                            {"question": question, "communities": ids, "people": len(recipients), "sms_estimate": total},
                            commune_id=commune_id)
-    return (await checks(commune_id, check_id))[0]
+        out = (await checks(commune_id, check_id))[0]
+        on_commit(partial(delivery.dispatch, res["queues"], SAFETY_KIND, check_id))
+        on_commit(partial(publish_counts, res, out))
+    return out
 
 
 async def close_check(actor_id: int, commune_id: int, check_id: int) -> SafetyCheckOut:

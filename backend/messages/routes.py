@@ -3,32 +3,22 @@ the moderators' queue of reported conversations and their logged reading."""
 
 from __future__ import annotations
 
-import asyncio
-
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth.guards import authenticated, community_scope, platform_role
 from backend.auth.principal import principal_of
-from backend.delivery import service as delivery
 from backend.lib import ratelimit
-from backend.lib.deps import queues_of, settings_of, valkey_of
+from backend.lib.deps import settings_of, valkey_of
 from backend.live.service import LiveEvent, publish
+from backend.messages.live import announce
 from backend.messages import blocks, conversations, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
                                       MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
                                       ReadIn, ReportIn, ReportOut, Unread)
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None)
-
-
-def message_limit(request: Request) -> ratelimit.CreationLimit:
-    n = settings_of(request).messages_per_hour
-    return ratelimit.CreationLimit(
-        valkey_of(request), f"messages:{principal_of(request).user_id}", n, 3600,
-        f"Vous avez déjà envoyé {n} messages cette heure-ci. Réessayez dans {{minutes}} min.", "message_rate_limited")
 
 
 def conversation_limit(request: Request) -> ratelimit.CreationLimit:
@@ -39,17 +29,10 @@ def conversation_limit(request: Request) -> ratelimit.CreationLimit:
         "conversation_rate_limited")
 
 
-async def announce(request: Request, message: MessageOut, listeners: list[int]) -> None:
-    """`message.created` on the live stream of each listener (best effort, all at once)."""
-    data = msgspec.to_builtins(message)
-    data.pop("mine", None)
-    await asyncio.gather(*(publish(request.app, LiveEvent(type="message.created", data=data, user_id=user_id))
-                           for user_id in dict.fromkeys(listeners)))
-
-
 async def announce_note(request: Request, note_id: int | None, listeners: list[int]) -> None:
     if note_id is not None:
-        await announce(request, await service.load_message(note_id, principal_of(request).user_id), listeners)
+        await announce(request.app.state, await service.load_message(note_id, principal_of(request).user_id),
+                       listeners)
 
 
 class CommunityConversationController(Controller):
@@ -92,15 +75,10 @@ class ConversationController(Controller):
     @post("/conversations/{conversation_id:int}/messages", status_code=HTTP_201_CREATED)
     async def post_message(self, request: Request, conversation_id: int, data: MessageIn,
                            idempotency_key: str | None = IDEMPOTENCY) -> Response[MessageOut]:
-        limit = message_limit(request)
-        message, created, listeners = await service.post_message(principal_of(request), conversation_id, data.body,
-                                                                 idempotency_key, limit.check)
-        if not created:  # an offline outbox replaying: same answer, nothing new, not counted
-            return Response(message, status_code=HTTP_200_OK)
-        await limit.count()
-        await delivery.dispatch(queues_of(request), service.MESSAGE_KIND, message.id)
-        await announce(request, message, listeners)
-        return Response(message, status_code=HTTP_201_CREATED)
+        message, created = await service.send_message(request.app.state, principal_of(request), conversation_id,
+                                                      data.body, idempotency_key)
+        # A replay (an offline outbox sending again) gets the first message: 200, nothing new.
+        return Response(message, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @post("/conversations/{conversation_id:int}/read", status_code=HTTP_200_OK)
     async def read(self, request: Request, conversation_id: int, data: ReadIn | None = None) -> Unread:

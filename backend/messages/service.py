@@ -15,19 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.alerts.service import check_idempotency_key
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.directory.service import photo_urls
-from backend.lib import clock
+from backend.lib import clock, ratelimit
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import placeholders, select_in
 from backend.messages.schemas import (ConversationOut, MessageOut, MessagePage,
                                       ParticipantOut, Person, Unread, UnreadEntry)
 from backend.messages.blocks import blocks_of
+from backend.messages.live import announce
 from backend.messages.tables import Conversation, Message, Participant
 
 MESSAGE_KIND = "message"
@@ -227,13 +229,33 @@ async def _replayed_message(me: int, conversation_id: int, key: str) -> int | No
                            "un message d'une autre conversation")
 
 
-async def post_message(principal: Principal, conversation_id: int, body: str,
-                       idempotency_key: str | None, limit: Limit | None = None) -> tuple[MessageOut, bool, list[int]]:
+async def send_message(res: Mapping[str, Any], principal: Principal, conversation_id: int, body: str,
+                       idempotency_key: str | None) -> tuple[MessageOut, bool]:
+    """A message posted in the app: (message, created). A replayed key (an offline outbox) returns
+    the first message and is not counted against the member's hourly number of messages.
+
+    `res`: the process's resources (`app.state`: settings, valkey, queues); after the commit the
+    notification is enqueued and the message announced live (see `post_message`)."""
+    n = res["settings"].messages_per_hour
+    limit = ratelimit.CreationLimit(
+        res["valkey"], f"messages:{principal.user_id}", n, 3600,
+        f"Vous avez déjà envoyé {n} messages cette heure-ci. Réessayez dans {{minutes}} min.", "message_rate_limited")
+    message, created, _ = await post_message(principal, conversation_id, body, idempotency_key, limit.check, res=res)
+    if created:
+        await limit.count()
+    return message, created
+
+
+async def post_message(principal: Principal, conversation_id: int, body: str, idempotency_key: str | None,
+                       limit: Limit | None = None, *, res: Mapping[str, Any] | None = None
+                       ) -> tuple[MessageOut, bool, list[int]]:
     """Write a message and its notification outbox row in one transaction.
 
     Returns (message, created, listeners): a replayed key returns the first message and
     creates nothing; listeners are the participants who hear of it live (not who blocked me).
-    `limit` runs after the replay check and the validation, just before writing.
+    `limit` runs after the replay check and the validation, just before writing. With `res`
+    (the process's resources), once committed the notification is handed to the fan-out queue
+    and `message.created` goes to the listeners' live streams.
     """
     me = principal.user_id
     key = check_idempotency_key(idempotency_key)
@@ -249,6 +271,8 @@ async def post_message(principal: Principal, conversation_id: int, body: str,
         raise Forbidden("Vous ne pouvez pas écrire dans cette conversation.", "blocked")
     if limit is not None:
         await limit()
+    blocked_me = (await blocks_of(me)).against_me
+    listeners = [me, *(u for u in seat.others if u not in blocked_me)]
     now = clock.now()
     try:
         async with write_transaction():
@@ -259,12 +283,15 @@ async def post_message(principal: Principal, conversation_id: int, body: str,
             await Participant.update({Participant.last_read: message_id}).where(
                 (Participant.conversation == conversation_id) & (Participant.user == me))
             await delivery.add_outbox(MESSAGE_KIND, message_id)
+            message = await load_message(message_id, me)
+            if res is not None:
+                on_commit(partial(delivery.dispatch, res["queues"], MESSAGE_KIND, message_id))
+                on_commit(partial(announce, res, message, listeners))
     except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
         if "unique" in str(exc).lower() and (again := await _replayed_message(me, conversation_id, key)):
             return await load_message(again, me), False, []
         raise
-    blocked_me = (await blocks_of(me)).against_me
-    return await load_message(message_id, me), True, [me, *(u for u in seat.others if u not in blocked_me)]
+    return message, True, listeners
 
 
 async def mark_read(principal: Principal, conversation_id: int, message_id: int | None) -> Unread:
