@@ -18,11 +18,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from piccolo.engine.base import Engine
 
-from backend import db
+from backend import apps, db
 from backend.auth.guards import public
+from backend.auth.middleware import session_middleware
+from backend.communities.principals import load_principal
+from backend.delivery import inbound
 from backend.demo import demo_accounts
 from backend.domains import DOMAINS
-from backend.auth.middleware import session_middleware
 from backend.lib.input_limits import input_limits_middleware
 from backend.lib.openapi import ApiDocument
 from backend.lib.queues import Queues
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     check_production(settings)
     settings = ensure_secret_key(settings)
-    engine = db.bind_engine(engine or db.make_engine(settings))
+    engine = apps.bind_engine(engine or db.make_engine(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -129,7 +131,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         route_handlers=[*route_handlers(), service_worker_entry, *static],
         lifespan=[lifespan],
         plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
-        state=State({"settings": settings, "valkey": None, "queues": None}),
+        # explicit wiring: auth builds principals with communities' loader (auth does not import
+        # communities); the inbound-SMS webhook tries the domains' command words in order
+        state=State({"settings": settings, "valkey": None, "queues": None, "load_principal": load_principal,
+                     "sms_commands": inbound.ordered(c for d in DOMAINS for c in d.sms_commands)}),
         middleware=[DefineMiddleware(security_headers_middleware, hsts=settings.secure_cookies), session_middleware,
                     input_limits_middleware],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,

@@ -9,7 +9,10 @@ its own names its app in its `DOMAIN.piccolo_app`, with migrations in
 from __future__ import annotations
 
 from piccolo.conf.apps import AppConfig, AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.table import Table
 
+from backend import db
 from backend.domains import CORE_PICCOLO_APP, DOMAINS
 
 
@@ -21,3 +24,13 @@ def app_modules() -> list[str]:
 def app_configs() -> list[AppConfig]:
     """The apps' configs in the same order (piccolo's AppRegistry imports each module's APP_CONFIG)."""
     return list(AppRegistry(apps=app_modules()).app_configs.values())
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every app, parents before children."""
+    return [table for config in app_configs() for table in config.table_classes]
+
+
+def bind_engine(engine: Engine) -> Engine:
+    """Make every table of every app use `engine` (see backend.db.bind_engine)."""
+    return db.bind_engine(engine, all_tables())

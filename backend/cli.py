@@ -24,9 +24,10 @@ def _setup_logging(settings: Settings) -> None:
 
 
 async def _with_db(settings: Settings, coro_factory):
-    from backend import db
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend import apps, db
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         return await coro_factory()
@@ -35,10 +36,11 @@ async def _with_db(settings: Settings, coro_factory):
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import db
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend import apps, db
     from backend.migrate import migrate
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     report = asyncio.run(migrate(engine, quiet=True))
     ran = report.count("[forwards]")
     print(f"Base de données à jour ({ran} migration(s) appliquée(s))." if ran else "Base de données à jour.")
@@ -46,6 +48,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_vapid(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.delivery.channels.vapid import ensure_vapid_keys, public_key_b64
 
     path, created = ensure_vapid_keys(settings)
@@ -64,6 +67,7 @@ def refuse_in_production(settings: Settings, command: str) -> bool:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend import demo
 
     if refuse_in_production(settings, "demo"):
@@ -89,6 +93,7 @@ def print_demo_accounts(accounts: list[tuple[str, str, str]]) -> None:
 
 
 def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.app import ensure_secret_key
     from backend.lib.errors import NotFound
     from backend.verification.service import print_batch
@@ -106,6 +111,7 @@ def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.auth.passwords import hash_password
     from backend.auth.tables import User
     from backend.demo import make_user
@@ -132,7 +138,8 @@ def freeze_gc() -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from backend import db
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend import apps, db
     from backend.app import ensure_secret_key, shutdown_resources
     from backend.lib.queues import Queues
     from backend.lib.valkey import make_client
@@ -150,7 +157,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> None:
-        engine = db.bind_engine(db.make_engine(settings))
+        engine = apps.bind_engine(db.make_engine(settings))
         await db.start_engine(engine)
         client = make_client(settings.valkey_url)
         queues = Queues(client)
@@ -161,6 +168,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await workers.start()
         if settings.worker_metrics_port:
+            # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
             from prometheus_client import start_http_server
 
             try:
@@ -179,8 +187,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The API alone (production: behind a reverse proxy, with `vigie worker` beside it)."""
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     import uvicorn
 
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.app import create_app
     from backend.settings import UnsafeProductionSettings
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from backend.lib.piccolo_private import PersistentSQLiteEngine
 from backend.settings import ROOT, Settings
@@ -42,18 +43,12 @@ def make_engine(settings: Settings) -> Engine:
     return PersistentSQLiteEngine(path=str(path), timeout=30, check_same_thread=False)
 
 
-def all_tables() -> list[type]:
-    """Every table of every app, parents before children."""
-    from backend.apps import app_configs
-
-    return [table for config in app_configs() for table in config.table_classes]
-
-
-def bind_engine(engine: Engine) -> Engine:
-    """Make every table use `engine` (piccolo otherwise reads piccolo_conf.py)."""
+def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> Engine:
+    """Make `tables` use `engine` (piccolo otherwise reads piccolo_conf.py); the wiring passes every
+    table of every app (`backend.apps.bind_engine`)."""
     global _engine
     _engine = engine
-    for table in all_tables():
+    for table in tables:
         table._meta.db = engine
     return engine
 

@@ -29,7 +29,7 @@ async def migration_lock(engine: Engine):
     if not isinstance(engine, PostgresEngine):
         yield
         return
-    import asyncpg
+    import asyncpg  # lazy: only PostgreSQL databases need it
 
     conn = await asyncpg.connect(engine.config["dsn"])
     try:
@@ -48,9 +48,11 @@ async def migrate(engine: Engine, quiet: bool = False) -> str:
 async def _migrate(engine: Engine, quiet: bool) -> str:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    # lazy: piccolo_conf.py is found on sys.path (set just above); piccolo's migration commands only here
     import piccolo_conf
 
     piccolo_conf.DB = engine  # piccolo's migration machinery looks the engine up here
+    # lazy: piccolo's migration machinery, loaded only to migrate
     from piccolo.apps.migrations.commands.forwards import run_forwards
     from piccolo.apps.migrations.tables import Migration
 

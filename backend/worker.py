@@ -18,6 +18,7 @@ from saq import Worker
 from backend.delivery import kinds
 from backend.delivery.leases import new_worker_id, saq_worker_id
 from backend.domains import DOMAINS
+from backend.health import workers as heartbeats
 from backend.lib.queues import QUEUE_NAMES, Queues
 from backend.settings import Settings
 
@@ -117,26 +118,23 @@ class WorkerSet:
             await asyncio.sleep(interval)
 
     async def _beat(self) -> None:
-        from backend.health.workers import publish
-
         client = self.context.get("valkey")
         if client is None:
             return
         try:
-            await asyncio.wait_for(publish(client, self.context["worker_id"], self.settings.worker_heartbeat_seconds,
-                                           {"pid": os.getpid(), "started": self.context["worker_started"]}), 2)
+            await asyncio.wait_for(heartbeats.publish(
+                client, self.context["worker_id"], self.settings.worker_heartbeat_seconds,
+                {"pid": os.getpid(), "started": self.context["worker_started"]}), 2)
         except Exception as exc:
             log.debug("first heartbeat not published: %r", exc)
 
     async def _withdraw(self) -> None:
         """A worker stopping on purpose leaves the list of live workers at once."""
-        from backend.health.workers import withdraw
-
         client = self.context.get("valkey")
         if client is None:
             return
         try:
-            await asyncio.wait_for(withdraw(client, self.context["worker_id"]), 2)
+            await asyncio.wait_for(heartbeats.withdraw(client, self.context["worker_id"]), 2)
         except Exception as exc:
             log.debug("heartbeat not withdrawn: %r", exc)
 

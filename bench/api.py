@@ -109,7 +109,7 @@ async def build_data(settings: Any, members: int, alerts: int, clients: int) -> 
     """Migrate; a community of `members` with `alerts` alerts; a session per client."""
     from datetime import timedelta
 
-    from backend import db
+    from backend import apps, db
     from backend.alerts.service import CATEGORIES
     from backend.alerts.tables import Alert
     from backend.auth.passwords import hash_password
@@ -117,7 +117,7 @@ async def build_data(settings: Any, members: int, alerts: int, clients: int) -> 
     from backend.lib.sql import bulk_insert
     from backend.migrate import migrate
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await migrate(engine, quiet=True)
     await db.start_engine(engine)
     try:

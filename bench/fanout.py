@@ -192,13 +192,13 @@ class Child:
 async def build_data(settings: Any, subscriptions: list[dict[str, Any]], posts: int) -> dict[str, Any]:
     """Migrate; the big community (push + e-mail for all, SMS for 1 in 10) and the small one
     (authors of the latency phase, every channel off); sessions for the authors."""
-    from backend import db
+    from backend import apps, db
     from backend.auth.passwords import hash_password
     from backend.delivery.tables import DeliveryPreference, PushSubscription
     from backend.lib.sql import bulk_insert
     from backend.migrate import migrate
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await migrate(engine, quiet=True)
     await db.start_engine(engine)
     try:
@@ -267,10 +267,10 @@ def receivers_cpu(push: Child, mail: Child) -> dict[str, float]:
 
 async def wait_outbox_done(settings: Any, kind: str, timeout: float) -> None:
     """Until every outbox row of `kind` is completed (fan-outs done), with a deadline."""
-    from backend import db
+    from backend import apps, db
     from backend.delivery.tables import Outbox
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         deadline = time.monotonic() + timeout
@@ -284,12 +284,12 @@ async def wait_outbox_done(settings: Any, kind: str, timeout: float) -> None:
 
 async def delivery_report(settings: Any, alert_id: int) -> tuple[dict[tuple[str, str], int], bytes, list[str]]:
     """Delivery rows by (channel, state), a real push payload of this alert, and failure reasons."""
-    from backend import db
+    from backend import apps, db
     from backend.alerts.notify import AlertNotice
     from backend.delivery.sends import push_payload
     from backend.delivery.tables import Delivery
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         rows = await Delivery.raw("SELECT channel, state, reason, COUNT(*) AS n FROM deliveries "

@@ -45,10 +45,10 @@ async def wait_arrivals(ask: Any, channel: str, target: int, deadline: float) ->
 
 async def taken_over(settings: Any, alert_id: int) -> list[str]:
     """Which workers' rows were taken over, how many, and how many times tried."""
-    from backend import db
+    from backend import apps, db
     from backend.delivery.tables import Delivery
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         rows = await Delivery.raw(
@@ -60,10 +60,10 @@ async def taken_over(settings: Any, alert_id: int) -> list[str]:
 
 
 async def wait_settled(settings: Any, alert_id: int, deadline: float) -> None:
-    from backend import db
+    from backend import apps, db
     from backend.delivery.tables import Delivery
 
-    engine = db.bind_engine(db.make_engine(settings))
+    engine = apps.bind_engine(db.make_engine(settings))
     await db.start_engine(engine)
     try:
         while await Delivery.count().where((Delivery.kind == "alert") & (Delivery.ref_id == alert_id)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from backend import db
+from backend import apps, db
 from backend.app import create_app
 from backend.auth.passwords import hash_password
 from backend.lib import clock
@@ -46,7 +46,7 @@ def fx_base_settings(fx_tmp: Path, fx_valkey: Any, fx_mail: Any, fx_database_url
 
 @pytest.fixture(scope="session")
 async def fx_engine(fx_base_settings: Settings) -> AsyncIterator[Any]:
-    engine = db.bind_engine(db.make_engine(fx_base_settings))
+    engine = apps.bind_engine(db.make_engine(fx_base_settings))
     await migrate(engine, quiet=True)
     yield engine
 
@@ -57,7 +57,7 @@ async def fx_password_hash() -> str:
 
 
 async def _wipe(engine: Any, settings: Settings) -> None:
-    tables = [t._meta.tablename for t in db.all_tables()]
+    tables = [t._meta.tablename for t in apps.all_tables()]
     if db.is_postgres_url(settings.database_url):
         await engine.run_ddl("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     else:

@@ -8,8 +8,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.alerts import service
 from backend.alerts.schemas import AlertIn, AlertOptions, AlertOut, AlertPage, ModerateIn, ModerationEntry, ResolveIn
-from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.auth.guards import authenticated, commune_scope, platform_role
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.lib.deps import settings_of
 
 
@@ -78,10 +79,5 @@ class MairieInboxController(Controller):
         return await service.forwarded_to_mairie(commune_id)
 
 
-def _routes() -> list:
-    from backend.alerts.sms_inbound import sms_inbound
-
-    return [CommunityAlertController, AlertController, ModerationController, MairieInboxController, sms_inbound]
-
-
-ROUTES = _routes()
+ROUTES = [CommunityAlertController, AlertController, ModerationController, MairieInboxController]
+"""Alerts by SMS come through the inbound-SMS webhook of delivery (backend/alerts/sms_commands.py)."""

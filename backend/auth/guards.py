@@ -1,7 +1,8 @@
 """Route guards: every route declares one (the guard-matrix test checks it).
 
 A guard reads the principal the session middleware put in `scope["user"]` and the path's
-`community_id` / `commune_id`, and raises 401/403 with a French message.
+`commune_id`, and raises 401/403 with a French message. The guard on a `{community_id}` is
+`backend.communities.guards.community_scope` (it asks communities which commune holds it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any, Callable
 from litestar.connection import ASGIConnection
 
 from backend.auth.principal import Principal
-from backend.communities.service import commune_of_community
 from backend.lib.errors import Forbidden, Unauthorized
 
 Guard = Callable[[ASGIConnection, Any], Any]
@@ -21,7 +21,8 @@ def current_principal(connection: ASGIConnection) -> Principal | None:
     return connection.scope.get("user")  # type: ignore[return-value]
 
 
-def _require(connection: ASGIConnection) -> Principal:
+def require_principal(connection: ASGIConnection) -> Principal:
+    """The signed-in, not suspended caller, or 401/403."""
     principal = current_principal(connection)
     if principal is None:
         raise Unauthorized()
@@ -36,14 +37,14 @@ def public(connection: ASGIConnection, _: Any) -> None:
 
 def authenticated(connection: ASGIConnection, _: Any) -> None:
     """Any signed-in user, verified or not."""
-    _require(connection)
+    require_principal(connection)
 
 
 def platform_role(*, moderator: bool = False, admin: bool = False) -> Guard:
     """Moderators and/or admins of the platform."""
 
     def guard(connection: ASGIConnection, _: Any) -> None:
-        p = _require(connection)
+        p = require_principal(connection)
         if (moderator and p.is_moderator) or (admin and p.is_admin):
             return
         raise Forbidden()
@@ -52,34 +53,11 @@ def platform_role(*, moderator: bool = False, admin: bool = False) -> Guard:
     return guard
 
 
-def community_scope(*, member: bool = False, referent: bool = False, staff: bool = False,
-                    moderator: bool = False, admin: bool = False) -> Guard:
-    """Access to `{community_id}` for the listed kinds of people."""
-
-    async def guard(connection: ASGIConnection, _: Any) -> None:
-        p = _require(connection)
-        community_id = int(connection.path_params["community_id"])
-        if (member and p.is_active_member(community_id)) or (referent and p.is_referent(community_id)):
-            return
-        if (moderator and p.is_moderator) or (admin and p.is_admin):
-            return
-        if staff and p.mairie_communes:
-            commune_id = await commune_of_community(community_id)
-            if commune_id is not None and p.is_staff_of(commune_id):
-                return
-        raise Forbidden()
-
-    guard.__qualname__ = guard.__name__ = (
-        f"community_scope(member={member}, referent={referent}, staff={staff}, moderator={moderator}, admin={admin})"
-    )
-    return guard
-
-
 def commune_scope(*, staff: bool = False, admin: bool = False, moderator: bool = False) -> Guard:
     """Access to `{commune_id}` for its mairie staff and/or platform roles."""
 
     def guard(connection: ASGIConnection, _: Any) -> None:
-        p = _require(connection)
+        p = require_principal(connection)
         commune_id = int(connection.path_params["commune_id"])
         if (staff and p.is_staff_of(commune_id)) or (admin and p.is_admin) or (moderator and p.is_moderator):
             return
@@ -91,7 +69,7 @@ def commune_scope(*, staff: bool = False, admin: bool = False, moderator: bool =
 
 def any_staff_or_platform(connection: ASGIConnection, _: Any) -> None:
     """Mairie staff of any commune, moderators and admins (lists are then filtered by scope)."""
-    p = _require(connection)
+    p = require_principal(connection)
     if p.mairie_communes or p.is_moderator or p.is_admin:
         return
     raise Forbidden()

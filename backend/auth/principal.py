@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Awaitable, Callable
+
 import msgspec
 from litestar import Request
 
@@ -66,3 +68,13 @@ def principal_of(request: Request) -> Principal:
     if principal is None:  # guards run first; this only protects against a missing guard
         raise Unauthorized()
     return principal  # type: ignore[return-value]
+
+
+PrincipalLoader = Callable[[int], Awaitable["Principal | None"]]
+"""Builds a user's principal from the database. Memberships belong to communities, which depends on
+auth: the wiring puts `backend.communities.principals.load_principal` in `app.state.load_principal`."""
+
+
+def principal_loader(app: Any) -> PrincipalLoader:
+    """The loader the wiring gave the app (backend/app.py)."""
+    return app.state.load_principal

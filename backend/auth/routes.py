@@ -1,23 +1,21 @@
-"""Account endpoints: sign-up, login/logout, me, password change and reset."""
+"""Account endpoints: login/logout, me, password change and reset (sign-up: backend/verification/routes.py)."""
 
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from backend.auth import service, sessions
 from backend.auth.guards import authenticated, public
 from backend.auth.limits import LoginFailures
-from backend.auth.principal import principal_of
+from backend.auth.principal import principal_loader, principal_of
 from backend.auth.schemas import (
     LoginIn,
     Me,
     PasswordChangeIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
-    SignupAccepted,
-    SignupIn,
 )
 from backend.lib import ratelimit
 from backend.lib.errors import Unauthorized
@@ -32,7 +30,7 @@ def _session_cookie(request: Request, token: str, max_age: int) -> Cookie:
 async def _login_response(request: Request, user_id: int) -> Response[Me]:
     settings = settings_of(request)
     token = await sessions.create_session(user_id, settings.session_ttl_seconds, request.headers.get("user-agent", ""))
-    principal = await service.load_principal(user_id)
+    principal = await principal_loader(request.app)(user_id)
     assert principal is not None
     return Response(await service.me(principal), status_code=200,
                     cookies=[_session_cookie(request, token, settings.session_ttl_seconds)])
@@ -41,16 +39,6 @@ async def _login_response(request: Request, user_id: int) -> Response[Me]:
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
-
-    @post("/signup", guards=[public], status_code=HTTP_201_CREATED)
-    async def signup(self, request: Request, data: SignupIn) -> SignupAccepted:
-        """The same answer whether the e-mail was new or already had an account (no session: log in
-        with the password just chosen); the mail tells its owner which it was."""
-        settings = settings_of(request)
-        await ratelimit.enforce(valkey_of(request), f"signup:ip:{client_ip(request)}", settings.signups_per_hour_per_ip,
-                                3600, "Trop d'inscriptions depuis cette connexion. Réessayez dans une heure.")
-        await service.signup(settings, data, queues_of(request), valkey_of(request))
-        return SignupAccepted(detail=service.SIGNUP_RECEIVED)
 
     @post("/login", guards=[public], status_code=200)
     async def login(self, request: Request, data: LoginIn) -> Response[Me]:

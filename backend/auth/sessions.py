@@ -11,7 +11,7 @@ import msgspec
 import valkey.asyncio as avalkey
 from valkey.exceptions import ValkeyError
 
-from backend.auth.principal import Principal
+from backend.auth.principal import Principal, PrincipalLoader
 from backend.auth.tables import UserSession
 from backend.lib import clock
 
@@ -73,9 +73,9 @@ return {user_id, redis.call('GET', ARGV[1] .. user_id)}
 """
 
 
-async def session_principal(cache: avalkey.Valkey | None, token: str) -> Principal | None:
-    """The principal behind a cookie token, from Valkey when cached there, else from the database
-    (and then cached). None when the token is unknown or expired."""
+async def session_principal(cache: avalkey.Valkey | None, token: str, load: PrincipalLoader) -> Principal | None:
+    """The principal behind a cookie token, from Valkey when cached there, else from `load` (the
+    database, and then cached). None when the token is unknown or expired."""
     if cache is not None:
         try:
             user_id, raw = await cache.register_script(_LOOKUP_SCRIPT)(keys=[f"sess:{_hash(token)}"],
@@ -92,9 +92,7 @@ async def session_principal(cache: avalkey.Valkey | None, token: str) -> Princip
         return None
     principal = await cached_principal(cache, uid)
     if principal is None:
-        from backend.auth.service import load_principal
-
-        principal = await load_principal(uid)
+        principal = await load(uid)
         if principal is not None:
             await store_principal(cache, principal)
     return principal

@@ -7,11 +7,13 @@ existing databases keep their migration history.
 from backend.checkins import notify, service
 from backend.checkins.jobs import drive_checkins
 from backend.checkins.routes import ROUTES
+from backend.checkins.sms_commands import SMS_COMMANDS
 from backend.lib.domain import Domain
 
 DOMAIN = Domain(
     name="checkins",
     routes=ROUTES,
+    sms_commands=SMS_COMMANDS,
     periodic=[(30.0, drive_checkins)],
     notification_kinds={
         service.REMINDER_KIND: notify.ReminderNotice(),

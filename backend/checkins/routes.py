@@ -6,8 +6,9 @@ from __future__ import annotations
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.guards import authenticated, community_scope
+from backend.auth.guards import authenticated
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.lib.deps import queues_of
 from backend.checkins import actions, management, views
 from backend.checkins.schemas import (

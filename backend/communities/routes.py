@@ -1,4 +1,5 @@
-"""Communes and communities: search, details, creation, appointments, pending sign-ups."""
+"""Communes and communities: search, details, creation, appointments (joining and pending sign-ups:
+backend/verification/routes.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,20 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth import service as auth_service
 from backend.auth import sessions
-from backend.auth.guards import any_staff_or_platform, authenticated, commune_scope, community_scope, platform_role, public
+from backend.auth.guards import any_staff_or_platform, commune_scope, platform_role, public
 from backend.auth.principal import principal_of
 from backend.communities import service
+from backend.communities.guards import community_scope
 from backend.communities.schemas import (
     CommuneCreate,
     CommuneOut,
     CommunityCreate,
     CommunityHit,
     CommunityOut,
-    JoinOut,
-    PendingMember,
     PerimeterIn,
     UserRef,
 )
-from backend.lib.deps import settings_of, valkey_of
+from backend.lib.deps import valkey_of
 
 
 class CommunityController(Controller):
@@ -35,18 +35,6 @@ class CommunityController(Controller):
     @get("/{community_id:int}", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
     async def detail(self, community_id: int) -> CommunityOut:
         return await service.get_community(community_id)
-
-    @post("/{community_id:int}/join", guards=[authenticated], status_code=HTTP_201_CREATED)
-    async def join(self, request: Request, community_id: int) -> JoinOut:
-        principal = principal_of(request)
-        status = await auth_service.join_community(settings_of(request), principal, community_id)
-        await sessions.invalidate_principal(valkey_of(request), principal.user_id)
-        return JoinOut(community_id=community_id, status=status)
-
-    @get("/{community_id:int}/pending",
-         guards=[community_scope(referent=True, staff=True, moderator=True, admin=True)])
-    async def pending(self, community_id: int) -> list[PendingMember]:
-        return await service.pending_members(community_id)
 
     @put("/{community_id:int}/perimeter", guards=[community_scope(referent=True, staff=True, admin=True)])
     async def set_perimeter(self, request: Request, community_id: int, data: PerimeterIn) -> CommunityOut:

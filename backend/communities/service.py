@@ -12,7 +12,6 @@ from backend.communities.schemas import (
     CommunityCreate,
     CommunityHit,
     CommunityOut,
-    PendingMember,
     PerimeterIn,
 )
 from backend.communities.perimeter import clean_perimeter, perimeter_of, split_streets
@@ -181,27 +180,7 @@ async def appoint_referent(community_id: int, user_id: int, actor_id: int | None
                 commune_id=await commune_of_community(community_id))
 
 
-async def pending_members(community_id: int) -> list[PendingMember]:
-    rows = await Membership.select(
-        Membership.user.id, Membership.user.first_name, Membership.user.last_name,
-        Membership.user.address_line1, Membership.created_at,
-    ).where((Membership.community == community_id) & (Membership.status == MembershipStatus.PENDING)).order_by(
-        Membership.created_at
-    )
-    from backend.verification.service import last_printed_by_user
-
-    printed = await last_printed_by_user([r["user.id"] for r in rows], community_id)
-    return [
-        PendingMember(
-            user_id=r["user.id"], first_name=r["user.first_name"], last_name=r["user.last_name"],
-            street=_street(r["user.address_line1"]), requested_at=r["created_at"].isoformat(),
-            letter_printed_at=printed.get(r["user.id"]),
-        )
-        for r in rows
-    ]
-
-
-def _street(address_line: str) -> str:
+def street_of(address_line: str) -> str:
     """The street without the house number (members share the number only if they choose)."""
     return re.sub(r"^\s*\d+\s*(bis|ter|quater|[a-zA-Z])?\b[,\s]*", "", address_line).strip()
 

@@ -7,7 +7,6 @@ from datetime import datetime, time
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from backend.auth import service as accounts
 from backend.auth.tables import User
 from backend.delivery.schemas import Preferences
 from backend.delivery.tables import DeliveryPreference, PushSubscription
@@ -32,9 +31,6 @@ async def start_channels(user_id: int, sms: bool) -> None:
     """A new account's preferences: push and e-mail on, SMS on when it gave a mobile for it (sign-up)."""
     await DeliveryPreference.insert(DeliveryPreference(
         user=user_id, push=True, email=True, sms=sms, email_token=secrets.token_urlsafe(24)))
-
-
-accounts.start_channels = start_channels
 
 
 async def _sms_available(user_id: int) -> bool:

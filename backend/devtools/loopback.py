@@ -296,6 +296,7 @@ class BackgroundHTTPServer(LoopbackService):
         self._thread = self._loop = None
 
     async def _setup(self) -> None:
+        # lazy: aiohttp's server is loaded when a loopback service starts
         from aiohttp import web
 
         self._runner = web.AppRunner(self.build_app(), shutdown_timeout=1.0, access_log=None)

@@ -71,6 +71,7 @@ class MailCatcher(LoopbackService, Recording[CaughtMail]):
         """Start listening; return the port."""
         if self._controller is not None:
             return self.port
+        # lazy: aiosmtpd is loaded when the mail catcher starts
         from aiosmtpd.controller import Controller
 
         if self.mail_dir is not None:

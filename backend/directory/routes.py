@@ -5,8 +5,9 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from backend.auth.guards import authenticated, community_scope
+from backend.auth.guards import authenticated
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.directory import service
 from backend.directory.photos import MAX_BYTES, PhotoTooLarge
 from backend.directory.schemas import DirectoryEntry, MyProfile, ProfileIn, Skill

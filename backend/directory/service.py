@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from backend.auth.principal import Principal
-from backend.communities.service import _street as street_of
+from backend.communities.service import street_of
 from backend.db import write_transaction
 from backend.directory import photos
 from backend.directory.schemas import Contacts, DirectoryEntry, MyProfile, ProfileIn, Skill

@@ -11,8 +11,9 @@ from litestar.params import Body, Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role
+from backend.auth.guards import authenticated, commune_scope, platform_role
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.delivery import service as delivery
 from backend.gazette import access, carpools, comments, events, moderation, photos, service, uploads
 from backend.gazette.live import publish_post_event, row_of

@@ -21,6 +21,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 _PRIMARY_KEY = re.compile(r'"id" INTEGER PRIMARY KEY(?! AUTOINCREMENT)', re.IGNORECASE)
 _SKIP = {"migration", "sqlite_sequence"}  # piccolo's own record of applied migrations; SQLite's
 
@@ -72,8 +74,6 @@ def convert_file(path: str | Path) -> list[str]:
 
 async def never_reuse_ids(engine: object) -> list[str]:
     """On a piccolo SQLite engine, convert what needs it (see the module); nothing on PostgreSQL."""
-    from piccolo.engine.sqlite import SQLiteEngine
-
     if not isinstance(engine, SQLiteEngine):
         return []
     return await asyncio.to_thread(convert_file, engine.connection_kwargs["database"])

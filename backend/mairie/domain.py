@@ -6,10 +6,12 @@ from backend.mairie.notify import (
     ACK_KIND, BROADCAST_KIND, SAFETY_KIND, AcknowledgementNotice, BroadcastNotice, SafetyNotice,
 )
 from backend.mairie.routes import ROUTES
+from backend.mairie.sms_commands import SMS_COMMANDS
 
 DOMAIN = Domain(
     name="mairie",
     routes=ROUTES,
+    sms_commands=SMS_COMMANDS,
     periodic=[(5.0, maintenance)],
     notification_kinds={BROADCAST_KIND: BroadcastNotice(), SAFETY_KIND: SafetyNotice(), ACK_KIND: AcknowledgementNotice()},
     piccolo_app="backend.mairie.piccolo_app",

@@ -7,8 +7,9 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.auth.guards import authenticated, commune_scope, community_scope, platform_role, public
+from backend.auth.guards import authenticated, commune_scope, platform_role, public
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.communities.service import commune_of_community
 from backend.lib.deps import settings_of
 from backend.audit import service as audit

@@ -7,8 +7,9 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.guards import authenticated, community_scope, platform_role
+from backend.auth.guards import authenticated, platform_role
 from backend.auth.principal import principal_of
+from backend.communities.guards import community_scope
 from backend.lib import ratelimit
 from backend.lib.deps import settings_of, valkey_of
 from backend.live.service import LiveEvent, publish

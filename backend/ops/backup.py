@@ -117,6 +117,7 @@ async def database_has_data(settings: Settings) -> bool:
     """Whether any table of the target database holds a row (piccolo's `migration` table aside:
     a database only migrated is still fresh)."""
     if is_postgres(settings):
+        # lazy: only PostgreSQL databases need asyncpg
         import asyncpg
 
         conn = await asyncpg.connect(settings.database_url)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from backend.auth import service as auth_service
 from backend.auth import sessions
-from backend.auth.guards import authenticated, platform_role
+from backend.auth.guards import authenticated, platform_role, public
 from backend.auth.principal import principal_of
-from backend.auth.schemas import Me
+from backend.auth.schemas import Me, SignupAccepted, SignupIn
 from backend.communities import service as communities
+from backend.communities.guards import community_scope
+from backend.communities.principals import load_principal
+from backend.communities.schemas import JoinOut, PendingMember
 from backend.lib import clock, ratelimit
-from backend.lib.deps import settings_of, valkey_of
+from backend.lib.deps import client_ip, queues_of, settings_of, valkey_of
 from backend.lib.errors import DomainError
-from backend.verification import service
+from backend.verification import service, signup
 
 
 class RedeemIn(msgspec.Struct):
@@ -71,7 +74,7 @@ class VerificationController(Controller):
         await communities.activate_pending_inside(principal.user_id, address["address_line1"], address["postal_code"],
                                                   settings.max_communities_per_person)
         await sessions.invalidate_principal(valkey_of(request), principal.user_id)
-        fresh = await auth_service.load_principal(principal.user_id)
+        fresh = await load_principal(principal.user_id)
         assert fresh is not None
         return await auth_service.me(fresh)
 
@@ -96,7 +99,7 @@ class VerificationController(Controller):
         await service.change_address(settings_of(request), principal.user_id, data.address_line1, data.address_line2,
                                      data.postal_code, data.city, data.community_id)
         await sessions.invalidate_principal(valkey_of(request), principal.user_id)
-        fresh = await auth_service.load_principal(principal.user_id)
+        fresh = await load_principal(principal.user_id)
         assert fresh is not None
         return await auth_service.me(fresh)
 
@@ -125,3 +128,39 @@ class LetterController(Controller):
         name = f"vigie-courriers-{clock.now():%Y%m%d-%H%M}.pdf"
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}"', "X-Letter-Count": str(count)})
+
+
+class SignupController(Controller):
+    """Sign-up (`/api/v1/auth/signup`): an account, a pending membership and its letter."""
+
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/signup", guards=[public], status_code=HTTP_201_CREATED)
+    async def signup(self, request: Request, data: SignupIn) -> SignupAccepted:
+        """The same answer whether the e-mail was new or already had an account (no session: log in
+        with the password just chosen); the mail tells its owner which it was."""
+        settings = settings_of(request)
+        await ratelimit.enforce(valkey_of(request), f"signup:ip:{client_ip(request)}", settings.signups_per_hour_per_ip,
+                                3600, "Trop d'inscriptions depuis cette connexion. Réessayez dans une heure.")
+        await signup.signup(settings, data, queues_of(request), valkey_of(request))
+        return SignupAccepted(detail=signup.SIGNUP_RECEIVED)
+
+
+class MembershipRequestController(Controller):
+    """Joining another community (a letter unless the address is verified) and the sign-ups waiting for one."""
+
+    path = "/api/v1/communities"
+    tags = ["communities"]
+
+    @post("/{community_id:int}/join", guards=[authenticated], status_code=HTTP_201_CREATED)
+    async def join(self, request: Request, community_id: int) -> JoinOut:
+        principal = principal_of(request)
+        status = await signup.join_community(settings_of(request), principal, community_id)
+        await sessions.invalidate_principal(valkey_of(request), principal.user_id)
+        return JoinOut(community_id=community_id, status=status)
+
+    @get("/{community_id:int}/pending",
+         guards=[community_scope(referent=True, staff=True, moderator=True, admin=True)])
+    async def pending(self, community_id: int) -> list[PendingMember]:
+        return await signup.pending_members(community_id)

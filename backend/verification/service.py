@@ -15,6 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from backend.auth.tables import User
+from backend.communities import service as communities
+from backend.communities.perimeter import require_inside
+from backend.communities.tables import Membership  # letters point at memberships
 from backend.db import is_sqlite, write_transaction
 from backend.lib import clock
 from backend.lib.text import address_words
@@ -233,8 +236,6 @@ async def redeem_activation_code(settings: Settings, user_id: int, code: str, co
 
     5 wrong codes lock the letter for an hour; an expired code must be re-issued.
     """
-    from backend.communities.tables import Membership  # letters point at memberships
-
     clean = normalise_code(code)
     if len(clean) != CODE_LENGTH:
         raise DomainError("Le code d'activation comporte 8 caractères (lettres et chiffres).", "invalid_code_format")
@@ -332,9 +333,6 @@ async def change_address(settings: Settings, user_id: int, line1: str, line2: st
     must hold it). Until its code is entered the account is unverified: memberships whose perimeter holds
     the new address turn pending (activated with the code), the others end; the old letters stop working.
     The letter limits apply (429, nothing changed). Returns the new letter's id."""
-    from backend.communities import service as communities
-    from backend.communities.perimeter import require_inside
-
     current = await user_address(user_id)
     postal = postal_code.strip()
     if not re.fullmatch(r"\d{4}" if current["country"] == "BE" else r"\d{5}", postal):

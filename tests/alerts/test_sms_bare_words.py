@@ -7,8 +7,7 @@ import asyncio
 
 import pytest
 
-import backend.alerts.routes  # noqa: F401  (sms_inbound and routes import each other: routes first)
-from backend.alerts.sms_inbound import is_bare_reply
+from backend.alerts.sms_commands import is_bare_reply
 from backend.alerts.tables import Alert
 from backend.delivery.tables import Outbox
 from tests.fixtures.channels import SMS_SECRET

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from backend.auth.service import SIGNUP_NOTICES_PER_HOUR, SIGNUP_RECEIVED
+from backend.verification.signup import SIGNUP_NOTICES_PER_HOUR, SIGNUP_RECEIVED
 from backend.auth.tables import User
 from backend.verification.tables import ActivationLetter
 from backend.demo import make_commune, make_community, make_user

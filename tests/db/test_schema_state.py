@@ -14,7 +14,7 @@ from piccolo.apps.migrations.commands.new import AutoMigrationManager
 from piccolo.conf.apps import AppConfig, Finder
 from piccolo.constraints import Unique
 
-from backend import db
+from backend import apps, db
 from backend.auth.tables import User
 from backend.delivery.tables import Delivery, Outbox
 from backend.demo import make_user
@@ -29,7 +29,7 @@ def declared_uniques() -> list[tuple[str, str, tuple[str, ...]]]:
     """(table, constraint name, columns) of every piccolo `Unique` the tables declare."""
     return [
         (table._meta.tablename, constraint._meta.name, tuple(constraint.get_column_names()))
-        for table in db.all_tables()
+        for table in apps.all_tables()
         for constraint in table._meta.constraints
         if isinstance(constraint, Unique)
     ]

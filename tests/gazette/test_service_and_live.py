@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 from backend.auth import sessions
-from backend.auth.service import load_principal
+from backend.communities.principals import load_principal
 from backend.gazette import carpools, service
 from backend.gazette.schemas import CommunicationIn, PostIn
 from backend.gazette.search import query_words

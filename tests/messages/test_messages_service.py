@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.auth.service import load_principal
+from backend.communities.principals import load_principal
 from backend.communities.tables import Membership
 from backend.delivery import service as delivery
 from backend.delivery.schemas import Preferences
