@@ -54,3 +54,15 @@ def vigie_process(*args: str, env: dict[str, str], log: Any = subprocess.DEVNULL
     """Start `vigie <args>` in its own process group."""
     return subprocess.Popen([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout` s (a stuck process must not
+    outlive the test)."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

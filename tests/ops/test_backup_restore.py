@@ -20,7 +20,7 @@ from tests.builders import build_world
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import server_env
 from tests.gazette.helpers import encoded, files, new_post, picture
-from tests.ops.helpers import fresh_postgres_database, vigie, vigie_process
+from tests.ops.helpers import fresh_postgres_database, stop, vigie, vigie_process
 from tests.ops.test_several_instances import HttpApi
 
 SNAPSHOT = {
@@ -36,7 +36,8 @@ async def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
     if is_postgres_url(url):
         conn = await asyncpg.connect(url)
         try:
-            return {k: [tuple(r) for r in await conn.fetch(q.replace(" user,", ' "user",'))] for k, q in SNAPSHOT.items()}
+            return {k: [tuple(r) for r in await conn.fetch(q.replace(" user,", ' "user",'))]
+                    for k, q in SNAPSHOT.items()}
         finally:
             await conn.close()
     conn = sqlite3.connect(url[len("sqlite:///"):])
@@ -125,5 +126,4 @@ async def test_a_backup_restored_into_a_fresh_instance_has_every_member_alert_an
             assert served.status_code == 200 and served.content == original
         finally:
             await client.aclose()
-            proc.terminate()
-            proc.wait(20)
+            stop(proc, 20)

@@ -11,6 +11,7 @@ import pytest
 
 from backend.settings import Settings, load_settings
 from tests.e2e.conftest import server_env
+from tests.ops.helpers import stop
 from tests.ops.test_backup_restore import serve_until_healthy
 from tests.ops.test_several_instances import HttpApi
 
@@ -45,5 +46,4 @@ async def test_forwarded_address_counts_only_from_a_trusted_proxy(fx_settings: S
             assert await wrong_login(client, "203.0.113.6") == (401 if trusted else 429)
         finally:
             await client.aclose()
-            proc.terminate()
-            proc.wait(20)
+            stop(proc, 20)

@@ -53,9 +53,9 @@ MESSAGE_ID = re.compile(r"<vigie\.delivery\.(\d+)\.")
 class HttpApi(Api):
     """Api (CSRF cookie and header, login) over real HTTP to one `vigie serve`."""
 
-    def __init__(self, url: str, name: str = "anonymous") -> None:
+    def __init__(self, url: str, name: str = "anonymous", verify: Any = True) -> None:
         self.name = name
-        self.http = httpx.AsyncClient(base_url=url, timeout=20)
+        self.http = httpx.AsyncClient(base_url=url, timeout=20, verify=verify)
 
 
 class Instances:
