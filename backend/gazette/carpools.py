@@ -8,14 +8,16 @@ acceptances at once can never overbook a car.
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.gazette.access import is_unique_violation, reader_communities, visible
 from backend.gazette.schemas import RideRequestOut
 from backend.gazette.tables import GazettePost, GazetteRideCancellation, GazetteRideRequest
+from backend.gazette.live import publish_post_event
 from backend.gazette.views import ride_request_out
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
@@ -34,8 +36,10 @@ async def _request(request_id: int) -> dict[str, Any]:
     return row
 
 
-async def request_seat(principal: Principal, post_id: int, message: str) -> tuple[RideRequestOut, dict[str, Any]]:
-    """Ask the driver for a seat: refused when the car is full, gone, or already asked."""
+async def request_seat(principal: Principal, post_id: int, message: str, *,
+                       res: Mapping[str, Any] | None = None) -> tuple[RideRequestOut, dict[str, Any]]:
+    """Ask the driver for a seat: refused when the car is full, gone, or already asked. With `res`
+    (`app.state`), the driver's notice goes to the fan-out queue once committed."""
     row = await visible(principal, post_id, published=True)
     if row["kind"] != "carpool":
         raise DomainError("On ne demande une place que pour un covoiturage.", "not_a_carpool")
@@ -58,6 +62,8 @@ async def request_seat(principal: Principal, post_id: int, message: str) -> tupl
             rows = await GazetteRideRequest.insert(GazetteRideRequest(
                 post=post_id, user=principal.user_id, message=message)).returning(GazetteRideRequest.id)
             await delivery.add_outbox(RIDE_ASK_KIND, rows[0]["id"])
+            if res is not None:
+                on_commit(partial(delivery.dispatch, res["queues"], RIDE_ASK_KIND, rows[0]["id"]))
     except Exception as exc:  # asked twice at once: the unique index lets one through
         if is_unique_violation(exc):
             raise Conflict("Vous avez déjà demandé une place dans ce covoiturage.", "already_requested") from None
@@ -65,8 +71,11 @@ async def request_seat(principal: Principal, post_id: int, message: str) -> tupl
     return ride_request_out(await _request(rows[0]["id"])), row
 
 
-async def answer_request(principal: Principal, request_id: int, accept: bool) -> tuple[RideRequestOut, dict[str, Any]]:
-    """The driver accepts (a seat is taken, if one is left) or refuses; the passenger is told."""
+async def answer_request(principal: Principal, request_id: int, accept: bool, *,
+                         res: Mapping[str, Any] | None = None) -> tuple[RideRequestOut, dict[str, Any]]:
+    """The driver accepts (a seat is taken, if one is left) or refuses; the passenger is told. With
+    `res` (`app.state`), once committed the notice goes to the fan-out queue and
+    `gazette.post_updated` to the live streams."""
     request = await _request(request_id)
     row = await visible(principal, request["post"], published=True)
     if row["author"] != principal.user_id:
@@ -87,6 +96,9 @@ async def answer_request(principal: Principal, request_id: int, accept: bool) ->
         if not updated:  # answered meanwhile (the transaction rolls the seat back)
             raise Conflict("Vous avez déjà répondu à cette demande.", "already_answered")
         await delivery.add_outbox(RIDE_ANSWER_KIND, request_id)
+        if res is not None:
+            on_commit(partial(delivery.dispatch, res["queues"], RIDE_ANSWER_KIND, request_id))
+            on_commit(partial(publish_post_event, res, "gazette.post_updated", row))
     return ride_request_out(await _request(request_id)), row
 
 

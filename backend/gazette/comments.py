@@ -6,15 +6,17 @@ same transaction as the comment.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from functools import partial
+from typing import Any, Awaitable, Callable, Mapping
 
 from backend.alerts.service import check_idempotency_key
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.gazette.access import can_moderate_locally, is_platform, is_unique_violation, permissions, visible
 from backend.gazette.schemas import CommentOut
 from backend.gazette.tables import GazetteComment
+from backend.gazette.live import publish_post_event
 from backend.gazette.views import comment_out
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 
@@ -38,12 +40,15 @@ async def _load_comment(comment_id: int, principal: Principal, row: dict[str, An
 
 
 async def add_comment(principal: Principal, post_id: int, body: str, idempotency_key: str | None = None,
-                      limit: Callable[[], Awaitable[None]] | None = None) -> tuple[CommentOut, dict[str, Any], bool]:
+                      limit: Callable[[], Awaitable[None]] | None = None, *,
+                      res: Mapping[str, Any] | None = None) -> tuple[CommentOut, dict[str, Any], bool]:
     """Write a comment (and its notification outbox row) under a published post.
 
     Returns (comment, post row, created). With an Idempotency-Key (the PWA's offline outbox), a
     replayed key returns the first comment and creates nothing. `limit` runs after the replay
-    check and the validation, just before writing (a replay is never refused by it).
+    check and the validation, just before writing (a replay is never refused by it). With `res`
+    (`app.state`), once committed the author's notice goes to the fan-out queue and
+    `gazette.comment_created` to the live streams.
     """
     key = check_idempotency_key(idempotency_key) if idempotency_key is not None else None
     row = await visible(principal, post_id, published=True)
@@ -63,6 +68,10 @@ async def add_comment(principal: Principal, post_id: int, body: str, idempotency
             comment_id = rows[0]["id"]
             if row["author"] != principal.user_id:
                 await delivery.add_outbox(COMMENT_KIND, comment_id)
+                if res is not None:
+                    on_commit(partial(delivery.dispatch, res["queues"], COMMENT_KIND, comment_id))
+            if res is not None:
+                on_commit(partial(publish_post_event, res, "gazette.comment_created", row, comment_id=comment_id))
     except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
         if key and is_unique_violation(exc) and (again := await _replayed_comment(principal.user_id, post_id, key)):
             return await _load_comment(again, principal, row), row, False

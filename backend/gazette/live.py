@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
-
 from backend.gazette.access import audience_of
 from backend.live.service import LiveEvent, publish
 
 
-async def publish_post_event(request: Request, event_type: str, row: dict[str, Any], **extra: Any) -> None:
-    """Publish about the post `row` (as loaded by the service) to everyone who reads it."""
+async def publish_post_event(target: Any, event_type: str, row: dict[str, Any], **extra: Any) -> None:
+    """Publish about the post `row` (as loaded by the service) to everyone who reads it.
+
+    `target`: `app.state` or a job's ctx (anything `backend.live.service.publish` takes)."""
     community, commune, chosen = audience_of(row)
     if event_type == "gazette.post_removed":  # gone: no title on the stream
         data = {"post_id": row["id"], "community_id": row["community"], "commune_id": row["commune"],
@@ -27,11 +27,11 @@ async def publish_post_event(request: Request, event_type: str, row: dict[str, A
         data = {"post_id": row["id"], "kind": row["kind"], "title": row["title"], "community_id": row["community"],
                 "commune_id": row["commune"], **extra}
     if community is not None or commune is not None:
-        await publish(request.app, LiveEvent(type=event_type, data=data, community_id=community, commune_id=commune,
+        await publish(target, LiveEvent(type=event_type, data=data, community_id=community, commune_id=commune,
                                              moderators=True))
         return
     for community_id in chosen:
-        await publish(request.app, LiveEvent(type=event_type, data=data, community_id=community_id))
+        await publish(target, LiveEvent(type=event_type, data=data, community_id=community_id))
 
 
 def row_of(post: Any) -> dict[str, Any]:

@@ -14,15 +14,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.auth.guards import authenticated, commune_scope, platform_role
 from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
-from backend.delivery import service as delivery
-from backend.gazette import access, carpools, comments, events, moderation, photos, service, uploads
+from backend.gazette import carpools, comments, events, moderation, photos, service, uploads
 from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
 )
 from backend.lib import ratelimit
-from backend.lib.deps import queues_of, settings_of, valkey_of
+from backend.lib.deps import settings_of, valkey_of
 from backend.lib.images import upload_limit
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None,
@@ -71,7 +70,7 @@ class CommunityGazetteController(Controller):
         await limit.check()
         created = await service.create_post(principal_of(request), community_id, data)
         await limit.count()
-        await publish_post_event(request, "gazette.post_created", row_of(created))
+        await publish_post_event(request.app.state, "gazette.post_created", row_of(created))
         return created
 
 
@@ -81,10 +80,7 @@ class CommuneGazetteController(Controller):
 
     @post("/", guards=[commune_scope(staff=True)], status_code=HTTP_201_CREATED)
     async def communicate(self, request: Request, commune_id: int, data: CommunicationIn) -> PostOut:
-        created = await service.create_communication(principal_of(request), commune_id, data)
-        await delivery.dispatch(queues_of(request), access.MAIRIE_KIND, created.id)
-        await publish_post_event(request, "gazette.post_created", row_of(created))
-        return created
+        return await service.create_communication(principal_of(request), commune_id, data, res=request.app.state)
 
     @get("/", guards=[commune_scope(staff=True, moderator=True, admin=True)])
     async def communications(self, request: Request, commune_id: int) -> list[PostOut]:
@@ -104,10 +100,7 @@ class GazettePostController(Controller):
 
     @delete("/")
     async def delete_post(self, request: Request, post_id: int) -> None:
-        row, cancellation = await service.delete_post(media_root(request), principal_of(request), post_id)
-        if cancellation is not None:
-            await delivery.dispatch(queues_of(request), carpools.RIDE_CANCEL_KIND, cancellation)
-        await publish_post_event(request, "gazette.post_removed", row)
+        await service.delete_post(media_root(request), principal_of(request), post_id, res=request.app.state)
 
     @post("/photos", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_LIMIT)
     async def add_photos(self, request: Request, post_id: int, data: Annotated[PhotoUpload, Body(
@@ -121,32 +114,29 @@ class GazettePostController(Controller):
         await limit.check(max(len(raws), 1))
         updated = await uploads.add_photos(media_root(request), principal, post_id, raws)
         await limit.count(len(raws))
-        await publish_post_event(request, "gazette.post_updated", row_of(updated))
+        await publish_post_event(request.app.state, "gazette.post_updated", row_of(updated))
         return updated
 
     @post("/comments", status_code=HTTP_201_CREATED)
     async def comment(self, request: Request, post_id: int, data: CommentIn,
                       idempotency_key: str | None = IDEMPOTENCY) -> Response[CommentOut]:
         limit = creation_limit(request, "comments")
-        comment, row, created = await comments.add_comment(principal_of(request), post_id, data.body,
-                                                                idempotency_key, limit.check)
+        comment, _, created = await comments.add_comment(principal_of(request), post_id, data.body, idempotency_key,
+                                                         limit.check, res=request.app.state)
         if not created:  # an offline outbox replaying: same answer, nothing new, not counted
             return Response(comment, status_code=HTTP_200_OK)
         await limit.count()
-        await delivery.dispatch(queues_of(request), comments.COMMENT_KIND, comment.id)
-        await publish_post_event(request, "gazette.comment_created", row, comment_id=comment.id)
         return Response(comment, status_code=HTTP_201_CREATED)
 
     @post("/rsvp", status_code=HTTP_200_OK)
     async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:
         counts, row = await events.answer_event(principal_of(request), post_id, data.answer)
-        await publish_post_event(request, "gazette.post_updated", row)
+        await publish_post_event(request.app.state, "gazette.post_updated", row)
         return counts
 
     @post("/ride-requests", status_code=HTTP_201_CREATED)
     async def request_seat(self, request: Request, post_id: int, data: RideRequestIn) -> RideRequestOut:
-        asked, _ = await carpools.request_seat(principal_of(request), post_id, data.message)
-        await delivery.dispatch(queues_of(request), carpools.RIDE_ASK_KIND, asked.id)
+        asked, _ = await carpools.request_seat(principal_of(request), post_id, data.message, res=request.app.state)
         return asked
 
     @post("/pin", status_code=HTTP_200_OK)
@@ -159,13 +149,13 @@ class GazettePostController(Controller):
 
     async def _pin(self, request: Request, post_id: int, pinned: bool) -> PostOut:
         updated, row = await moderation.set_pinned(principal_of(request), post_id, pinned)
-        await publish_post_event(request, "gazette.post_updated", row, pinned=pinned)
+        await publish_post_event(request.app.state, "gazette.post_updated", row, pinned=pinned)
         return updated
 
     @post("/remove", status_code=HTTP_200_OK)
     async def remove(self, request: Request, post_id: int, data: ReasonIn) -> PostOut:
         removed, row = await moderation.remove_post(principal_of(request), post_id, data.reason)
-        await publish_post_event(request, "gazette.post_removed", row)
+        await publish_post_event(request.app.state, "gazette.post_removed", row)
         return removed
 
     @post("/report")
@@ -190,13 +180,13 @@ class GazetteItemController(Controller):
     @delete("/photos/{photo_id:int}", status_code=HTTP_200_OK)
     async def delete_photo(self, request: Request, photo_id: int) -> PostOut:
         updated = await uploads.delete_photo(media_root(request), principal_of(request), photo_id)
-        await publish_post_event(request, "gazette.post_updated", row_of(updated))
+        await publish_post_event(request.app.state, "gazette.post_updated", row_of(updated))
         return updated
 
     @delete("/comments/{comment_id:int}")
     async def delete_comment(self, request: Request, comment_id: int) -> None:
         row = await comments.delete_comment(principal_of(request), comment_id)
-        await publish_post_event(request, "gazette.comment_deleted", row, comment_id=comment_id)
+        await publish_post_event(request.app.state, "gazette.comment_deleted", row, comment_id=comment_id)
 
     @post("/ride-requests/{request_id:int}/accept", status_code=HTTP_200_OK)
     async def accept(self, request: Request, request_id: int) -> RideRequestOut:
@@ -207,15 +197,13 @@ class GazetteItemController(Controller):
         return await self._answer(request, request_id, False)
 
     async def _answer(self, request: Request, request_id: int, accept: bool) -> RideRequestOut:
-        answered, row = await carpools.answer_request(principal_of(request), request_id, accept)
-        await delivery.dispatch(queues_of(request), carpools.RIDE_ANSWER_KIND, request_id)
-        await publish_post_event(request, "gazette.post_updated", row)
+        answered, _ = await carpools.answer_request(principal_of(request), request_id, accept, res=request.app.state)
         return answered
 
     @delete("/ride-requests/{request_id:int}")
     async def withdraw(self, request: Request, request_id: int) -> None:
         row = await carpools.withdraw_request(principal_of(request), request_id)
-        await publish_post_event(request, "gazette.post_updated", row)
+        await publish_post_event(request.app.state, "gazette.post_updated", row)
 
 
 class GazetteModerationController(Controller):
@@ -232,7 +220,7 @@ class GazetteModerationController(Controller):
     async def decide(self, request: Request, post_id: int, data: ReportDecisionIn) -> PostOut:
         decided, row = await moderation.decide(principal_of(request), post_id, data.action, data.reason)
         if data.action == "remove":
-            await publish_post_event(request, "gazette.post_removed", row)
+            await publish_post_event(request.app.state, "gazette.post_removed", row)
         return decided
 
 

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.auth.principal import Principal
 from backend.communities import service as communities
 from backend.communities.tables import Community
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.gazette import photos as photo_files
 from backend.gazette.access import (
     COLUMNS, KINDS, MAIRIE, MAIRIE_KIND, MEMBER_KINDS, audit_post, aware, can_moderate_locally, is_platform, visible,
 )
-from backend.gazette.carpools import record_cancellation
+from backend.gazette.carpools import RIDE_CANCEL_KIND, record_cancellation
+from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
 from backend.gazette.search import query_words
 from backend.gazette.tables import (
@@ -112,8 +114,12 @@ async def create_post(principal: Principal, community_id: int, data: PostIn) -> 
     return await post_out(principal, rows[0]["id"])
 
 
-async def create_communication(principal: Principal, commune_id: int, data: CommunicationIn) -> PostOut:
-    """A mairie communication, with its outbox row in the same transaction (members are notified)."""
+async def create_communication(principal: Principal, commune_id: int, data: CommunicationIn, *,
+                               res: Mapping[str, Any] | None = None) -> PostOut:
+    """A mairie communication, with its outbox row in the same transaction (members are notified).
+
+    With `res` (the process's resources: `app.state`), once committed the notice goes to the fan-out
+    queue and `gazette.post_created` to the live streams."""
     now = clock.now()
     values = _title_body(data.title, data.body)
     expires = _future(data.expires_at, now, timedelta(days=365), "Indiquez jusqu'à quand l'afficher.", "invalid_expiry")
@@ -135,7 +141,11 @@ async def create_communication(principal: Principal, commune_id: int, data: Comm
         await delivery.add_outbox(MAIRIE_KIND, post_id)
         await audit_post(principal.user_id, "communicate", {"id": post_id, "title": values["title"], "community": None,
                                                             "commune": commune_id}, communities=targets or "all")
-    return await post_out(principal, post_id)
+        post = await post_out(principal, post_id)
+        if res is not None:
+            on_commit(partial(delivery.dispatch, res["queues"], MAIRIE_KIND, post_id))
+            on_commit(partial(publish_post_event, res, "gazette.post_created", row_of(post)))
+    return post
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -211,11 +221,13 @@ async def commune_communications(principal: Principal, commune_id: int) -> list[
 CHILD_TABLES = (GazettePhoto, GazetteComment, GazetteRsvp, GazetteRideRequest, GazetteReport, GazettePostCommunity)
 
 
-async def delete_post(media_root: Path, principal: Principal, post_id: int) -> tuple[dict[str, Any], int | None]:
+async def delete_post(media_root: Path, principal: Principal, post_id: int, *,
+                      res: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], int | None]:
     """The author deletes their post for good, with its photos, comments and answers.
 
     A carpool not yet gone: its accepted and pending passengers are told it is cancelled (the
-    id returned is the `RIDE_CANCEL_KIND` outbox reference to dispatch after commit, or None).
+    id returned is the `RIDE_CANCEL_KIND` outbox reference, or None). With `res` (`app.state`),
+    once committed that notice goes to the fan-out queue and `gazette.post_removed` to the live streams.
     """
     row = await visible(principal, post_id)
     if row["author"] != principal.user_id:
@@ -226,5 +238,9 @@ async def delete_post(media_root: Path, principal: Principal, post_id: int) -> t
         for table in CHILD_TABLES:
             await table.delete().where(table.post == post_id)
         await GazettePost.delete().where(GazettePost.id == post_id)
+        if res is not None:
+            if cancellation is not None:
+                on_commit(partial(delivery.dispatch, res["queues"], RIDE_CANCEL_KIND, cancellation))
+            on_commit(partial(publish_post_event, res, "gazette.post_removed", row))
     photo_files.remove_files(media_root, names)
     return row, cancellation
