@@ -8,11 +8,12 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from backend.auth.guards import authenticated, public
+from backend.auth.principal import principal_of
 from backend.delivery import service
 from backend.delivery.schemas import Preferences, PublicKey, ReceiptIn, SubscriptionIn, SubscriptionOut
 from backend.delivery.channels.vapid import public_key_b64
 from backend.lib import ratelimit
-from backend.lib.deps import principal_of, queues_of, settings_of, valkey_of
+from backend.lib.deps import queues_of, settings_of, valkey_of
 
 
 class PushController(Controller):
