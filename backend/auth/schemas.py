@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import msgspec
 
+from backend.auth.principal import CommuneRef, MembershipInfo
+
 
 class SignupIn(msgspec.Struct):
     first_name: str
@@ -42,20 +44,6 @@ class PasswordResetConfirmIn(msgspec.Struct):
     new_password: str
 
 
-class CommuneRefOut(msgspec.Struct):
-    id: int
-    name: str
-
-
-class MembershipOut(msgspec.Struct):
-    community_id: int
-    community_name: str
-    commune_id: int
-    commune_name: str
-    status: str
-    role: str
-
-
 class Me(msgspec.Struct):
     id: int
     first_name: str
@@ -70,9 +58,5 @@ class Me(msgspec.Struct):
     locale: str
     is_moderator: bool
     is_admin: bool
-    mairie_communes: list[CommuneRefOut]
-    memberships: list[MembershipOut]
-
-
-class UserRef(msgspec.Struct):
-    user_id: int
+    mairie_communes: list[CommuneRef]
+    memberships: list[MembershipInfo]  # the principal's own, as the guards read them

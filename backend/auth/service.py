@@ -17,7 +17,7 @@ from valkey.exceptions import ValkeyError
 from backend.audit import service as audit
 from backend.auth.passwords import hash_password, verify_password
 from backend.auth.principal import Principal
-from backend.auth.schemas import CommuneRefOut, Me, MembershipOut
+from backend.auth.schemas import Me
 from backend.auth import sessions
 from backend.auth.tables import User
 from backend.lib import ratelimit
@@ -87,9 +87,7 @@ async def me(principal: Principal) -> Me:
         phone=user["phone"], address_line1=user["address_line1"], address_line2=user["address_line2"],
         postal_code=user["postal_code"], city=user["city"], country=user["country"], locale=user["locale"],
         is_moderator=user["is_moderator"], is_admin=user["is_admin"],
-        mairie_communes=[CommuneRefOut(id=c.id, name=c.name) for c in principal.mairie_communes],
-        memberships=[MembershipOut(**{f: getattr(m, f) for f in MembershipOut.__struct_fields__})
-                     for m in principal.memberships],
+        mairie_communes=list(principal.mairie_communes), memberships=list(principal.memberships),
     )
 
 
