@@ -58,7 +58,7 @@ def test_a_toml_value_not_of_its_type_is_refused(fx_config: Path) -> None:
         load_settings(env={})
 
 
-def test_the_repositorys_config_files_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_repositorys_config_files_load() -> None:
     for env in ("dev", "test"):
         settings = load_settings(env={"VIGIE_ENV": env})
         assert settings.env == env
