@@ -15,22 +15,24 @@ Month and day names come from Babel's French locale data (`format_date`, `format
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+
+from backend.lib.text import unaccent
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCALE = "fr_FR"
 
 _ARTICLE = re.compile(r"^(?:(les|le|la)\s+|(l)['’]\s*)(?=\S)", re.IGNORECASE)
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# What « de » and « à » become before « les », « le », « la » / « l' », a vowel, anything else.
+_FORMS = {"de": ("des", "du", "de", "d'", "de"), "à": ("aux", "au", "à", "à", "à")}
 
 
 def _starts_with_vowel(text: str) -> bool:
-    first = unicodedata.normalize("NFD", text[:1])[:1].lower()
-    return first in {"a", "e", "i", "o", "u", "œ", "æ"}
+    return unaccent(text[:1])[:1] in {"a", "e", "i", "o", "u"}  # œ, æ unaccent to "oe", "ae"
 
 
 def _split(place: str) -> tuple[str, str]:
@@ -46,30 +48,29 @@ def _joined(article: str, rest: str) -> str:
     return f"{article}{rest}" if article.endswith("'") else f"{article} {rest}"
 
 
-def de(place: str, proper: bool = False) -> str:
-    """« de » + a place name: "des Tilleuls", "du Bourg", "de la Gare", "de l'Étang", "d'Orval"."""
+def _before(word: str, place: str, proper: bool) -> str:
+    plural, masculine, other, before_vowel, plain = _FORMS[word]
     place = place.strip()
     article, rest = _split(place)
     if article == "les":
-        return f"des {rest}"
+        return f"{plural} {rest}"
     if article == "le":
-        return f"du {rest}"
-    if article:  # la, l': no contraction; a commune keeps its capital (« de La Rochelle »)
-        return f"de {place}" if proper else f"de {_joined(article, rest)}"
-    return f"d'{place}" if _starts_with_vowel(place) else f"de {place}"
+        return f"{masculine} {rest}"
+    if article and not proper:  # la, l': no contraction; a commune keeps its capital (« de La Rochelle »)
+        return f"{other} {_joined(article, rest)}"
+    if not article and before_vowel.endswith("'") and _starts_with_vowel(place):
+        return f"{before_vowel}{place}"
+    return f"{plain} {place}"
+
+
+def de(place: str, proper: bool = False) -> str:
+    """« de » + a place name: "des Tilleuls", "du Bourg", "de la Gare", "de l'Étang", "d'Orval"."""
+    return _before("de", place, proper)
 
 
 def a(place: str, proper: bool = False) -> str:
     """« à » + a place name: "aux Ulis", "au Mans", "à la Gare", "à l'Étang", "à Orval"."""
-    place = place.strip()
-    article, rest = _split(place)
-    if article == "les":
-        return f"aux {rest}"
-    if article == "le":
-        return f"au {rest}"
-    if article and not proper:
-        return f"à {_joined(article, rest)}"
-    return f"à {place}"
+    return _before("à", place, proper)
 
 
 def month_in_words(month: str) -> str:
