@@ -17,7 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from backend.lib.piccolo_private import PersistentSQLiteEngine
+from backend.lib.piccolo_private import PersistentSQLiteEngine, rolled_back
 from backend.settings import ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class WriteTransaction:
             result = await self._transaction.__aexit__(exc_type, exc, tb)
         finally:
             callbacks = self._forget()
-        if exc is None and callbacks and not getattr(self._transaction, "_rolled_back", False):
+        if exc is None and callbacks and not rolled_back(self._transaction):
             await run_after_commit(callbacks)
         return result
 

@@ -18,6 +18,9 @@ lists them with their figures. Nothing else in Vigie reaches into piccolo's priv
 4. `PlainQuery` is what an engine's `run_querystring` reads of a piccolo `QueryString`
    (`compile_string(engine_type)`, `query_type`, `table`, `str()`), without its per-argument
    work (~70 % of the time of a 10,000-row multi-row INSERT on SQLite).
+5. `rolled_back()` reads a transaction's private `_rolled_back`: piccolo has no public flag
+   for a transaction rolled back by hand inside its block (`await transaction.rollback()`),
+   and `db.write_transaction()` must then not run its after-commit callbacks.
 """
 
 from __future__ import annotations
@@ -199,3 +202,8 @@ class PlainQuery:
 async def run_plain(engine: Engine, sql: str, args: Sequence[Any]) -> list[Any]:
     """Run `sql` (`{}` placeholders) through `engine.run_querystring` as a `PlainQuery`."""
     return await engine.run_querystring(PlainQuery(sql, args))  # type: ignore[arg-type]
+
+
+def rolled_back(transaction: Any) -> bool:
+    """5. Whether a piccolo transaction was rolled back by hand inside its block."""
+    return bool(transaction._rolled_back)

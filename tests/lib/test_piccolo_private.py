@@ -14,11 +14,11 @@ from typing import Any, AsyncIterator
 import piccolo
 import pytest
 from packaging.specifiers import SpecifierSet
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
 from piccolo.querystring import QueryString
 
-from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, run_plain
+from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, rolled_back, run_plain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +44,9 @@ def test_engine_private_methods_keep_the_signatures_overridden_and_called() -> N
     source = inspect.getsource(SQLiteTransaction)
     assert "self.connection = await self.get_connection()" in source
     assert "return await self.engine.get_connection()" in source
+    for transaction in (SQLiteTransaction, PostgresTransaction):
+        assert {"_committed", "_rolled_back"} <= set(transaction.__slots__), transaction
+        assert "self._rolled_back = True" in inspect.getsource(transaction.rollback)
     engine = SQLiteEngine(path=":memory:")
     assert {"database", "detect_types"} <= set(engine.connection_kwargs)
     assert hasattr(engine, "current_transaction")
@@ -115,3 +118,15 @@ async def test_select_plain_skips_converters_and_steps_aside_inside_a_transactio
     assert converted[0]["ok"] is True and converted[0]["at"].year == 2026
     async with fx_sqlite.transaction():
         assert fx_sqlite.select_plain("SELECT at FROM s", []) is None
+
+
+async def test_rolled_back_tells_a_transaction_rolled_back_by_hand(fx_sqlite: PersistentSQLiteEngine) -> None:
+    await run_plain(fx_sqlite, "CREATE TABLE r (n INTEGER)", [])
+    async with fx_sqlite.transaction() as kept:
+        await run_plain(fx_sqlite, "INSERT INTO r (n) VALUES ({})", [1])
+    assert rolled_back(kept) is False
+    async with fx_sqlite.transaction() as undone:
+        await run_plain(fx_sqlite, "INSERT INTO r (n) VALUES ({})", [2])
+        await undone.rollback()
+    assert rolled_back(undone) is True
+    assert await run_plain(fx_sqlite, "SELECT n FROM r", []) == [{"n": 1}]
