@@ -4,16 +4,21 @@ members of the community, no block either way) is checked here."""
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any, Mapping
+
 from backend.alerts.service import check_idempotency_key
 from backend.auth.principal import Principal
 from backend.auth.tables import User
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.lib import clock
 from backend.lib.errors import DomainError, Forbidden, NotFound
 from backend.lib.sql import bulk_insert, select_in
 from backend.messages.blocks import blocks_of
+from backend.messages.live import announce
 from backend.messages.schemas import ConversationIn, ConversationOut
-from backend.messages.service import Limit, get_conversation, last_message_id, name_of, replayed_id, seat_of
+from backend.messages.service import (Limit, get_conversation, last_message_id, load_message, name_of, replayed_id,
+                                      seat_of)
 from backend.messages.tables import Conversation, Message, Participant
 
 MAX_PARTICIPANTS = 50
@@ -111,8 +116,10 @@ async def _system_message(conversation_id: int, author: int, kind: str, body: st
     return rows[0]["id"]
 
 
-async def add_participants(principal: Principal, conversation_id: int, user_ids: list[int]) -> tuple[int | None, list[int]]:
-    """Add members (who see only what is written from now on); returns (note message id, listeners)."""
+async def add_participants(principal: Principal, conversation_id: int, user_ids: list[int], *,
+                           res: Mapping[str, Any] | None = None) -> tuple[int | None, list[int]]:
+    """Add members (who see only what is written from now on); returns (note message id, listeners).
+    With `res` (`app.state`), the note goes to the listeners' live streams once committed."""
     seat = await seat_of(principal, conversation_id)
     new = [u for u in _people(principal.user_id, user_ids) if u not in seat.others]
     if not new:
@@ -131,11 +138,16 @@ async def add_participants(principal: Principal, conversation_id: int, user_ids:
         await bulk_insert(Participant, ["conversation", "user", "joined_at", "joined_after", "last_read"],
                           [(conversation_id, u, now, last, last) for u in new if u not in returning])
         note = await _system_message(conversation_id, principal.user_id, "added", ", ".join(names[u] for u in new))
-    return note, [principal.user_id, *seat.others, *new]
+        listeners = [principal.user_id, *seat.others, *new]
+        if res is not None:
+            on_commit(partial(announce, res, await load_message(note, principal.user_id), listeners))
+    return note, listeners
 
 
-async def leave(principal: Principal, conversation_id: int) -> tuple[int, list[int]]:
-    """Leave for good (unless someone adds the member again); returns (note message id, listeners)."""
+async def leave(principal: Principal, conversation_id: int, *,
+                res: Mapping[str, Any] | None = None) -> tuple[int, list[int]]:
+    """Leave for good (unless someone adds the member again); returns (note message id, listeners).
+    With `res` (`app.state`), the note goes to the listeners' live streams once committed."""
     me = principal.user_id
     async with write_transaction():
         updated = await Participant.update({Participant.left_at: clock.now()}).where(
@@ -144,6 +156,9 @@ async def leave(principal: Principal, conversation_id: int) -> tuple[int, list[i
         if not updated:
             raise NotFound("Cette conversation n'existe pas ou ne vous est pas accessible.", "conversation_not_found")
         note = await _system_message(conversation_id, me, "left")
-    rows = await Participant.select(Participant.user).where(
-        (Participant.conversation == conversation_id) & Participant.left_at.is_null())
-    return note, [me, *(r["user"] for r in rows)]
+        rows = await Participant.select(Participant.user).where(
+            (Participant.conversation == conversation_id) & Participant.left_at.is_null())
+        listeners = [me, *(r["user"] for r in rows)]
+        if res is not None:
+            on_commit(partial(announce, res, await load_message(note, me), listeners))
+    return note, listeners

@@ -9,14 +9,16 @@ report of the conversation is closed, the messages are out of reach again.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.lib.sql import select_in
+from backend.live.service import LiveEvent, publish
 from backend.messages.schemas import ModeratedConversation, ModeratorReadOut, ParticipantOut, Person, ReportOut
 from backend.messages.service import MESSAGE_COLUMNS, message_out, name_of
 from backend.messages.tables import Conversation, ConversationReport, Message, ModeratorRead, Participant
@@ -57,8 +59,10 @@ async def _reports(where: str, *args: Any) -> list[ReportOut]:
     return [_report_out(r, people[r["conversation"]]) for r in rows]
 
 
-async def report(principal: Principal, conversation_id: int, reason: str) -> ReportOut:
-    """A participant (even one who left) asks the moderators to read the conversation."""
+async def report(principal: Principal, conversation_id: int, reason: str, *,
+                 res: Mapping[str, Any] | None = None) -> ReportOut:
+    """A participant (even one who left) asks the moderators to read the conversation. With `res`
+    (`app.state`), the moderators' live stream hears of it once committed (ids only, no content)."""
     reason = " ".join(reason.split())
     if not 3 <= len(reason) <= 500:
         raise DomainError("Expliquez en quelques mots ce qui pose problème (500 caractères au plus).",
@@ -70,10 +74,15 @@ async def report(principal: Principal, conversation_id: int, reason: str) -> Rep
             (ConversationReport.conversation == conversation_id) & (ConversationReport.reporter == principal.user_id)
             & (ConversationReport.state == "open")):
         raise Conflict("Vous avez déjà signalé cette conversation ; la modération va l'examiner.", "already_reported")
-    rows = await ConversationReport.insert(ConversationReport(
-        conversation=conversation_id, reporter=principal.user_id, reason=reason, created_at=clock.now(),
-    )).returning(ConversationReport.id)
-    return (await _reports("WHERE r.id = {}", rows[0]["id"]))[0]
+    async with write_transaction():
+        rows = await ConversationReport.insert(ConversationReport(
+            conversation=conversation_id, reporter=principal.user_id, reason=reason, created_at=clock.now(),
+        )).returning(ConversationReport.id)
+        out = (await _reports("WHERE r.id = {}", rows[0]["id"]))[0]
+        if res is not None:
+            on_commit(partial(publish, res, LiveEvent(type="conversation.reported", moderators=True, data={
+                "report_id": out.id, "conversation_id": conversation_id, "community_id": out.community_id})))
+    return out
 
 
 async def queue(state: str) -> list[ReportOut]:

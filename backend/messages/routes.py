@@ -12,8 +12,6 @@ from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
 from backend.lib import ratelimit
 from backend.lib.deps import settings_of, valkey_of
-from backend.live.service import LiveEvent, publish
-from backend.messages.live import announce
 from backend.messages import blocks, conversations, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
                                       MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
@@ -28,12 +26,6 @@ def conversation_limit(request: Request) -> ratelimit.CreationLimit:
         valkey_of(request), f"conversations:{principal_of(request).user_id}", n, 3600,
         f"Vous avez déjà ouvert {n} nouvelles conversations cette heure-ci. Réessayez dans {{minutes}} min.",
         "conversation_rate_limited")
-
-
-async def announce_note(request: Request, note_id: int | None, listeners: list[int]) -> None:
-    if note_id is not None:
-        await announce(request.app.state, await service.load_message(note_id, principal_of(request).user_id),
-                       listeners)
 
 
 class CommunityConversationController(Controller):
@@ -88,21 +80,16 @@ class ConversationController(Controller):
     @post("/conversations/{conversation_id:int}/participants", status_code=HTTP_200_OK)
     async def add_participants(self, request: Request, conversation_id: int, data: ParticipantsIn) -> ConversationOut:
         principal = principal_of(request)
-        note, listeners = await conversations.add_participants(principal, conversation_id, data.user_ids)
-        await announce_note(request, note, listeners)
+        await conversations.add_participants(principal, conversation_id, data.user_ids, res=request.app.state)
         return await service.get_conversation(principal, conversation_id)
 
     @post("/conversations/{conversation_id:int}/leave", status_code=HTTP_204_NO_CONTENT)
     async def leave(self, request: Request, conversation_id: int) -> None:
-        note, listeners = await conversations.leave(principal_of(request), conversation_id)
-        await announce_note(request, note, listeners)
+        await conversations.leave(principal_of(request), conversation_id, res=request.app.state)
 
     @post("/conversations/{conversation_id:int}/report", status_code=HTTP_201_CREATED)
     async def report(self, request: Request, conversation_id: int, data: ReportIn) -> ReportOut:
-        report = await moderation.report(principal_of(request), conversation_id, data.reason)
-        await publish(request.app, LiveEvent(type="conversation.reported", moderators=True, data={
-            "report_id": report.id, "conversation_id": conversation_id, "community_id": report.community_id}))
-        return report
+        return await moderation.report(principal_of(request), conversation_id, data.reason, res=request.app.state)
 
     @get("/blocks")
     async def list_blocks(self, request: Request) -> list[BlockOut]:
