@@ -6,6 +6,10 @@ A backup folder holds:
   workers keep writing) or `vigie.pgdump` (PostgreSQL, `pg_dump --format=custom`);
 - `vapid_private.pem`: the push key; without it every browser subscription is lost;
 - `media/`: the uploaded photos (Gazette), as `media_dir` holds them;
+- `secret_key`: only when the instance has no configured `secret_key` and uses the one
+  generated into `var/` (`vigie run`, small installs): activation codes are HMACs with it.
+  A configured `secret_key` (production: VIGIE_SECRET_KEY) is not written into backups: keep
+  it with them;
 - `manifest.json`: what is there, for `restore`.
 
 Valkey is not in it: sessions (people log in again) and queues (the outbox hands pending work
@@ -33,6 +37,7 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "vigie.db"
 PG_FILE = "vigie.pgdump"
 VAPID_FILE = "vapid_private.pem"
+SECRET_FILE = "secret_key"  # the generated one, under var_dir (backend.app.ensure_secret_key)
 MEDIA = "media"
 
 
@@ -103,6 +108,11 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
         shutil.copy2(vapid, target / VAPID_FILE)
         (target / VAPID_FILE).chmod(0o600)
         manifest["vapid"] = VAPID_FILE
+    generated = settings.var_path / SECRET_FILE
+    if not settings.secret_key and generated.exists():
+        shutil.copy2(generated, target / SECRET_FILE)
+        (target / SECRET_FILE).chmod(0o600)
+        manifest["secret_key"] = SECRET_FILE
     media = settings.media_path
     if media.is_dir():
         shutil.copytree(media, target / MEDIA)
@@ -175,12 +185,9 @@ async def restore(settings: Settings, source: Path, force: bool = False) -> dict
     else:
         _restore_sqlite(dump, sqlite_path(settings))
     if manifest.get("vapid"):
-        vapid = settings.path(settings.vapid_private_key_file)
-        vapid.parent.mkdir(parents=True, exist_ok=True)
-        if vapid.exists() and vapid.read_bytes() != (source / VAPID_FILE).read_bytes():
-            shutil.copy2(vapid, vapid.with_name(vapid.name + ".before-restore"))
-        shutil.copy2(source / VAPID_FILE, vapid)
-        vapid.chmod(0o600)
+        _put_key(source / VAPID_FILE, settings.path(settings.vapid_private_key_file))
+    if manifest.get("secret_key") and not settings.secret_key:
+        _put_key(source / SECRET_FILE, settings.var_path / SECRET_FILE)
     if (source / MEDIA).is_dir():
         media.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=media.parent))
@@ -190,6 +197,16 @@ async def restore(settings: Settings, source: Path, force: bool = False) -> dict
         os.replace(staging / MEDIA, media)
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def _put_key(backed_up: Path, path: Path) -> None:
+    """Write a key file from the backup; a different key already there is kept beside it
+    as `<name>.before-restore`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_bytes() != backed_up.read_bytes():
+        shutil.copy2(path, path.with_name(path.name + ".before-restore"))
+    shutil.copy2(backed_up, path)
+    path.chmod(0o600)
 
 
 def _restore_sqlite(dump: Path, path: Path) -> None:
