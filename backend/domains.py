@@ -9,6 +9,7 @@ apps and migrations) read `DOMAINS` and nothing else. To add a domain: write
 from __future__ import annotations
 
 from backend.alerts.domain import DOMAIN as alerts
+from backend.audit.domain import DOMAIN as audit
 from backend.auth.domain import DOMAIN as auth
 from backend.checkins.domain import DOMAIN as checkins
 from backend.communities.domain import DOMAIN as communities
@@ -27,6 +28,7 @@ __all__ = ["CORE_PICCOLO_APP", "DOMAINS", "Domain"]
 
 DOMAINS: list[Domain] = [
     health,
+    audit,
     auth,
     communities,
     verification,

@@ -1,5 +1,6 @@
 """Mairie endpoints: broadcasts, safety checks, dashboard, forwarded alerts and police liaison,
-SMS budget, signage, the open CAP/Atom feed, and the audit log. Thin: parse, guard, call a service."""
+SMS budget, signage and the open CAP/Atom feed (the audit log: backend/audit/routes.py). Thin: parse, guard,
+call a service."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from backend.communities.guards import community_scope
 from backend.communities.service import commune_of_community
 from backend.lib.deps import settings_of
 from backend.audit import service as audit
-from backend.audit.schemas import AuditPage
 from backend.lib import csvout
 from backend.mairie import broadcasts, cap, dashboard, liaison, safety, signage
 from backend.mairie.area import budget, set_budget
@@ -86,9 +86,7 @@ class SafetyCheckController(Controller):
 
     @post("/{check_id:int}/close", status_code=HTTP_200_OK)
     async def close(self, request: Request, commune_id: int, check_id: int) -> SafetyCheckOut:
-        out = await safety.close_check(principal_of(request).user_id, commune_id, check_id)
-        await safety.publish_counts(request.app, out)
-        return out
+        return await safety.close_check(request.app.state, principal_of(request).user_id, commune_id, check_id)
 
 
 class MySafetyController(Controller):
@@ -101,8 +99,7 @@ class MySafetyController(Controller):
 
     @post("/api/v1/safety-checks/{check_id:int}/answer", status_code=HTTP_200_OK)
     async def answer(self, request: Request, check_id: int, data: AnswerIn) -> MySafetyCheck:
-        commune_id, out = await safety.answer(principal_of(request).user_id, check_id, data)
-        await safety.publish_counts(request.app, (await safety.checks(commune_id, check_id))[0])
+        _, out = await safety.answer(principal_of(request).user_id, check_id, data, res=request.app.state)
         return out
 
 
@@ -209,21 +206,5 @@ class AcknowledgementController(Controller):
         return await liaison.acknowledgement_for(principal_of(request), alert_id)
 
 
-class AuditController(Controller):
-    tags = ["audit"]
-    guards = [platform_role(admin=True)]
-
-    @get("/api/v1/audit")
-    async def entries(self, action: str | None = None, actor_id: int | None = Parameter(query="actor", default=None),
-                      commune_id: int | None = Parameter(query="commune", default=None), before: int | None = None,
-                      limit: int = 100) -> AuditPage:
-        return await audit.entries(action, actor_id, commune_id, before, limit)
-
-    @get("/api/v1/audit.csv", media_type=csvout.MEDIA_TYPE)
-    async def export(self, action: str | None = None, actor_id: int | None = Parameter(query="actor", default=None),
-                     commune_id: int | None = Parameter(query="commune", default=None)) -> Response[bytes]:
-        return _csv(await audit.export_csv(action, actor_id, commune_id), "journal-audit")
-
-
 ROUTES = [BroadcastController, SafetyCheckController, MySafetyController, DashboardController,
-          CommunityMairieController, PublicMairieController, AcknowledgementController, AuditController]
+          CommunityMairieController, PublicMairieController, AcknowledgementController]
