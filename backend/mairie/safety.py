@@ -80,7 +80,8 @@ async def open_check(res: Mapping[str, Any], actor_id: int, commune_id: int, dat
     return out
 
 
-async def close_check(actor_id: int, commune_id: int, check_id: int) -> SafetyCheckOut:
+async def close_check(res: Mapping[str, Any], actor_id: int, commune_id: int, check_id: int) -> SafetyCheckOut:
+    """Close an open check; the staff's dashboard hears of it once committed (`res`: `app.state`)."""
     async with write_transaction():
         row = await _check(commune_id, check_id)
         if row["status"] != "open":
@@ -88,7 +89,9 @@ async def close_check(actor_id: int, commune_id: int, check_id: int) -> SafetyCh
         await SafetyCheck.update({SafetyCheck.status: "closed", SafetyCheck.closed_at: clock.now()}).where(
             SafetyCheck.id == check_id)
         await audit.record(actor_id, "safety_check.close", f"safety_check:{check_id}", {}, commune_id=commune_id)
-    return (await checks(commune_id, check_id))[0]
+        out = (await checks(commune_id, check_id))[0]
+        on_commit(partial(publish_counts, res, out))
+    return out
 
 
 async def _check(commune_id: int, check_id: int) -> dict[str, Any]:
@@ -168,8 +171,10 @@ def _dt(value: Any) -> Any:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-async def answer(user_id: int, check_id: int, data: AnswerIn, via: str = "app") -> tuple[int, MySafetyCheck]:
-    """Record (or change) a person's answer; returns (commune id, their view of the check)."""
+async def answer(user_id: int, check_id: int, data: AnswerIn, via: str = "app", *,
+                 res: Mapping[str, Any] | None = None) -> tuple[int, MySafetyCheck]:
+    """Record (or change) a person's answer; returns (commune id, their view of the check). With
+    `res` (`app.state`), the staff see the counts move once committed."""
     if data.answer not in ANSWERS:
         raise DomainError("Réponse inconnue : ok ou help.", "invalid_answer")
     note = data.note.strip()[:500]
@@ -180,8 +185,11 @@ async def answer(user_id: int, check_id: int, data: AnswerIn, via: str = "app") 
         raise NotFound("Ce contrôle ne vous concerne pas.", "safety_check_not_found")
     if check["status"] != "open":
         raise Conflict("Ce contrôle est clos : en cas de besoin, appelez la mairie ou le 112.", "safety_check_closed")
-    await SafetyAnswer.update({SafetyAnswer.answer: data.answer, SafetyAnswer.via: via, SafetyAnswer.note: note,
-                               SafetyAnswer.answered_at: clock.now()}).where(SafetyAnswer.id == mine["id"])
+    async with write_transaction():
+        await SafetyAnswer.update({SafetyAnswer.answer: data.answer, SafetyAnswer.via: via, SafetyAnswer.note: note,
+                                   SafetyAnswer.answered_at: clock.now()}).where(SafetyAnswer.id == mine["id"])
+        if res is not None:
+            on_commit(partial(publish_counts, res, (await checks(check["commune"], check_id))[0]))
     return check["commune"], (await mine_checks(user_id, check_id))[0]
 
 
