@@ -40,8 +40,6 @@ MATRIX: dict[str, set[str]] = {
     # The world's alert is by "member" and flagged for the mairie: its author, the commune's staff,
     # moderators and admins read the acknowledgement; the neighbours do not.
     "GET /api/v1/alerts/{alert_id:int}/acknowledgement": {"member", "staff"} | PLATFORM,
-    "GET /api/v1/audit": {"admin"},
-    "GET /api/v1/audit.csv": {"admin"},
 }
 
 QUERY = {"GET /api/v1/communes/{commune_id:int}/dashboard.csv": {"table": "communities"}}
