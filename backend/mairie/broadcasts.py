@@ -21,7 +21,7 @@ from backend.mairie.area import (
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,
 )
 from backend.mairie.live import publish_dashboard
-from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of, plan_of
+from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of
 from backend.mairie.schemas import Author, BroadcastIn, BroadcastOut, BroadcastPatch, FollowupIn, PreviewOut
 from backend.mairie.tables import Broadcast, MairieArea
 from backend.settings import Settings

@@ -17,7 +17,6 @@ from pathlib import Path
 from backend.auth.tables import User
 from backend.communities import service as communities
 from backend.communities.perimeter import require_inside
-from backend.communities.tables import Membership  # letters point at memberships
 from backend.db import is_sqlite, write_transaction
 from backend.lib import clock
 from backend.lib.text import address_words
