@@ -4,7 +4,8 @@ import { t } from "./i18n.js";
 import { isLoggedIn } from "./store.js";
 
 // access: "private" needs a logged-in user, "guest" is only for logged-out visitors,
-// "public" is for everyone.
+// "public" is for everyone. office: a screen for the mairie or moderators, who work on a laptop:
+// from ~1024 px it uses the width instead of the phone's column (body.office, app.css).
 const ROUTES = {
   "/": { screen: "home", access: "private", title: "home.title", nav: "home" },
   "/connexion": { screen: "login", access: "guest", title: "login.title" },
@@ -15,8 +16,8 @@ const ROUTES = {
   "/reinitialiser": { screen: "reset", access: "public", title: "reset.title" },
   "/alertes": { screen: "alerts", access: "private", title: "alerts.title", nav: "alerts" },
   "/alertes/nouvelle": { screen: "alert-new", access: "private", title: "newAlert.title", nav: "alerts" },
-  "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home" },
-  "/moderation/courriers": { screen: "letters", access: "private", title: "letters.title", nav: "home" },
+  "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home", office: true },
+  "/moderation/courriers": { screen: "letters", access: "private", title: "letters.title", nav: "home", office: true },
   "/quartiers": { screen: "communities", access: "private", title: "communities.title", nav: "settings" },
   "/quartiers/perimetre": { screen: "community-perimeter", access: "private", title: "perimeter.title", nav: "settings" },
   "/gazette": { screen: "gazette", access: "private", title: "gazette.title", nav: "gazette" },
@@ -29,14 +30,14 @@ const ROUTES = {
   "/veille/nouvelle": { screen: "checkins-new", access: "private", title: "checkinsNew.title", nav: "home" },
   "/veille/quartier": { screen: "checkins-community", access: "private", title: "checkinsCommunity.title", nav: "home" },
   // Town hall: staff (and admins); each screen tells anyone else it is not for them.
-  "/mairie": { screen: "mairie-home", access: "private", title: "mairie.home.title", nav: "home" },
-  "/mairie/diffusion": { screen: "mairie-compose", access: "private", title: "mairie.compose.title", nav: "home" },
-  "/mairie/diffusions": { screen: "mairie-broadcasts", access: "private", title: "mairie.list.title", nav: "home" },
-  "/mairie/verification": { screen: "mairie-safety", access: "private", title: "mairie.check.title", nav: "home" },
-  "/mairie/tableau-de-bord": { screen: "mairie-dashboard", access: "private", title: "mairie.dashboard.title", nav: "home" },
-  "/mairie/signalements": { screen: "mairie-inbox", access: "private", title: "mairie.inbox.title", nav: "home" },
-  "/mairie/panneaux": { screen: "mairie-signage", access: "private", title: "mairie.signage.title", nav: "home" },
-  "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home" },
+  "/mairie": { screen: "mairie-home", access: "private", title: "mairie.home.title", nav: "home", office: true },
+  "/mairie/diffusion": { screen: "mairie-compose", access: "private", title: "mairie.compose.title", nav: "home", office: true },
+  "/mairie/diffusions": { screen: "mairie-broadcasts", access: "private", title: "mairie.list.title", nav: "home", office: true },
+  "/mairie/verification": { screen: "mairie-safety", access: "private", title: "mairie.check.title", nav: "home", office: true },
+  "/mairie/tableau-de-bord": { screen: "mairie-dashboard", access: "private", title: "mairie.dashboard.title", nav: "home", office: true },
+  "/mairie/signalements": { screen: "mairie-inbox", access: "private", title: "mairie.inbox.title", nav: "home", office: true },
+  "/mairie/panneaux": { screen: "mairie-signage", access: "private", title: "mairie.signage.title", nav: "home", office: true },
+  "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home", office: true },
 };
 // Routes with a parameter: [pattern, route]; the groups are named and passed as `params`.
 const PATTERNS = [
@@ -149,6 +150,7 @@ export async function render() {
   if (typeof cleanup === "function") cleanup();
   container.replaceChildren();
   cleanup = screen.render(container, { path, query, params, title: route.title });
+  document.body.classList.toggle("office", Boolean(route.office));
   document.title = `${t(route.title)} — Vigie`;
   markNavigation(route.nav);
   const again = refocus && refocus();

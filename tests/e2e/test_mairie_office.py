@@ -1,0 +1,61 @@
+"""The mairie and moderation screens on an office laptop (1366×768, issue 14 item 6): the screens
+use the width instead of a phone's column, the dashboard's tables fit without sideways scrolling,
+and the agent's home names the commune."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from playwright.async_api import expect
+
+from tests.e2e.conftest import browser_login, collect_errors
+from tests.e2e.mairie_town import SHOTS, Town, fx_town  # noqa: F401
+from tests.e2e.test_mairie_screens import some_activity
+
+LAPTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "fr-FR"}
+
+# Each table region of the page that needs sideways scrolling: its name and how far it scrolls.
+SIDEWAYS = """() => [...document.querySelectorAll('.table-scroll')]
+  .filter((region) => !region.closest('.visually-hidden'))  // the chart's table for screen readers
+  .filter((region) => region.scrollWidth > region.clientWidth + 1)
+  .map((region) => `${region.getAttribute('aria-label')}: ${region.scrollWidth} > ${region.clientWidth}`)"""
+
+
+@asynccontextmanager
+async def laptop_page(browser: Any, server: Any, email: str) -> AsyncIterator[Any]:
+    """A 1366×768 browser logged in as `email` (console errors fail the test)."""
+    context = await browser.new_context(base_url=server.url, **LAPTOP)
+    try:
+        page = await context.new_page()
+        collect_errors(page)
+        await browser_login(context, email)
+        yield page
+    finally:
+        await context.close()
+
+
+async def main_width(page: Any) -> float:
+    return await page.evaluate("() => document.getElementById('app').getBoundingClientRect().width")
+
+
+async def test_dashboard_uses_a_laptops_width_and_its_tables_fit(fx_browser, fx_server, fx_town, fx_live_api):
+    await some_activity(fx_town, fx_live_api)
+    async with laptop_page(fx_browser, fx_server, Town.STAFF) as page:
+        await page.goto("/#/mairie/tableau-de-bord")
+        await expect(page.get_by_role("heading", name="Tableau de bord", exact=True, level=1)).to_be_visible()
+        await expect(page.locator(".loading")).to_have_count(0)
+        # communities, forwarded, reach, checks, and the chart's hidden table
+        await expect(page.locator(".table-scroll")).to_have_count(5)
+        await page.screenshot(path=f"{SHOTS}/mairie-dashboard-laptop.png", full_page=True)
+        # Not a 640 px column: the office screens take most of the 1366 px.
+        assert await main_width(page) >= 1100
+        assert await page.evaluate(SIDEWAYS) == []
+        assert await page.evaluate("() => document.documentElement.scrollWidth") <= 1366
+
+        # The moderation screen is an office screen too; a resident's screen keeps its column.
+        await page.goto("/#/moderation")
+        await expect(page.locator("body.office")).to_have_count(1)
+        await page.goto("/#/reglages")
+        await expect(page.locator("body.office")).to_have_count(0)
+        assert await main_width(page) <= 640
