@@ -96,9 +96,9 @@ class DigestNotice:
         digest = await MessageDigest.select(MessageDigest.user).where(MessageDigest.id == ref_id).first()
         if digest is None:
             return None
-        recipients = await delivery.user_recipients([digest["user"]])
-        for r in recipients:  # they asked for message e-mails; the digest was made outside quiet hours
-            r.email, r.quiet_start, r.quiet_end = True, "", ""
+        # they asked for message e-mails; the digest was made outside quiet hours
+        recipients = [r._replace(email=True, quiet_start="", quiet_end="")
+                      for r in await delivery.user_recipients([digest["user"]])]
         return recipients, FanoutPlan(channels=("email",))
 
     async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
