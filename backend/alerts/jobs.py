@@ -10,7 +10,8 @@ from backend.auth.tables import User
 from backend.communities.tables import Commune
 from backend.delivery.channels import email as email_adapter
 from backend.delivery.channels.email import OutgoingMail
-from backend.delivery.service import LOCAL_TZ
+from backend.lib.french import moment_in_figures
+from backend.lib.templates import render
 
 
 async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
@@ -28,11 +29,10 @@ async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
         await Alert.update({Alert.police_no_contact: True}).where(Alert.id == alert_id)
         return 0
     label = CATEGORIES.get(row["category"], row["category"])
-    text = (f"Alerte transmise par Vigie (quartier {row['community.name']}, {commune['name'] if commune else ''}).\n\n"
-            f"{label} — {row['title']}\n" + (f"Lieu : {row['place']}\n" if row["place"] else "")
-            + f"\n{row['body']}\n\nAuteur : {row['author.first_name']} {row['author.last_name']}, "
-            f"tél. {row['author.phone']}\nDate : {row['created_at'].astimezone(LOCAL_TZ):%d/%m/%Y à %H:%M} (heure de Paris)\n"
-            f"Lien : {settings.base_url}/#/alertes/{alert_id}\n")
+    text = render("email/alert_police.txt", community=row["community.name"], commune=commune["name"] if commune else "",
+                  label=label, title=row["title"], place=row["place"], body=row["body"],
+                  author=f"{row['author.first_name']} {row['author.last_name']}", phone=row["author.phone"],
+                  when=moment_in_figures(row["created_at"]), link=f"{settings.base_url}/#/alertes/{alert_id}")
     await email_adapter.send_email(settings, [OutgoingMail(to=to, subject=f"[Vigie] Alerte : {label} — {row['title']}",
                                                            text=text)])
     return 1
@@ -51,8 +51,8 @@ async def notify_author_of_moderation(ctx: dict[str, Any], action_id: int) -> in
         return 0
     user = await User.select(User.email, User.first_name).where(User.id == row["author"]).first()
     word = "masquée" if row["moderation"] == "hidden" else "retirée"
-    text = (f"Bonjour {user['first_name']},\n\nVotre alerte « {row['title']} » a été {word} par la modération.\n"
-            f"Raison : {row['moderation_reason']}\n\nPour toute question, répondez depuis l'application.\n\nL'équipe Vigie")
+    text = render("email/alert_moderated.txt", first_name=user["first_name"], title=row["title"], word=word,
+                  reason=row["moderation_reason"])
     await email_adapter.send_email(settings, [OutgoingMail(to=user["email"], subject=f"Vigie : votre alerte a été {word}",
                                                            text=text)])
     return 1

@@ -26,6 +26,7 @@ from backend.lib import ratelimit
 from backend.lib.errors import DomainError
 from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
+from backend.lib.templates import render
 from backend.settings import Settings
 from backend.verification import service as verification
 
@@ -44,12 +45,9 @@ async def _notify_existing_owner(settings: Settings, queues: Queues | None, cach
         if (await ratelimit.is_over(cache, key, SIGNUP_NOTICES_PER_HOUR))[0]:
             return
         await ratelimit.enforce_after(cache, key, SIGNUP_NOTICES_PER_HOUR, 3600)
-    await send_account_mail(queues, user["email"], "Vigie : tentative d'inscription avec votre adresse", (
-        f"Bonjour {user['first_name']},\n\nQuelqu'un a essayé de créer un compte Vigie avec votre adresse e-mail. "
-        "Vous avez déjà un compte : aucun autre n'a été créé et le vôtre n'a pas changé.\n\n"
-        f"Si c'était vous, connectez-vous : {settings.base_url}/#/connexion\n"
-        f"Mot de passe oublié ? {settings.base_url}/#/mot-de-passe-oublie\n\n"
-        "Si ce n'était pas vous, vous n'avez rien à faire.\n\nL'équipe Vigie"))
+    await send_account_mail(queues, user["email"], "Vigie : tentative d'inscription avec votre adresse",
+                            render("email/signup_address_taken.txt", first_name=user["first_name"],
+                                   base_url=settings.base_url))
 
 
 async def signup(settings: Settings, data: SignupIn, queues: Queues | None = None,
@@ -103,13 +101,10 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
         await _notify_existing_owner(settings, queues, cache, owner)
         return None
     await verification.preview_to_outbox(settings, letter_id)
-    await send_account_mail(queues, values["email"], "Vigie : votre inscription", (
-        f"Bonjour {values['first_name']},\n\nVotre compte Vigie est créé. Pour vérifier que vous habitez bien "
-        f"le quartier {community['name']}, nous vous envoyons par la poste un courrier avec votre code d'activation, "
-        f"à l'adresse : {values['address_line1']}, {values['postal_code']} {values['city']}.\n\n"
-        f"À sa réception, connectez-vous sur {settings.base_url}/#/connexion et saisissez le code.\n\n"
-        "Si vous n'avez pas créé ce compte, choisissez un nouveau mot de passe "
-        f"({settings.base_url}/#/mot-de-passe-oublie) puis prévenez la modération.\n\nL'équipe Vigie"))
+    await send_account_mail(queues, values["email"], "Vigie : votre inscription", render(
+        "email/signup_welcome.txt", first_name=values["first_name"], community=community["name"],
+        address_line1=values["address_line1"], postal_code=values["postal_code"], city=values["city"],
+        base_url=settings.base_url))
     return user_id
 
 
