@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_origin, get_type_hints
@@ -164,8 +164,23 @@ class Settings:
     """Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto `vigie serve`
     believes (the client address of the rate limits, the logs); "*" believes anyone. A peer not
     listed is taken at its own address, whatever header it writes."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Unrecognised keys, kept for forward compatibility."""
+    serve_workers: int = 1
+    """Processes of `vigie serve` (uvicorn workers on one port); `vigie serve --workers N` overrides it."""
+    shutdown_timeout_seconds: float = 10.0
+    """After SIGTERM, how long `vigie serve` lets requests in flight finish; open live streams
+    (SSE) are closed at the end of it and the browsers reconnect to another instance."""
+    worker_shutdown_grace_seconds: float = 20.0
+    """After SIGTERM, how long `vigie worker` lets running jobs finish (taking no new one); the
+    deliveries still claimed then are handed back to the queue at once (their lease is not waited for)."""
+    live_ping_seconds: float = 15.0
+    """Seconds of silence before a live stream sends a keep-alive comment (proxies cut idle connections)."""
+    live_max_stream_seconds: float = 300.0
+    """A live stream ends after this long and the browser reconnects, so its channels follow role
+    changes as fast as the cached principal does."""
+    live_retry_ms: int = 5000
+    """Reconnection delay sent to the browser on a live stream (`retry:`)."""
+    live_backlog: int = 256
+    """Live events kept for a slow client; beyond that the oldest are dropped."""
 
     # Derived paths -------------------------------------------------------
     def path(self, value: str) -> Path:
@@ -246,23 +261,34 @@ def _list_fields() -> set[str]:
     return {name for name, hint in get_type_hints(Settings).items() if get_origin(hint) in (tuple, list)}
 
 
+SCRIPT_VARIABLES = frozenset({"VIGIE_TEST_PROCESSES", "VIGIE_E2E_ON_POSTGRES", "VIGIE_SWEEP_DATES"})
+"""VIGIE_* variables of the project's own scripts (scripts/test.sh, scripts/calendar_sweep.sh), not settings."""
+
+
 def load_settings(env: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Build settings from the TOML files, the environment and explicit overrides.
 
     msgspec converts every value to its field's type, leniently (`strict=False`): the text of
     a VIGIE_* variable becomes a bool ("true"/"false"/"1"/"0"), an int or a float; a TOML or
-    comma-separated list becomes a tuple. A value that is not of its type raises InvalidSetting.
+    comma-separated list becomes a tuple. A value that is not of its type raises InvalidSetting;
+    so does a TOML key or a VIGIE_* variable that names no setting (a typo would otherwise be
+    silently ignored), naming the key and where it was found.
     """
     environ = os.environ if env is None else env
-    names = {f.name for f in fields(Settings)} - {"extra"}
+    names = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     which = environ.get("VIGIE_ENV", (overrides or {}).get("env", "dev"))
     for file in (CONFIG_DIR / "default.toml", CONFIG_DIR / f"{which}.toml", CONFIG_DIR / "local.toml"):
         if file.exists():
             with file.open("rb") as fh:
                 for key, value in tomllib.load(fh).items():
-                    (values if key in names else extra)[key] = value
+                    if key not in names:
+                        raise InvalidSetting(f"unknown setting {key!r} in {file}: no setting has that name")
+                    values[key] = value
+    for variable in environ:
+        if variable.startswith("VIGIE_") and variable not in SCRIPT_VARIABLES \
+                and variable[len("VIGIE_"):].lower() not in names:
+            raise InvalidSetting(f"unknown setting in the environment: {variable} names no setting")
     lists = _list_fields()
     for name in names:
         raw = environ.get(f"VIGIE_{name.upper()}")
@@ -270,7 +296,7 @@ def load_settings(env: dict[str, str] | None = None, overrides: dict[str, Any] |
             values[name] = [item.strip() for item in raw.split(",") if item.strip()] if name in lists else raw
     values.update(overrides or {})
     try:
-        return msgspec.convert({**values, "extra": extra}, Settings, strict=False)
+        return msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         field_name = str(exc).rpartition("$.")[2].split("[")[0]
         raise InvalidSetting(f"setting {field_name} (VIGIE_{field_name.upper()}): {exc}") from None

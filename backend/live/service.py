@@ -264,7 +264,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """Tunables of the live stream, read from the `live_*` keys of the config files."""
+    """Tunables of the live stream, from the `live_*` settings (defaults below are theirs)."""
 
     ping_seconds: float = 15.0
     """Seconds of silence before a keep-alive comment (proxies cut idle connections)."""
@@ -278,13 +278,8 @@ class LiveConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LiveConfig":
-        extra, default = settings.extra, cls()
-        return cls(
-            ping_seconds=float(extra.get("live_ping_seconds", default.ping_seconds)),
-            max_stream_seconds=float(extra.get("live_max_stream_seconds", default.max_stream_seconds)),
-            retry_ms=int(extra.get("live_retry_ms", default.retry_ms)),
-            backlog=int(extra.get("live_backlog", default.backlog)),
-        )
+        return cls(ping_seconds=settings.live_ping_seconds, max_stream_seconds=settings.live_max_stream_seconds,
+                   retry_ms=settings.live_retry_ms, backlog=settings.live_backlog)
 
 
 class LiveSubscriber(Subscriber):

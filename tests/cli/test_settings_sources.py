@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend import settings as settings_module
+from backend.live.service import LiveConfig
 from backend.settings import InvalidSetting, load_settings
 
 
@@ -32,13 +33,13 @@ def test_environment_text_becomes_each_fields_type(fx_config: Path) -> None:
 
 def test_toml_files_then_environment_then_overrides(fx_config: Path) -> None:
     (fx_config / "default.toml").write_text(
-        'port = 8100\nsmtp_port = 2525\npush_allowed_hosts = ["a.example", "b.example"]\nfuture_key = "kept"\n')
+        'port = 8100\nsmtp_port = 2525\npush_allowed_hosts = ["a.example", "b.example"]\nlive_retry_ms = 2500\n')
     (fx_config / "staging.toml").write_text("port = 8200\nworker_concurrency = 7\n")
     (fx_config / "local.toml").write_text("worker_concurrency = 8\n")
     settings = load_settings(env={"VIGIE_ENV": "staging", "VIGIE_SMTP_PORT": "2626"}, overrides={"port": 8300})
     assert (settings.port, settings.smtp_port, settings.worker_concurrency) == (8300, 2626, 8)
     assert settings.push_allowed_hosts == ("a.example", "b.example")
-    assert settings.extra == {"future_key": "kept"}
+    assert settings.live_retry_ms == 2500
 
 
 @pytest.mark.parametrize("variable,value", [
@@ -58,8 +59,36 @@ def test_a_toml_value_not_of_its_type_is_refused(fx_config: Path) -> None:
         load_settings(env={})
 
 
+def test_an_unknown_toml_key_is_refused_naming_it_and_its_file(fx_config: Path) -> None:
+    (fx_config / "default.toml").write_text("port = 8100\nsmtp_starttsl = true\n")  # a typo of smtp_starttls
+    with pytest.raises(InvalidSetting) as refused:
+        load_settings(env={})
+    assert "smtp_starttsl" in str(refused.value) and "default.toml" in str(refused.value)
+
+
+def test_an_unknown_vigie_variable_is_refused_naming_it(fx_config: Path) -> None:
+    with pytest.raises(InvalidSetting) as refused:
+        load_settings(env={"VIGIE_SMTP_PASSWD": "secret", "VIGIE_PORT": "9000"})
+    assert "VIGIE_SMTP_PASSWD" in str(refused.value)
+    # the variables of the project's own scripts are not settings, and not refused
+    assert load_settings(env={"VIGIE_TEST_PROCESSES": "0", "VIGIE_E2E_ON_POSTGRES": "1"}).port == 8000
+
+
+def test_the_live_stream_options_are_typed_settings(fx_config: Path) -> None:
+    settings = load_settings(env={"VIGIE_LIVE_PING_SECONDS": "0.5", "VIGIE_LIVE_BACKLOG": "32"})
+    assert LiveConfig.from_settings(settings) == LiveConfig(ping_seconds=0.5, backlog=32)
+    with pytest.raises(InvalidSetting, match="VIGIE_LIVE_RETRY_MS"):
+        load_settings(env={"VIGIE_LIVE_RETRY_MS": "soon"})
+
+
 def test_the_repositorys_config_files_load() -> None:
     for env in ("dev", "test"):
         settings = load_settings(env={"VIGIE_ENV": env})
         assert settings.env == env
         assert isinstance(settings.port, int) and isinstance(settings.secure_cookies, bool)
+
+
+def test_the_production_example_holds_only_known_settings(fx_config: Path) -> None:
+    example = settings_module.ROOT / "config" / "production.example.toml"
+    (fx_config / "production.toml").write_text(example.read_text())
+    assert load_settings(env={"VIGIE_ENV": "production"}).is_production

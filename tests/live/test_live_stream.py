@@ -115,7 +115,7 @@ async def test_event_published_on_one_api_instance_reaches_a_stream_on_another(f
 
 
 async def test_idle_stream_gets_keepalive_comments(fx_app_factory, world, valkey):
-    app = await fx_app_factory(extra={"live_ping_seconds": 0.2})
+    app = await fx_app_factory(live_ping_seconds=0.2)
     async with live(app, world, "member", valkey, f"community:{world.community}") as stream:
         ping = await stream.next_message(timeout=2)
         assert ping.comments == ["ping"] and ping.event is None and ping.data is None
@@ -137,7 +137,7 @@ async def _gone(valkey: Any, channel: str) -> bool:
 
 
 async def test_stream_ends_after_its_lifetime_and_a_client_may_shorten_it(fx_app_factory, world, valkey):
-    app = await fx_app_factory(extra={"live_max_stream_seconds": 0.5})
+    app = await fx_app_factory(live_max_stream_seconds=0.5)
     async with live(app, world, "member", valkey, f"community:{world.community}") as stream:
         with pytest.raises(EOFError):
             await stream.next_event(timeout=2)

@@ -30,7 +30,7 @@ async def test_api_starts_and_streams_while_valkey_is_down_and_catches_up_when_i
     world = await build_world(fx_password_hash)
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())  # not started: Valkey is down
     app = await fx_app_factory(valkey_url=server.url, run_workers_in_process=False,
-                               extra={"live_ping_seconds": 0.2})
+                               live_ping_seconds=0.2)
     channel = f"community:{world.community}"
     news = LiveEvent("alert.created", {"alert_id": 1}, community_id=world.community)
     token = await sessions.create_session(world.users["member"], 3600)
