@@ -14,8 +14,10 @@ import { watchCachedReads } from "./ui.js";
 function updateChrome(me) {
   const membership = currentMembership(me);
   const community = document.getElementById("community-name");
-  community.textContent = membership ? membership.community_name : "";
-  community.hidden = !membership;
+  // A mairie agent without a neighbourhood of their own sees their commune's name instead.
+  const commune = !membership && me && me.mairie_communes && me.mairie_communes.length ? me.mairie_communes[0].name : "";
+  community.textContent = membership ? membership.community_name : commune;
+  community.hidden = !membership && !commune;
   document.getElementById("nav").hidden = !me;
   document.body.classList.toggle("has-nav", Boolean(me));
 }

@@ -59,3 +59,13 @@ async def test_dashboard_uses_a_laptops_width_and_its_tables_fit(fx_browser, fx_
         await page.goto("/#/reglages")
         await expect(page.locator("body.office")).to_have_count(0)
         assert await main_width(page) <= 640
+
+
+async def test_agents_home_names_the_commune_not_no_neighbourhood(fx_browser, fx_server, fx_town):
+    async with laptop_page(fx_browser, fx_server, Town.STAFF) as page:
+        await page.goto("/#/")
+        await expect(page.get_by_role("heading", name="Bonjour Sophie", level=1)).to_be_visible()
+        await expect(page.locator("main .lead").first).to_have_text("Mairie de Bellerive-sur-Loire")
+        await expect(page.locator("#community-name")).to_have_text("Bellerive-sur-Loire")
+        await expect(page.get_by_text("Aucun quartier")).to_have_count(0)
+        await expect(page.get_by_role("link", name="Ouvrir l'espace mairie")).to_be_visible()

@@ -117,7 +117,14 @@ export function render(container) {
   let cleanup;
   const me = getMe();
   const membership = currentMembership(me);
-  if (!membership && canModerate(me)) {
+  const staffOf = me.mairie_communes || [];
+  if (!membership && staffOf.length) {
+    // A mairie agent without a neighbourhood of their own: their commune, not « Aucun quartier ».
+    container.append(
+      h("h1", {}, t("home.hello", { name: me.first_name })),
+      h("p", { class: "lead", "data-staff-of": "" }, staffOf.map((c) => t("home.staffOf", { commune: c.name })).join(" · ")),
+    );
+  } else if (!membership && canModerate(me)) {
     container.append(h("h1", {}, t("home.hello", { name: me.first_name })));
   } else if (!membership) {
     container.append(h("h1", {}, t("home.noCommunityTitle")), h("p", { class: "lead" }, t("home.noCommunity")));
