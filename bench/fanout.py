@@ -21,7 +21,11 @@ Measures, against the targets of "Alerts, from tap to phone" (2-core machine):
    pushes/s per worker process;
 3. a bare loop encrypting the same N payloads with pywebpush, in this process after the
    fan-out: push time / bare loop (≤ 2×);
-4. SAQ jobs per queue, read from Valkey (≤ 1 job per 100 recipients and channel).
+4. pywebpush's own `webpush()`, called once per subscription over the first `--webpush`
+   subscriptions (2,000) one after the other, as its README shows and most Python servers
+   send, to the same receiver once the workers are stopped: pushes/s of that one process, and
+   the ratio "Vigie worker process / webpush() loop" (target ≥ 4×);
+5. SAQ jobs per queue, read from Valkey (≤ 1 job per 100 recipients and channel).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.channels import CountingHandler, bare_encrypt  # noqa: E402
+from bench.channels import CountingHandler, bare_encrypt, webpush_loop  # noqa: E402
 from bench.common import (  # noqa: E402
     Processes, cpu_seconds, csrf_token, load_average, make_community, open_sessions, percentile,
     print_table, settings_env, wait_http, wait_workers,
@@ -335,6 +339,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=Settings.worker_concurrency,
                         help="concurrent jobs per queue in each worker process (worker_concurrency)")
     parser.add_argument("--sms-rate", type=int, default=50, help="SMS provider rate limit (messages/s)")
+    parser.add_argument("--webpush", type=int, default=2_000,
+                        help="subscriptions sent to by the pywebpush webpush() loop (0: skip it)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the deliveries")
     parser.add_argument("--logs", help="copy the processes' logs to this folder when a delivery is missing")
     parser.add_argument("--kill-worker-after", type=int, default=0, metavar="N",
@@ -386,6 +392,9 @@ def main() -> int:
                         shutil.copytree(tmp, args.logs, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.db*", "valkey"))
                         print(f"logs copied to {args.logs}")
             results["bare"] = bare_encrypt(subscriptions, payload=results["payload"])
+            looped = subscriptions[:args.webpush]
+            results["webpush"] = (len(looped), webpush_loop(looped, results["payload"], settings.vapid_private_key_file,
+                                                             settings.vapid_subject)) if looped else None
             results["jobs"] = asyncio.run(saq_jobs(settings.valkey_url))
         finally:
             push.stop()
@@ -456,6 +465,15 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> None:
           f"last {mc['email_last'] - t0:.2f} s after the POST")
     print(f"bare pywebpush encrypt loop, {n} payloads of {len(r['payload'])} bytes: {r['bare']:.2f} s "
           f"({n / r['bare']:.0f}/s)")
+    per_worker = n / push_s / args.workers
+    webpush_rows = []
+    if r["webpush"] is not None:
+        count, seconds = r["webpush"]
+        loop_rate = count / seconds
+        print(f"pywebpush webpush() loop, {count} subscriptions one after the other: {seconds:.2f} s "
+              f"({loop_rate:.0f} pushes/s in one process)")
+        webpush_rows.append(("Vigie worker process / webpush() loop", f"{per_worker / loop_rate:.2f}× "
+                             f"({per_worker:.0f} vs {loop_rate:.0f} pushes/s)", "≥ 4×", per_worker / loop_rate >= 4))
     print()
     kill_rows = []
     if r["kill"] is not None:
@@ -468,7 +486,8 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> None:
         ("POST of the big alert", f"{r['post'] * 1000:.1f} ms", "", None),
         (f"{n} pushes received", f"{push_s:.2f} s", "≤ 5 s", push_s <= 5),
         ("push time / bare loop", f"{ratio:.2f}× ({r['bare']:.2f} s)", "≤ 2×", ratio <= 2),
-        ("pushes/s per worker process", f"{n / push_s / args.workers:.0f} ({args.workers} processes)", "", None),
+        ("pushes/s per worker process", f"{per_worker:.0f} ({args.workers} processes)", "", None),
+        *webpush_rows,
         (f"{n} e-mails accepted", f"{mail_s:.2f} s", "≤ 10 s", mail_s <= 10),
         (f"{r['sms_expected']} SMS accepted", f"{sms_s:.2f} s", f"(provider rate {args.sms_rate}/s)", None),
         ("send jobs per 100 recipients", ", ".join(f"{c} {v:.2f}" for c, v in per_100.items()) + " (+1 fan-out)",
