@@ -102,8 +102,10 @@ async def answer_request(principal: Principal, request_id: int, accept: bool, *,
     return ride_request_out(await _request(request_id)), row
 
 
-async def withdraw_request(principal: Principal, request_id: int) -> dict[str, Any]:
-    """The passenger takes their request back; an accepted seat is freed."""
+async def withdraw_request(principal: Principal, request_id: int, *,
+                           res: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The passenger takes their request back; an accepted seat is freed.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     request = await _request(request_id)
     if request["user"] != principal.user_id:
         raise Forbidden("Seul le demandeur peut retirer sa demande.", "not_requester")
@@ -114,6 +116,8 @@ async def withdraw_request(principal: Principal, request_id: int) -> dict[str, A
         if deleted and deleted[0]["status"] == "accepted":
             await GazettePost.raw("UPDATE gazette_posts SET seats_taken = seats_taken - 1 WHERE id = {} "
                                   "AND seats_taken > 0", row["id"])
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.post_updated", row))
     return row
 
 

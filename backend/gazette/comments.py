@@ -79,13 +79,18 @@ async def add_comment(principal: Principal, post_id: int, body: str, idempotency
     return await _load_comment(comment_id, principal, row), row, True
 
 
-async def delete_comment(principal: Principal, comment_id: int) -> dict[str, Any]:
-    """Its author, the referents of the post's community, or a moderator."""
+async def delete_comment(principal: Principal, comment_id: int, *,
+                         res: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Its author, the referents of the post's community, or a moderator.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     comment = await GazetteComment.select().where(GazetteComment.id == comment_id).first()
     if comment is None:
         raise NotFound("Ce commentaire n'existe pas (ou plus).", "comment_not_found")
     row = await visible(principal, comment["post"])
     if not (comment["author"] == principal.user_id or is_platform(principal) or can_moderate_locally(principal, row)):
         raise Forbidden("Vous ne pouvez pas supprimer ce commentaire.", "cannot_delete_comment")
-    await GazetteComment.delete().where(GazetteComment.id == comment_id)
+    async with write_transaction():
+        await GazetteComment.delete().where(GazetteComment.id == comment_id)
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.comment_deleted", row, comment_id=comment_id))
     return row

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.gazette.access import is_unique_violation, reader_communities, visible
+from backend.gazette.live import publish_post_event
 from backend.gazette.schemas import RsvpOut
 from backend.gazette.tables import GazetteRsvp
 from backend.lib import clock
@@ -22,8 +24,10 @@ async def rsvp_counts(post_id: int, user_id: int) -> RsvpOut:
                    my_answer=mine)
 
 
-async def answer_event(principal: Principal, post_id: int, answer: str) -> tuple[RsvpOut, dict[str, Any]]:
-    """"Je viens", "peut-être" or no answer; members of the community, until the event is over."""
+async def answer_event(principal: Principal, post_id: int, answer: str, *,
+                       res: Mapping[str, Any] | None = None) -> tuple[RsvpOut, dict[str, Any]]:
+    """"Je viens", "peut-être" or no answer; members of the community, until the event is over.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     if answer not in ANSWERS:
         raise DomainError("Réponse inconnue (going, maybe ou none).", "invalid_answer")
     row = await visible(principal, post_id, published=True)
@@ -39,6 +43,8 @@ async def answer_event(principal: Principal, post_id: int, answer: str) -> tuple
             await GazetteRsvp.delete().where((GazetteRsvp.post == post_id) & (GazetteRsvp.user == me))
             if answer != "none":
                 await GazetteRsvp.insert(GazetteRsvp(post=post_id, user=me, answer=answer, updated_at=clock.now()))
+            if res is not None:
+                on_commit(partial(publish_post_event, res, "gazette.post_updated", row))
     except Exception as exc:  # the same person answering twice at once: one answer wins
         if not is_unique_violation(exc):
             raise

@@ -4,13 +4,15 @@ platform's audit log (`backend.audit`), in the same transaction as the step itse
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Mapping
 
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.gazette.access import (
     COLUMNS, audit_post, can_moderate_locally, is_unique_violation, permissions, person, visible,
 )
+from backend.gazette.live import publish_post_event
 from backend.gazette.schemas import PostOut, ReportAck, ReportedPost, ReportOut
 from backend.gazette.tables import GazettePost, GazetteReport
 from backend.gazette.views import post_out, shape
@@ -29,8 +31,10 @@ def _reason(reason: str, message: str = "Indiquez la raison (3 à 500 caractère
     return reason
 
 
-async def set_pinned(principal: Principal, post_id: int, pinned: bool) -> tuple[PostOut, dict[str, Any]]:
-    """A referent pins a post of their community at the top of its Gazette, or unpins it."""
+async def set_pinned(principal: Principal, post_id: int, pinned: bool, *,
+                     res: Mapping[str, Any] | None = None) -> tuple[PostOut, dict[str, Any]]:
+    """A referent pins a post of their community at the top of its Gazette, or unpins it.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     row = await visible(principal, post_id, published=True)
     if row["kind"] == "mairie":
         raise Conflict("Une communication de la mairie reste épinglée jusqu'à sa date de fin.", "mairie_pinned")
@@ -41,6 +45,8 @@ async def set_pinned(principal: Principal, post_id: int, pinned: bool) -> tuple[
                                   GazettePost.pinned_by: principal.user_id if pinned else None}).where(
             GazettePost.id == post_id)
         await audit_post(principal.user_id, "pin" if pinned else "unpin", row)
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.post_updated", row, pinned=pinned))
     return await post_out(principal, post_id), row
 
 
@@ -55,14 +61,18 @@ async def _remove(actor: int, row: dict[str, Any], reason: str) -> None:
     await audit_post(actor, "remove", row, reason)
 
 
-async def remove_post(principal: Principal, post_id: int, reason: str) -> tuple[PostOut, dict[str, Any]]:
-    """A referent (their community, not mairie communications) or a moderator removes a post, with a reason."""
+async def remove_post(principal: Principal, post_id: int, reason: str, *,
+                      res: Mapping[str, Any] | None = None) -> tuple[PostOut, dict[str, Any]]:
+    """A referent (their community, not mairie communications) or a moderator removes a post, with a reason.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     row = await visible(principal, post_id, published=True)
     if not permissions(principal, row).remove:
         raise Forbidden("Seuls les référents du quartier et la modération retirent une publication.", "cannot_remove")
     reason = _reason(reason, "Indiquez la raison du retrait (3 à 500 caractères) : l'auteur la verra.")
     async with write_transaction():
         await _remove(principal.user_id, row, reason)
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.post_removed", row))
     return await post_out(principal, post_id), row
 
 
@@ -105,8 +115,10 @@ async def report_queue(principal: Principal, state: str = "open") -> list[Report
                          reports=by_post[i]) for i in order if i in shaped]
 
 
-async def decide(principal: Principal, post_id: int, action: str, reason: str) -> tuple[PostOut, dict[str, Any]]:
-    """A moderator closes a post's open reports: `dismiss` (the post stays) or `remove` it."""
+async def decide(principal: Principal, post_id: int, action: str, reason: str, *,
+                 res: Mapping[str, Any] | None = None) -> tuple[PostOut, dict[str, Any]]:
+    """A moderator closes a post's open reports: `dismiss` (the post stays) or `remove` it.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     if action not in ("dismiss", "remove"):
         raise DomainError("Action inconnue (dismiss ou remove).", "invalid_action")
     row = await visible(principal, post_id)
@@ -116,6 +128,8 @@ async def decide(principal: Principal, post_id: int, action: str, reason: str) -
     async with write_transaction():
         if action == "remove":
             await _remove(principal.user_id, row, _reason(reason, "Indiquez la raison du retrait : l'auteur la verra."))
+            if res is not None:
+                on_commit(partial(publish_post_event, res, "gazette.post_removed", row))
         else:
             await GazetteReport.update({GazetteReport.status: "dismissed", GazetteReport.handled_at: clock.now(),
                                         GazetteReport.handled_by: principal.user_id}).where(

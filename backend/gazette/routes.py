@@ -15,7 +15,6 @@ from backend.auth.guards import authenticated, commune_scope, platform_role
 from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
 from backend.gazette import carpools, comments, events, moderation, photos, service, uploads
-from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
@@ -68,9 +67,8 @@ class CommunityGazetteController(Controller):
     async def create(self, request: Request, community_id: int, data: PostIn) -> PostOut:
         limit = creation_limit(request, "posts")
         await limit.check()
-        created = await service.create_post(principal_of(request), community_id, data)
+        created = await service.create_post(principal_of(request), community_id, data, res=request.app.state)
         await limit.count()
-        await publish_post_event(request.app.state, "gazette.post_created", row_of(created))
         return created
 
 
@@ -112,9 +110,8 @@ class GazettePostController(Controller):
         principal = principal_of(request)
         limit = upload_limit(valkey_of(request), principal.user_id, settings_of(request).photos_per_hour)
         await limit.check(max(len(raws), 1))
-        updated = await uploads.add_photos(media_root(request), principal, post_id, raws)
+        updated = await uploads.add_photos(media_root(request), principal, post_id, raws, res=request.app.state)
         await limit.count(len(raws))
-        await publish_post_event(request.app.state, "gazette.post_updated", row_of(updated))
         return updated
 
     @post("/comments", status_code=HTTP_201_CREATED)
@@ -130,8 +127,7 @@ class GazettePostController(Controller):
 
     @post("/rsvp", status_code=HTTP_200_OK)
     async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:
-        counts, row = await events.answer_event(principal_of(request), post_id, data.answer)
-        await publish_post_event(request.app.state, "gazette.post_updated", row)
+        counts, _ = await events.answer_event(principal_of(request), post_id, data.answer, res=request.app.state)
         return counts
 
     @post("/ride-requests", status_code=HTTP_201_CREATED)
@@ -148,14 +144,12 @@ class GazettePostController(Controller):
         return await self._pin(request, post_id, False)
 
     async def _pin(self, request: Request, post_id: int, pinned: bool) -> PostOut:
-        updated, row = await moderation.set_pinned(principal_of(request), post_id, pinned)
-        await publish_post_event(request.app.state, "gazette.post_updated", row, pinned=pinned)
+        updated, _ = await moderation.set_pinned(principal_of(request), post_id, pinned, res=request.app.state)
         return updated
 
     @post("/remove", status_code=HTTP_200_OK)
     async def remove(self, request: Request, post_id: int, data: ReasonIn) -> PostOut:
-        removed, row = await moderation.remove_post(principal_of(request), post_id, data.reason)
-        await publish_post_event(request.app.state, "gazette.post_removed", row)
+        removed, _ = await moderation.remove_post(principal_of(request), post_id, data.reason, res=request.app.state)
         return removed
 
     @post("/report")
@@ -179,14 +173,11 @@ class GazetteItemController(Controller):
 
     @delete("/photos/{photo_id:int}", status_code=HTTP_200_OK)
     async def delete_photo(self, request: Request, photo_id: int) -> PostOut:
-        updated = await uploads.delete_photo(media_root(request), principal_of(request), photo_id)
-        await publish_post_event(request.app.state, "gazette.post_updated", row_of(updated))
-        return updated
+        return await uploads.delete_photo(media_root(request), principal_of(request), photo_id, res=request.app.state)
 
     @delete("/comments/{comment_id:int}")
     async def delete_comment(self, request: Request, comment_id: int) -> None:
-        row = await comments.delete_comment(principal_of(request), comment_id)
-        await publish_post_event(request.app.state, "gazette.comment_deleted", row, comment_id=comment_id)
+        await comments.delete_comment(principal_of(request), comment_id, res=request.app.state)
 
     @post("/ride-requests/{request_id:int}/accept", status_code=HTTP_200_OK)
     async def accept(self, request: Request, request_id: int) -> RideRequestOut:
@@ -202,8 +193,7 @@ class GazetteItemController(Controller):
 
     @delete("/ride-requests/{request_id:int}")
     async def withdraw(self, request: Request, request_id: int) -> None:
-        row = await carpools.withdraw_request(principal_of(request), request_id)
-        await publish_post_event(request.app.state, "gazette.post_updated", row)
+        await carpools.withdraw_request(principal_of(request), request_id, res=request.app.state)
 
 
 class GazetteModerationController(Controller):
@@ -218,9 +208,8 @@ class GazetteModerationController(Controller):
 
     @post("/{post_id:int}", status_code=HTTP_200_OK)
     async def decide(self, request: Request, post_id: int, data: ReportDecisionIn) -> PostOut:
-        decided, row = await moderation.decide(principal_of(request), post_id, data.action, data.reason)
-        if data.action == "remove":
-            await publish_post_event(request.app.state, "gazette.post_removed", row)
+        decided, _ = await moderation.decide(principal_of(request), post_id, data.action, data.reason,
+                                             res=request.app.state)
         return decided
 
 

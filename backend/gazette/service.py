@@ -105,13 +105,19 @@ def validate_post(data: PostIn, now: datetime) -> dict[str, Any]:
 
 # Creating --------------------------------------------------------------------------------------
 
-async def create_post(principal: Principal, community_id: int, data: PostIn) -> PostOut:
-    """A member's post in their community (the guard checked the membership)."""
+async def create_post(principal: Principal, community_id: int, data: PostIn, *,
+                      res: Mapping[str, Any] | None = None) -> PostOut:
+    """A member's post in their community (the guard checked the membership).
+    With `res` (`app.state`), the live streams hear of it once committed."""
     values = validate_post(data, clock.now())
     community = await communities.require_community(community_id)
-    rows = await GazettePost.insert(GazettePost(community=community_id, commune=community["commune"],
-                                                author=principal.user_id, **values)).returning(GazettePost.id)
-    return await post_out(principal, rows[0]["id"])
+    async with write_transaction():
+        rows = await GazettePost.insert(GazettePost(community=community_id, commune=community["commune"],
+                                                    author=principal.user_id, **values)).returning(GazettePost.id)
+        post = await post_out(principal, rows[0]["id"])
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.post_created", row_of(post)))
+    return post
 
 
 async def create_communication(principal: Principal, commune_id: int, data: CommunicationIn, *,

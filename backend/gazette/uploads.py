@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any, Mapping
 
 from backend.auth.principal import Principal
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.gazette import photos
 from backend.gazette.access import visible
+from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import PostOut
 from backend.gazette.tables import GazettePhoto
 from backend.gazette.views import post_out
 from backend.lib.errors import DomainError, Forbidden, NotFound
 
 
-async def add_photos(media_root: Path, principal: Principal, post_id: int, raws: list[bytes]) -> PostOut:
-    """Check and re-encode every upload first; then write the files and rows, or nothing."""
+async def add_photos(media_root: Path, principal: Principal, post_id: int, raws: list[bytes], *,
+                     res: Mapping[str, Any] | None = None) -> PostOut:
+    """Check and re-encode every upload first; then write the files and rows, or nothing.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     row = await visible(principal, post_id, published=True)
     if row["author"] != principal.user_id:
         raise Forbidden("Seul l'auteur peut ajouter des photos à sa publication.", "not_author")
@@ -32,10 +37,13 @@ async def add_photos(media_root: Path, principal: Principal, post_id: int, raws:
                 GazettePhoto(post=post_id, file_name=name, media_type=e.media_type, width=e.width, height=e.height,
                              size_bytes=len(e.data), position=have + i)
                 for i, (name, e) in enumerate(zip(names, encoded))])
+            post = await post_out(principal, post_id)
+            if res is not None:
+                on_commit(partial(publish_post_event, res, "gazette.post_updated", row_of(post)))
     except BaseException:
         photos.remove_files(media_root, names)
         raise
-    return await post_out(principal, post_id)
+    return post
 
 
 async def _photo(photo_id: int) -> dict:
@@ -45,14 +53,21 @@ async def _photo(photo_id: int) -> dict:
     return row
 
 
-async def delete_photo(media_root: Path, principal: Principal, photo_id: int) -> PostOut:
+async def delete_photo(media_root: Path, principal: Principal, photo_id: int, *,
+                       res: Mapping[str, Any] | None = None) -> PostOut:
+    """The author takes a photo off their post.
+    With `res` (`app.state`), the live streams hear of it once committed."""
     photo = await _photo(photo_id)
     row = await visible(principal, photo["post"])
     if row["author"] != principal.user_id:
         raise Forbidden("Seul l'auteur peut retirer une photo de sa publication.", "not_author")
-    await GazettePhoto.delete().where(GazettePhoto.id == photo_id)
+    async with write_transaction():
+        await GazettePhoto.delete().where(GazettePhoto.id == photo_id)
+        post = await post_out(principal, row["id"])
+        if res is not None:
+            on_commit(partial(publish_post_event, res, "gazette.post_updated", row_of(post)))
     photos.remove_files(media_root, [photo["file_name"]])
-    return await post_out(principal, row["id"])
+    return post
 
 
 async def photo_file(media_root: Path, principal: Principal, photo_id: int) -> tuple[Path, str]:
