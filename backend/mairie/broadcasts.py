@@ -20,6 +20,7 @@ from backend.mairie.area import (
     areas_of, budget, check_channels, commune_row, count_sms_segments, month_of, parse_when, reach_estimate,
     release_sms, reserve_sms, resolve_area, save_area, sms_message, urgent_plan,
 )
+from backend.mairie import review
 from backend.mairie.live import publish_dashboard
 from backend.mairie.notify import BROADCAST_KIND, CATEGORIES, broadcast_notice, channels_of
 from backend.mairie.schemas import Author, BroadcastIn, BroadcastOut, BroadcastPatch, FollowupIn, PreviewOut
@@ -84,9 +85,17 @@ async def preview(settings: Settings, commune_id: int, data: BroadcastIn) -> Pre
     _, ids = await resolve_area(commune_id, data.community_ids)
     people, per_channel, text, segments, total = await _estimate(settings, commune, values, ids, PREVIEW_ID)
     state = await budget(commune_id, month_of(values["scheduled_at"] or now))
+    plan = urgent_plan(values["channels"].split(","), values["severity"] == "urgence")
+    reached, not_reached, skipped = await review.misses(BROADCAST_KIND, ids, plan, values["scheduled_at"] or now)
+    # The SMS is counted with a long made-up id (never shorter than the real one); the staff read its
+    # words and the start of its link, whose number is created on sending.
+    link = sms_message(settings, "", f"/#/mairie/{PREVIEW_ID}")
     return PreviewOut(channels=values["channels"].split(","), recipients=people, by_channel=per_channel,
-                      sms_text=text if segments else "", sms_segments=segments, sms_total=total, budget=state,
-                      within_budget=state.remaining is None or total <= state.remaining)
+                      sms_text=text.removesuffix(link).strip() if segments else "", sms_segments=segments,
+                      sms_total=total, budget=state, within_budget=state.remaining is None or total <= state.remaining,
+                      communities=await review.people_per_community(ids), reached=reached, not_reached=not_reached,
+                      skipped=skipped, sms_link=link.removesuffix(str(PREVIEW_ID)) if segments else "",
+                      sms_price_cents=settings.sms_price_cents, sms_cost_cents=total * settings.sms_price_cents)
 
 
 async def create(res: Mapping[str, Any], actor_id: int, commune_id: int, data: BroadcastIn,

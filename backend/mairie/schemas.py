@@ -89,15 +89,28 @@ class BudgetIn(msgspec.Struct):
     monthly_budget: int
 
 
+class AreaCount(msgspec.Struct):
+    community_id: int
+    name: str
+    people: int  # active members (one in two communities counts in both)
+
+
 class PreviewOut(msgspec.Struct):
     channels: list[str]
     recipients: int
     by_channel: dict[str, int]
-    sms_text: str
+    sms_text: str  # the SMS's words, without its link (the link's number is given at sending)
     sms_segments: int
     sms_total: int
     budget: BudgetOut
     within_budget: bool
+    communities: list[AreaCount]  # the neighbourhoods addressed, with their people
+    reached: int  # people reached on at least one channel if sent as planned (quiet hours counted)
+    not_reached: dict[str, int]  # people reached on no channel, by reason (see mairie/area.py NOT_REACHED)
+    skipped: dict[str, dict[str, int]]  # channel -> reason -> people that channel misses
+    sms_link: str  # the start of the SMS's link, « https://…/#/mairie/ »: the number is created on sending
+    sms_price_cents: int  # settings.sms_price_cents, per segment
+    sms_cost_cents: int  # sms_total × sms_price_cents
 
 
 # Safety checks ---------------------------------------------------------------------------
