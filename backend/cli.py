@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from backend.ops import commands as ops
-from backend.settings import ROOT, Settings, get_settings
+from backend.settings import ROOT, InvalidSetting, Settings, get_settings
 
 log = logging.getLogger("vigie")
 
@@ -178,6 +178,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         freeze_gc()
         log.info("workers running (%s)", workers.context["worker_id"])
         await stop.wait()
+        log.info("stopping: running jobs get %.0f s to finish", settings.worker_shutdown_grace_seconds)
+        await workers.drain(settings.worker_shutdown_grace_seconds)
         await shutdown_resources(workers, queues, client)
         await db.stop_engine(engine)
 
@@ -185,8 +187,23 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_app() -> object:
+    """The app of one `vigie serve --workers N` process (uvicorn's factory: each process builds its own)."""
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend.app import create_app
+
+    app = create_app(get_settings())
+    app.on_startup.append(freeze_gc)
+    return app
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """The API alone (production: behind a reverse proxy, with `vigie worker` beside it)."""
+    """The API alone (production: behind a reverse proxy, with `vigie worker` beside it).
+
+    `--workers N` (or `serve_workers`) runs N processes on the one port (uvicorn's supervisor
+    restarts one that dies). On SIGTERM each stops accepting, lets requests in flight finish
+    and, after `shutdown_timeout_seconds`, closes what is still open (live streams: the
+    browsers reconnect, to another instance behind the proxy)."""
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     import uvicorn
 
@@ -194,16 +211,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from backend.app import create_app
     from backend.settings import UnsafeProductionSettings
 
+    workers = getattr(args, "workers", None) or settings.serve_workers
     try:
+        # Built once here even with several processes: unsafe production settings refuse
+        # before any process starts, and a generated secret_key exists before they read it.
         app = create_app(settings)
     except UnsafeProductionSettings as exc:
         print(exc, file=sys.stderr)
         return 2
-    app.on_startup.append(freeze_gc)
     # server_header=False: no "server: uvicorn" telling a scanner which software to try. A failed
     # startup (demo accounts in production, see create_app's lifespan) exits with status 3.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
-                proxy_headers=True, forwarded_allow_ips=list(settings.forwarded_allow_ips), server_header=False)
+    options = dict(host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
+                   proxy_headers=True, forwarded_allow_ips=list(settings.forwarded_allow_ips), server_header=False,
+                   timeout_graceful_shutdown=settings.shutdown_timeout_seconds)
+    if workers > 1:
+        uvicorn.run("backend.cli:serve_app", factory=True, workers=workers, **options)
+    else:
+        app.on_startup.append(freeze_gc)
+        uvicorn.run(app, **options)
     return 0
 
 
@@ -268,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vigie", description="Vigie — voisins vigilants et solidaires")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="set up and serve everything locally (make run)")
-    sub.add_parser("serve", help="serve the API only")
+    p = sub.add_parser("serve", help="serve the API only")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes serving the API on the one port (default: the serve_workers setting, 1)")
     sub.add_parser("worker", help="run the SAQ workers")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("vapid", help="generate the VAPID key pair if absent and print the public key")
@@ -285,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--moderator", action="store_true")
     ops.add_parsers(sub)
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except InvalidSetting as exc:  # a typo in a key or a value: say which, start nothing
+        print(f"vigie: {exc}", file=sys.stderr)
+        return 2
     _setup_logging(settings)
     handlers = {"run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
                 "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "user": cmd_user, **ops.HANDLERS}

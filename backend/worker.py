@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 
 from saq import Worker
 
-from backend.delivery import kinds
+from backend.delivery import kinds, leases
 from backend.delivery.leases import new_worker_id, saq_worker_id
 from backend.domains import DOMAINS
 from backend.health import workers as heartbeats
@@ -52,6 +52,23 @@ async def _noop(ctx: dict[str, Any]) -> None:
     return None
 
 
+class QueueWorker(Worker):
+    """SAQ's Worker, able to drain: once `draining`, its free slots take no new job while the
+    running ones go on (SAQ's own grace period would also wait for its upkeep loops)."""
+
+    draining = False
+
+    async def process(self) -> bool:
+        if self.draining:
+            await asyncio.sleep(0.1)  # hold the slot, take nothing
+            return False
+        return await super().process()
+
+    def running(self) -> int:
+        """Jobs running now."""
+        return len(self.job_task_contexts)
+
+
 class WorkerSet:
     """All queue workers and periodic loops of one process."""
 
@@ -63,7 +80,8 @@ class WorkerSet:
         # Who holds the claims of this process's send jobs (leases.py), and its heartbeat's name.
         self.context.setdefault("worker_id", new_worker_id())
         self.context.setdefault("worker_started", time.time())
-        self.workers: list[Worker] = []
+        self.workers: list[QueueWorker] = []
+        self.release_on_stop = False
         self.tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
@@ -74,7 +92,7 @@ class WorkerSet:
 
         await self._beat()  # known alive before it takes a job (others would rescue that job)
         for name in QUEUE_NAMES:
-            worker = Worker(
+            worker = QueueWorker(
                 self.queues[name], functions=functions.get(name) or [_noop],
                 id=saq_worker_id(self.context["worker_id"], name),  # on the jobs it takes (leases.rescue_jobs)
                 concurrency=self.settings.worker_concurrency, startup=startup,
@@ -138,6 +156,31 @@ class WorkerSet:
         except Exception as exc:
             log.debug("heartbeat not withdrawn: %r", exc)
 
+    async def drain(self, grace: float) -> None:
+        """SIGTERM of `vigie worker`: take no new job and let the running ones finish, for up to
+        `grace` s (leases are renewed meanwhile); `stop()` then cuts what is left short and
+        hands its deliveries back (leases.release) instead of leaving them to lapse."""
+        for worker in self.workers:
+            worker.draining = True
+        self.release_on_stop = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        # A slot already waiting on its queue may still take one job in the next dequeue_timeout.
+        quiet_from = loop.time() + 1.0
+        while loop.time() < deadline:
+            if not any(w.running() for w in self.workers) and loop.time() >= quiet_from:
+                return
+            await asyncio.sleep(0.05)
+        log.warning("shutdown grace of %.0f s over: %d job(s) cut short, their deliveries handed back",
+                    grace, sum(w.running() for w in self.workers))
+
+    async def _release(self) -> None:
+        try:
+            if released := await leases.release(self.queues, self.context["worker_id"]):
+                log.warning("handed %d deliveries back to the queue", released)
+        except Exception as exc:  # their lease lapses in seconds and a live worker takes them over
+            log.warning("deliveries not handed back: %r", exc)
+
     async def stop(self) -> None:
         for worker in self.workers:
             if worker.event is not None:
@@ -158,6 +201,8 @@ class WorkerSet:
                     await close()
                 except Exception as exc:
                     log.debug("closing a job resource: %r", exc)
+        if self.release_on_stop:
+            await self._release()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -69,7 +69,8 @@ async def renew(worker_id: str, lease_seconds: float) -> int:
     return len(rows)
 
 
-async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | None = None) -> int:
+async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | None = None,
+                    mine: str | None = None) -> int:
     """Rows whose lease lapsed (their worker is gone): those in the lost worker's sent journal
     are marked sent (they were accepted, only their row was not written yet); the others go
     back to queued and get new jobs. Rows claimed before leases existed (no `lease_until`)
@@ -77,8 +78,15 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
     the rows of a live worker are left to it: its lease renewal was late (a busy machine, a
     database lock), it is not gone. Returns how many rows were put back to be sent."""
     now = clock.now()
-    lapsed_sql = f"state = '{DeliveryState.SENDING}' AND (lease_until < {{}} OR (lease_until IS NULL AND updated_at < {{}}))"
-    lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", now, now - legacy_cutoff)
+    if mine is None:
+        lapsed_sql = f"state = '{DeliveryState.SENDING}' AND (lease_until < {{}} OR (lease_until IS NULL AND updated_at < {{}}))"
+        lapsed_args: tuple[Any, ...] = (now, now - legacy_cutoff)
+        why = "'reprise : le worker ' || worker || ' ne répond plus'"
+    else:  # release(): the rows `mine` holds, whatever their lease
+        lapsed_sql = f"state = '{DeliveryState.SENDING}' AND worker = {{}}"
+        lapsed_args = (mine,)
+        why = "'rendu : le worker ' || worker || ' s''est arrêté'"
+    lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", *lapsed_args)
     if live:
         lapsed = [r for r in lapsed if r["worker"] not in live]
     if not lapsed:
@@ -97,15 +105,15 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
                             "updated_at = {}, lease_until = NULL, "
                             "last_error = 'envoyé ; noté par ' || worker || ' juste avant sa perte' "
                             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))})",
-                  now, now, now, now - legacy_cutoff, *part)
+                  now, now, *lapsed_args, *part)
     rows: list[dict[str, Any]] = []
     lost = sorted({r["id"] for r in lapsed} - set(accepted))
     for part in chunks(lost, 500):
         rows.extend(await raw(
             Delivery, f"UPDATE deliveries SET state = '{DeliveryState.QUEUED}', lease_until = NULL, "
-            "last_error = 'reprise : le worker ' || worker || ' ne répond plus' "
+            f"last_error = {why} "
             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))}) RETURNING id, channel, worker",
-            now, now - legacy_cutoff, *part))
+            *lapsed_args, *part))
     if accepted:
         log.warning("%d deliveries of lost worker(s) were already accepted: marked sent", len(accepted))
     if not rows:
@@ -121,6 +129,14 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
             await queues.enqueue(channel, f"send_{channel}", job_key=f"send:{channel}:{part[0]}-{part[-1]}{again}",
                                  delivery_ids=list(part), timeout=120, retries=3)
     return len(rows)
+
+
+async def release(queues: Queues, worker_id: str) -> int:
+    """A worker stopping on purpose hands back the rows it still holds (its jobs were cut short at
+    the end of its shutdown grace): those in its sent journal are marked sent, the others go back
+    to queued with new jobs at once, instead of waiting for their lease to lapse. Returns how many
+    rows were put back to be sent."""
+    return await take_over(queues, timedelta(0), mine=worker_id)
 
 
 RESCUED_QUEUES = ("fanout", "push", "email", "sms")
