@@ -2,7 +2,7 @@
 // category, severity and its channels, text, validity, link, area, scheduling; then the preview
 // (recipients, SMS cost, budget) before sending, and a confirmation for « urgence ».
 import { h, mount } from "../dom.js";
-import { t } from "../i18n.js";
+import { getLang, hasKey, t } from "../i18n.js";
 import { monthInWords } from "../time.js";
 import { api, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
@@ -24,6 +24,39 @@ function choose(form, name, value) {
   const radio = form.querySelector(`input[name="${name}_choice"][value="${CSS.escape(value)}"]`);
   if (radio) radio.checked = true;
   form.elements.namedItem(name).value = value;
+}
+
+/** "0,12 €": cents in euros, in the UI language. */
+function euros(cents) {
+  return new Intl.NumberFormat(getLang(), { style: "currency", currency: "EUR" }).format(cents / 100);
+}
+
+/** The neighbourhoods addressed with their people, and who will get nothing and why (counts only). */
+function reviewLists(preview) {
+  const area = h(
+    "div",
+    { class: "mairie-review-area" },
+    h("h3", {}, t("mairie.compose.areaTitle")),
+    h("ul", { class: "mairie-review-list" }, preview.communities.map((c) => h("li", { "data-community": String(c.community_id) }, t("mairie.compose.areaPeople", { name: c.name, count: c.people })))),
+  );
+  if (!DELIVERY_CHANNELS.some((channel) => preview.channels.includes(channel))) return area; // Gazette only
+  const missed = Object.values(preview.not_reached).reduce((a, b) => a + b, 0);
+  const smsMissed = Object.entries((preview.skipped && preview.skipped.sms) || {}).filter(([reason]) => hasKey(`mairie.compose.smsMissed.${reason}.other`));
+  return [
+    area,
+    h(
+      "div",
+      { class: "mairie-review-missed", "data-missed": String(missed) },
+      missed
+        ? [
+            h("h3", {}, t("mairie.compose.missedTitle", { count: missed })),
+            h("ul", { class: "mairie-review-list" }, Object.entries(preview.not_reached).map(([reason, count]) => h("li", { "data-reason": reason }, t(`mairie.compose.missed.${reason}`, { count })))),
+            h("p", { class: "field-hint" }, t("mairie.compose.missedHint")),
+          ]
+        : h("p", {}, t("mairie.compose.missedNone")),
+      smsMissed.length ? h("ul", { class: "mairie-review-list" }, smsMissed.map(([reason, count]) => h("li", { "data-sms-reason": reason }, t(`mairie.compose.smsMissed.${reason}`, { count })))) : null,
+    ),
+  ];
 }
 
 /** The estimate before sending: who gets what, the SMS cost, and the budget left. */
@@ -54,11 +87,15 @@ function previewPanel(preview, severity, { scheduled, onSend }) {
     { class: "card mairie-preview", "aria-labelledby": "preview-title", "data-within-budget": String(preview.within_budget) },
     h("h2", { id: "preview-title", tabindex: "-1" }, t("mairie.compose.previewTitle")),
     h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    reviewLists(preview),
     smsUsed
       ? [
           h("p", { class: "mairie-sms-cost" }, t("mairie.compose.smsCost", { count: preview.by_channel.sms || 0, segments: preview.sms_segments, total: preview.sms_total })),
+          h("p", { class: "mairie-sms-euros" }, t("mairie.compose.smsEuros", { euros: euros(preview.sms_cost_cents), price: euros(preview.sms_price_cents) })),
           h("p", { class: "field-hint" }, t("mairie.compose.smsText")),
-          h("blockquote", { class: "mairie-sms-text" }, preview.sms_text),
+          // The link's number is the broadcast's, created on sending: shown as « …/#/mairie/… ».
+          h("blockquote", { class: "mairie-sms-text" }, preview.sms_text ? `${preview.sms_text} ${preview.sms_link}…` : ""),
+          h("p", { class: "field-hint mairie-sms-link" }, t("mairie.compose.smsLinkOnSend")),
         ]
       : h("p", { class: "mairie-sms-cost" }, t("mairie.compose.noSms")),
     h("p", {}, budgetText),
