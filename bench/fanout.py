@@ -291,6 +291,7 @@ async def delivery_report(settings: Any, alert_id: int) -> tuple[dict[tuple[str,
     from backend import apps, db
     from backend.alerts.notify import AlertNotice
     from backend.delivery.sends import push_payload
+    from backend.delivery.states import DeliveryState
     from backend.delivery.tables import Delivery
 
     engine = apps.bind_engine(db.make_engine(settings))
@@ -307,7 +308,7 @@ async def delivery_report(settings: Any, alert_id: int) -> tuple[dict[tuple[str,
     for r in rows:
         states[(r["channel"], r["state"])] = states.get((r["channel"], r["state"]), 0) + int(r["n"])
     reasons = [f"{r['channel']}/{r['state']}: {r['reason']} ×{r['n']}" for r in rows
-               if r["state"] not in ("sent", "skipped")]
+               if r["state"] not in (DeliveryState.SENT, DeliveryState.SKIPPED)]
     return states, push_payload(notice, first["id"]), reasons
 
 

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from backend.communities.tables import Commune, Community
 from backend.db import write_transaction
-from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients, plan_rows
+from backend.delivery.service import LOCAL_TZ, DeliveryState, FanoutPlan, Recipient, community_recipients, plan_rows
 from backend.delivery.channels.sms import fit_sms, sms_segments
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
@@ -95,8 +95,8 @@ async def reach_estimate(kind: str, community_ids: Sequence[int], plan: FanoutPl
 def queued_per_channel(kind: str, recipients: Sequence[Recipient], plan: FanoutPlan) -> dict[str, int]:
     counts = {c: 0 for c in plan.channels}
     for row in plan_rows(kind, 0, recipients, plan, clock.now()):
-        if row[4] == "queued":
-            counts[row[3]] += 1
+        if row.state == DeliveryState.QUEUED:
+            counts[row.channel] += 1
     return counts
 
 

@@ -1,14 +1,18 @@
-"""Web Push adapter: encrypt (RFC 8291 aes128gcm, pywebpush), sign (VAPID, RFC 8292), POST (RFC 8030, aiohttp).
+"""Web Push adapter: encrypt (RFC 8291 aes128gcm, pywebpush), sign (VAPID, RFC 8292), POST (RFC 8030).
 
 The alert fan-out hands `PushSender.send_many` a batch of plain `PushTarget`s and gets one
 `PushResult` per target, in order; nothing here touches the database. Each payload is
-encrypted by pywebpush (`WebPusher(...).encode()`, http_ece underneath) and POSTed with one
-aiohttp `ClientSession` per worker: a `TCPConnector` with a per-host limit and keep-alive
-connections. `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured where egress goes through a
-proxy: read from the environment once per push-service origin (`proxy_for`), the way
-aiohttp's `trust_env=True` reads them, which does it on every request with two thread-pool
-hops (netrc, proxy) and halved the pushes per second in bench/channels.py. A VAPID token is signed once per push-service origin and reused
-(`vapid.VapidSigner`), and a bounded number of requests is in flight.
+encrypted by pywebpush (`WebPusher(...).encode()`, http_ece underneath); a VAPID token is
+signed once per push-service origin and reused (`vapid.VapidSigner`); a bounded number of
+requests is in flight.
+
+POSTs go out on `http1.Http1Pool`, a keep-alive HTTP/1.1 pool per push service, the one
+hand-written piece kept: with aiohttp's client a push cost ~580 µs of worker CPU instead of
+~330 µs (bench/channels.py, same load), and bench/fanout.py missed 10,000 pushes ≤ 5 s with
+2 workers (figures in docs/architecture.md). Where the environment sends an origin through a
+proxy (`HTTPS_PROXY`/`HTTP_PROXY`, minus `NO_PROXY`, read once per origin by `proxy_for`),
+its pushes go through one aiohttp `ClientSession` per worker instead (per-host connection
+limit, keep-alive), which speaks to proxies; the pool does not.
 
 Outcomes, sorted as Mastodon and ntfy do:
 
@@ -41,6 +45,7 @@ from typing import Self, cast
 import aiohttp
 from pywebpush import WebPusher, WebPushException
 
+from backend.delivery.channels.http1 import Http1Pool
 from backend.delivery.channels.vapid import VapidSigner
 from backend.lib import metrics
 from backend.settings import Settings
@@ -77,6 +82,15 @@ class PushResult:
     status: int | None
     """HTTP status from the push service; None when no answer was had."""
     reason: str
+
+
+@dataclass(frozen=True)
+class _Route:
+    """How pushes to one origin go out: the pool's header block, or aiohttp's headers and proxy."""
+
+    raw_headers: bytes
+    headers: dict[str, str]
+    proxy: str | None
 
 
 def is_allowed_endpoint(settings: Settings, url: str) -> bool:
@@ -169,7 +183,8 @@ def classify_status(status: int) -> str:
 
 
 class PushSender:
-    """Sends Web Push messages over one aiohttp session (keep-alive, `pool_size` connections per host).
+    """Sends Web Push messages over one keep-alive connection pool (`pool_size` connections per
+    origin), and one aiohttp session for the origins a proxy serves.
 
         async with PushSender(settings) as sender:
             results = await sender.send_many(targets, payload, ttl=3600, urgency="high")
@@ -189,23 +204,36 @@ class PushSender:
         self._timeout = timeout
         self._pool_size = pool_size
         self._ssl_context = ssl_context
+        self._pool: Http1Pool | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
-        connector = aiohttp.TCPConnector(
-            limit=0, limit_per_host=self._pool_size, keepalive_timeout=60,
-            ssl=self._ssl_context if self._ssl_context is not None else True,
-        )  # fmt: skip
-        self._session = aiohttp.ClientSession(
-            connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
-            trust_env=False,  # the proxy comes from `proxy_for`, once per origin
-            auto_decompress=False, skip_auto_headers=("User-Agent",),
+        self._pool = Http1Pool(
+            limit_per_origin=self._pool_size, timeout=self._timeout, body_limit=_REASON_LIMIT,
+            ssl_context=self._ssl_context,
         )  # fmt: skip
         return self
+
+    def _proxied(self) -> aiohttp.ClientSession:
+        """The aiohttp session of proxied origins, opened on first use."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=self._pool_size, keepalive_timeout=60,
+                ssl=self._ssl_context if self._ssl_context is not None else True,
+            )  # fmt: skip
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
+                trust_env=False,  # the proxy comes from `proxy_for`, once per origin
+                auto_decompress=False, skip_auto_headers=("User-Agent",), cookie_jar=aiohttp.DummyCookieJar(),
+            )  # fmt: skip
+        return self._session
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -237,7 +265,7 @@ class PushSender:
         `before_send` before each request (back-pressure: the outcome journal's room). Raises
         ValueError for a bad `ttl`, `urgency` or `topic` (a caller bug, not a delivery failure).
         """
-        if self._session is None:
+        if self._pool is None:
             raise RuntimeError("use `async with PushSender(settings) as sender`")
         if ttl < 0 or urgency not in URGENCIES or (topic is not None and not _TOPIC_RE.match(topic)):
             raise ValueError("ttl must be ≥ 0, urgency one of RFC 8030's, topic ≤ 32 base64url characters")
@@ -251,9 +279,8 @@ class PushSender:
         # consumers POST. Encrypting in small runs costs ~20 % less CPU than encrypting
         # inside each request's coroutine (warmer caches), and the queue bound keeps at most
         # ~2 × `workers` encrypted bodies in memory.
-        queue: asyncio.Queue[tuple[int, PushTarget, bytes, tuple[dict[str, str], str | None], str] | None] = \
-            asyncio.Queue(2 * workers)
-        by_origin: dict[str, tuple[dict[str, str], str | None]] = {}  # headers and proxy
+        queue: asyncio.Queue[tuple[int, PushTarget, bytes, _Route, str] | None] = asyncio.Queue(2 * workers)
+        by_origin: dict[str, _Route] = {}
 
         async def record(index: int, result: PushResult) -> None:
             results[index] = result
@@ -278,7 +305,8 @@ class PushSender:
                 headers = by_origin.get(origin)
                 if headers is None:
                     authorization = self.signer.authorization(origin)
-                    headers = by_origin[origin] = ({**base_headers, "Authorization": authorization}, proxy_for(origin))
+                    headers = by_origin[origin] = _route({**base_headers, "Authorization": authorization},
+                                                         proxy_for(origin))
                 await queue.put((index, target, body, headers, origin))
                 if index % _ENCRYPT_RUN == _ENCRYPT_RUN - 1:
                     await asyncio.sleep(0)
@@ -290,13 +318,20 @@ class PushSender:
         async def consume() -> None:
             while (item := await queue.get()) is not None:
                 index, target, body, headers, origin = item
-                if before_send is not None:  # the outcome journal's room
-                    await before_send()
-                in_flight.inc()
+                sending = False
+
+                async def admitted() -> None:  # a connection is ours: wait for the journal's room, then go
+                    nonlocal sending
+                    if before_send is not None:
+                        await before_send()
+                    in_flight.inc()
+                    sending = True
+
                 try:
-                    result = await self._post(target, body, headers)
+                    result = await self._post(target, body, headers, admitted)
                 finally:
-                    in_flight.dec()
+                    if sending:
+                        in_flight.dec()
                 metrics.PUSH_ANSWERS.labels(origin, str(result.status) if result.status else "none").inc()
                 await record(index, result)
 
@@ -306,22 +341,33 @@ class PushSender:
                 group.create_task(consume())
         return cast(list[PushResult], results)
 
-    async def _post(self, target: PushTarget, body: bytes, route: tuple[dict[str, str], str | None]) -> PushResult:
-        assert self._session is not None
-        headers, proxy = route
+    async def _post(self, target: PushTarget, body: bytes, route: _Route,
+                    admitted: Callable[[], Awaitable[None]]) -> PushResult:
+        assert self._pool is not None
         try:
-            async with self._session.post(target.endpoint, data=body, headers=headers, proxy=proxy,
-                                          allow_redirects=False) as response:
-                status = response.status
-                if 200 <= status < 300:
-                    return PushResult(target.ref, "sent", status, "")
-                text = (await response.content.read(_REASON_LIMIT)).decode("utf-8", "replace")
-                retry_after = response.headers.get("Retry-After")
+            if route.proxy is None:
+                response = await self._pool.post(target.endpoint, body, route.raw_headers, admitted)
+                status, text, retry_after = (response.status, response.body.decode("utf-8", "replace"),
+                                             response.headers.get("retry-after"))
+            else:
+                await admitted()
+                async with self._proxied().post(target.endpoint, data=body, headers=route.headers, proxy=route.proxy,
+                                                allow_redirects=False) as answer:
+                    status, retry_after = answer.status, answer.headers.get("Retry-After")
+                    text = "" if 200 <= status < 300 else \
+                        (await answer.content.read(_REASON_LIMIT)).decode("utf-8", "replace")
         except TimeoutError:
             return PushResult(target.ref, "retry", None, "timeout")
         except (aiohttp.ClientError, OSError) as exc:
             return PushResult(target.ref, "retry", None, f"connection error: {exc!r}"[:_REASON_LIMIT])
+        if 200 <= status < 300:
+            return PushResult(target.ref, "sent", status, "")
         reason = f"{status} {text}".strip()
         if retry_after:
             reason += f" (Retry-After: {retry_after})"
         return PushResult(target.ref, classify_status(status), status, reason[:_REASON_LIMIT])
+
+
+def _route(headers: dict[str, str], proxy: str | None) -> _Route:
+    raw = "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode("ascii")
+    return _Route(raw_headers=raw, headers=headers, proxy=proxy)
