@@ -13,7 +13,10 @@ from backend.audit.schemas import AuditOut, AuditPage
 from backend.audit.tables import AuditEntry
 from backend.auth.tables import User
 from backend.lib import clock
+from babel.dates import format_datetime
+
 from backend.lib.csvout import csv_bytes
+from backend.lib.french import PARIS
 from backend.lib.errors import DomainError
 
 
@@ -64,6 +67,6 @@ async def entries(action: str | None = None, actor_id: int | None = None, commun
 async def export_csv(action: str | None = None, actor_id: int | None = None, commune_id: int | None = None) -> bytes:
     """The whole (filtered) log as CSV, newest first."""
     rows = await _query(action, actor_id, commune_id)
-    return csv_bytes(["id", "date", "acteur_id", "acteur", "action", "cible", "commune_id", "details"],
-                     [[r["id"], r["created_at"].isoformat(), r["actor"], r["actor_name"], r["action"], r["target"],
+    return csv_bytes(["id", "date (heure de Paris)", "acteur_id", "acteur", "action", "cible", "commune_id", "details"],
+                     [[r["id"], format_datetime(r["created_at"], "dd/MM/y HH:mm:ss", tzinfo=PARIS, locale="fr_FR"), r["actor"], r["actor_name"], r["action"], r["target"],
                        r["commune"], r["details"]] for r in rows])

@@ -6,11 +6,13 @@ Every table is one grouped query (or one plain read aggregated here); nothing pe
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Awaitable, Callable
 
 import msgspec
+from babel.dates import format_datetime
 
+from backend.alerts import service as alerts
 from backend.alerts.tables import Alert
 from backend.delivery import service as delivery
 from backend.delivery.service import LOCAL_TZ
@@ -113,21 +115,63 @@ async def dashboard(commune_id: int) -> Dashboard:
     )
 
 
-TABLES = {
-    "communities": (community_figures, CommunityFigures),
-    "alerts_per_day": (alerts_per_day, AlertsPerDay),
-    "forwarded_awaiting": (forwarded_awaiting, ForwardedFigure),
-    "broadcast_reach": (broadcast_reach, ReachFigure),
-    "safety_checks": (safety_figures, SafetyFigure),
+def _yes_no(value: Any) -> str:
+    return "oui" if value else "non"
+
+
+def _moment(value: Any) -> str:
+    """An ISO instant as a spreadsheet reads it, in Paris time: "02/12/2026 14:05"."""
+    return format_datetime(_dt(value), "dd/MM/y HH:mm", tzinfo=LOCAL_TZ, locale="fr_FR") if value else ""
+
+
+def _day(value: str) -> str:
+    return date.fromisoformat(value).strftime("%d/%m/%Y")
+
+
+def _alert_category(value: str) -> str:
+    return alerts.CATEGORIES.get(value, value)
+
+
+CHANNEL_NAMES = {"push": "notification", "email": "e-mail", "sms": "SMS"}
+BROADCAST_SEVERITIES = {"information": "information", "vigilance": "vigilance", "urgence": "urgence"}
+SAFETY_STATUSES = {"open": "en cours", "closed": "close"}
+
+Column = tuple[str, str, Callable[[Any], Any] | None]
+"""A CSV column: the JSON field, its French header, how its value is written (None: as it is)."""
+
+TABLES: dict[str, tuple[Callable[[int], Awaitable[list[Any]]], list[Column]]] = {
+    "communities": (community_figures, [
+        ("community_id", "n° du quartier", None), ("name", "quartier", None), ("members", "membres", None),
+        ("verified_members", "membres vérifiés", None), ("signups_30d", "inscriptions sur 30 jours", None),
+        ("pending_letters", "courriers en attente", None)]),
+    "alerts_per_day": (alerts_per_day, [
+        ("day", "jour", _day), ("category", "catégorie", _alert_category), ("count", "alertes", None)]),
+    "forwarded_awaiting": (forwarded_awaiting, [
+        ("alert_id", "n° de l'alerte", None), ("community_name", "quartier", None), ("title", "titre", None),
+        ("category", "catégorie", _alert_category), ("notify_mairie", "transmise à la mairie", _yes_no),
+        ("notify_police", "transmise à la police", _yes_no), ("created_at", "reçue le (heure de Paris)", _moment)]),
+    "broadcast_reach": (broadcast_reach, [
+        ("broadcast_id", "n° du message", None), ("title", "titre", None),
+        ("severity", "gravité", lambda v: BROADCAST_SEVERITIES.get(v, v)),
+        ("sent_at", "envoyé le (heure de Paris)", _moment), ("channel", "canal", lambda v: CHANNEL_NAMES.get(v, v)),
+        ("queued", "en attente", None), ("sent", "envoyés", None), ("received", "reçus", None),
+        ("opened", "ouverts", None), ("failed", "échecs", None), ("skipped", "non envoyés", None)]),
+    "safety_checks": (safety_figures, [
+        ("check_id", "n° de la demande", None), ("question", "question", None),
+        ("status", "état", lambda v: SAFETY_STATUSES.get(v, v)),
+        ("created_at", "ouverte le (heure de Paris)", _moment), ("total", "personnes interrogées", None),
+        ("ok", "tout va bien", None), ("help", "besoin d'aide", None), ("pending", "sans réponse", None)]),
 }
+"""Each dashboard table and its CSV columns: French headers and values (categories, channels and states in
+words, yes/no, dates and times in Paris time), for a mairie agent opening it in a spreadsheet."""
 
 
 async def table_csv(commune_id: int, table: str) -> bytes:
-    """One dashboard table as CSV (columns = the JSON fields)."""
+    """One dashboard table as CSV, in French (the JSON keeps its machine keys)."""
     if table not in TABLES:
         raise DomainError(f"Tableau inconnu : {', '.join(TABLES)}.", "invalid_table")
     await commune_row(commune_id)
-    loader, struct = TABLES[table]
-    header = list(struct.__struct_fields__)
+    loader, columns = TABLES[table]
     rows = [msgspec.to_builtins(r) for r in await loader(commune_id)]
-    return csv_bytes(header, [[r[h] for h in header] for r in rows])
+    return csv_bytes([header for _, header, _ in columns],
+                     [[write(r[field]) if write else r[field] for field, _, write in columns] for r in rows])
