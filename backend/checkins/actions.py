@@ -19,7 +19,7 @@ from backend.lib.text import fold
 from backend.checkins import schedule
 from backend.checkins.schemas import ActionOut, EventOut
 from backend.checkins.service import (
-    ALERTED_STATES, OPEN_STATES, ROUND_COLUMNS, access, as_date, dispatch, ensure_running, insert_round, load,
+    ALERTED_STATES, OPEN_STATES, ROUND_COLUMNS, Notifications, access, as_date, ensure_running, insert_round, load,
     move_round, record_event, record_notifying_event,
 )
 from backend.checkins.tables import Checkin, CheckinEvent, CheckinRound
@@ -38,7 +38,7 @@ async def _answer(checkin_id: int, round_id: int, recorded: bool) -> ActionOut:
     return ActionOut(checkin_id=checkin_id, round=round_out(row, row["checkin.grace_minutes"]), recorded=recorded)
 
 
-async def _person_checks_in(row: dict[str, Any], source: str, pending: list[tuple[str, int]],
+async def _person_checks_in(row: dict[str, Any], source: str, pending: Notifications,
                             note: str = "") -> tuple[int, bool]:
     """The person is fine: the current period is checked in, every open period closed. Returns
     (the round answered, whether anything new was recorded). Runs inside a transaction."""
@@ -80,10 +80,9 @@ async def check_in(queues: Queues | None, principal: Principal, checkin_id: int)
     row, _ = await access(principal, checkin_id, {"person"},
                           "Seule la personne elle-même peut répondre « Je vais bien ».")
     ensure_running(row)
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     async with write_transaction():
         round_id, recorded = await _person_checks_in(row, "app", pending)
-    await dispatch(queues, pending)
     return await _answer(checkin_id, round_id, recorded)
 
 
@@ -103,12 +102,11 @@ async def someone_going(queues: Queues | None, principal: Principal, checkin_id:
                                                & (CheckinEvent.type == "someone_going"))
     if earlier:
         return await _answer(checkin_id, target["id"], False)
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     async with write_transaction():
         await move_round(target["id"], ("escalated",), {CheckinRound.state: "someone_going", CheckinRound.going_by: uid,
                                                    CheckinRound.going_at: clock.now()})
         await record_notifying_event(checkin_id, "someone_going", pending, actor=uid, round_id=target["id"])
-    await dispatch(queues, pending)
     return await _answer(checkin_id, target["id"], True)
 
 
@@ -118,10 +116,9 @@ async def resolve(queues: Queues | None, principal: Principal, checkin_id: int, 
     ensure_running(row)
     note = " ".join(note.split())
     if "person" in roles:
-        pending: list[tuple[str, int]] = []
+        pending = Notifications(queues)
         async with write_transaction():
             round_id, recorded = await _person_checks_in(row, "app", pending, note[:500])
-        await dispatch(queues, pending)
         return await _answer(checkin_id, round_id, recorded)
     if not 2 <= len(note) <= 500:
         raise DomainError("Dites en quelques mots comment va la personne (2 à 500 caractères).", "note_required")
@@ -129,7 +126,7 @@ async def resolve(queues: Queues | None, principal: Principal, checkin_id: int, 
     if not opened:
         raise Conflict("Rien à clore : aucune période en attente pour cette personne.", "nothing_to_resolve")
     now = clock.now()
-    pending = []
+    pending = Notifications(queues)
     async with write_transaction():
         for open_round in opened:
             alerted = open_round["state"] in ALERTED_STATES
@@ -142,7 +139,6 @@ async def resolve(queues: Queues | None, principal: Principal, checkin_id: int, 
                 else:
                     await record_event(checkin_id, "resolved", actor=principal.user_id, round_id=open_round["id"],
                                        note=note)
-    await dispatch(queues, pending)
     return await _answer(checkin_id, opened[-1]["id"], True)
 
 
@@ -189,13 +185,12 @@ async def checkin_by_sms(queues: Queues | None, user_id: int) -> str | None:
     if found is None:
         return None
     row = await load(found["id"])
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     try:
         async with write_transaction():
             _, recorded = await _person_checks_in(row, "sms", pending)
     except Conflict:
         return None
-    await dispatch(queues, pending)
     if not recorded:
         return "Vigie : c'est déjà noté, merci. Bonne journée !"
     if pending:

@@ -32,7 +32,7 @@ from backend.lib.french import moment_in_words
 from backend.lib.queues import Queues
 from backend.checkins import schedule
 from backend.checkins.service import (
-    as_date, dispatch, insert_round, move_round, record_event, record_notifying_event,
+    Notifications, as_date, insert_round, move_round, record_event, record_notifying_event,
 )
 from backend.checkins.tables import Checkin, CheckinRound
 
@@ -44,12 +44,11 @@ log = logging.getLogger(__name__)
 async def run_due_checkins(queues: Queues | None, now: datetime) -> dict[str, int]:
     """Remind the people whose hour has come, alert the watchers of those still silent after the
     grace period. Safe to run often and from several workers at once."""
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     watched = await Checkin.raw(_ELIGIBLE, now)  # the check-ins being watched: both steps below use them
     caught_up = await _catch_up(watched, now, pending)  # first: it may fold a stale reminder into its alert
     escalated = await _escalate(now, pending)
     reminded = await _remind(watched, now, pending)
-    await dispatch(queues, pending)
     return {"reminded": reminded, "escalated": escalated + caught_up, "caught_up": caught_up}
 
 
@@ -61,7 +60,7 @@ _ELIGIBLE = (
     "(SELECT COUNT(*) FROM checkin_watchers w WHERE w.checkin = c.id AND w.status = 'accepted') >= 2")
 
 
-async def _remind(rows: list[dict[str, Any]], now: datetime, pending: list[tuple[str, int]]) -> int:
+async def _remind(rows: list[dict[str, Any]], now: datetime, pending: Notifications) -> int:
     due: list[tuple[int, Any, datetime]] = []
     for row in rows:
         period = schedule.current_period(now, as_date(row["starts_on"]), row["every_days"])
@@ -88,7 +87,7 @@ async def _remind(rows: list[dict[str, Any]], now: datetime, pending: list[tuple
     return done
 
 
-async def _escalate(now: datetime, pending: list[tuple[str, int]]) -> int:
+async def _escalate(now: datetime, pending: Notifications) -> int:
     rows = await CheckinRound.select(
         CheckinRound.id, CheckinRound.checkin, CheckinRound.period_date, CheckinRound.reminded_at,
         CheckinRound.checkin.grace_minutes, CheckinRound.checkin.paused_until, CheckinRound.checkin.stopped_at,
@@ -141,7 +140,7 @@ def _last_ended_period(row: dict[str, Any], now: datetime) -> tuple[date, dateti
     return period, due
 
 
-async def _catch_up(rows: list[dict[str, Any]], now: datetime, pending: list[tuple[str, int]]) -> int:
+async def _catch_up(rows: list[dict[str, Any]], now: datetime, pending: Notifications) -> int:
     """Periods that ended with no round at all (no driver ran meanwhile): alert the watchers once,
     for the most recent one, unless the person has given news since."""
     candidates = [(row, found) for row in rows if (found := _last_ended_period(row, now)) is not None]
@@ -165,7 +164,7 @@ async def _catch_up(rows: list[dict[str, Any]], now: datetime, pending: list[tup
 
 
 async def _alert_missed(row: dict[str, Any], period: date, due: datetime, now: datetime,
-                        pending: list[tuple[str, int]]) -> bool:
+                        pending: Notifications) -> bool:
     """One alert for the missed period `period` and the missed ones just before it."""
     checkin_id, every = row["id"], timedelta(days=row["every_days"])
     starts_on, paused_until = as_date(row["starts_on"]), as_date(row["paused_until"])

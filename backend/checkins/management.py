@@ -26,7 +26,7 @@ from backend.lib.text import unaccent
 from backend.checkins import schedule
 from backend.checkins.schemas import CheckinIn, CheckinOut, CheckinPatch
 from backend.checkins.service import (
-    OPEN_STATES, access, dispatch, ensure_running, full_name, load, record_event, record_notifying_event, roles_in,
+    OPEN_STATES, Notifications, access, ensure_running, full_name, load, record_event, record_notifying_event, roles_in,
 )
 from backend.checkins.tables import Checkin, CheckinRound, CheckinWatcher
 from backend.checkins.views import checkin_out
@@ -156,7 +156,7 @@ async def create_checkin(queues: Queues | None, principal: Principal, community_
     own = person_id == principal.user_id  # one's own set-up is the confirmation
     confirmation = dict(person_confirmation="confirmed", confirmed_at=now, confirmed_via="app") if own else dict(
         person_confirmation="pending", confirmed_at=None, confirmed_via="")
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     try:
         async with write_transaction():
             rows = await Checkin.insert(Checkin(
@@ -180,7 +180,6 @@ async def create_checkin(queues: Queues | None, principal: Principal, community_
         if "unique" in str(exc).lower():  # the partial unique index: one running check-in per person
             raise Conflict("Cette personne a déjà une veille en cours.", "checkin_exists") from None
         raise
-    await dispatch(queues, pending)
     return await checkin_out(principal, checkin_id)
 
 
@@ -191,7 +190,7 @@ async def _answer_as_person(queues: Queues | None, row: dict[str, Any], accept: 
     waiting for one (already answered). Confirming invites the watchers; refusing stops it."""
     checkin_id, person = row["id"], row["person"]
     now = clock.now()
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     async with write_transaction():
         values: dict[Any, Any] = {Checkin.person_confirmation: "confirmed" if accept else "refused"}
         if accept:
@@ -216,7 +215,6 @@ async def _answer_as_person(queues: Queues | None, row: dict[str, Any], accept: 
         else:
             await CheckinWatcher.update({CheckinWatcher.status: "removed", CheckinWatcher.answered_at: now}).where(
                 (CheckinWatcher.checkin == checkin_id) & CheckinWatcher.status.is_in(["invited", "accepted"]))
-    await dispatch(queues, pending)
     return True
 
 
@@ -328,7 +326,7 @@ async def invite_watcher(queues: Queues | None, principal: Principal, checkin_id
                                           & CheckinWatcher.status.is_in(["invited", "accepted"])) >= MAX_WATCHERS:
         raise DomainError(f"{MAX_WATCHERS} voisins au plus par veille.", "too_many_watchers")
     now = clock.now()
-    pending: list[tuple[str, int]] = []
+    pending = Notifications(queues)
     async with write_transaction():
         if existing:
             await CheckinWatcher.update({CheckinWatcher.status: "invited", CheckinWatcher.invited_at: now,
@@ -340,7 +338,6 @@ async def invite_watcher(queues: Queues | None, principal: Principal, checkin_id
         if row["person_confirmation"] == "confirmed":  # else invited when the person confirms
             await record_notifying_event(checkin_id, "watcher_invited", pending, actor=principal.user_id,
                                          subject=user_id)
-    await dispatch(queues, pending)
     return await checkin_out(principal, checkin_id)
 
 

@@ -12,9 +12,11 @@ lives in `backend.checkins.management`; its periods (reminder, escalation, "je p
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Iterable
+from functools import partial
+from typing import Any
 
 from backend.auth.principal import Principal
+from backend.db import on_commit
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, Forbidden, NotFound
@@ -107,21 +109,26 @@ async def record_event(checkin_id: int, type_: str, *, actor: int | None, round_
     return rows[0]["id"]
 
 
-async def record_notifying_event(checkin_id: int, type_: str, pending: list[tuple[str, int]], **kwargs: Any) -> int:
-    """`record_event` plus the outbox row of its notification; (kind, id) is added to `pending`."""
+class Notifications(list[tuple[str, int]]):
+    """The (kind, event id) notifications one step of a check-in recorded. Each is handed to the
+    fan-out queue once the transaction that recorded it commits (`db.on_commit`; the periodic
+    re-dispatch covers a Valkey outage); without `queues` (no queue in this process) nothing is."""
+
+    def __init__(self, queues: Queues | None) -> None:
+        super().__init__()
+        self.queues = queues
+
+
+async def record_notifying_event(checkin_id: int, type_: str, pending: Notifications, **kwargs: Any) -> int:
+    """`record_event` plus the outbox row of its notification (inside the caller's write
+    transaction); (kind, id) is added to `pending` and dispatched after the commit."""
     event_id = await record_event(checkin_id, type_, **kwargs)
     kind = NOTIFYING[type_]
     await delivery.add_outbox(kind, event_id)
     pending.append((kind, event_id))
+    if pending.queues is not None:
+        on_commit(partial(delivery.dispatch, pending.queues, kind, event_id))
     return event_id
-
-
-async def dispatch(queues: Queues | None, pending: Iterable[tuple[str, int]]) -> None:
-    """After commit: hand the notifications to the queue (the periodic re-dispatch covers failures)."""
-    if queues is None:
-        return
-    for kind, ref_id in pending:
-        await delivery.dispatch(queues, kind, ref_id)
 
 
 # Loading and access -------------------------------------------------------------------------
