@@ -48,9 +48,10 @@ async function parseBody(response) {
   return response.text();
 }
 
-async function call(path, { method = "GET", body, headers = {}, signal } = {}) {
+async function call(path, { method = "GET", body, headers = {}, signal, keepalive = false } = {}) {
   method = method.toUpperCase();
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
+  // keepalive: the request outlives the page (a decision sent as the moderator closes the tab).
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal, keepalive };
   if (body instanceof FormData || body instanceof Blob) {
     init.body = body; // multipart form or a file as is: the browser sets the Content-Type
   } else if (body !== undefined) {

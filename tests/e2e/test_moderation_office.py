@@ -1,0 +1,89 @@
+"""A moderator at work on a laptop (issue 14 item 6d): after a decision the list stays where it
+was and the next alert has the focus; « Annuler » stays offered for a few seconds, and nothing is
+sent before the delay ends (an undone decision never reaches the server, so no notice and no
+fan-out of an approved alert); leaving the screen sends a decision still waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from playwright.async_api import expect
+
+from backend.alerts.tables import Alert
+from backend.lib import clock
+from tests.e2e.conftest import Neighbours, fx_neighbours  # noqa: F401
+from tests.e2e.test_mairie_office import laptop_page
+
+COUNT = 8
+
+
+async def pending_alerts(n: Neighbours) -> list[int]:
+    ids = []
+    for i in range(COUNT):
+        rows = await Alert.insert(Alert(community=n.community, author=n.alice, category="suspicious_vehicle",
+                                        title=f"Camionnette numéro {i}", body="Une camionnette tourne dans la rue.",
+                                        moderation="pending", created_at=clock.now())).returning(Alert.id)
+        ids.append(rows[0]["id"])
+    return ids  # the screen lists the newest first
+
+
+async def moderation_of(alert_id: int) -> str:
+    return (await Alert.select(Alert.moderation).where(Alert.id == alert_id).first())["moderation"]
+
+
+async def wait_moderation(alert_id: int, expected: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while await moderation_of(alert_id) != expected:
+        assert time.monotonic() < deadline, f"alert {alert_id} never became {expected}"
+        await asyncio.sleep(0.2)
+
+
+async def test_moderator_keeps_the_place_and_can_undo_before_anything_is_sent(fx_browser, fx_server, fx_neighbours):
+    ids = await pending_alerts(fx_neighbours)
+    shown = list(reversed(ids))  # newest first
+    async with laptop_page(fx_browser, fx_server, Neighbours.MODERATOR) as page:
+        await page.goto("/#/moderation")
+        cards = page.locator(".alert-list > *")
+        await expect(cards).to_have_count(COUNT)
+        # Down the list: the fourth alert at the top of the window.
+        fourth, fifth = cards.nth(3), cards.nth(4)
+        await fourth.evaluate("(card) => window.scrollTo(0, card.getBoundingClientRect().top + window.scrollY - 80)")
+        assert await page.evaluate("() => window.scrollY") > 300
+        place = (await fourth.bounding_box())["y"]
+
+        await fourth.get_by_role("button", name="Approuver").click()
+        await expect(fourth).to_be_hidden()
+        # The next alert took its place on the screen and has the focus.
+        await expect(fifth.get_by_role("button", name="Approuver")).to_be_focused()
+        assert abs((await fifth.bounding_box())["y"] - place) <= 2
+        bar = page.locator(f'.undo-bar[data-alert-id="{shown[3]}"]')
+        await expect(bar).to_contain_text("« Camionnette numéro 4 » : approuvée dans quelques secondes.")
+        await expect(bar.get_by_role("button", name="Annuler")).to_be_visible()
+
+        # Undone within the delay: the alert is back in its place, and nothing reached the server.
+        await bar.get_by_role("button", name="Annuler").click()
+        await expect(fourth).to_be_visible()
+        await expect(fourth.get_by_role("button", name="Approuver")).to_be_focused()
+        await expect(page.get_by_text("Action annulée : rien n'a été envoyé.")).to_be_visible()
+        await expect(bar).to_have_count(0)
+        await asyncio.sleep(7)  # past the delay
+        assert await moderation_of(shown[3]) == "pending"
+
+        # Hidden with a reason, not undone: sent once the delay is over, not before.
+        await fifth.get_by_role("button", name="Masquer").click()
+        await fifth.get_by_label("Raison").fill("Plaque d'immatriculation visible")
+        await fifth.get_by_role("button", name="Masquer l'alerte").click()
+        await expect(fifth).to_be_hidden()
+        await expect(cards.nth(5).get_by_role("button", name="Approuver")).to_be_focused()
+        await asyncio.sleep(2)
+        assert await moderation_of(shown[4]) == "pending"  # still in its undo delay
+        await wait_moderation(shown[4], "hidden")
+        await expect(cards).to_have_count(COUNT - 1)
+        await expect(page.locator(".undo-bar")).to_have_count(0)
+
+        # Leaving the screen during the delay sends the decision (it was taken).
+        await cards.first.get_by_role("button", name="Approuver").click()
+        await page.goto("/#/reglages")
+        await wait_moderation(shown[0], "approved", timeout=5)
+        assert not page.errors, page.errors
