@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -13,6 +11,7 @@ from backend.delivery import service
 from backend.delivery.schemas import Preferences, PublicKey, ReceiptIn, SubscriptionIn, SubscriptionOut
 from backend.delivery.channels.vapid import public_key_b64
 from backend.lib import ratelimit
+from backend.lib.templates import render
 from backend.lib.deps import queues_of, settings_of, valkey_of
 
 
@@ -69,13 +68,7 @@ async def delivery_receipt(request: Request, delivery_id: int, data: ReceiptIn) 
 @get("/api/v1/email/unsubscribe", guards=[public], tags=["delivery"], media_type="text/html")
 async def email_unsubscribe(token: str = "", what: str = "alerts") -> Response[str]:
     ok = await service.unsubscribe_email(token, what)
-    things = "les messages" if what == "messages" else "les alertes"
-    message = (f"Vous ne recevrez plus {things} par e-mail. Vous pouvez les réactiver dans les réglages de "
-               "l'application." if ok else "Ce lien de désinscription n'est pas valable.")
-    page = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'><meta name='viewport' "
-            "content='width=device-width, initial-scale=1'><title>Vigie</title><link rel='stylesheet' "
-            f"href='/css/app.css'></head><body><main><h1>Vigie</h1><p>{html.escape(message)}</p>"
-            "<p><a href='/'>Ouvrir Vigie</a></p></main></body></html>")
+    page = render("pages/email_unsubscribed.html", ok=ok, what=what)
     return Response(page, media_type="text/html", status_code=200 if ok else 404)
 
 
