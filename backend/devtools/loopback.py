@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -241,9 +242,11 @@ class BackgroundHTTPServer(LoopbackService):
     state they share with the test thread must be guarded by a lock.
     """
 
-    def __init__(self, port: int | None = None, *, host: str = LOOPBACK) -> None:
+    def __init__(self, port: int | None = None, *, host: str = LOOPBACK,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         super().__init__(port)
         self.host = host
+        self.ssl_context = ssl_context  # serve HTTPS (with a test CA's certificate)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -253,8 +256,8 @@ class BackgroundHTTPServer(LoopbackService):
 
     @property
     def origin(self) -> str:
-        """`http://127.0.0.1:PORT`."""
-        return f"http://{self.host}:{self.port}"
+        """`http://127.0.0.1:PORT` (https:// with an ssl_context)."""
+        return f"{'https' if self.ssl_context is not None else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> str:
         """Serve in a background thread; return the origin once listening."""
@@ -301,7 +304,7 @@ class BackgroundHTTPServer(LoopbackService):
 
         self._runner = web.AppRunner(self.build_app(), shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._port if self._fixed_port else 0)
+        site = web.TCPSite(self._runner, self.host, self._port if self._fixed_port else 0, ssl_context=self.ssl_context)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
 
