@@ -16,6 +16,7 @@ from backend.delivery import service as delivery
 from backend.gazette.access import can_moderate_locally, is_platform, is_unique_violation, permissions, visible
 from backend.gazette.schemas import CommentOut
 from backend.gazette.tables import GazetteComment
+from backend.gazette.limits import creation_limit
 from backend.gazette.live import publish_post_event
 from backend.gazette.views import comment_out
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
@@ -37,6 +38,17 @@ async def _load_comment(comment_id: int, principal: Principal, row: dict[str, An
     saved = await GazetteComment.select(GazetteComment.all_columns(), GazetteComment.author.first_name,
                                         GazetteComment.author.last_name).where(GazetteComment.id == comment_id).first()
     return comment_out(saved, principal, is_platform(principal) or can_moderate_locally(principal, row))
+
+
+async def post_comment(res: Mapping[str, Any], principal: Principal, post_id: int, body: str,
+                       idempotency_key: str | None) -> tuple[CommentOut, bool]:
+    """A comment written in the app: (comment, created). A replayed key (the PWA's offline outbox)
+    returns the first comment and is not counted against the hourly limit (`res`: `app.state`)."""
+    limit = creation_limit(res, principal.user_id, "comments")
+    comment, _, created = await add_comment(principal, post_id, body, idempotency_key, limit.check, res=res)
+    if created:
+        await limit.count()
+    return comment, created
 
 
 async def add_comment(principal: Principal, post_id: int, body: str, idempotency_key: str | None = None,

@@ -19,9 +19,7 @@ from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
 )
-from backend.lib import ratelimit
-from backend.lib.deps import settings_of, valkey_of
-from backend.lib.images import upload_limit
+from backend.lib.deps import settings_of
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None,
                         description="Optional: a replay with the same key returns the first comment (PWA outbox)")
@@ -31,26 +29,6 @@ UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
 
 def media_root(request: Request):  # noqa: ANN201
     return settings_of(request).media_path
-
-
-# Per-person limits (Valkey, shared by every API instance; fail open when it is down). Only what
-# was created counts: a refused or invalid request leaves the counter alone.
-LIMITS = {
-    "posts": ("gazette_posts_per_hour", "gazette_post_rate_limited",
-              "Vous avez atteint la limite de {limit} publications par heure dans la Gazette. "
-              "Réessayez dans {minutes} min."),
-    "comments": ("gazette_comments_per_hour", "gazette_comment_rate_limited",
-                 "Vous avez atteint la limite de {limit} commentaires par heure dans la Gazette. "
-                 "Réessayez dans {minutes} min."),
-}
-
-
-def creation_limit(request: Request, what: str) -> ratelimit.CreationLimit:
-    field, code, message = LIMITS[what]
-    settings = settings_of(request)
-    limit = getattr(settings, field)
-    return ratelimit.CreationLimit(valkey_of(request), f"gazette-{what}:{principal_of(request).user_id}", limit,
-                                   settings.gazette_limit_window_seconds, message.replace("{limit}", str(limit)), code)
 
 
 class CommunityGazetteController(Controller):
@@ -65,11 +43,7 @@ class CommunityGazetteController(Controller):
 
     @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
     async def create(self, request: Request, community_id: int, data: PostIn) -> PostOut:
-        limit = creation_limit(request, "posts")
-        await limit.check()
-        created = await service.create_post(principal_of(request), community_id, data, res=request.app.state)
-        await limit.count()
-        return created
+        return await service.publish_post(request.app.state, principal_of(request), community_id, data)
 
 
 class CommuneGazetteController(Controller):
@@ -107,23 +81,15 @@ class GazettePostController(Controller):
         for upload in data.photos:
             raws.append(await upload.read(photos.MAX_BYTES + 1))  # one byte more tells "too large"
             await upload.close()
-        principal = principal_of(request)
-        limit = upload_limit(valkey_of(request), principal.user_id, settings_of(request).photos_per_hour)
-        await limit.check(max(len(raws), 1))
-        updated = await uploads.add_photos(media_root(request), principal, post_id, raws, res=request.app.state)
-        await limit.count(len(raws))
-        return updated
+        return await uploads.upload_photos(request.app.state, principal_of(request), post_id, raws)
 
     @post("/comments", status_code=HTTP_201_CREATED)
     async def comment(self, request: Request, post_id: int, data: CommentIn,
                       idempotency_key: str | None = IDEMPOTENCY) -> Response[CommentOut]:
-        limit = creation_limit(request, "comments")
-        comment, _, created = await comments.add_comment(principal_of(request), post_id, data.body, idempotency_key,
-                                                         limit.check, res=request.app.state)
-        if not created:  # an offline outbox replaying: same answer, nothing new, not counted
-            return Response(comment, status_code=HTTP_200_OK)
-        await limit.count()
-        return Response(comment, status_code=HTTP_201_CREATED)
+        comment, created = await comments.post_comment(request.app.state, principal_of(request), post_id, data.body,
+                                                       idempotency_key)
+        # A replay (an offline outbox sending again) gets the first comment: 200, nothing new.
+        return Response(comment, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @post("/rsvp", status_code=HTTP_200_OK)
     async def rsvp(self, request: Request, post_id: int, data: RsvpIn) -> RsvpOut:

@@ -20,6 +20,7 @@ from backend.gazette.access import (
     COLUMNS, KINDS, MAIRIE, MAIRIE_KIND, MEMBER_KINDS, audit_post, aware, can_moderate_locally, is_platform, visible,
 )
 from backend.gazette.carpools import RIDE_CANCEL_KIND, record_cancellation
+from backend.gazette.limits import creation_limit
 from backend.gazette.live import publish_post_event, row_of
 from backend.gazette.schemas import CommunicationIn, PostDetail, PostIn, PostOut, PostPage
 from backend.gazette.search import query_words
@@ -104,6 +105,15 @@ def validate_post(data: PostIn, now: datetime) -> dict[str, Any]:
 
 
 # Creating --------------------------------------------------------------------------------------
+
+async def publish_post(res: Mapping[str, Any], principal: Principal, community_id: int, data: PostIn) -> PostOut:
+    """A member posts in the app: within their hourly number of posts (`res`: `app.state`)."""
+    limit = creation_limit(res, principal.user_id, "posts")
+    await limit.check()
+    created = await create_post(principal, community_id, data, res=res)
+    await limit.count()
+    return created
+
 
 async def create_post(principal: Principal, community_id: int, data: PostIn, *,
                       res: Mapping[str, Any] | None = None) -> PostOut:

@@ -15,6 +15,17 @@ from backend.gazette.schemas import PostOut
 from backend.gazette.tables import GazettePhoto
 from backend.gazette.views import post_out
 from backend.lib.errors import DomainError, Forbidden, NotFound
+from backend.lib.images import upload_limit
+
+
+async def upload_photos(res: Mapping[str, Any], principal: Principal, post_id: int, raws: list[bytes]) -> PostOut:
+    """Photos sent from the app, within the person's hourly number of photos (`res`: `app.state`)."""
+    settings = res["settings"]
+    limit = upload_limit(res["valkey"], principal.user_id, settings.photos_per_hour)
+    await limit.check(max(len(raws), 1))
+    updated = await add_photos(settings.media_path, principal, post_id, raws, res=res)
+    await limit.count(len(raws))
+    return updated
 
 
 async def add_photos(media_root: Path, principal: Principal, post_id: int, raws: list[bytes], *,
