@@ -10,7 +10,7 @@ from backend.auth import service as auth_service
 from backend.auth import sessions
 from backend.auth.guards import any_staff_or_platform, commune_scope, platform_role, public
 from backend.auth.principal import principal_of
-from backend.communities import service
+from backend.communities import people, service
 from backend.communities.guards import community_scope
 from backend.communities.schemas import (
     CommuneCreate,
@@ -19,6 +19,7 @@ from backend.communities.schemas import (
     CommunityHit,
     CommunityOut,
     PerimeterIn,
+    PersonHit,
     UserRef,
 )
 from backend.lib.deps import valkey_of
@@ -66,6 +67,11 @@ class CommuneController(Controller):
     async def create_community(self, commune_id: int, data: CommunityCreate) -> CommunityOut:
         return await service.create_community(commune_id, data)
 
+    @get("/{commune_id:int}/people", guards=[commune_scope(staff=True, admin=True)])
+    async def find_people(self, commune_id: int, q: str) -> list[PersonHit]:
+        """Verified members of the commune's neighbourhoods by name (to appoint a referent)."""
+        return await people.search_people(q, commune_id)
+
     @post("/{commune_id:int}/staff", guards=[commune_scope(admin=True)], status_code=HTTP_204_NO_CONTENT)
     async def appoint_staff(self, request: Request, commune_id: int, data: UserRef) -> None:
         await service.appoint_staff(commune_id, data.user_id, principal_of(request).user_id)
@@ -75,6 +81,11 @@ class CommuneController(Controller):
 class AdminController(Controller):
     path = "/api/v1/admin"
     tags = ["admin"]
+
+    @get("/people", guards=[platform_role(admin=True)])
+    async def find_people(self, q: str) -> list[PersonHit]:
+        """Anyone by name, for admins (to appoint mairie staff or moderators)."""
+        return await people.search_people(q, None)
 
     @post("/moderators", guards=[platform_role(admin=True)], status_code=HTTP_204_NO_CONTENT)
     async def appoint_moderator(self, request: Request, data: UserRef) -> None:

@@ -62,6 +62,16 @@ class UserRef(msgspec.Struct):
     user_id: int
 
 
+class PersonHit(msgspec.Struct):
+    """A person found by name, to appoint: their neighbourhoods (active memberships) tell them apart."""
+
+    user_id: int
+    name: str
+    communities: list[str]
+    is_moderator: bool = False
+    staff_of: list[str] = msgspec.field(default_factory=list)  # communes whose mairie they work for
+
+
 class PendingMember(msgspec.Struct):
     user_id: int
     first_name: str
