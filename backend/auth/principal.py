@@ -35,6 +35,7 @@ class Principal(msgspec.Struct, frozen=True):
     address_verified: bool = False
     mairie_communes: tuple[CommuneRef, ...] = ()
     memberships: tuple[MembershipInfo, ...] = ()
+    locale: str = "fr"  # the language the member reads (User.locale): API errors, notifications
 
     @property
     def display_name(self) -> str:

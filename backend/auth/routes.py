@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import Cookie
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -11,6 +11,7 @@ from backend.auth.guards import authenticated, public
 from backend.auth.limits import LoginFailures
 from backend.auth.principal import principal_loader, principal_of
 from backend.auth.schemas import (
+    LocaleIn,
     LoginIn,
     Me,
     PasswordChangeIn,
@@ -66,6 +67,10 @@ class AuthController(Controller):
     @get("/me", guards=[authenticated])
     async def me(self, request: Request) -> Me:
         return await service.me(principal_of(request))
+
+    @put("/locale", guards=[authenticated], status_code=HTTP_204_NO_CONTENT)
+    async def set_locale(self, request: Request, data: LocaleIn) -> None:
+        await service.set_locale(valkey_of(request), principal_of(request).user_id, data.locale)
 
     @post("/password", guards=[authenticated], status_code=HTTP_204_NO_CONTENT)
     async def change_password(self, request: Request, data: PasswordChangeIn) -> None:

@@ -35,6 +35,10 @@ class PasswordChangeIn(msgspec.Struct):
     new_password: str
 
 
+class LocaleIn(msgspec.Struct):
+    locale: str  # "fr" | "en"
+
+
 class PasswordResetIn(msgspec.Struct):
     email: str
 

@@ -20,7 +20,7 @@ from backend.auth.principal import Principal
 from backend.auth.schemas import Me
 from backend.auth import sessions
 from backend.auth.tables import User
-from backend.lib import ratelimit
+from backend.lib import i18n, ratelimit
 from backend.lib.queues import Queues
 from backend.lib.templates import render
 from backend.lib.errors import DomainError, NotFound, Unauthorized
@@ -98,6 +98,14 @@ async def change_password(cache: avalkey.Valkey | None, user_id: int, current: s
     check_password(new)
     await User.update({User.password_hash: await hash_password(new)}).where(User.id == user_id)
     await sessions.delete_user_sessions(cache, user_id, keep_token=keep_token)
+
+
+async def set_locale(cache: avalkey.Valkey | None, user_id: int, locale: str) -> None:
+    """The language the member reads (PWA, API errors, notifications, letters): "fr" or "en"."""
+    if locale not in i18n.LOCALES:
+        raise DomainError("Langue inconnue : fr ou en.", "invalid_locale")
+    await User.update({User.locale: locale}).where(User.id == user_id)
+    await sessions.invalidate_principal(cache, user_id)
 
 
 RESET_TTL = 3600

@@ -13,7 +13,7 @@ async def load_principal(user_id: int) -> Principal | None:
     """Identity and roles of a user, from the database."""
     user = await User.select(
         User.id, User.first_name, User.last_name, User.email, User.is_moderator, User.is_admin,
-        User.is_suspended, User.address_verified,
+        User.is_suspended, User.address_verified, User.locale,
     ).where(User.id == user_id).first()
     if user is None:
         return None
@@ -22,7 +22,7 @@ async def load_principal(user_id: int) -> Principal | None:
     return Principal(
         user_id=user["id"], first_name=user["first_name"], last_name=user["last_name"], email=user["email"],
         is_moderator=user["is_moderator"], is_admin=user["is_admin"], is_suspended=user["is_suspended"],
-        address_verified=user["address_verified"],
+        address_verified=user["address_verified"], locale=user["locale"] or "fr",
         mairie_communes=tuple(CommuneRef(id=s["commune.id"], name=s["commune.name"]) for s in staff),
         memberships=tuple(
             MembershipInfo(

@@ -17,6 +17,8 @@ from litestar.exceptions import (
 )
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.lib import i18n
+from backend.lib.error_texts import english_detail
 from backend.lib.errors import DomainError, TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -102,44 +104,56 @@ def security_headers_middleware(app: ASGIApp, hsts: bool = False) -> ASGIApp:
     return middleware
 
 
-def _error(status: int, detail: str, code: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response:
+def reader_locale(request: Request) -> str:
+    """The language of the caller: a signed-in member's own choice, else `Accept-Language`."""
+    principal = request.scope.get("user")
+    locale = getattr(principal, "locale", None)
+    if locale:
+        return i18n.supported(locale)
+    return i18n.from_accept_language(request.headers.get("accept-language"))
+
+
+def _error(status: int, detail: str, code: str, extra: Any = None, headers: dict[str, str] | None = None,
+           request: Request | None = None) -> Response:
+    if request is not None and reader_locale(request) == "en":
+        detail = english_detail(code, detail)
     body: dict[str, Any] = {"status_code": status, "detail": detail, "code": code}
     if extra:
         body["extra"] = extra
     return Response(body, status_code=status, headers=headers or {})
 
 
-def domain_error_handler(_: Request, exc: DomainError) -> Response:
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-    return _error(exc.status_code, exc.detail, exc.code, headers=headers)
+    return _error(exc.status_code, exc.detail, exc.code, headers=headers, request=request)
 
 
-def validation_error_handler(_: Request, exc: ValidationException) -> Response:
-    return _error(400, "Données invalides : vérifiez les champs du formulaire.", "validation_error", exc.extra)
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    return _error(400, "Données invalides : vérifiez les champs du formulaire.", "validation_error", exc.extra, request=request)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, PermissionDeniedException) and "csrf" in str(exc.detail).lower():
-        return _error(403, "Jeton de sécurité (CSRF) manquant ou invalide : rechargez la page.", "csrf_failed")
+        return _error(403, "Jeton de sécurité (CSRF) manquant ou invalide : rechargez la page.", "csrf_failed", request=request)
     if isinstance(exc, NotAuthorizedException):
-        return _error(401, "Veuillez vous connecter.", "not_authenticated")
+        return _error(401, "Veuillez vous connecter.", "not_authenticated", request=request)
     if isinstance(exc, PermissionDeniedException):
-        return _error(403, "Vous n'avez pas accès à cette page.", "forbidden")
+        return _error(403, "Vous n'avez pas accès à cette page.", "forbidden", request=request)
     if isinstance(exc, NotFoundException):
-        return _error(404, "Introuvable.", "not_found")
+        return _error(404, "Introuvable.", "not_found", request=request)
     if isinstance(exc, MethodNotAllowedException):
-        return _error(405, "Méthode non autorisée.", "method_not_allowed")
+        return _error(405, "Méthode non autorisée.", "method_not_allowed", request=request)
     if exc.status_code == 413:
-        return _error(413, "Envoi trop volumineux.", "too_large")
+        return _error(413, "Envoi trop volumineux.", "too_large", request=request)
     if exc.status_code >= 500:
         log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
-        return _error(exc.status_code, "Service momentanément indisponible, réessayez dans un instant.", "unavailable")
-    return _error(exc.status_code, "Requête invalide.", "bad_request")
+        return _error(exc.status_code, "Service momentanément indisponible, réessayez dans un instant.", "unavailable", request=request)
+    return _error(exc.status_code, "Requête invalide.", "bad_request", request=request)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error(500, "Erreur interne. L'équipe technique a été prévenue.", "internal_error")
+    return _error(500, "Erreur interne. L'équipe technique a été prévenue.", "internal_error", request=request)
 
 
 EXCEPTION_HANDLERS = {

@@ -19,6 +19,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /api/v1/auth/login": ALL,
     "POST /api/v1/auth/logout": SIGNED_IN,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "PUT /api/v1/auth/locale": SIGNED_IN,
     "POST /api/v1/auth/password": SIGNED_IN,
     "POST /api/v1/auth/password-reset": ALL,
     "POST /api/v1/auth/password-reset/confirm": ALL,
