@@ -11,7 +11,7 @@ from backend.alerts.service import check_idempotency_key
 from backend.auth.principal import Principal
 from backend.auth.tables import User
 from backend.db import on_commit, write_transaction
-from backend.lib import clock
+from backend.lib import clock, ratelimit
 from backend.lib.errors import DomainError, Forbidden, NotFound
 from backend.lib.sql import bulk_insert, select_in
 from backend.messages.blocks import blocks_of
@@ -67,6 +67,21 @@ async def _existing_pair(community_id: int, me: int, other: int) -> int | None:
 async def _replayed_conversation(me: int, community_id: int, key: str) -> int | None:
     return await replayed_id(Conversation.created_by, Conversation.community, me, community_id, key,
                            "une autre conversation")
+
+
+async def open_conversation(res: Mapping[str, Any], principal: Principal, community_id: int, data: ConversationIn,
+                            idempotency_key: str | None) -> tuple[ConversationOut, bool]:
+    """A conversation opened in the app: (conversation, created). A replayed key returns the first
+    one and is not counted against the member's hourly number of new conversations (`res`: `app.state`)."""
+    n = res["settings"].conversations_per_hour
+    limit = ratelimit.CreationLimit(
+        res["valkey"], f"conversations:{principal.user_id}", n, 3600,
+        f"Vous avez déjà ouvert {n} nouvelles conversations cette heure-ci. Réessayez dans {{minutes}} min.",
+        "conversation_rate_limited")
+    conversation, created = await create_conversation(principal, community_id, data, idempotency_key, limit.check)
+    if created:
+        await limit.count()
+    return conversation, created
 
 
 async def create_conversation(principal: Principal, community_id: int, data: ConversationIn,

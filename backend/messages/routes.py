@@ -10,22 +10,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from backend.auth.guards import authenticated, platform_role
 from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
-from backend.lib import ratelimit
-from backend.lib.deps import settings_of, valkey_of
 from backend.messages import blocks, conversations, moderation, service
 from backend.messages.schemas import (BlockIn, BlockOut, CloseReportIn, ConversationIn, ConversationOut, MessageIn,
                                       MessageOut, MessagePage, ModeratedConversation, ModeratorReadOut, ParticipantsIn,
                                       ReadIn, ReportIn, ReportOut, Unread)
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None)
-
-
-def conversation_limit(request: Request) -> ratelimit.CreationLimit:
-    n = settings_of(request).conversations_per_hour
-    return ratelimit.CreationLimit(
-        valkey_of(request), f"conversations:{principal_of(request).user_id}", n, 3600,
-        f"Vous avez déjà ouvert {n} nouvelles conversations cette heure-ci. Réessayez dans {{minutes}} min.",
-        "conversation_rate_limited")
 
 
 class CommunityConversationController(Controller):
@@ -35,11 +25,8 @@ class CommunityConversationController(Controller):
     @post("/", guards=[community_scope(member=True)], status_code=HTTP_201_CREATED)
     async def create(self, request: Request, community_id: int, data: ConversationIn,
                      idempotency_key: str | None = IDEMPOTENCY) -> Response[ConversationOut]:
-        limit = conversation_limit(request)
-        conversation, created = await conversations.create_conversation(principal_of(request), community_id, data,
-                                                                  idempotency_key, limit.check)
-        if created:
-            await limit.count()
+        conversation, created = await conversations.open_conversation(request.app.state, principal_of(request),
+                                                                      community_id, data, idempotency_key)
         return Response(conversation, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
