@@ -9,6 +9,17 @@ import { navigate } from "../router.js";
 import { logout } from "../session.js";
 import { devicesSection, offlineSection, preferencesSection } from "./settings-notifications.js";
 
+/** The language of this device, saved to the account too (User.locale): the member's e-mails,
+ * SMS, push notifications, letters and the server's messages follow it. */
+async function chooseLanguage(code) {
+  await setLanguage(code);
+  try {
+    await api("/auth/locale", { method: "PUT", body: { locale: code } });
+  } catch (err) {
+    console.warn("language not saved to the account", err); // offline: the next choice saves it
+  }
+}
+
 function languageSection() {
   const current = getLang();
   const choices = LANGUAGES.map((code) =>
@@ -20,7 +31,7 @@ function languageSection() {
         name: "language",
         value: code,
         checked: code === current,
-        onchange: () => setLanguage(code),
+        onchange: () => chooseLanguage(code),
       }),
       h("span", {}, t(`settings.languages.${code}`)),
     ),
