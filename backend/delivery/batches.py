@@ -206,7 +206,8 @@ async def http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
     shared = worker_context(ctx)
     session = shared.get("http_session")
     if session is None or session.closed:
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        # trust_env: the SMS provider through HTTPS_PROXY/HTTP_PROXY (minus NO_PROXY) where egress needs it
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20), trust_env=True)
         shared["http_session"] = session
         shared.setdefault("closers", []).append(session.close)
     return session
