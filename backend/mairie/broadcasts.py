@@ -14,7 +14,6 @@ from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
-from backend.lib.queues import Queues
 from backend.lib.text import iso
 from backend.mairie.area import (
     areas_of, budget, check_channels, commune_row, count_sms_segments, month_of, parse_when, reach_estimate,
@@ -222,10 +221,12 @@ async def followup(res: Mapping[str, Any], actor_id: int, commune_id: int, broad
     return await create(res, actor_id, commune_id, draft, parent=root, followup=data.kind)
 
 
-async def dispatch_due(queues: Queues) -> list[tuple[int, int]]:
+async def dispatch_due(res: Mapping[str, Any]) -> list[tuple[int, int]]:
     """Send scheduled broadcasts whose time has come; returns (commune, broadcast) of each sent.
 
-    The status change claims the row, so two workers never send the same broadcast twice.
+    The status change claims the row, so two workers never send the same broadcast twice. Each
+    one claimed goes to the fan-out queue, and its reach to the staff's dashboard, once committed
+    (`res`: a job's ctx).
     """
     now = clock.now()
     due = await Broadcast.select(Broadcast.id, Broadcast.commune).where(
@@ -238,9 +239,9 @@ async def dispatch_due(queues: Queues) -> list[tuple[int, int]]:
                 (Broadcast.id == row["id"]) & (Broadcast.status == "scheduled")).returning(Broadcast.id)
             if claimed:
                 await delivery.add_outbox(BROADCAST_KIND, row["id"])
-        if claimed:
-            await delivery.dispatch(queues, BROADCAST_KIND, row["id"])
-            sent.append((row["commune"], row["id"]))
+                on_commit(partial(delivery.dispatch, res["queues"], BROADCAST_KIND, row["id"]))
+                on_commit(partial(publish_dashboard, res, row["commune"], "broadcast_reach", broadcast_id=row["id"]))
+                sent.append((row["commune"], row["id"]))
     return sent
 
 

@@ -41,6 +41,5 @@ async def maintenance(ctx: dict[str, Any]) -> None:
 
     Named `maintenance` so that it runs every `maintenance_interval_seconds` (backend.worker).
     """
-    for commune_id, broadcast_id in await broadcasts.dispatch_due(ctx["queues"]):
-        await publish_dashboard(ctx, commune_id, "broadcast_reach", broadcast_id=broadcast_id)
+    await broadcasts.dispatch_due(ctx)  # each one sent is enqueued and announced after its commit
     await publish_reach_changes(ctx)

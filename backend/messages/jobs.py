@@ -11,11 +11,13 @@ A member in their quiet hours gets it when they end.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from backend.db import write_transaction
+from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
+from backend.lib.queues import Queues
 from backend.lib.sql import bulk_insert
 from backend.messages.notify import DIGEST_KIND, hears_sql
 from backend.messages.tables import MailState, MessageDigest
@@ -35,8 +37,9 @@ _CANDIDATES = (
 )
 
 
-async def make_digests(now: Any = None) -> list[int]:
-    """Write the digests that are due (and their outbox rows); return their ids."""
+async def make_digests(now: Any = None, *, queues: Queues | None = None) -> list[int]:
+    """Write the digests that are due (and their outbox rows); return their ids. With `queues`,
+    each digest goes to the fan-out queue once its transaction commits."""
     now = now or clock.now()
     cutoff = now - DIGEST_EVERY
     due = [c for c in await MailState.raw(_CANDIDATES, True, False, now - DIGEST_DELAY, cutoff)
@@ -57,13 +60,12 @@ async def make_digests(now: Any = None) -> list[int]:
                 user=c["user_id"], after_id=c["last_message_id"] or 0, up_to_id=c["up_to"], created_at=now,
             )).returning(MessageDigest.id)
             await delivery.add_outbox(DIGEST_KIND, rows[0]["id"])
+            if queues is not None:
+                on_commit(partial(delivery.dispatch, queues, DIGEST_KIND, rows[0]["id"]))
             made.append(rows[0]["id"])
     return made
 
 
 async def send_message_digests(ctx: dict[str, Any]) -> int:
     """Periodic: make the due digests and hand them to the fan-out (the outbox covers a Valkey outage)."""
-    made = await make_digests()
-    for digest_id in made:
-        await delivery.dispatch(ctx["queues"], DIGEST_KIND, digest_id)
-    return len(made)
+    return len(await make_digests(queues=ctx["queues"]))
