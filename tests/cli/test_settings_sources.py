@@ -8,6 +8,7 @@ import pytest
 
 from backend import settings as settings_module
 from backend.live.service import LiveConfig
+from tests.ops.helpers import vigie, vigie_env
 from backend.settings import InvalidSetting, load_settings
 
 
@@ -92,3 +93,10 @@ def test_the_production_example_holds_only_known_settings(fx_config: Path) -> No
     example = settings_module.ROOT / "config" / "production.example.toml"
     (fx_config / "production.toml").write_text(example.read_text())
     assert load_settings(env={"VIGIE_ENV": "production"}).is_production
+
+
+def test_vigie_refuses_to_start_on_an_unknown_variable_naming_it() -> None:
+    done = vigie("migrate", env=vigie_env(smtp_passwd="secret"))  # VIGIE_SMTP_PASSWD: a typo of smtp_password
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "VIGIE_SMTP_PASSWD" in done.stderr and "Traceback" not in done.stderr
+    assert "Base de données" not in done.stdout  # nothing ran
