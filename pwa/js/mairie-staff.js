@@ -47,6 +47,11 @@ export async function loadCommunes(me = getMe()) {
   return list;
 }
 
+/** Forget the communes loaded (a community was just created): the next screen asks again. */
+export function forgetCommunes() {
+  communeCache = null;
+}
+
 /** The commune a screen works on: ?commune=, else the one chosen last on this device, else the first. */
 export function pickCommune(communes, query = {}) {
   let stored = null;

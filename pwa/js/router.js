@@ -18,6 +18,7 @@ const ROUTES = {
   "/alertes/nouvelle": { screen: "alert-new", access: "private", title: "newAlert.title", nav: "alerts" },
   "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home", office: true },
   "/moderation/courriers": { screen: "letters", access: "private", title: "letters.title", nav: "home", office: true },
+  "/moderation/signalements": { screen: "moderation-reports", access: "private", title: "office.reports.title", nav: "home", office: true },
   "/quartiers": { screen: "communities", access: "private", title: "communities.title", nav: "settings" },
   "/quartiers/perimetre": { screen: "community-perimeter", access: "private", title: "perimeter.title", nav: "settings" },
   "/gazette": { screen: "gazette", access: "private", title: "gazette.title", nav: "gazette" },
@@ -37,7 +38,9 @@ const ROUTES = {
   "/mairie/tableau-de-bord": { screen: "mairie-dashboard", access: "private", title: "mairie.dashboard.title", nav: "home", office: true },
   "/mairie/signalements": { screen: "mairie-inbox", access: "private", title: "mairie.inbox.title", nav: "home", office: true },
   "/mairie/panneaux": { screen: "mairie-signage", access: "private", title: "mairie.signage.title", nav: "home", office: true },
+  "/mairie/organisation": { screen: "mairie-organisation", access: "private", title: "office.organisation.title", nav: "home", office: true },
   "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home", office: true },
+  "/admin/communes": { screen: "admin-platform", access: "private", title: "office.platform.title", nav: "home", office: true },
 };
 // Routes with a parameter: [pattern, route]; the groups are named and passed as `params`.
 const PATTERNS = [

@@ -26,8 +26,10 @@ MEMBER = {
 MORE_MEMBER = ["/#/gazette/nouveau", "/#/profil", "/#/messages", "/#/messages/nouveau", "/#/veille",
                "/#/veille/nouvelle", "/#/veille/quartier", "/#/quartiers", "/#/reinitialiser", "/#/nulle-part"]
 STAFF = ["/#/", "/#/mairie", "/#/mairie/diffusion", "/#/mairie/diffusions", "/#/mairie/verification",
-         "/#/mairie/tableau-de-bord", "/#/mairie/signalements", "/#/mairie/panneaux", "/#/quartiers/perimetre"]
-MODERATOR = ["/#/", "/#/moderation", "/#/moderation/courriers", "/#/alertes/{alert}", "/#/annuaire/{member}"]
+         "/#/mairie/tableau-de-bord", "/#/mairie/signalements", "/#/mairie/panneaux", "/#/quartiers/perimetre",
+         "/#/mairie/organisation"]
+MODERATOR = ["/#/", "/#/moderation", "/#/moderation/courriers", "/#/moderation/signalements", "/#/alertes/{alert}",
+             "/#/annuaire/{member}"]
 
 
 async def test_axe_finds_a_nameless_button(fx_page):

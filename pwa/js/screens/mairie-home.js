@@ -16,6 +16,7 @@ const TILES = [
   ["inbox", "#/mairie/signalements"],
   ["signage", "#/mairie/panneaux"],
   ["perimeters", "#/quartiers"],
+  ["organisation", "#/mairie/organisation"],
 ];
 
 function communePicker(communes, current) {
@@ -82,7 +83,7 @@ function tile(key, href, extra = null) {
 
 function tiles(me, awaiting) {
   const links = TILES.map(([key, href]) => tile(key, href, key === "inbox" ? awaiting : null));
-  if (me.is_admin) links.push(tile("journal", "#/admin/journal"));
+  if (me.is_admin) links.push(tile("journal", "#/admin/journal"), tile("platform", "#/admin/communes"));
   return h("ul", { class: "home-tiles mairie-tiles" }, links);
 }
 

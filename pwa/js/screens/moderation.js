@@ -227,7 +227,8 @@ export function render(container, { query }) {
   const stopLive = watchLive({ onEvent: onLive, refresh: load });
   const clock = setInterval(() => refreshTimes(list.element), 60000);
   container.append(h("h1", {}, t("moderation.title")), h("p", { class: "lead" }, t("moderation.intro")),
-    h("p", {}, h("a", { href: "#/moderation/courriers", class: "link-large" }, t("moderation.lettersLink"))), tabs(state), cached, status, problem, list.element, empty, undoBars);
+    h("p", {}, h("a", { href: "#/moderation/courriers", class: "link-large" }, t("moderation.lettersLink"))),
+    h("p", {}, h("a", { href: "#/moderation/signalements", class: "link-large" }, t("office.reports.link"))), tabs(state), cached, status, problem, list.element, empty, undoBars);
   load();
   return () => {
     stopLive();
