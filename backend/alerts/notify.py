@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.alerts.service import ALERT_KIND, CATEGORIES, FOLLOWUP_KIND, RESOLUTIONS, URGENT
+from backend.alerts.service import ALERT_KIND, CATEGORY_LABELS, FOLLOWUP_KIND, RESOLUTION_LABELS, URGENT
 from backend.alerts.tables import Alert
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients
-from backend.lib.french import moment_in_figures
+from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
 from backend.settings import Settings
 
@@ -28,23 +28,27 @@ class AlertNotice:
             return None
         return await community_recipients([row["community"]], row["author"]), FanoutPlan(urgent=row["category"] in URGENT)
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _alert(ref_id)
         if row is None:
             return None
-        label = CATEGORIES.get(row["category"], row["category"])
+        locale = supported(locale)
+        label = CATEGORY_LABELS[locale].get(row["category"], row["category"])
         community = row["community.name"]
         author = f"{row['author.first_name']} {row['author.last_name']}"
         urgent = row["category"] in URGENT
         mail = dict(community=community, label=label, title=row["title"], place=row["place"] or "", body=row["body"],
-                    author=author, when=moment_in_figures(row["created_at"]))
+                    author=author, when=moment_in_figures(row["created_at"], locale))
         return Notice(
             title=f"{label} — {row['title']}", body=(f"{row['place']} · " if row["place"] else "") + row["body"],
             url=f"/#/alertes/{ref_id}", tag=f"alert-{ref_id}", event="alert", ref_id=ref_id, urgent=urgent,
             community=community, ttl=6 * 3600 if urgent else 24 * 3600, urgency="high" if urgent else "normal",
-            email_subject=f"[Vigie] {label} — {community} : {row['title']}",
-            email_text=render_notice("email/alert.txt", **mail), email_html=render_notice("email/alert.html", **mail),
-            sms_text=f"VIGIE {community} : {label} - {row['title']}. {row['body']}",
+            email_subject=(f"[Vigie] {label} — {community}: {row['title']}" if locale == "en"
+                           else f"[Vigie] {label} — {community} : {row['title']}"),
+            email_text=render_notice("email/alert.txt", locale, **mail),
+            email_html=render_notice("email/alert.html", locale, **mail),
+            sms_text=(f"VIGIE {community}: {label} - {row['title']}. {row['body']}" if locale == "en"
+                      else f"VIGIE {community} : {label} - {row['title']}. {row['body']}"),
         )
 
 
@@ -55,13 +59,19 @@ class FollowupNotice:
             return None
         return await community_recipients([row["community"]], row["author"]), FanoutPlan(channels=("push",))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _alert(ref_id)
         if row is None or row["resolution"] == "open":
             return None
-        word = RESOLUTIONS[row["resolution"]].capitalize()
+        resolution = RESOLUTION_LABELS[supported(locale)][row["resolution"]]
+        if supported(locale) == "en":
+            title = f"{resolution.capitalize()}: {row['title']}"
+            body = f"{row['author.first_name']}'s alert is closed ({resolution})."
+        else:
+            title = f"{resolution.capitalize()} : {row['title']}"
+            body = f"L'alerte de {row['author.first_name']} est close ({resolution})."
         return Notice(
-            title=f"{word} : {row['title']}", body=f"L'alerte de {row['author.first_name']} est close ({RESOLUTIONS[row['resolution']]}).",
+            title=title, body=body,
             url=f"/#/alertes/{ref_id}", tag=f"alert-{ref_id}", event="alert_followup", ref_id=ref_id,
             community=row["community.name"], ttl=12 * 3600, urgency="low",
         )

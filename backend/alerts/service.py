@@ -35,8 +35,19 @@ CATEGORIES = {
     "fire_smoke": "Incendie ou fumée",
     "other": "Autre",
 }
+CATEGORIES_EN = {
+    "suspicious_vehicle": "Suspicious vehicle",
+    "suspicious_person": "Suspicious person",
+    "open_while_away": "Door or window open while the occupants are away",
+    "no_news": "No news from a neighbour",
+    "burglary_in_progress": "Burglary in progress",
+    "fire_smoke": "Fire or smoke",
+    "other": "Other",
+}
+CATEGORY_LABELS = {"fr": CATEGORIES, "en": CATEGORIES_EN}  # by locale (notifications)
 URGENT = {"burglary_in_progress", "fire_smoke"}
 RESOLUTIONS = {"resolved": "résolue", "false_alarm": "fausse alerte"}
+RESOLUTION_LABELS = {"fr": RESOLUTIONS, "en": {"resolved": "resolved", "false_alarm": "false alarm"}}
 MODERATION_ACTIONS = {"approve": "approved", "hide": "hidden", "remove": "removed"}
 ALERT_KIND = "alert"
 FOLLOWUP_KIND = "alert_followup"

@@ -103,7 +103,7 @@ class ReminderNotice:
         recipients = await _recipients(row["checkin.community"], {row["checkin.person"]})
         return recipients, FanoutPlan(channels=("push", "sms"), urgent=False, follow_channels=False)
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _event(ref_id, "reminded", self.states)
         if row is None:
             return None
@@ -129,7 +129,7 @@ class MissedNotice:
         people = await _watchers(row["checkin"]) or await _referents(row["checkin.community"])
         return await _recipients(row["checkin.community"], people), URGENT_PLAN
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _event(ref_id, "escalated", self.states)
         if row is None or row["checkin.person_confirmation"] != "confirmed":  # never on someone else's word
             return None
@@ -157,7 +157,7 @@ class GoingNotice:
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         return await _other_watchers(ref_id, "someone_going", ("someone_going",))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _event(ref_id, "someone_going", ("someone_going",))
         if row is None:
             return None
@@ -174,7 +174,7 @@ class ResolvedNotice:
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         return await _other_watchers(ref_id, "resolved")
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _event(ref_id, "resolved")
         if row is None:
             return None
@@ -200,7 +200,7 @@ class InviteNotice:
             return None
         return await _recipients(row["checkin.community"], {row["subject"]}), FanoutPlan(channels=("push", "email"))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _event(ref_id, "watcher_invited")
         if row is None:
             return None
@@ -240,7 +240,7 @@ class ConsentNotice:
         recipients = await _recipients(row["checkin.community"], {row["checkin.person"]})
         return recipients, FanoutPlan(channels=("push", "sms"), urgent=False, follow_channels=False)
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
         if row is None:
             return None

@@ -17,7 +17,7 @@ import weakref
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable, NamedTuple, Sequence
+from typing import Any, AsyncIterator, Callable, Mapping, NamedTuple, Sequence
 
 import aiohttp
 
@@ -25,7 +25,7 @@ from backend.delivery import leases
 from backend.delivery.kinds import KINDS, Notice
 from backend.delivery.outcomes import Outcomes, SentJournal
 from backend.delivery.states import DeliveryState
-from backend.lib import metrics
+from backend.lib import i18n, metrics
 from backend.settings import Settings
 
 MAX_ATTEMPTS = 5
@@ -52,13 +52,20 @@ async def claim(ctx: dict[str, Any], delivery_ids: Sequence[int]) -> list[Claime
     return [Claimed(**r) for r in rows]
 
 
-async def load_notices(ctx: dict[str, Any], rows: Sequence[Claimed]) -> dict[tuple[str, int], Notice | None]:
-    """The notice of each (kind, ref) of `rows`, once each; None for a thing gone or a kind not wired."""
-    out: dict[tuple[str, int], Notice | None] = {}
-    for key in {(r.kind, r.ref_id) for r in rows}:
+async def load_notices(ctx: dict[str, Any], rows: Sequence[Claimed],
+                       locale_of: Mapping[int, str]) -> dict[tuple[str, int, str], Notice | None]:
+    """The notice of each (kind, ref, recipient's language) of `rows`, once each (not once per
+    recipient); None for a thing gone or a kind not wired. `locale_of`: user id -> "fr" | "en"."""
+    out: dict[tuple[str, int, str], Notice | None] = {}
+    for key in {notice_key(r, locale_of) for r in rows}:
         handler = KINDS.get(key[0])
-        out[key] = await handler.notice(ctx["settings"], key[1]) if handler else None
+        out[key] = await handler.notice(ctx["settings"], key[1], key[2]) if handler else None
     return out
+
+
+def notice_key(row: Claimed, locale_of: Mapping[int, str]) -> tuple[str, int, str]:
+    """The key of `row`'s notice in `load_notices`' answer."""
+    return row.kind, row.ref_id, i18n.supported(locale_of.get(row.user_id))
 
 
 async def retry_or_fail(ctx: dict[str, Any], channel: str, rows: Sequence[Claimed], reason: str,

@@ -37,8 +37,8 @@ class KindHandler(Protocol):
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         """Recipients and channel plan, or None when the thing is gone (nothing to send)."""
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
-        """What to say, or None when the thing is gone."""
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
+        """What to say in `locale` ("fr" or "en"), or None when the thing is gone."""
 
 
 KINDS: dict[str, KindHandler] = {}

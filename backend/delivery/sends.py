@@ -14,8 +14,8 @@ from typing import Any
 
 from backend.auth.tables import User
 from backend.delivery import preferences
-from backend.delivery.batches import (Claimed, claim, http_session, journal, kept, load_notices, push_first,
-                                      record_results, retry_or_fail)
+from backend.delivery.batches import (Claimed, claim, http_session, journal, kept, load_notices, notice_key,
+                                      push_first, record_results, retry_or_fail)
 from backend.delivery.channels.email import MailTemplate, delivery_message_id, render_template_bytes, send_rendered
 from backend.delivery.channels.push import PushResult, PushSender, PushTarget
 from backend.delivery.channels.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
@@ -49,16 +49,18 @@ async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
     if not rows:
         return 0
     async with journal(ctx, "push") as outcomes:  # flushes as results come, even mid-batch
-        notices = await load_notices(ctx, rows)
-        subs = await select_in(PushSubscription, 'SELECT id, "user", endpoint, p256dh, auth FROM push_subscriptions WHERE "user"',
+        subs = await select_in(PushSubscription, 'SELECT s.id, s."user", s.endpoint, s.p256dh, s.auth, u.locale '
+                               'FROM push_subscriptions s JOIN users u ON u.id = s."user" WHERE s."user"',
                                sorted({r.user_id for r in rows}))
         subs_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for s in subs:
             subs_of[s["user"]].append(s)
+        locale_of = {s["user"]: s["locale"] for s in subs}
+        notices = await load_notices(ctx, rows, locale_of)
         entries: list[tuple[Claimed, dict[str, Any]]] = []  # (delivery row, subscription)
         payloads: list[bytes] = []
         for r in rows:
-            notice = notices[(r.kind, r.ref_id)]
+            notice = notices[notice_key(r, locale_of)]
             if notice is None:
                 await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré")
             elif not subs_of[r.user_id]:
@@ -97,7 +99,7 @@ async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
             sender = await push_sender(ctx)
             by_kind: dict[tuple[int, str, str | None], list[int]] = defaultdict(list)
             for i, (r, _) in enumerate(entries):
-                n = notices[(r.kind, r.ref_id)]
+                n = notices[notice_key(r, locale_of)]
                 by_kind[(n.ttl, n.urgency, f"{n.event[:5]}{n.ref_id}")].append(i)
             for (ttl, urgency, topic), indexes in by_kind.items():
                 targets = [PushTarget(ref=i, endpoint=entries[i][1]["endpoint"], p256dh=entries[i][1]["p256dh"],
@@ -129,20 +131,21 @@ async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
     if not rows:
         return 0
     async with journal(ctx, "email") as outcomes:
-        notices = await load_notices(ctx, rows)
-        users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name FROM users WHERE id",
+        users = {u["id"]: u for u in await select_in(User, "SELECT id, email, first_name, locale FROM users WHERE id",
                                                       sorted({r.user_id for r in rows}))}
+        locale_of = {u["id"]: u["locale"] for u in users.values()}
+        notices = await load_notices(ctx, rows, locale_of)
         tokens = await preferences.email_tokens(sorted(users))
         items: list[tuple[str, str, bytes]] = []
         by_ref: dict[str, Claimed] = {}
-        templates: dict[tuple[str, int], MailTemplate] = {}
+        templates: dict[tuple[str, int, str], MailTemplate] = {}  # one per notice and language
         for r in rows:
-            notice = notices[(r.kind, r.ref_id)]
+            key = notice_key(r, locale_of)
+            notice = notices[key]
             user = users.get(r.user_id)
             if notice is None or user is None:
                 await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré")
                 continue
-            key = (r.kind, r.ref_id)
             if key not in templates:
                 templates[key] = MailTemplate(subject=notice.email_subject or notice.title,
                                               text=notice.email_text, html=notice.email_html)
@@ -183,13 +186,14 @@ async def send_sms_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
         return 0
     # SMS carry the provider's idempotency key (sms.py): a resend is not a second text
     outcomes = Outcomes(size=10_000, every=3600, on_write=metrics.outcomes_written("sms"))
-    notices = await load_notices(ctx, rows)
-    users = {u["id"]: u for u in await select_in(User, "SELECT id, phone FROM users WHERE id",
+    users = {u["id"]: u for u in await select_in(User, "SELECT id, phone, locale FROM users WHERE id",
                                                   sorted({r.user_id for r in rows}))}
+    locale_of = {u["id"]: u["locale"] for u in users.values()}
+    notices = await load_notices(ctx, rows, locale_of)
     messages: list[SmsOut] = []
     by_ref: dict[str, Claimed] = {}
     for r in rows:
-        notice = notices[(r.kind, r.ref_id)]
+        notice = notices[notice_key(r, locale_of)]
         user = users.get(r.user_id)
         if notice is None or user is None or not user["phone"]:
             await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré" if notice is None else "pas de numéro")

@@ -59,7 +59,7 @@ class MairieCommunicationNotice:
             return [], PUSH_AND_EMAIL
         return await community_recipients(ids, row["author"]), PUSH_AND_EMAIL
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _published(ref_id)
         if row is None or row["kind"] != MAIRIE:
             return None
@@ -95,7 +95,7 @@ class RideAskNotice:
             return None
         return await user_recipients([request["post_row"]["author"]]), PUSH_AND_EMAIL
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         request = await _ride(ref_id)
         if request is None:
             return None
@@ -118,7 +118,7 @@ class RideAnswerNotice:
             return None
         return await user_recipients([request["user"]]), PUSH_AND_EMAIL
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         request = await _ride(ref_id)
         if request is None or request["status"] == "pending":
             return None
@@ -154,7 +154,7 @@ class CommentNotice:
             return None
         return await user_recipients([comment["post_row"]["author"]]), PUSH_ONLY
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         comment = await _comment(ref_id)
         if comment is None:
             return None
@@ -181,7 +181,7 @@ class RideCancelledNotice:
             return None
         return await user_recipients(json.loads(row["passengers"])), PUSH_AND_EMAIL
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _cancellation(ref_id)
         if row is None:
             return None

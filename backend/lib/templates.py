@@ -3,7 +3,10 @@
 `render("email/x.txt", ...)` gives a finished text. `render_notice("email/x.html", ...)` gives the
 e-mail of a notification, rendered once per notice: what differs per recipient (`$first_name`,
 `$link`, `$unsubscribe_url`) is written in the template itself as a `string.Template`
-placeholder, which the delivery's e-mail channel fills in for each recipient. Every value such a
+placeholder, which the delivery's e-mail channel fills in for each recipient.
+
+Languages: `locale="en"` renders `email/en/x.txt` when it exists, else `email/x.txt` (French, the
+default). One rule: an English template sits in an `en/` folder beside the French one it translates. Every value such a
 template prints has its `$` doubled (`finalize`), so a `$` in a member's text never starts a
 placeholder; in `.html` templates it is HTML-escaped as well (autoescape). Call sites escape nothing.
 """
@@ -33,11 +36,19 @@ ENV.filters["nl2br"] = _nl2br
 NOTICE_ENV = ENV.overlay(finalize=_dollars)
 
 
-def render(name: str, /, **context: Any) -> str:
-    """Template `name` (under backend/templates/) rendered with `context`."""
-    return ENV.get_template(name).render(context)
+def localized(name: str, locale: str) -> list[str]:
+    """The names to try for `name` in `locale`: "email/alert.txt", "en" -> email/en/alert.txt first."""
+    if not locale or locale == "fr":
+        return [name]
+    folder, _, file = name.rpartition("/")
+    return [f"{folder}/{locale}/{file}" if folder else f"{locale}/{file}", name]
 
 
-def render_notice(name: str, /, **context: Any) -> str:
+def render(name: str, /, locale: str = "fr", **context: Any) -> str:
+    """Template `name` (under backend/templates/), in `locale` when translated, rendered with `context`."""
+    return ENV.select_template(localized(name, locale)).render(context)
+
+
+def render_notice(name: str, /, locale: str = "fr", **context: Any) -> str:
     """Template `name` rendered as a `string.Template` source: printed values have `$` doubled."""
-    return NOTICE_ENV.get_template(name).render(context)
+    return NOTICE_ENV.select_template(localized(name, locale)).render(context)

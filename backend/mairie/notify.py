@@ -92,7 +92,7 @@ class BroadcastNotice:
         await spend_sms(row["commune"], BROADCAST_KIND, ref_id, recipients, plan, row["sms_segments"])
         return recipients, plan
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
         return None if row is None else broadcast_notice(row, await _commune_name(row["commune"]))
 
@@ -127,7 +127,7 @@ class SafetyNotice:
         await spend_sms(row["commune"], SAFETY_KIND, ref_id, recipients, plan, row["sms_segments"])
         return recipients, plan
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
         return None if row is None else safety_notice(row, await _commune_name(row["commune"]))
 
@@ -148,7 +148,7 @@ class AcknowledgementNotice:
                       if r.user_id == row["alert.author"]]
         return recipients, FanoutPlan(channels=("push",))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
         if row is None:
             return None

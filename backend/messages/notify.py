@@ -55,7 +55,7 @@ class MessageNotice:
             return None
         return await delivery.user_recipients([r["user_id"] for r in rows]), FanoutPlan(channels=("push",))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _message(ref_id)
         if row is None:
             return None
@@ -101,7 +101,7 @@ class DigestNotice:
                       for r in await delivery.user_recipients([digest["user"]])]
         return recipients, FanoutPlan(channels=("email",))
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice | None:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         digest = await MessageDigest.select().where(MessageDigest.id == ref_id).first()
         if digest is None:
             return None
