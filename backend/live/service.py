@@ -264,16 +264,16 @@ class ValkeyPubSubBackend(ChannelsBackend):
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """Tunables of the live stream, from the `live_*` settings (defaults below are theirs)."""
+    """Tunables of the live stream: the `live_*` settings (documented there), defaults included."""
 
-    ping_seconds: float = 15.0
+    ping_seconds: float = Settings.live_ping_seconds
     """Seconds of silence before a keep-alive comment (proxies cut idle connections)."""
-    max_stream_seconds: float = 300.0
+    max_stream_seconds: float = Settings.live_max_stream_seconds
     """A stream ends after this long and the browser reconnects, so its channels follow role
     changes as fast as the cached Principal does (sessions.PRINCIPAL_TTL)."""
-    retry_ms: int = 5000
+    retry_ms: int = Settings.live_retry_ms
     """Reconnection delay sent to the browser (`retry:`)."""
-    backlog: int = 256
+    backlog: int = Settings.live_backlog
     """Events kept for a slow client; beyond that the oldest are dropped."""
 
     @classmethod
