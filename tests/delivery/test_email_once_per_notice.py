@@ -29,7 +29,7 @@ class CountingNotices:
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         return None
 
-    async def notice(self, settings: Settings, ref_id: int) -> Notice:
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice:
         self.calls += 1
         body = "Coupure d'eau <demain> : 5 $ la bouteille"
         return Notice(title="Coupure", body=body, url=f"/#/x/{ref_id}", tag="t", event=KIND, ref_id=ref_id,
@@ -53,7 +53,7 @@ async def test_one_notice_render_serves_every_recipient_of_the_batch(
         assert await send_email({"settings": fx_settings, "queues": None}, delivery_ids=ids) == len(ids)
     finally:
         kinds.KINDS.pop(KIND, None)
-    assert handler.calls == 1  # once for the batch, not once per recipient
+    assert handler.calls == 1  # once for the batch (all in French), not once per recipient
     mails = await fx_mail.wait_for_async(len(names), timeout=10)
     by_first_line = {}
     for mail in mails:
