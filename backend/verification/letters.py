@@ -21,7 +21,9 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.errors import FPDFException
 
-from backend.lib.french import date_in_words
+from babel.dates import format_date
+
+from backend.lib.french import PARIS, date_in_words
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ CODE_SIZE = 30  # pt
 BUTTON_ENTER_CODE = "J'ai reçu mon courrier\u00a0: saisir le code"  # home.enterCode
 BUTTON_ACTIVATE = "Activer mon compte"  # activation.submit
 BUTTON_REISSUE = "Je n'ai pas reçu de courrier / renvoyer un code"  # activation.reissueButton
+# The same buttons in English (pwa/i18n/en.json), for a member whose locale is "en".
+BUTTONS_EN = {"enter_code": "I have my letter: enter the code", "activate": "Activate my account",
+              "reissue": "I have not received a letter / send a new code"}
 
 CODE_MARK = "\x00code"
 
@@ -57,6 +62,7 @@ class LetterContent:
     expires_at: datetime
     app_url: str
     issued_at: datetime
+    locale: str = "fr"  # the member's language (User.locale): "fr" or "en"
 
 
 def format_code(code: str) -> str:
@@ -73,7 +79,7 @@ def find_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> dict[str, Path] | None:
 
 
 def _latin1(text: str) -> str:
-    return (text.replace("’", "'").replace("œ", "oe").replace("Œ", "OE").replace("—", "-").replace("–", "-")
+    return (text.replace("’", "'").replace("“", '"').replace("”", '"').replace("œ", "oe").replace("Œ", "OE").replace("—", "-").replace("–", "-")
             .replace("…", "...").encode("latin-1", "replace").decode("latin-1"))
 
 
@@ -82,8 +88,54 @@ def _quoted(words: str) -> str:
     return f"«\u00a0{words}\u00a0»"
 
 
+def _english_date(when: datetime) -> str:
+    """« 2 December 2026 », in Paris time."""
+    return format_date(when.astimezone(PARIS) if when.tzinfo else when, "d MMMM y", locale="en_GB")
+
+
+def letter_words(letter: LetterContent) -> dict[str, str]:
+    """The words around the body: sender, neighbourhood, date line, subject, the code's label."""
+    if letter.locale == "en":
+        return {"sender": "Vigie - watchful and caring neighbours", "community": f"Neighbourhood {letter.community_name}",
+                "date": _english_date(letter.issued_at), "subject": "Subject: your Vigie activation code",
+                "code": "CODE: "}
+    return {"sender": "Vigie - voisins vigilants et solidaires", "community": f"Quartier {letter.community_name}",
+            "date": f"Le {date_in_words(letter.issued_at)}", "subject": "Objet : votre code d'activation Vigie",
+            "code": "CODE : "}
+
+
+def _english_lines(letter: LetterContent) -> list[str]:
+    def quoted(words: str) -> str:
+        return f"“{words}”"
+
+    return [
+        f"Hello {letter.recipient_name},",
+        "",
+        f"You asked to join the {quoted(letter.community_name)} neighbourhood on Vigie, the network of watchful "
+        "and caring neighbours. This letter confirms that you live at the address you gave.",
+        "",
+        "Here is your personal activation code:",
+        f"CODE: {format_code(letter.code)}",
+        "",
+        "To activate your account:",
+        f"1. Open Vigie on your phone or computer, at: {letter.app_url}",
+        "2. Log in with your e-mail address and your password.",
+        f"3. On the home page, tap the button {quoted(BUTTONS_EN['enter_code'])}.",
+        f"4. Copy the code above (dashes and spaces do not count), then tap {quoted(BUTTONS_EN['activate'])}.",
+        "",
+        f"This code is valid until {_english_date(letter.expires_at)}. Do not give it to anyone: nobody from "
+        "Vigie or the mairie will ever ask you for it. After 5 wrong tries, the code is locked for an hour.",
+        f"Code lost or expired? In the app, tap {quoted(BUTTONS_EN['reissue'])}.",
+        "",
+        "Welcome among your neighbours!",
+        "The Vigie team",
+    ]
+
+
 def letter_lines(letter: LetterContent) -> list[str]:
     """The letter's body, one paragraph an item (also written to the dev outbox as plain text)."""
+    if letter.locale == "en":
+        return _english_lines(letter)
     return [
         f"Bonjour {letter.recipient_name},",
         "",
@@ -147,14 +199,15 @@ def render_letters(letters: list[LetterContent], fonts: dict[str, Path] | None =
     pdf.set_creator("Vigie")
     out = _Letters(pdf, fonts)
     for letter in letters:
+        words = letter_words(letter)
         pdf.add_page()
         # Sender, top left.
         out.font(out.sans, "B", 14)
         pdf.set_xy(20, 15)
-        pdf.cell(0, 7, "Vigie - voisins vigilants et solidaires")
+        pdf.cell(0, 7, words["sender"])
         out.font(out.sans, "", BODY_SIZE)
         pdf.set_xy(20, 23)
-        pdf.multi_cell(80, BODY_LINE, out.text(f"Quartier {letter.community_name}"), align="L")
+        pdf.multi_cell(80, BODY_LINE, out.text(words["community"]), align="L")
         # Recipient block placed for the envelope window (at most 6 lines of 5.5 mm: 33 mm of 45).
         out.font(out.sans, "", 12)
         pdf.set_xy(105, 50)
@@ -163,20 +216,20 @@ def render_letters(letters: list[LetterContent], fonts: dict[str, Path] | None =
         # Date and subject, just under the first fold.
         out.font(out.sans, "", BODY_SIZE)
         pdf.set_xy(20, 101)
-        pdf.cell(170, BODY_LINE, out.text(f"Le {date_in_words(letter.issued_at)}"), align="R")
+        pdf.cell(170, BODY_LINE, out.text(words["date"]), align="R")
         out.font(out.sans, "B", 14)
         pdf.set_xy(20, 109)
-        pdf.cell(0, 7, out.text("Objet : votre code d'activation Vigie"))
+        pdf.cell(0, 7, out.text(words["subject"]))
         out.font(out.sans, "", BODY_SIZE)
         y = 120.0
         for line in letter_lines(letter):
-            if line.startswith("CODE : "):
+            if line.startswith(words["code"]):
                 # A small « CODE : » and the code, large and monospaced, on one baseline in a box.
                 pdf.rect(30, y + 1, 150, 19)
                 baseline = y + 14
                 out.font(out.sans, "B", 14)
-                pdf.text(38, baseline, "CODE : ")
-                code_x = 38 + pdf.get_string_width("CODE : ") + 6
+                pdf.text(38, baseline, words["code"])
+                code_x = 38 + pdf.get_string_width(words["code"]) + 6
                 out.font(out.mono, "B", CODE_SIZE)
                 pdf.set_char_spacing(2)
                 pdf.text(code_x, baseline, format_code(letter.code))

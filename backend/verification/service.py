@@ -127,7 +127,8 @@ async def create_letter(user_id: int, membership_id: int, community_name: str, s
 
 
 async def _render(settings: Settings, letter_ids: list[int], mark_printed: bool) -> tuple[bytes, list[tuple[int, str]]]:
-    rows = await ActivationLetter.select().where(ActivationLetter.id.is_in(letter_ids)).order_by(ActivationLetter.id)
+    rows = await ActivationLetter.select(ActivationLetter.all_columns(), ActivationLetter.user.locale).where(
+        ActivationLetter.id.is_in(letter_ids)).order_by(ActivationLetter.id)
     now = clock.now()
     expires = now + timedelta(days=settings.letter_validity_days)
     contents: list[LetterContent] = []
@@ -136,7 +137,8 @@ async def _render(settings: Settings, letter_ids: list[int], mark_printed: bool)
         code = new_code()
         name, _, address = row["recipient"].partition("\n")
         contents.append(LetterContent(recipient_name=name, address_block=address, community_name=row["community_name"],
-                                      code=code, expires_at=expires, app_url=settings.base_url, issued_at=now))
+                                      code=code, expires_at=expires, app_url=settings.base_url, issued_at=now,
+                                      locale=row["user.locale"] or "fr"))
         issued.append((row["id"], code))
     pdf = render_letters(contents)
     for letter_id, code in issued:
