@@ -13,7 +13,8 @@ from typing import Any
 from backend.communities.tables import Commune
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients
-from backend.lib.french import de, moment_in_figures
+from backend.lib.french import de
+from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
 from backend.mairie.area import areas_of, spend_sms, urgent_plan
 from backend.mairie.tables import Acknowledgement, Broadcast, SafetyAnswer, SafetyCheck
@@ -34,6 +35,19 @@ CATEGORIES = {
     "securite": "Sécurité",
     "autre": "Autre",
 }
+SEVERITY_LABELS_EN = {"information": "Information", "vigilance": "Warning", "urgence": "EMERGENCY"}
+CATEGORIES_EN = {
+    "meteo": "Weather",
+    "inondation": "Flood",
+    "canicule": "Heatwave",
+    "voirie": "Roads / works",
+    "coupure": "Water or power cut",
+    "greve": "Strike / transport",
+    "evenement": "Event",
+    "securite": "Safety",
+    "autre": "Other",
+}
+LABELS = {"fr": (SEVERITY_LABELS, CATEGORIES), "en": (SEVERITY_LABELS_EN, CATEGORIES_EN)}  # by locale
 
 
 def channels_of(row: dict[str, Any]) -> list[str]:
@@ -46,29 +60,41 @@ def plan_of(row: dict[str, Any]) -> Any:
     return urgent_plan(channels_of(row), row["severity"] == "urgence")
 
 
-def _mail(intro: str, heading: str, body: str, footer_link: str) -> tuple[str, str]:
+def _mail(intro: str, heading: str, body: str, footer_link: str, locale: str = "fr") -> tuple[str, str]:
     """(text, html) of a mairie mail; `$first_name`, `$link`, `$unsubscribe_url` are filled per person."""
     values = dict(intro=intro, heading=heading, body=body, footer_link=footer_link)
-    return render_notice("email/mairie.txt", **values), render_notice("email/mairie.html", **values)
+    return render_notice("email/mairie.txt", locale, **values), render_notice("email/mairie.html", locale, **values)
 
 
-def broadcast_notice(row: dict[str, Any], commune_name: str) -> Notice:
-    """The notification of a broadcast (also used to estimate its SMS before it exists)."""
+def broadcast_notice(row: dict[str, Any], commune_name: str, locale: str = "fr") -> Notice:
+    """The notification of a broadcast in `locale` (also used to estimate its SMS before it exists)."""
+    locale = supported(locale)
     urgent = row["severity"] == "urgence"
-    level = SEVERITY_LABELS[row["severity"]]
-    label = CATEGORIES.get(row["category"], row["category"])
-    title = f"Mairie {de(commune_name, proper=True)} : {row['title']}"
+    severities, categories = LABELS[locale]
+    level = severities[row["severity"]]
+    label = categories.get(row["category"], row["category"])
     until = row.get("valid_until")
-    validity = f"\nValable jusqu'au {moment_in_figures(until)}." if until else ""
-    link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
-    text, page = _mail(f"La mairie {de(commune_name, proper=True)} informe les habitants ({level}, {label}) :", row["title"],
-                       row["body"] + validity + link, "Lire l'annonce")
+    if locale == "en":
+        title = f"{commune_name} town hall: {row['title']}"
+        validity = f"\nValid until {moment_in_figures(until, locale)}." if until else ""
+        link = f"\nMore information: {row['link']}" if row.get("link") else ""
+        text, page = _mail(f"The {commune_name} town hall informs residents ({level}, {label}):", row["title"],
+                           row["body"] + validity + link, "Read the announcement", locale)
+        subject = f"[Vigie] {commune_name} town hall — {level}: {row['title']}"
+        sms = f"TOWN HALL {commune_name} - {level}: {row['title']}. {row['body']}"
+    else:
+        title = f"Mairie {de(commune_name, proper=True)} : {row['title']}"
+        validity = f"\nValable jusqu'au {moment_in_figures(until, locale)}." if until else ""
+        link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
+        text, page = _mail(f"La mairie {de(commune_name, proper=True)} informe les habitants ({level}, {label}) :",
+                           row["title"], row["body"] + validity + link, "Lire l'annonce")
+        subject = f"[Vigie] Mairie {de(commune_name, proper=True)} — {level} : {row['title']}"
+        sms = f"MAIRIE {commune_name} - {level} : {row['title']}. {row['body']}"
     return Notice(
         title=title, body=row["body"], url=f"/#/mairie/{row['id']}", tag=f"mairie-{row.get('parent') or row['id']}",
         event="mairie_broadcast", ref_id=row["id"], urgent=urgent, community=commune_name,
         ttl=6 * 3600 if urgent else 24 * 3600, urgency="high" if urgent else "normal",
-        email_subject=f"[Vigie] Mairie {de(commune_name, proper=True)} — {level} : {row['title']}", email_text=text,
-        email_html=page, sms_text=f"MAIRIE {commune_name} - {level} : {row['title']}. {row['body']}",
+        email_subject=subject, email_text=text, email_html=page, sms_text=sms,
     )
 
 
@@ -94,11 +120,13 @@ class BroadcastNotice:
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
-        return None if row is None else broadcast_notice(row, await _commune_name(row["commune"]))
+        return None if row is None else broadcast_notice(row, await _commune_name(row["commune"]), locale)
 
 
-def safety_notice(check: dict[str, Any], commune_name: str) -> Notice:
+def safety_notice(check: dict[str, Any], commune_name: str, locale: str = "fr") -> Notice:
     question = check["question"]
+    if supported(locale) == "en":
+        return _safety_notice_en(check, commune_name)
     text, page = _mail(f"La mairie {de(commune_name, proper=True)} prend des nouvelles des habitants :", question,
                        "Répondez d'un geste dans l'application : « Tout va bien » ou « J'ai besoin d'aide ». "
                        "Vous pouvez aussi répondre OUI ou AIDE au SMS de la mairie.", "Répondre")
@@ -109,6 +137,22 @@ def safety_notice(check: dict[str, Any], commune_name: str) -> Notice:
         urgency="high", email_subject=f"[Vigie] Mairie {de(commune_name, proper=True)} : {question}", email_text=text,
         email_html=page,
         sms_text=f"MAIRIE {commune_name} : {question} Repondez OUI si tout va bien, AIDE si vous avez besoin d'aide.",
+    )
+
+
+def _safety_notice_en(check: dict[str, Any], commune_name: str) -> Notice:
+    question = check["question"]
+    # the SMS keywords stay OUI / AIDE: the inbound SMS commands read those
+    text, page = _mail(f"The {commune_name} town hall is checking on residents:", question,
+                       "Answer with one tap in the app: “I'm fine” or “I need help”. "
+                       "You can also answer OUI (I'm fine) or AIDE (I need help) to the town hall's SMS.",
+                       "Answer", "en")
+    return Notice(
+        title=f"{commune_name} town hall: {question}", body="Tap to answer: “I'm fine” or “I need help”.",
+        url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}", event="safety_check",
+        ref_id=check["id"], urgent=True, community=commune_name, ttl=12 * 3600, urgency="high",
+        email_subject=f"[Vigie] {commune_name} town hall: {question}", email_text=text, email_html=page,
+        sms_text=f"TOWN HALL {commune_name}: {question} Reply OUI if you are fine, AIDE if you need help.",
     )
 
 
@@ -129,7 +173,7 @@ class SafetyNotice:
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
-        return None if row is None else safety_notice(row, await _commune_name(row["commune"]))
+        return None if row is None else safety_notice(row, await _commune_name(row["commune"]), locale)
 
 
 class AcknowledgementNotice:
@@ -153,6 +197,8 @@ class AcknowledgementNotice:
         if row is None:
             return None
         alert_id = row["alert"]
-        return Notice(title=f"La mairie {de(row['commune.name'], proper=True)} a pris en compte votre alerte",
+        title = (f"The {row['commune.name']} town hall has acknowledged your alert" if supported(locale) == "en"
+                 else f"La mairie {de(row['commune.name'], proper=True)} a pris en compte votre alerte")
+        return Notice(title=title,
                       body=row["alert.title"], url=f"/#/alertes/{alert_id}", tag=f"alert-{alert_id}",
                       event="alert_acknowledged", ref_id=alert_id, ttl=24 * 3600, urgency="low")
