@@ -187,13 +187,32 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def close_live_streams_at_stop() -> None:
+    """On SIGTERM (or Ctrl-C), end the open live streams at once, then let uvicorn stop as it
+    does: without this it would wait `shutdown_timeout_seconds` for the streams, which last
+    minutes. Chained in front of the handler uvicorn installed (it still sees the signal)."""
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend.live.service import close_streams
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+
+        def on_stop(sig: int, frame: object, previous: object = previous) -> None:
+            loop.call_soon_threadsafe(close_streams)
+            if callable(previous):
+                previous(sig, frame)
+
+        signal.signal(signum, on_stop)
+
+
 def serve_app() -> object:
     """The app of one `vigie serve --workers N` process (uvicorn's factory: each process builds its own)."""
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.app import create_app
 
     app = create_app(get_settings())
-    app.on_startup.append(freeze_gc)
+    app.on_startup.extend([freeze_gc, close_live_streams_at_stop])
     return app
 
 
@@ -201,9 +220,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The API alone (production: behind a reverse proxy, with `vigie worker` beside it).
 
     `--workers N` (or `serve_workers`) runs N processes on the one port (uvicorn's supervisor
-    restarts one that dies). On SIGTERM each stops accepting, lets requests in flight finish
-    and, after `shutdown_timeout_seconds`, closes what is still open (live streams: the
-    browsers reconnect, to another instance behind the proxy)."""
+    restarts one that dies). On SIGTERM each stops accepting, ends its live streams (the
+    browsers reconnect, to another instance behind the proxy), lets requests in flight finish
+    and, after `shutdown_timeout_seconds`, cancels what is still running."""
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     import uvicorn
 
@@ -227,7 +246,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if workers > 1:
         uvicorn.run("backend.cli:serve_app", factory=True, workers=workers, **options)
     else:
-        app.on_startup.append(freeze_gc)
+        app.on_startup.extend([freeze_gc, close_live_streams_at_stop])
         uvicorn.run(app, **options)
     return 0
 

@@ -169,8 +169,8 @@ class Settings:
     serve_workers: int = 1
     """Processes of `vigie serve` (uvicorn workers on one port); `vigie serve --workers N` overrides it."""
     shutdown_timeout_seconds: float = 10.0
-    """After SIGTERM, how long `vigie serve` lets requests in flight finish; open live streams
-    (SSE) are closed at the end of it and the browsers reconnect to another instance."""
+    """After SIGTERM, how long `vigie serve` lets requests in flight finish before cancelling
+    them (open live streams end at once: the browsers reconnect to another instance)."""
     worker_shutdown_grace_seconds: float = 20.0
     """After SIGTERM, how long `vigie worker` lets running jobs finish (taking no new one); the
     deliveries still claimed then are handed back to the queue at once (their lease is not waited for)."""

@@ -313,6 +313,15 @@ def channels_plugin(settings: Settings) -> LiveChannels:
 
 _decode_wire = msgspec.json.Decoder(_Wire).decode
 _cleanups: set[asyncio.Task] = set()
+_open: set[LiveSubscriber] = set()  # the live streams open in this process
+
+
+def close_streams() -> int:
+    """End every live stream open in this process, cleanly (the server is stopping: each browser
+    reconnects after its `retry:` delay, to another instance behind the proxy). Returns how many."""
+    for subscriber in list(_open):
+        subscriber.put_nowait(None)  # next_event raises EOFError: the stream's loop ends
+    return len(_open)
 
 
 async def event_stream(plugin: LiveChannels, channels: list[str],
@@ -325,6 +334,7 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
     config = plugin.config
     limit = config.max_stream_seconds if max_seconds is None else min(max(max_seconds, 0.0), config.max_stream_seconds)
     subscriber: LiveSubscriber = await plugin.subscribe(channels)  # type: ignore[assignment]
+    _open.add(subscriber)
     try:
         yield ServerSentEventMessage(data=None, comment="vigie live", retry=config.retry_ms)
         loop = asyncio.get_running_loop()
@@ -339,6 +349,7 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
     except EOFError:
         pass
     finally:
+        _open.discard(subscriber)
         # Shielded: a cancelled UNSUBSCRIBE would drop the process's shared pub/sub connection.
         task = asyncio.ensure_future(plugin.unsubscribe(subscriber, channels))
         _cleanups.add(task)
