@@ -13,7 +13,7 @@ from typing import Any
 from backend.delivery import service as delivery
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient
-from backend.lib.french import moment_in_figures
+from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
 from backend.messages.service import MESSAGE_KIND
 from backend.messages.tables import Message, MessageDigest
@@ -76,19 +76,22 @@ async def digest_messages(user_id: int, after_id: int, up_to_id: int) -> list[di
         user_id, after_id, up_to_id)
 
 
-def _digest_mail(rows: list[dict[str, Any]]) -> tuple[str, str, str]:
-    """(subject, text, html) listing the messages, rendered from email/message_digest.*."""
+def _digest_mail(rows: list[dict[str, Any]], locale: str = "fr") -> tuple[str, str, str]:
+    """(subject, text, html) listing the messages, rendered from email/message_digest.* in `locale`."""
     count = len(rows)
-    subject = f"[Vigie] {count} nouveau message" if count == 1 else f"[Vigie] {count} nouveaux messages"
+    if locale == "en":
+        subject = f"[Vigie] {count} new message" if count == 1 else f"[Vigie] {count} new messages"
+    else:
+        subject = f"[Vigie] {count} nouveau message" if count == 1 else f"[Vigie] {count} nouveaux messages"
     messages = [
         {"who": f"{r['first_name']} {r['last_name']}".strip() + (f" ({r['title']})" if r["title"] else ""),
          "body": r["body"] if len(r["body"]) <= EXCERPT else r["body"][:EXCERPT - 1] + "…",
-         "when": moment_in_figures(r["created_at"])}
+         "when": moment_in_figures(r["created_at"], locale)}
         for r in rows[:DIGEST_SHOWN]
     ]
     values = {"messages": messages, "more": count - DIGEST_SHOWN}
-    return (subject, render_notice("email/message_digest.txt", **values),
-            render_notice("email/message_digest.html", **values))
+    return (subject, render_notice("email/message_digest.txt", locale, **values),
+            render_notice("email/message_digest.html", locale, **values))
 
 
 class DigestNotice:
@@ -108,7 +111,9 @@ class DigestNotice:
         rows = await digest_messages(digest["user"], digest["after_id"], digest["up_to_id"])
         if not rows:
             return None  # all read in the meantime: the delivery is recorded as skipped
-        subject, text, page = _digest_mail(rows)
-        return Notice(title=subject, body=f"{len(rows)} message(s) non lu(s)", url="/#/messages",
+        locale = supported(locale)
+        subject, text, page = _digest_mail(rows, locale)
+        unread = f"{len(rows)} unread message(s)" if locale == "en" else f"{len(rows)} message(s) non lu(s)"
+        return Notice(title=subject, body=unread, url="/#/messages",
                       tag=f"message-digest-{ref_id}", event="message_digest", ref_id=ref_id,
                       email_subject=subject, email_text=text, email_html=page)
