@@ -54,8 +54,9 @@ async def search_people(q: str, commune_id: int | None) -> list[PersonHit]:
     if not ids:
         return []
     communities: dict[int, list[str]] = defaultdict(list)
-    for r in await Membership.select(Membership.user, Membership.community.name).where(
-            Membership.user.is_in(ids) & (Membership.status == MembershipStatus.ACTIVE)).order_by(Membership.community.name):
+    memberships = await Membership.select(Membership.user, Membership.community.name).where(
+        Membership.user.is_in(ids) & (Membership.status == MembershipStatus.ACTIVE)).order_by(Membership.community.name)
+    for r in memberships:
         communities[r["user"]].append(r["community.name"])
     communes: dict[int, list[str]] = defaultdict(list)
     for r in await MairieStaff.select(MairieStaff.user, MairieStaff.commune.name).where(MairieStaff.user.is_in(ids)):

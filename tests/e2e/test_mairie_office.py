@@ -89,7 +89,8 @@ async def test_review_before_sending_shows_neighbourhoods_who_is_missed_and_the_
         await expect(preview.locator(".mairie-review-area li")).to_have_text(
             ["Centre-Bourg : 1 personne", "Les Tilleuls : 3 personnes"])
         await expect(preview.get_by_role("heading", name="1 personne ne recevra rien")).to_be_visible()
-        await expect(preview.locator('[data-reason="no_device"]')).to_have_text("1 sans téléphone abonné aux notifications")
+        await expect(preview.locator('[data-reason="no_device"]')).to_have_text(
+            "1 sans téléphone abonné aux notifications")
         await expect(preview.locator('[data-sms-reason="channel_off"]')).to_have_text(
             "SMS : 3 personnes ne les ont pas activés (ou n'ont pas de mobile)")
         # Alice alone takes SMS: 1 or 2 segments at 6 centimes.

@@ -53,8 +53,10 @@ async def test_staff_create_a_neighbourhood_and_appoint_a_referent_by_name(fx_br
         await create.get_by_label("Rayon en mètres").fill("600")
         await create.get_by_role("button", name="Créer le quartier").click()
         await expect(create).to_contain_text("Quartier « Les Acacias » créé.")
-        await expect(page.locator(".mairie-communities li")).to_have_text(["Centre-Bourg", "Les Tilleuls", "Les Acacias"])
-        row = await Community.select(Community.commune, Community.radius_m).where(Community.name == "Les Acacias").first()
+        await expect(page.locator(".mairie-communities li")).to_have_text(
+            ["Centre-Bourg", "Les Tilleuls", "Les Acacias"])
+        row = await Community.select(Community.commune, Community.radius_m).where(
+            Community.name == "Les Acacias").first()
         assert row == {"commune": fx_town.commune, "radius_m": 600}
         await page.screenshot(path=f"{SHOTS}/mairie-organisation.png", full_page=True)
         assert not page.errors, page.errors
@@ -86,7 +88,8 @@ async def test_admin_adds_a_commune_and_appoints_a_moderator_and_an_agent_by_nam
         agent = page.locator("section", has=page.get_by_role("heading", name="Nommer un agent de la mairie"))
         await agent.get_by_label("Nom ou prénom").fill("Martin")
         await agent.get_by_role("button", name="Chercher").click()
-        await agent.locator(".person-hit", has_text="Alice Martin").get_by_role("button", name="Nommer agent de la mairie").click()
+        alice = agent.locator(".person-hit", has_text="Alice Martin")
+        await alice.get_by_role("button", name="Nommer agent de la mairie").click()
         await expect(agent).to_contain_text("Alice Martin est maintenant agent de la mairie.")
         assert await MairieStaff.exists().where(
             (MairieStaff.user == fx_town.users["alice"]) & (MairieStaff.commune == fx_town.commune))
@@ -109,13 +112,15 @@ async def test_moderator_handles_a_reported_post_and_a_reported_conversation(fx_
     r = await alice.request("POST", f"/api/v1/messages/conversations/{conversation}/messages",
                             json={"body": "Tu vas le regretter."}, headers={"Idempotency-Key": "office-1"})
     assert r.status_code == 201, r.text
-    r = await odette.request("POST", f"/api/v1/messages/conversations/{conversation}/report", json={"reason": "Menaces"})
+    r = await odette.request("POST", f"/api/v1/messages/conversations/{conversation}/report",
+                             json={"reason": "Menaces"})
     assert r.status_code == 201, r.text
 
     async with laptop_page(fx_browser, fx_server, Town.ADMIN) as page:
         await page.goto("/#/moderation")
         await page.get_by_role("link", name="Publications et conversations signalées").click()
-        await expect(page.get_by_role("heading", name="Signalements de la Gazette et des conversations")).to_be_visible()
+        heading = page.get_by_role("heading", name="Signalements de la Gazette et des conversations")
+        await expect(heading).to_be_visible()
         card = page.locator(f'[data-post-id="{post}"]')
         await expect(card).to_contain_text("Chiots à vendre")
         await expect(card).to_contain_text("Signalé par Odette Lambert : « Vente d'animaux »")
@@ -124,7 +129,8 @@ async def test_moderator_handles_a_reported_post_and_a_reported_conversation(fx_
         await card.get_by_role("button", name="Retirer", exact=True).click()
         await expect(page.get_by_text("Publication retirée.")).to_be_visible()
         await expect(page.get_by_text("Aucune publication signalée.")).to_be_visible()
-        assert (await GazettePost.select(GazettePost.status).where(GazettePost.id == post).first())["status"] == "removed"
+        status = await GazettePost.select(GazettePost.status).where(GazettePost.id == post).first()
+        assert status == {"status": "removed"}
 
         talk = page.locator(".report-card[data-report-id]")
         await expect(talk).to_contain_text("Participants : ")
