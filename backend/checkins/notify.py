@@ -15,6 +15,7 @@ from typing import Any
 from backend.communities.tables import Membership, MembershipStatus
 from backend.delivery.kinds import Notice
 from backend.delivery.service import LOCAL_TZ, FanoutPlan, Recipient, community_recipients
+from backend.lib.i18n import supported
 from backend.lib.templates import render_notice
 from backend.settings import Settings
 from backend.checkins.service import (
@@ -108,6 +109,13 @@ class ReminderNotice:
         if row is None:
             return None
         first = row["checkin.person.first_name"]
+        if supported(locale) == "en":  # the SMS answer word stays OK, which the inbound commands read
+            return _base(
+                row, REMINDER_KIND, title="Are you OK?",
+                body=f"It is time for your {_due(row)} check-in. Tap “I'm fine” or answer OK to the SMS.",
+                ttl=max(600, row["checkin.grace_minutes"] * 60), urgency="high",
+                sms_text=f"Vigie: hello {first}, are you OK? Answer OK to this SMS ({_due(row)} check-in).",
+            )
         return _base(
             row, REMINDER_KIND, title="Tout va bien ?",
             body=f"C'est l'heure de votre rendez-vous de {_due(row)}. Appuyez sur « Je vais bien » "
@@ -139,6 +147,16 @@ class MissedNotice:
         phone = row["checkin.person.phone"]
         # Caught up after the workers were down: the event says since when ("depuis le mardi…").
         since = row["note"].removeprefix("Pas de nouvelles ") if row["note"].startswith("Pas de nouvelles ") else ""
+        if supported(locale) == "en":
+            what = (f"{first} has given no news for a while (missed check-ins)" if since
+                    else f"{first} did not answer their {_due(row)} check-in")
+            return _base(
+                row, MISSED_KIND, title=f"No news from {name}", urgent=True, ttl=6 * 3600, urgency="high",
+                body=(f"{what}. Address: {address}. Phone {phone}." + (f" Note: {note}" if note else "")
+                      + " Tap “I'm going to see” if you go."),
+                sms_text=(f"VIGIE check-in: no news from {name} ({'missed check-ins' if since else _due(row)}). "
+                          f"{address}. Phone {phone}." + (f" {note}" if note else "") + " If you go: “I'm going to see”."),
+            )
         what = f"{first} n'a pas donné de nouvelles {since}" if since else (
             f"{first} n'a pas répondu à son rendez-vous de {_due(row)}")
         return _base(
@@ -162,6 +180,10 @@ class GoingNotice:
         if row is None:
             return None
         who = full_name(row, "actor")
+        if supported(locale) == "en":
+            return _base(row, GOING_KIND, title=f"{who} is going to see {row['checkin.person.first_name']}",
+                         body=f"{who} tapped “I'm going to see”: no need for everyone to go.", urgent=True,
+                         ttl=3 * 3600, urgency="high", sms_text=f"VIGIE check-in: {who} is going to see {_person(row)}.")
         return _base(row, GOING_KIND, title=f"{who} passe voir {row['checkin.person.first_name']}",
                      body=f"{who} a indiqué « Je passe voir » : inutile d'y aller tous.", urgent=True,
                      ttl=3 * 3600, urgency="high",
@@ -181,6 +203,10 @@ class ResolvedNotice:
         who = full_name(row, "actor")
         name = _person(row)
         by = "" if row["actor"] == row["checkin.person"] else f" ({who})"
+        if supported(locale) == "en":
+            return _base(row, RESOLVED_KIND, title=f"{name} is fine", body=f"{row['note']}{by}",
+                         urgent=True, ttl=6 * 3600, urgency="high",
+                         sms_text=f"VIGIE check-in: {name} is fine{by}. {row['note']}")
         return _base(row, RESOLVED_KIND, title=f"Tout va bien pour {name}", body=f"{row['note']}{by}",
                      urgent=True, ttl=6 * 3600, urgency="high",
                      sms_text=f"VIGIE veille : tout va bien pour {name}{by}. {row['note']}")
