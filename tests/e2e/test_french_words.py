@@ -57,6 +57,8 @@ async def test_times_are_paris_times_on_a_phone_set_to_another_zone(fx_browser, 
         await browser_login(context, Neighbours.ODETTE)
         await page.goto("/#/alertes")
         got = await page.evaluate("""async () => {
+            const i18n = await import("/js/i18n.js");
+            await i18n.loadLanguage("fr");  // the catalogue may still be on its way when the page has just opened
             const time = await import("/js/time.js");
             return [time.clockTime("2026-12-02T13:05:00Z"), time.clockTime("2027-07-14T12:05:00Z"),
                     time.longDateTime("2026-12-31T23:30:00Z"), new Date("2026-12-02T13:05:00Z").getHours()];
