@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from backend.delivery.channels.push import PushSender, PushTarget
-from backend.delivery.channels.vapid import ensure_vapid_keys
 from backend.settings import Settings
+from tests.delivery.test_push_channel import receiver, settings  # noqa: F401  (the loopback push service)
 from tests.fixtures.webpush_receiver import WebPushReceiver
 
 PAYLOAD = json.dumps({"title": "Alerte", "body": "Par le proxy"}).encode()
@@ -58,24 +58,10 @@ class ForwardProxy:
             writer.close()
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebPushReceiver]:
-    with WebPushReceiver() as server:
-        yield server
-
-
 @pytest.fixture
 async def proxy() -> AsyncIterator[ForwardProxy]:
     async with ForwardProxy() as running:
         yield running
-
-
-@pytest.fixture
-def settings(fx_base_settings: Settings, receiver: WebPushReceiver) -> Settings:
-    receiver.clear()
-    settings = fx_base_settings.with_(push_allow_http_loopback=True)
-    ensure_vapid_keys(settings)
-    return settings
 
 
 def targets(receiver: WebPushReceiver, count: int) -> list[PushTarget]:
