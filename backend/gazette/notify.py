@@ -24,7 +24,8 @@ from backend.gazette.carpools import RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCE
 from backend.gazette.comments import COMMENT_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
-from backend.lib.french import de, moment_in_figures
+from backend.lib.french import de
+from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
 from backend.settings import Settings
 
@@ -36,8 +37,8 @@ def _url(post_id: int) -> str:
     return f"/#/gazette/{post_id}"
 
 
-def _mail(intro: str, content: str, why: str) -> str:
-    return render_notice("email/gazette.txt", intro=intro, content=content, why=why)
+def _mail(intro: str, content: str, why: str, locale: str = "fr") -> str:
+    return render_notice("email/gazette.txt", locale, intro=intro, content=content, why=why)
 
 
 async def _published(post_id: int) -> dict[str, Any] | None:
@@ -63,6 +64,17 @@ class MairieCommunicationNotice:
         row = await _published(ref_id)
         if row is None or row["kind"] != MAIRIE:
             return None
+        if supported(locale) == "en":
+            town_hall = f"{row['commune.name']} town hall"
+            return Notice(
+                title=f"{town_hall}: {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
+                event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,
+                email_subject=f"[Vigie] {town_hall}: {row['title']}",
+                email_text=_mail(f"The {town_hall} says, in your neighbourhood's Gazette:",
+                                 f"{row['title']}\n\n{row['body']}\n\nShown until {moment_in_figures(row['expires_at'], 'en')}.",
+                                 "You receive this message because you are a member of a neighbourhood of this commune "
+                                 "on Vigie.", "en"),
+            )
         mairie = f"Mairie {de(row['commune.name'], proper=True)}"
         return Notice(
             title=f"{mairie} : {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
@@ -74,7 +86,7 @@ class MairieCommunicationNotice:
         )
 
 
-async def _ride(request_id: int) -> dict[str, Any] | None:
+async def _ride(request_id: int, locale: str = "fr") -> dict[str, Any] | None:
     request = await GazetteRideRequest.select(
         GazetteRideRequest.all_columns(), GazetteRideRequest.user.first_name, GazetteRideRequest.user.last_name,
     ).where(GazetteRideRequest.id == request_id).first()
@@ -83,7 +95,8 @@ async def _ride(request_id: int) -> dict[str, Any] | None:
     post = await _published(request["post"])
     if post is None:
         return None
-    request["trip"] = f"{post['from_place']} → {post['to_place']}, départ le {moment_in_figures(post['starts_at'])}"
+    leaves = "leaving on" if locale == "en" else "départ le"
+    request["trip"] = f"{post['from_place']} → {post['to_place']}, {leaves} {moment_in_figures(post['starts_at'], locale)}"
     request["post_row"] = post
     return request
 
@@ -96,11 +109,21 @@ class RideAskNotice:
         return await user_recipients([request["post_row"]["author"]]), PUSH_AND_EMAIL
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
-        request = await _ride(ref_id)
+        locale = supported(locale)
+        request = await _ride(ref_id, locale)
         if request is None:
             return None
         who = f"{request['user.first_name']} {request['user.last_name']}"
         post_id = request["post"]
+        if locale == "en":
+            body = f"{who} asks for a seat: {request['trip']}." + (f"\n“{request['message']}”" if request["message"] else "")
+            return Notice(
+                title="Carpool: a seat request", body=body, url=_url(post_id), tag=f"gazette-ride-{ref_id}",
+                event=RIDE_ASK_KIND, ref_id=ref_id, email_subject="[Vigie] Carpool: a seat request",
+                email_text=_mail("A neighbour asks for a seat in your carpool:",
+                                 body + "\n\nAccept or decline the request in the Gazette.",
+                                 "You receive this message because you offer this carpool on Vigie.", "en"),
+            )
         body = f"{who} demande une place : {request['trip']}." + (f"\n« {request['message']} »" if request["message"] else "")
         return Notice(
             title="Covoiturage : une demande de place", body=body, url=_url(post_id), tag=f"gazette-ride-{ref_id}",
@@ -119,10 +142,21 @@ class RideAnswerNotice:
         return await user_recipients([request["user"]]), PUSH_AND_EMAIL
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
-        request = await _ride(ref_id)
+        locale = supported(locale)
+        request = await _ride(ref_id, locale)
         if request is None or request["status"] == "pending":
             return None
         accepted = request["status"] == "accepted"
+        if locale == "en":
+            title = "Carpool: seat accepted" if accepted else "Carpool: request declined"
+            body = (f"Your seat is booked: {request['trip']}." if accepted
+                    else f"The driver could not take you: {request['trip']}.")
+            return Notice(
+                title=title, body=body, url=_url(request["post"]), tag=f"gazette-ride-{ref_id}",
+                event=RIDE_ANSWER_KIND, ref_id=ref_id, email_subject=f"[Vigie] {title}",
+                email_text=_mail("The answer to your carpool request:", body,
+                                 "You receive this message because you asked for this seat on Vigie.", "en"),
+            )
         title = "Covoiturage : place acceptée" if accepted else "Covoiturage : demande refusée"
         body = (f"Votre place est réservée : {request['trip']}." if accepted
                 else f"Le conducteur n'a pas pu vous prendre : {request['trip']}.")
@@ -160,7 +194,7 @@ class CommentNotice:
             return None
         post = comment["post_row"]
         return Notice(
-            title=f"Nouveau commentaire : {post['title']}",
+            title=(f"New comment: {post['title']}" if supported(locale) == "en" else f"Nouveau commentaire : {post['title']}"),
             body=f"{comment['author.first_name']} {comment['author.last_name']} : {comment['body']}",
             url=_url(post["id"]), tag=f"gazette-comments-{post['id']}", event=COMMENT_KIND, ref_id=ref_id,
             ttl=12 * 3600, urgency="low",
@@ -186,9 +220,20 @@ class RideCancelledNotice:
         if row is None:
             return None
         trip = f"{row['from_place']} → {row['to_place']}"
+        until_departure = int((row["departs_at"] - clock.now()).total_seconds())
+        if supported(locale) == "en":
+            body = (f"The carpool {trip} on {moment_in_figures(row['departs_at'], 'en')} was cancelled by its driver. "
+                    "Your seat or your request no longer stands.")
+            return Notice(
+                title="Carpool cancelled", body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
+                event=RIDE_CANCEL_KIND, ref_id=ref_id, ttl=max(60, min(24 * 3600, until_departure)), urgency="high",
+                email_subject="[Vigie] Carpool cancelled",
+                email_text=_mail("A carpool of the Gazette is cancelled:", f"“{row['title']}”\n\n{body}",
+                                 "You receive this message because you had asked for a seat in this carpool on Vigie.",
+                                 "en"),
+            )
         body = (f"Le covoiturage {trip} du {moment_in_figures(row['departs_at'])} a été annulé par son conducteur. "
                 "Votre place ou votre demande n'a plus cours.")
-        until_departure = int((row["departs_at"] - clock.now()).total_seconds())
         return Notice(
             title="Covoiturage annulé", body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
             event=RIDE_CANCEL_KIND, ref_id=ref_id, ttl=max(60, min(24 * 3600, until_departure)), urgency="high",

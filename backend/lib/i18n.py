@@ -47,7 +47,7 @@ def from_accept_language(header: str | None) -> str:
     return min(choices)[2] if choices else DEFAULT
 
 
-def moment_in_figures(when: datetime, locale: str) -> str:
+def moment_in_figures(when: datetime, locale: str = "fr") -> str:
     """« 01/12/2026 à 08:05 » / « 01/12/2026 at 08:05 », in Paris time."""
     if locale == "en":
         return format_datetime(when, "dd/MM/y 'at' HH:mm", tzinfo=french.PARIS, locale="en_GB")
