@@ -76,7 +76,7 @@ async def test_dashboard_figures_equal_direct_counts_and_export_as_csv(api, fx_a
     # Each table as CSV, same figures.
     export = await staff.get(f"/api/v1/communes/{w.commune}/dashboard.csv", params={"table": "communities"})
     assert export.headers["content-type"].startswith("text/csv")
-    assert {int(r["community_id"]): int(r["verified_members"]) for r in read_csv(export.content)} == {
+    assert {int(r["n° du quartier"]): int(r["membres vérifiés"]) for r in read_csv(export.content)} == {
         c: v[1] for c, v in expected.items()}
     for table in ("alerts_per_day", "forwarded_awaiting", "broadcast_reach", "safety_checks"):
         rows_csv = read_csv((await staff.get(f"/api/v1/communes/{w.commune}/dashboard.csv", params={"table": table})).content)
