@@ -56,6 +56,7 @@ def required_field(value: str, label: str, max_len: int) -> str:
 
 
 RESET_SUBJECT = "Vigie : réinitialisation de votre mot de passe"
+RESET_SUBJECT_EN = "Vigie: resetting your password"
 async def send_account_mail(queues: Queues | None, to: str, subject: str, text: str) -> None:
     """Queue one account mail; a failure is logged, never shown: it would tell one sign-up from another."""
     try:
@@ -141,9 +142,11 @@ async def request_password_reset(settings: Settings, queues: Queues, cache: aval
     if found is None:
         return
     user, token = found
-    text = render("email/password_reset.txt", first_name=user["first_name"],
+    locale = i18n.supported(user["locale"])
+    text = render("email/password_reset.txt", locale, first_name=user["first_name"],
                   link=f"{settings.base_url}/#/reinitialiser?token={token}")
-    await queues.enqueue("email", "send_transactional_email", to=user["email"], subject=RESET_SUBJECT, text=text)
+    subject = RESET_SUBJECT_EN if locale == "en" else RESET_SUBJECT
+    await queues.enqueue("email", "send_transactional_email", to=user["email"], subject=subject, text=text)
 
 
 async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password: str) -> int:

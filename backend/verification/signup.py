@@ -101,8 +101,9 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
         await _notify_existing_owner(settings, queues, cache, owner)
         return None
     await verification.preview_to_outbox(settings, letter_id)
-    await send_account_mail(queues, values["email"], "Vigie : votre inscription", render(
-        "email/signup_welcome.txt", first_name=values["first_name"], community=community["name"],
+    english = values["locale"] == "en"
+    await send_account_mail(queues, values["email"], "Vigie: your registration" if english else "Vigie : votre inscription", render(
+        "email/signup_welcome.txt", "en" if english else "fr", first_name=values["first_name"], community=community["name"],
         address_line1=values["address_line1"], postal_code=values["postal_code"], city=values["city"],
         base_url=settings.base_url))
     return user_id

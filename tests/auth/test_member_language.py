@@ -55,3 +55,23 @@ async def test_nobody_signed_in_reads_errors_in_the_accept_language(api, member)
     assert r.json()["detail"] == "Adresse e-mail ou mot de passe incorrect."
     r = await anonymous.get("/api/v1/auth/me", headers={"Accept-Language": "en"})
     assert r.status_code == 401 and r.json()["detail"] == "Please sign in."
+
+
+async def test_a_member_who_chose_english_gets_the_password_reset_mail_in_english(api, member, fx_mail):
+    await User.update({User.locale: "en"}).where(User.email == "ana@example.org")
+    assert (await api().post("/api/v1/auth/password-reset", {"email": "ana@example.org"})).status_code == 202
+    [mail] = await fx_mail.wait_for_async(1, timeout=10)
+    assert mail.message["Subject"] == "Vigie: resetting your password"
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Hello Ana,") and "valid for one hour" in text and "/#/reinitialiser?token=" in text
+
+
+async def test_signing_up_in_english_gets_the_welcome_mail_in_english(api, member, fx_mail):
+    from tests.auth.test_signup_and_login import signup_body
+
+    r = await api().post("/api/v1/auth/signup", {**signup_body(member), "locale": "en"})
+    assert r.status_code == 201, r.text
+    [mail] = await fx_mail.wait_for_async(1, timeout=10)
+    assert mail.message["Subject"] == "Vigie: your registration"
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Hello Odette,") and "we are sending you a letter by post" in text
