@@ -90,23 +90,29 @@ async def retry_or_fail(ctx: dict[str, Any], channel: str, rows: Sequence[Claime
                                     delivery_ids=ids, scheduled=int(time.time() + delay), timeout=120, retries=3)
 
 
-async def record_results(ctx: dict[str, Any], channel: str, results: Sequence[Any],
-                          by_ref: dict[str, Claimed], outcomes: Outcomes) -> None:
-    """E-mail and SMS results (ref = delivery id): sent, failed, or retried later by reason."""
-    retry: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for res in results:
-        row = by_ref[res.ref]
+class ResultSorter:
+    """E-mail and SMS results (ref = delivery id) as they come: sent and failed to the outcome
+    journal, transient ones grouped by reason and retried (or failed) by `finish`."""
+
+    def __init__(self, ctx: dict[str, Any], channel: str, by_ref: dict[str, Claimed], outcomes: Outcomes) -> None:
+        self.ctx, self.channel, self.by_ref, self.outcomes = ctx, channel, by_ref, outcomes
+        self.retry: dict[str, list[Claimed]] = defaultdict(list)
+
+    async def add(self, res: Any) -> None:
+        row = self.by_ref[res.ref]
         if res.outcome == "sent":
-            metrics.observe_sent(channel, row.created_at)
-            await outcomes.add(row.id, DeliveryState.SENT)
+            metrics.observe_sent(self.channel, row.created_at)
+            await self.outcomes.add(row.id, DeliveryState.SENT)
         elif res.outcome == "retry":
-            retry[res.reason].append(row)
+            self.retry[res.reason].append(row)
         else:
-            await outcomes.add(row.id, DeliveryState.FAILED, res.reason)
-    await outcomes.flush()
-    for reason, group in retry.items():
-        await retry_or_fail(ctx, channel, group, reason, outcomes)
-    await outcomes.flush()
+            await self.outcomes.add(row.id, DeliveryState.FAILED, res.reason)
+
+    async def finish(self) -> None:
+        await self.outcomes.flush()
+        for reason, group in self.retry.items():
+            await retry_or_fail(self.ctx, self.channel, group, reason, self.outcomes)
+        await self.outcomes.flush()
 
 
 # Push first ----------------------------------------------------------------------------------

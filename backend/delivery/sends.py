@@ -14,8 +14,8 @@ from typing import Any
 
 from backend.auth.tables import User
 from backend.delivery import preferences
-from backend.delivery.batches import (Claimed, claim, http_session, journal, kept, load_notices, notice_key,
-                                      push_first, record_results, retry_or_fail)
+from backend.delivery.batches import (Claimed, ResultSorter, claim, http_session, journal, kept, load_notices,
+                                      notice_key, push_first, retry_or_fail)
 from backend.delivery.channels.email import MailTemplate, delivery_message_id, render_template_bytes, send_rendered
 from backend.delivery.channels.push import PushResult, PushSender, PushTarget
 from backend.delivery.channels.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
@@ -154,25 +154,11 @@ async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
             items.append((str(r.id), user["email"], render_template_bytes(
                 settings, templates[key], user["email"], values, message_id=delivery_message_id(settings, r.id))))
             by_ref[str(r.id)] = r
-        retry: dict[str, list[Claimed]] = defaultdict(list)
-
-        async def on_result(res: Any) -> None:
-            row = by_ref[res.ref]
-            if res.outcome == "sent":
-                metrics.observe_sent("email", row.created_at)
-                await outcomes.add(row.id, DeliveryState.SENT)
-            elif res.outcome == "retry":
-                retry[res.reason].append(row)
-            else:
-                await outcomes.add(row.id, DeliveryState.FAILED, res.reason)
-
+        sorter = ResultSorter(ctx, "email", by_ref, outcomes)
         if items:
-            await send_rendered(settings, items, connections=settings.email_connections, on_result=on_result,
+            await send_rendered(settings, items, connections=settings.email_connections, on_result=sorter.add,
                                 before_send=outcomes.room)
-        await outcomes.flush()
-        for reason, group in retry.items():
-            await retry_or_fail(ctx, "email", group, reason, outcomes)
-        await outcomes.flush()
+        await sorter.finish()
     return len(rows)
 
 
@@ -208,7 +194,10 @@ async def send_sms_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
             await asyncio.sleep(wait)
         sender = make_sms_sender(settings, await http_session(ctx))
         results = await sender.send_many(messages)
-        await record_results(ctx, "sms", results, by_ref, outcomes)
+        sorter = ResultSorter(ctx, "sms", by_ref, outcomes)
+        for result in results:
+            await sorter.add(result)
+        await sorter.finish()
     await outcomes.flush()
     return len(rows)
 
