@@ -231,8 +231,18 @@ class InviteNotice:
         if row is None:
             return None
         name, inviter = _person(row), full_name(row, "actor")
-        when = _rhythm(row)
+        locale = supported(locale)
+        when = _rhythm(row, locale)
         community = row["checkin.community.name"]
+        if locale == "en":
+            asked = (f"{name} asks you to join their check-in circle" if row["actor"] == row["checkin.person"]
+                     else f"{inviter} asks you to join {name}'s check-in circle")
+            mail = dict(asked=asked, community=community, name=name, when=when)
+            return _base(row, INVITE_KIND, title=f"Watch over {name}?",
+                         body=f"{asked}: news {when}. Accept or decline in Vigie.",
+                         email_subject=f"[Vigie] Watch over {name}?",
+                         email_text=render_notice("email/checkin_invitation.txt", "en", **mail),
+                         email_html=render_notice("email/checkin_invitation.html", "en", **mail))
         if row["actor"] == row["checkin.person"]:
             asked = f"{name} vous propose de faire partie de sa veille solidaire"
         else:
@@ -245,8 +255,11 @@ class InviteNotice:
                      email_html=render_notice("email/checkin_invitation.html", **mail))
 
 
-def _rhythm(row: dict[str, Any]) -> str:
+def _rhythm(row: dict[str, Any], locale: str = "fr") -> str:
     every = row["checkin.every_days"]
+    if locale == "en":
+        rhythm = "every day" if every == 1 else ("every week" if every == 7 else f"every {every} days")
+        return f"{rhythm} at {row['checkin.check_time']}"
     rhythm = "chaque jour" if every == 1 else ("chaque semaine" if every == 7 else f"tous les {every} jours")
     return f"{rhythm} à {row['checkin.check_time']}"
 
@@ -273,6 +286,16 @@ class ConsentNotice:
         who = full_name(row, "actor")
         watchers = await CheckinWatcher.count().where((CheckinWatcher.checkin == row["checkin"])
                                                       & CheckinWatcher.status.is_in(["invited", "accepted"]))
+        if supported(locale) == "en":  # the SMS answer words stay OUI / NON, which the inbound commands read
+            return Notice(
+                url="/#/veille", tag=f"checkin-consent-{row['checkin']}", event=CONSENT_KIND, ref_id=row["id"],
+                community=row["checkin.community.name"], title="A check-in circle for you?", ttl=7 * 24 * 3600,
+                body=(f"{who} suggests that {watchers} neighbours watch over you ({_rhythm(row, 'en')}). Nothing "
+                      "starts, and nobody gets your address or phone, without your consent: accept or decline in Vigie."),
+                sms_text=(f"Vigie: {who} suggests a check-in circle for you ({_rhythm(row, 'en')}, {watchers} "
+                          "neighbours). If you accept, these neighbours and the neighbourhood's referents will see your "
+                          "address, phone and the note. Reply OUI to accept, NON to decline."),
+            )
         return Notice(
             url="/#/veille", tag=f"checkin-consent-{row['checkin']}", event=CONSENT_KIND, ref_id=row["id"],
             community=row["checkin.community.name"], title="Une veille solidaire pour vous ?", ttl=7 * 24 * 3600,

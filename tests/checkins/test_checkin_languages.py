@@ -47,3 +47,24 @@ async def test_the_reminder_and_the_alert_reach_each_person_in_their_language(
     assert english["title"] == "No news from Odette Martin" and "did not answer their 10:00 check-in" in english["body"]
     assert "Address: 3 allée des Lilas, 45100 Bellerive-sur-Loire" in english["body"] and NOTE in english["body"]
     assert title[fx_push.subscription_id(s.subs["w2"])]["title"] == "Pas de nouvelles de Odette Martin"
+
+
+async def test_the_invitation_to_watch_reaches_each_neighbour_in_their_language(
+        api, fx_app, fx_settings, fx_password_hash, fx_push, fx_sms, fx_mail):
+    s = await scene(fx_settings, fx_password_hash, fx_push)
+    await User.update({User.locale: "en"}).where(User.id == s.ids["w1"])
+    await set_up(api, s, accept=())
+    for event in await CheckinEvent.select(CheckinEvent.id).where(CheckinEvent.type == "watcher_invited"):
+        await wait_settled(event["id"], kind="checkin_invite")
+    pushes = {p.subscription_id: p.json for p in await fx_push.wait_for_async(3, timeout=15)}
+    english = pushes[fx_push.subscription_id(s.subs["w1"])]
+    assert english["title"] == "Watch over Odette Martin?"
+    assert english["body"] == ("Odette Martin asks you to join their check-in circle: news every day at 10:00. "
+                               "Accept or decline in Vigie.")
+    assert pushes[fx_push.subscription_id(s.subs["w3"])]["title"] == "Veiller sur Odette Martin ?"
+    mails = {m.rcpt_tos[0]: m.message for m in await fx_mail.wait_for_async(3, timeout=15)}
+    mine = mails[s.email("w1")]
+    assert mine["Subject"] == "[Vigie] Watch over Odette Martin?"
+    text = mine.get_body(preferencelist=("plain",)).get_content()
+    assert "Without news, the neighbours watching are told" in text and "Accept or decline in Vigie: " in text
+    assert mails[s.email("w3")]["Subject"] == "[Vigie] Veiller sur Odette Martin ?"
