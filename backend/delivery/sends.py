@@ -204,13 +204,20 @@ async def send_sms_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
 
 # Without a delivery row ---------------------------------------------------------------------
 
+TEST_PUSH = {  # (title, body) by the member's locale
+    "fr": ("Vigie : notification de test", "Les notifications fonctionnent sur cet appareil."),
+    "en": ("Vigie: test notification", "Notifications work on this device."),
+}
+
+
 async def test_push(ctx: dict[str, Any], subscription_id: int) -> str:
     """"Send me a test notification" for one device (no delivery row: nothing to account for)."""
-    sub = await PushSubscription.select().where(PushSubscription.id == subscription_id).first()
+    sub = await PushSubscription.select(PushSubscription.all_columns(), PushSubscription.user.locale).where(
+        PushSubscription.id == subscription_id).first()
     if sub is None:
         return "gone"
-    payload = json.dumps({"event": "test", "title": "Vigie : notification de test",
-                          "body": "Les notifications fonctionnent sur cet appareil.", "url": "/#/reglages",
+    title, body = TEST_PUSH.get(sub["user.locale"], TEST_PUSH["fr"])
+    payload = json.dumps({"event": "test", "title": title, "body": body, "url": "/#/reglages",
                           "tag": "vigie-test"}, ensure_ascii=False).encode()
     sender = await push_sender(ctx)
     result = await sender.send_one(PushTarget(ref=sub["id"], endpoint=sub["endpoint"], p256dh=sub["p256dh"],

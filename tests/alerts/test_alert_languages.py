@@ -82,3 +82,15 @@ async def test_english_members_get_the_alert_in_english_and_the_others_in_french
 
     # one notice per channel job and language (3 channels, one job each), whatever the number of people
     assert notice_calls == Counter({"en": 3, "fr": 3})
+
+
+async def test_the_test_notification_is_in_the_members_language(api, fx_app, fx_settings, fx_password_hash, fx_push):
+    hood = await neighbourhood(fx_settings, fx_password_hash, fx_push, 2)
+    await User.update({User.locale: "en"}).where(User.id == hood.members[0])
+    for uid, title in ((hood.members[0], "Vigie: test notification"), (hood.members[1], "Vigie : notification de test")):
+        member = await api.as_user(hood.emails[uid])
+        [device] = (await member.get("/api/v1/push/subscriptions")).json()
+        fx_push.clear()
+        assert (await member.post(f"/api/v1/push/subscriptions/{device['id']}/test")).status_code == 202
+        [push] = await fx_push.wait_for_async(1, timeout=15)
+        assert push.json["title"] == title
