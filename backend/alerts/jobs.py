@@ -10,6 +10,7 @@ from backend.auth.tables import User
 from backend.communities.tables import Commune
 from backend.delivery.channels import email as email_adapter
 from backend.delivery.channels.email import OutgoingMail
+from backend.lib import i18n
 from backend.lib.french import moment_in_figures
 from backend.lib.templates import render
 
@@ -49,10 +50,14 @@ async def notify_author_of_moderation(ctx: dict[str, Any], action_id: int) -> in
         Alert.id == alert_id).first()
     if row is None or row["moderation"] not in ("hidden", "removed"):
         return 0
-    user = await User.select(User.email, User.first_name).where(User.id == row["author"]).first()
-    word = "masquée" if row["moderation"] == "hidden" else "retirée"
-    text = render("email/alert_moderated.txt", first_name=user["first_name"], title=row["title"], word=word,
-                  reason=row["moderation_reason"])
-    await email_adapter.send_email(settings, [OutgoingMail(to=user["email"], subject=f"Vigie : votre alerte a été {word}",
-                                                           text=text)])
+    user = await User.select(User.email, User.first_name, User.locale).where(User.id == row["author"]).first()
+    if user["locale"] == "en":
+        word = "hidden" if row["moderation"] == "hidden" else "removed"
+        subject = f"Vigie: your alert was {word}"
+    else:
+        word = "masquée" if row["moderation"] == "hidden" else "retirée"
+        subject = f"Vigie : votre alerte a été {word}"
+    text = render("email/alert_moderated.txt", i18n.supported(user["locale"]), first_name=user["first_name"],
+                  title=row["title"], word=word, reason=row["moderation_reason"])
+    await email_adapter.send_email(settings, [OutgoingMail(to=user["email"], subject=subject, text=text)])
     return 1

@@ -94,3 +94,17 @@ async def test_the_test_notification_is_in_the_members_language(api, fx_app, fx_
         assert (await member.post(f"/api/v1/push/subscriptions/{device['id']}/test")).status_code == 202
         [push] = await fx_push.wait_for_async(1, timeout=15)
         assert push.json["title"] == title
+
+
+async def test_an_english_author_is_told_of_the_moderation_in_english(api, fx_app, fx_password_hash, fx_mail):
+    from tests.builders import build_world
+
+    w = await build_world(fx_password_hash)
+    await User.update({User.locale: "en"}).where(User.email == w.email("member"))
+    moderator = await api.as_user(w.email("moderator"))
+    r = await moderator.post(f"/api/v1/moderation/alerts/{w.alert}", {"action": "remove", "reason": "Propos injurieux"})
+    assert r.status_code == 200, r.text
+    [mail] = await fx_mail.wait_for_async(1, timeout=10)
+    assert mail.message["Subject"] == "Vigie: your alert was removed"
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    assert "was removed by the moderators." in text and "Reason: Propos injurieux" in text and text.startswith("Hello ")
