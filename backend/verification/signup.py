@@ -45,9 +45,12 @@ async def _notify_existing_owner(settings: Settings, queues: Queues | None, cach
         if (await ratelimit.is_over(cache, key, SIGNUP_NOTICES_PER_HOUR))[0]:
             return
         await ratelimit.enforce_after(cache, key, SIGNUP_NOTICES_PER_HOUR, 3600)
-    await send_account_mail(queues, user["email"], "Vigie : tentative d'inscription avec votre adresse",
-                            render("email/signup_address_taken.txt", first_name=user["first_name"],
-                                   base_url=settings.base_url))
+    english = user.get("locale") == "en"
+    subject = ("Vigie: someone tried to sign up with your address" if english
+               else "Vigie : tentative d'inscription avec votre adresse")
+    await send_account_mail(queues, user["email"], subject,
+                            render("email/signup_address_taken.txt", "en" if english else "fr",
+                                   first_name=user["first_name"], base_url=settings.base_url))
 
 
 async def signup(settings: Settings, data: SignupIn, queues: Queues | None = None,
@@ -80,7 +83,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
     community = await communities.require_community(data.community_id)
     await require_inside(data.community_id, values["address_line1"], postal, city=values["city"])  # commune, streets
     password_hash = await hash_password(data.password)
-    owner = await User.select(User.id, User.first_name, User.email).where(User.email == values["email"]).first()
+    owner = await User.select(User.id, User.first_name, User.email, User.locale).where(User.email == values["email"]).first()
     if owner is None:
         try:
             async with write_transaction():
@@ -91,7 +94,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
                 await delivery.start_channels(user_id, data.sms and is_sms_capable(values["phone"]))
                 letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
         except Exception as exc:  # the same e-mail signing up twice at once: the unique index lets one in
-            owner = await User.select(User.id, User.first_name, User.email).where(
+            owner = await User.select(User.id, User.first_name, User.email, User.locale).where(
                 User.email == values["email"]).first()
             if owner is None or "unique" not in str(exc).lower():
                 raise

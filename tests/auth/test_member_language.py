@@ -75,3 +75,14 @@ async def test_signing_up_in_english_gets_the_welcome_mail_in_english(api, membe
     assert mail.message["Subject"] == "Vigie: your registration"
     text = mail.message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("Hello Odette,") and "we are sending you a letter by post" in text
+
+
+async def test_the_owner_of_an_address_someone_signs_up_with_is_told_in_their_language(api, member, fx_mail):
+    from tests.auth.test_signup_and_login import signup_body
+
+    await User.update({User.locale: "en"}).where(User.email == "ana@example.org")
+    r = await api().post("/api/v1/auth/signup", {**signup_body(member), "email": "ana@example.org"})
+    assert r.status_code == 201, r.text
+    [mail] = await fx_mail.wait_for_async(1, timeout=10)
+    assert mail.message["Subject"] == "Vigie: someone tried to sign up with your address"
+    assert "You already have an account" in mail.message.get_body(preferencelist=("plain",)).get_content()
