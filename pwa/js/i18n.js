@@ -59,6 +59,16 @@ async function fetchCatalogue(code) {
   return extras.reduce(merge, main);
 }
 
+/** The language chosen on this device before (localStorage), or null. */
+export function storedLanguage() {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(stored) ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The language chosen before (localStorage), else the browser's, else French. */
 export function preferredLanguage() {
   let stored = null;

@@ -1,5 +1,5 @@
 // Boot: language, CSRF cookie, current user, router, service worker, outbox.
-import { loadLanguage, preferredLanguage, onLanguageChange, translateStatic, t } from "./i18n.js";
+import { getLang, loadLanguage, preferredLanguage, onLanguageChange, storedLanguage, translateStatic, t } from "./i18n.js";
 import { health, SESSION_LOST } from "./api.js";
 import { clearMe, currentMembership, getMe, loadMe, subscribe } from "./store.js";
 import { registerServiceWorker } from "./sw-client.js";
@@ -47,6 +47,9 @@ async function boot() {
     health().catch(() => null), // sets the csrftoken cookie
     loadMe(),
   ]);
+  // A device where nobody chose a language speaks the account's (chosen on another device).
+  const account = getMe()?.locale;
+  if (account && !storedLanguage() && account !== getLang()) await loadLanguage(account).catch((err) => console.error(err));
   translateStatic();
   updateChrome(getMe());
   subscribe(updateChrome);
