@@ -118,7 +118,8 @@ async def test_moderator_hides_an_alert_with_a_reason(fx_page, fx_neighbours, fx
     await expect(card.get_by_text("Indiquez la raison (au moins 3 caractères).")).to_be_visible()
     await card.get_by_label("Raison").fill("Accusation nominative sans fait précis")
     await card.get_by_role("button", name="Masquer l'alerte").click()
-    await expect(page.get_by_text("Alerte masquée.")).to_be_visible()
+    # The decision leaves after the few seconds its « Annuler » is offered (issue 14: moderation offers undo).
+    await expect(page.get_by_text("Alerte masquée.")).to_be_visible(timeout=15_000)
     await expect(card).to_have_count(0)
     row = await Alert.select(Alert.moderation, Alert.moderation_reason).first()
     assert row == {"moderation": "hidden", "moderation_reason": "Accusation nominative sans fait précis"}

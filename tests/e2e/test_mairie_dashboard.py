@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from playwright.async_api import expect
 
+from backend.alerts.service import CATEGORIES
 from backend.alerts.tables import Alert
 from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
@@ -76,8 +77,9 @@ async def test_dashboard_draws_one_bar_per_day_and_category_and_its_csv_matches(
     text = (await download.path()).read_bytes().decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
-    assert rows[0] == ["day", "category", "count"]
-    assert {(d, c, int(n)) for d, c, n in rows[1:]} == expected
+    assert rows[0] == ["jour", "catégorie", "alertes"]  # in French for the agent's spreadsheet
+    assert {(d, c, int(n)) for d, c, n in rows[1:]} == {
+        (date.fromisoformat(d).strftime("%d/%m/%Y"), CATEGORIES[c], n) for d, c, n in expected}
 
     # A new alert in the commune: the chart follows without a reload.
     alice = await fx_live_api(Town.ALICE)

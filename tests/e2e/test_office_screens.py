@@ -43,6 +43,7 @@ async def test_staff_create_a_neighbourhood_and_appoint_a_referent_by_name(fx_br
         # Alice lives in Les Tilleuls: the API refuses her for Centre-Bourg, and the screen says why.
         await referent.get_by_label("Nom ou prénom").fill("Alice")
         await referent.get_by_role("button", name="Chercher").click()
+        await expect(referent.locator(".person-hit")).to_contain_text("Alice Martin")  # not Bernard's hit, still shown
         await referent.locator(".person-hit").get_by_role("button", name="Nommer référent de Centre-Bourg").click()
         await expect(referent).to_contain_text("Seul un membre vérifié du quartier peut devenir référent.")
 
