@@ -9,6 +9,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
+def terminate(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout` s (a stuck process must not outlive
+    its owner)."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Supervised:
     """Start `argv`, and start it again whenever it exits on its own: after 1 s, then 2, 4…
     up to `max_delay` while it keeps dying young; back to 1 s once it has run `healthy_after` s.
@@ -61,13 +73,7 @@ class Supervised:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop watching, then SIGTERM the child (SIGKILL after `timeout`)."""
         self._stopping.set()
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if self.proc is not None:
+            terminate(self.proc, timeout)
         if self._thread is not None:
             self._thread.join(2)

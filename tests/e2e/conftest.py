@@ -191,10 +191,12 @@ async def browser_login(context: Any, email: str, password: str = TEST_PASSWORD)
 
 
 @asynccontextmanager
-async def person_page(browser: Any, server: "LiveServer", email: str) -> AsyncIterator[Any]:
-    """`async with person_page(fx_browser, fx_server, email) as page:` another person's phone: a
-    fresh phone-sized context logged in as `email` (console errors on `page.errors`), closed after."""
-    context = await browser.new_context(base_url=server.url, **PHONE)
+async def person_page(browser: Any, server: "LiveServer", email: str, device: dict[str, Any] | None = None
+                      ) -> AsyncIterator[Any]:
+    """`async with person_page(fx_browser, fx_server, email) as page:` another person's phone (or the
+    `device` given, e.g. a laptop): a fresh context logged in as `email` (console errors on
+    `page.errors`), closed after."""
+    context = await browser.new_context(base_url=server.url, **(device or PHONE))
     try:
         page = await context.new_page()
         collect_errors(page)

@@ -5,14 +5,13 @@ and the agent's home names the commune."""
 from __future__ import annotations
 
 import re
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from playwright.async_api import expect
 
 from backend.delivery import service as delivery
 from backend.delivery.schemas import Preferences
-from tests.e2e.conftest import browser_login, collect_errors
+from tests.e2e.conftest import person_page
 from tests.e2e.mairie_town import SHOTS, Town, fx_town  # noqa: F401
 from tests.e2e.test_mairie_broadcasts import fill_broadcast
 from tests.e2e.test_mairie_screens import some_activity
@@ -26,17 +25,9 @@ SIDEWAYS = """() => [...document.querySelectorAll('.table-scroll')]
   .map((region) => `${region.getAttribute('aria-label')}: ${region.scrollWidth} > ${region.clientWidth}`)"""
 
 
-@asynccontextmanager
-async def laptop_page(browser: Any, server: Any, email: str) -> AsyncIterator[Any]:
+def laptop_page(browser: Any, server: Any, email: str) -> Any:
     """A 1366×768 browser logged in as `email` (console errors fail the test)."""
-    context = await browser.new_context(base_url=server.url, **LAPTOP)
-    try:
-        page = await context.new_page()
-        collect_errors(page)
-        await browser_login(context, email)
-        yield page
-    finally:
-        await context.close()
+    return person_page(browser, server, email, LAPTOP)
 
 
 async def main_width(page: Any) -> float:

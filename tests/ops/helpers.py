@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from backend.db import is_postgres_url
+from backend.lib.supervisor import terminate
 from backend.settings import ROOT
 
 _names = itertools.count(1)
@@ -59,10 +60,4 @@ def vigie_process(*args: str, env: dict[str, str], log: Any = subprocess.DEVNULL
 def stop(proc: subprocess.Popen[Any], timeout: float = 15) -> None:
     """SIGTERM, then SIGKILL if it has not ended within `timeout` s (a stuck process must not
     outlive the test)."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    terminate(proc, timeout)
