@@ -16,8 +16,11 @@ from backend.lib.french import de
 
 log = logging.getLogger(__name__)
 
-HELP = ("Vigie : envoyez un SMS décrivant la situation pour alerter vos voisins. "
-        "STOP ou ARRET : ne plus recevoir les alertes par SMS. Urgence : 17 ou 112.")
+HELP = {"fr": "Vigie : envoyez un SMS décrivant la situation pour alerter vos voisins. "
+              "STOP ou ARRET : ne plus recevoir les alertes par SMS. Urgence : 17 ou 112.",
+        "en": "Vigie: text a description of the situation to alert your neighbours. "
+              "STOP or ARRET: no more alerts by SMS. Emergency: 17 or 112."}
+"""The answer to AIDE / HELP / INFO, in the member's language (the command words stay the French ones)."""
 HELP_WORDS = {"AIDE", "HELP", "INFO"}
 
 # Answers, commands and courtesies that say nothing about a situation: an SMS made only of them
@@ -37,17 +40,28 @@ def is_bare_reply(text: str) -> bool:
     return sum(c.isalpha() for w in content for c in w) < MIN_ALERT_LETTERS
 
 
-def bare_reply_text(text: str) -> str:
+def bare_reply_text(text: str, locale: str = "fr") -> str:
     """The SMS answering a bare word: what happened (nothing) and how to send an alert."""
     said = command_word(text)
+    if locale == "en":
+        heard = f"your reply \"{said[:20]}\" answers no open request" if said else "your message is empty or too short"
+        return (f"Vigie: {heard}, nothing was sent. To alert your neighbours, describe the situation in a few "
+                "words (what, where). STOP: no more SMS. Emergency: 17 or 112.")
     heard = f"votre réponse « {said[:20]} » ne correspond à aucune demande en cours" if said else \
         "votre message est vide ou trop court"
     return (f"Vigie : {heard}, rien n'a été envoyé. Pour alerter vos voisins, décrivez la situation "
             "en quelques mots (quoi, où). STOP : ne plus recevoir les SMS. Urgence : 17 ou 112.")
 
 
+def sent_text(community_name: str, locale: str = "fr") -> str:
+    """The SMS confirming an alert sent by SMS."""
+    if locale == "en":
+        return f"Vigie: your alert has been sent to the neighbours of {community_name}. Emergency: 17 or 112."
+    return f"Vigie : votre alerte est envoyée aux voisins {de(community_name)}. Urgence : 17 ou 112."
+
+
 async def _help(context: SmsContext) -> Handled:
-    return Handled("help_sent", HELP)
+    return Handled("help_sent", HELP.get(context.member.locale, HELP["fr"]))
 
 
 async def _alert(context: SmsContext) -> Handled:
@@ -58,7 +72,7 @@ async def _alert(context: SmsContext) -> Handled:
         return Handled("ignored")
     if is_bare_reply(text):  # « OUI », « ok merci », « non » with nothing open: explain, create nothing
         log.info("inbound SMS %s: a bare reply, no alert", message.id)
-        return Handled("not_an_alert", bare_reply_text(text))
+        return Handled("not_an_alert", bare_reply_text(text, context.member.locale))
     title = text if len(text) <= 60 else text[:57].rstrip() + "…"
     alert, created = await service.post_alert(  # enqueues the fan-out and publishes after its commit
         context.app.state, member.user_id, member.community_id,
@@ -66,8 +80,7 @@ async def _alert(context: SmsContext) -> Handled:
         idempotency_key=f"sms:{message.id}"[:100], source="sms")
     if not created:
         return Handled("duplicate", fields={"alert_id": alert.id})
-    return Handled("alert_created", f"Vigie : votre alerte est envoyée aux voisins {de(member.community_name)}. "
-                                    "Urgence : 17 ou 112.", {"alert_id": alert.id})
+    return Handled("alert_created", sent_text(member.community_name, member.locale), {"alert_id": alert.id})
 
 
 SMS_COMMANDS = [

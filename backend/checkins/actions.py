@@ -178,7 +178,18 @@ def is_ok_reply(text: str) -> bool:
     return bool(words) and words[0] in OK_WORDS and len(words) <= 5 and set(words[1:]) <= POLITE_WORDS
 
 
-async def checkin_by_sms(queues: Queues | None, user_id: int) -> str | None:
+OK_REPLIES = {
+    "fr": {"again": "Vigie : c'est déjà noté, merci. Bonne journée !",
+           "told": "Vigie : merci, c'est noté. Vos voisins sont prévenus que tout va bien.",
+           "noted": "Vigie : merci, c'est noté. Bonne journée !"},
+    "en": {"again": "Vigie: already noted, thank you. Have a good day!",
+           "told": "Vigie: thank you, noted. Your neighbours are told that all is well.",
+           "noted": "Vigie: thank you, noted. Have a good day!"},
+}
+"""The SMS answering « OK », by language."""
+
+
+async def checkin_by_sms(queues: Queues | None, user_id: int, locale: str = "fr") -> str | None:
     """An "OK" SMS from a person with a running check-in: record it and return the confirmation
     to text back; None when the person has no running check-in (the SMS is then an alert)."""
     found = await Checkin.select(Checkin.id).where((Checkin.person == user_id) & Checkin.stopped_at.is_null()).first()
@@ -191,8 +202,5 @@ async def checkin_by_sms(queues: Queues | None, user_id: int) -> str | None:
             _, recorded = await _person_checks_in(row, "sms", pending)
     except Conflict:
         return None
-    if not recorded:
-        return "Vigie : c'est déjà noté, merci. Bonne journée !"
-    if pending:
-        return "Vigie : merci, c'est noté. Vos voisins sont prévenus que tout va bien."
-    return "Vigie : merci, c'est noté. Bonne journée !"
+    replies = OK_REPLIES.get(locale, OK_REPLIES["fr"])
+    return replies["again" if not recorded else "told" if pending else "noted"]

@@ -229,7 +229,16 @@ async def answer_as_person(queues: Queues | None, principal: Principal, checkin_
     return await checkin_out(principal, checkin_id)
 
 
-async def answer_by_sms(queues: Queues | None, user_id: int, word: str) -> str | None:
+CONSENT_REPLIES = {
+    "fr": ("Vigie : merci, votre veille solidaire est acceptée. Les voisins choisis sont invités à veiller sur vous.",
+           "Vigie : c'est noté, cette veille n'aura pas lieu. Personne ne reçoit vos coordonnées."),
+    "en": ("Vigie: thank you, your solidarity check-in is accepted. The neighbours chosen are invited to look "
+           "after you.", "Vigie: noted, this check-in will not take place. Nobody receives your details."),
+}
+"""The SMS answering OUI / NON to a consent request: (accepted, refused), by language."""
+
+
+async def answer_by_sms(queues: Queues | None, user_id: int, word: str, locale: str = "fr") -> str | None:
     """OUI / NON from a person whose check-in waits for their answer: the SMS reply; None when no
     check-in waits for them (the SMS is then handled as usual)."""
     if word not in CONFIRM_WORDS | REFUSE_WORDS:
@@ -241,10 +250,8 @@ async def answer_by_sms(queues: Queues | None, user_id: int, word: str) -> str |
         return None
     accept = word in CONFIRM_WORDS
     await _answer_as_person(queues, await load(found["id"]), accept, "sms")
-    if accept:
-        return ("Vigie : merci, votre veille solidaire est acceptée. "
-                "Les voisins choisis sont invités à veiller sur vous.")
-    return "Vigie : c'est noté, cette veille n'aura pas lieu. Personne ne reçoit vos coordonnées."
+    accepted, refused = CONSENT_REPLIES.get(locale, CONSENT_REPLIES["fr"])
+    return accepted if accept else refused
 
 
 async def update_checkin(principal: Principal, checkin_id: int, patch: CheckinPatch) -> CheckinOut:

@@ -11,14 +11,14 @@ from backend.delivery.inbound import ANSWER, REPLY, Handled, SmsCommand, SmsCont
 
 
 async def _consent_answer(context: SmsContext) -> Handled | None:
-    reply = await answer_by_sms(context.queues, context.member.user_id, context.word)
+    reply = await answer_by_sms(context.queues, context.member.user_id, context.word, context.member.locale)
     return None if reply is None else Handled("checkin_answer", reply)
 
 
 async def _ok(context: SmsContext) -> Handled | None:
     if not is_ok_reply(context.message.text):
         return None
-    confirmation = await checkin_by_sms(context.queues, context.member.user_id)
+    confirmation = await checkin_by_sms(context.queues, context.member.user_id, context.member.locale)
     return None if confirmation is None else Handled("checked_in", confirmation)
 
 

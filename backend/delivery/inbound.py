@@ -32,6 +32,7 @@ from backend.delivery.channels.sms import verify_inbound_signature
 from backend.delivery.preferences import set_channel
 from backend.lib.deps import settings_of
 from backend.lib.errors import DomainError, Unauthorized
+from backend.lib.i18n import supported
 from backend.lib.phones import to_e164
 from backend.lib.queues import Queues
 from backend.lib.text import fold
@@ -61,6 +62,8 @@ class Member:
     user_id: int
     community_id: int
     community_name: str
+    locale: str = "fr"
+    """The member's language (User.locale): the SMS replies are written in it."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,11 @@ async def dispatch(commands: Iterable[SmsCommand], context: SmsContext) -> Handl
 
 async def _stop(context: SmsContext) -> Handled:
     await set_channel(context.member.user_id, "sms", False)
-    return Handled("sms_off", "Vigie : vous ne recevrez plus les alertes par SMS. Réactivez-les dans l'application.")
+    return Handled("sms_off", STOPPED[supported(context.member.locale)])
+
+
+STOPPED = {"fr": "Vigie : vous ne recevrez plus les alertes par SMS. Réactivez-les dans l'application.",
+           "en": "Vigie: you will no longer receive alerts by SMS. Turn them back on in the app."}
 
 
 STOP = SmsCommand("stop", _stop, frozenset({"STOP", "ARRET"}), COMMAND)
@@ -141,11 +148,12 @@ async def member_by_phone(phone: str) -> Member | None:
     """The verified member with this number (read as stored: E.164, whether the provider sends
     +33…, 0033… or 06…)."""
     phone = to_e164(phone) or phone
-    row = await Membership.select(Membership.user, Membership.community, Membership.community.name).where(
+    row = await Membership.select(Membership.user, Membership.community, Membership.community.name,
+                                  Membership.user.locale).where(
         (Membership.user.phone == phone) & (Membership.status == MembershipStatus.ACTIVE)
         & (Membership.user.is_suspended == False)  # noqa: E712
     ).order_by(Membership.id).first()
-    return Member(row["user"], row["community"], row["community.name"]) if row else None
+    return Member(row["user"], row["community"], row["community.name"], supported(row["user.locale"])) if row else None
 
 
 async def _reply(queues: Queues, message_id: str, to: str, text: str) -> None:

@@ -41,6 +41,13 @@ CHANNELS = ("push", "sms", "email")
 DEFAULT_CHANNELS = ("push", "sms")
 ANSWERS = {"ok": "Tout va bien", "help": "J'ai besoin d'aide"}
 SMS_ANSWERS = {"OUI": "ok", "AIDE": "help"}
+SAFETY_REPLIES = {
+    "fr": {"ok": "Vigie : merci, la mairie a noté que tout va bien.",
+           "help": "Vigie : la mairie a noté que vous avez besoin d'aide et va vous contacter. Urgence : 112."},
+    "en": {"ok": "Vigie: thank you, the town hall has noted that all is well.",
+           "help": "Vigie: the town hall has noted that you need help and will contact you. Emergency: 112."},
+}
+"""The SMS answering OUI / AIDE to a safety check, by language (the words to text stay French)."""
 
 
 async def open_check(res: Mapping[str, Any], actor_id: int, commune_id: int, data: SafetyCheckIn) -> SafetyCheckOut:
@@ -210,7 +217,7 @@ async def mine_checks(user_id: int, check_id: int | None = None) -> list[MySafet
     return sorted(out, key=lambda c: c.status != "open")
 
 
-async def answer_by_sms(user_id: int, word: str) -> tuple[int, int, str] | None:
+async def answer_by_sms(user_id: int, word: str, locale: str = "fr") -> tuple[int, int, str] | None:
     """OUI / AIDE from a member asked by an open check: (commune, check, reply text), else None."""
     if word not in SMS_ANSWERS:
         return None
@@ -220,9 +227,7 @@ async def answer_by_sms(user_id: int, word: str) -> tuple[int, int, str] | None:
     if row is None:
         return None
     commune_id, _ = await answer(user_id, row["safety_check"], AnswerIn(answer=SMS_ANSWERS[word]), via="sms")
-    reply = ("Vigie : merci, la mairie a noté que tout va bien." if word == "OUI" else
-             "Vigie : la mairie a noté que vous avez besoin d'aide et va vous contacter. Urgence : 112.")
-    return commune_id, row["safety_check"], reply
+    return commune_id, row["safety_check"], SAFETY_REPLIES.get(locale, SAFETY_REPLIES["fr"])[SMS_ANSWERS[word]]
 
 
 async def publish_counts(live_target: Any, check: SafetyCheckOut) -> None:
@@ -232,10 +237,10 @@ async def publish_counts(live_target: Any, check: SafetyCheckOut) -> None:
                             counts={"total": c.total, "ok": c.ok, "help": c.help, "pending": c.pending})
 
 
-async def sms_answer(live_target: Any, user_id: int, word: str) -> str | None:
+async def sms_answer(live_target: Any, user_id: int, word: str, locale: str = "fr") -> str | None:
     """The inbound SMS hook: OUI / AIDE answer the member's open check; returns the SMS reply,
     or None when no check is open for them (the SMS is then handled as usual)."""
-    result = await answer_by_sms(user_id, word)
+    result = await answer_by_sms(user_id, word, locale)
     if result is None:
         return None
     commune_id, check_id, reply = result

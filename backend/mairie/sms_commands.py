@@ -9,7 +9,7 @@ from backend.mairie.safety import SMS_ANSWERS, sms_answer
 
 
 async def _safety_answer(context: SmsContext) -> Handled | None:
-    reply = await sms_answer(context.app, context.member.user_id, context.word)
+    reply = await sms_answer(context.app, context.member.user_id, context.word, context.member.locale)
     return None if reply is None else Handled("safety_answer", reply)
 
 

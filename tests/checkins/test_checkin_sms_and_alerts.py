@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.alerts.tables import Alert
+from backend.auth.tables import User
 from backend.checkins.actions import is_ok_reply
 from backend.checkins.service import REMINDER_KIND
 from backend.checkins.tables import CheckinRound
@@ -124,3 +125,21 @@ async def test_watchers_link_a_no_news_alert_to_the_check_in(api, fx_app, fx_set
     assert len(first["items"]) == 3 and first["next_before"] == first["items"][-1]["id"]
     rest = (await person.get(f"/api/v1/solidarity/checkins/{checkin_id}/history?before={first['next_before']}")).json()
     assert rest["next_before"] is None and len(first["items"]) + len(rest["items"]) == len(history)
+
+
+async def test_ok_by_sms_is_answered_in_the_persons_language(api, fx_app, fx_settings, fx_password_hash,
+                                                             fx_push, fx_sms):
+    """Issue 14: Odette chose English: her « OK » is recorded and answered in English (the word stays OK)."""
+    s = await scene(fx_settings, fx_password_hash, fx_push)
+    day = tomorrow_at("08:00")
+    _, _, checkin_id = await set_up(api, s)
+    await User.update({User.locale: "en"}).where(User.id == s.ids["person"])
+    move_clock_to(local(day, "10:00"))
+    await tick(fx_app)
+    await fx_sms.wait_for_async(1, timeout=15)
+    await settled_event(checkin_id, "reminded", REMINDER_KIND)
+    fx_sms.clear()
+    assert (await text_vigie(api, s.phone("person"), "OK", message_id="in_ok_en"))["status"] == "checked_in"
+    confirmation = await fx_sms.wait_for_async(1, timeout=15)
+    assert confirmation[0].to == s.phone("person")
+    assert confirmation[0].text == "Vigie: thank you, noted. Have a good day!", confirmation[0].text
