@@ -21,6 +21,9 @@ async def test_comment_written_offline_waits_and_is_posted_once(fx_persistent, f
     context, page, errors = await open_app(fx_persistent, Neighbours.ODETTE, f"/#/gazette/{post['id']}")
     await expect(page.get_by_role("heading", name="Fête des voisins samedi")).to_be_visible()
     await wait_for_js(page, f"{API_CACHE_SIZE}.then((n) => n >= 1)")
+    # The post's own answer in the worker's copy (the first entry may be another read of the page).
+    await wait_for_js(page, "caches.open('vigie-api').then((c) => c.keys()).then((keys) => keys.some("
+                            f"(r) => new URL(r.url).pathname.endsWith('/posts/{post['id']}')))")
 
     await context.set_offline(True)
     await page.reload()
