@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from backend.delivery import fanout, leases, outbox
+from backend.health import gauges
 from backend.health import workers as heartbeats
 from backend.lib import metrics
 from backend.settings import Settings
@@ -37,7 +38,7 @@ async def keep_leases(ctx: dict[str, Any]) -> None:
         await heartbeats.publish(ctx["valkey"], worker_id, settings.worker_heartbeat_seconds,
                                  {"pid": os.getpid(), "started": ctx.get("worker_started", 0), "sending": held})
         if settings.worker_metrics_port:
-            await metrics.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
+            await gauges.refresh_shared(ctx["queues"], ctx["valkey"], with_budgets=False)
     except Exception as exc:  # Valkey down: leases still renewed, the heartbeat comes back with it
         log.debug("heartbeat not published: %r", exc)
     try:
