@@ -205,7 +205,8 @@ async def test_other_member_and_moderator_screens_keep_words_whole_at_200_percen
         for path in paths:
             await page.goto(path)
             await expect(page.locator("main h1").first).to_be_visible()
-            await expect(page.locator("main .loading")).to_have_count(0, timeout=15_000)
+            await expect(page.locator("main .loading"), f"{email} {path}: still loading after 15 s").to_have_count(
+                0, timeout=15_000)
             await page.wait_for_load_state("networkidle")
             name = email.split("@")[0] + "-" + (path.strip("/#").replace("/", "-") or "home")
             await page.screenshot(path=f"{SHOTS}/zoom200-{name}.png", full_page=True)
