@@ -3,13 +3,13 @@
 # binaries are installed (Debian: apt-get install postgresql). The browser tests (tests/e2e)
 # run once, on SQLite: they drive the same API, which the PostgreSQL pass tests directly; they
 # took ~2.7 of the ~6.4 minutes of that pass. VIGIE_E2E_ON_POSTGRES=1 runs them there too.
-# Tests run in VIGIE_TEST_PROCESSES processes (pytest-xdist, default 3 on this 2-core class of machine: most
-# tests wait on real servers, a browser or a clock): each process starts its own Valkey, mail catcher, SQLite
+# Tests run in VIGIE_TEST_PROCESSES processes (pytest-xdist, default 2, one per core of this class of machine: with 3,
+# browser and live-event tests timed out under the load in CI runs): each process starts its own Valkey, mail catcher, SQLite
 # files and PostgreSQL cluster on free ports; a test file stays in one process (--dist loadfile) so its
 # module fixtures (browser pages, servers) start once. VIGIE_TEST_PROCESSES=0 runs in this process only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-procs="${VIGIE_TEST_PROCESSES:-3}"
+procs="${VIGIE_TEST_PROCESSES:-2}"
 parallel=(-n "$procs" --dist loadfile)
 [ "$procs" = 0 ] && parallel=()
 .venv/bin/python -m pytest -q "${parallel[@]}" "$@"
