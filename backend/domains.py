@@ -22,6 +22,7 @@ from backend.lib.domain import Domain
 from backend.live.domain import DOMAIN as live
 from backend.mairie.domain import DOMAIN as mairie
 from backend.messages.domain import DOMAIN as messages
+from backend.register.domain import DOMAIN as register
 from backend.verification.domain import DOMAIN as verification
 
 __all__ = ["CORE_PICCOLO_APP", "DOMAINS", "Domain"]
@@ -40,6 +41,7 @@ DOMAINS: list[Domain] = [
     messages,
     checkins,
     mairie,
+    register,
     devtools,
 ]
 

@@ -118,6 +118,9 @@ class Settings:
     """New private conversations one member may open per hour (reusing an existing one is not counted)."""
     photos_per_hour: int = 30
     """Photos one member may upload per hour, profile and Gazette photos together (refused uploads not counted)."""
+    register_no_answer_minutes: int = 120
+    """Default delay of an episode (heatwave…): minutes after the daily « Tout va bien ? » before a silent
+    registered person's contacts and volunteers are alerted (staff may set another per episode)."""
     letter_validity_days: int = 60
     """Days an activation code stays valid."""
     letter_max_tries: int = 5

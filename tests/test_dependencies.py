@@ -9,7 +9,7 @@ Layers, lowest first; a module may import its own layer and the layers below, ne
     auth         auth
     communities  communities
     engines      delivery, live, health, verification   (used by the features)
-    features     alerts, gazette, directory, messages, checkins, mairie
+    features     alerts, gazette, directory, messages, checkins, mairie, register
     wiring       domains, app, worker, cli, apps, piccolo_app, demo, migrate, ops (the commands)
 
 `devtools` (the embedded Valkey, the dev-only routes) sits beside the wiring: only the wiring's
@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("auth", frozenset({"auth"})),
     ("communities", frozenset({"communities"})),
     ("engines", frozenset({"delivery", "live", "health", "verification"})),
-    ("features", frozenset({"alerts", "gazette", "directory", "messages", "checkins", "mairie"})),
+    ("features", frozenset({"alerts", "gazette", "directory", "messages", "checkins", "mairie", "register"})),
     ("wiring", frozenset({"__init__", "domains", "app", "worker", "cli", "apps", "piccolo_app", "demo", "migrate", "ops"})),
 ]
 DEV_ONLY = "devtools"

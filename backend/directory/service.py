@@ -41,6 +41,7 @@ SKILLS = {
     "administratif": "Démarches administratives",
     "transport": "Accompagnement en voiture",
     "visite": "Visite et compagnie",
+    "veille_episodes": "Appeler ou passer voir des personnes fragiles (canicule, grand froid)",
     "cuisine": "Cuisine",
     "couture": "Couture",
     "soutien_scolaire": "Soutien scolaire",
