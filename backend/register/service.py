@@ -52,7 +52,7 @@ ENTRY_COLUMNS = (
 
 # Checks on what people key in ------------------------------------------------------------------
 
-def _text(value: str, most: int, label: str, code: str, least: int = 0) -> str:
+def _clean(value: str, most: int, label: str, code: str, least: int = 0) -> str:
     value = " ".join(value.split())
     if not least <= len(value) <= most:
         raise DomainError(f"{label} : entre {least} et {most} caractères.", code)
@@ -91,8 +91,8 @@ async def _contacts(contacts: list[ContactIn]) -> list[dict[str, Any]]:
     """The named people, each linked to the verified member with that phone, if any (one query)."""
     if len(contacts) > 5:
         raise DomainError("Cinq personnes à prévenir au plus.", "too_many_contacts")
-    rows = [{"name": _text(c.name, 120, "Le nom de la personne à prévenir", "invalid_contact", 2),
-             "phone": _phone(c.phone, required=True), "relation": _text(c.relation, 60, "Le lien", "invalid_contact")}
+    rows = [{"name": _clean(c.name, 120, "Le nom de la personne à prévenir", "invalid_contact", 2),
+             "phone": _phone(c.phone, required=True), "relation": _clean(c.relation, 60, "Le lien", "invalid_contact")}
             for c in contacts]
     accounts = await members_by_phone([r["phone"] for r in rows])
     for r in rows:
@@ -157,7 +157,7 @@ async def register_self(principal: Principal, data: SelfIn) -> EntryOut:
         entry_id = await _insert(dict(
             commune=community["commune"], community=community["id"], person=principal.user_id,
             first_name=user["first_name"], last_name=user["last_name"], birth_year=_birth_year(data.birth_year),
-            address=address, phone=phone, health_notes=_text(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
+            address=address, phone=phone, health_notes=_clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
             channel=_channel(data.channel, True, phone), source="self", status="active",
             registered_by=principal.user_id, consent_method="app", confirmed_at=now), contacts)
         await audit.record(principal.user_id, "register.create", f"register:{entry_id}", {"source": "self"},
@@ -171,10 +171,10 @@ async def _person_values(data: PersonIn) -> tuple[dict[str, Any], list[dict[str,
     person = (await members_by_phone([phone])).get(phone)
     values = dict(
         commune=community["commune"], community=community["id"], person=person,
-        first_name=_text(data.first_name, 100, "Le prénom", "invalid_name", 1),
-        last_name=_text(data.last_name, 100, "Le nom", "invalid_name", 1),
-        birth_year=_birth_year(data.birth_year), address=_text(data.address, 300, "L'adresse", "invalid_address", 5),
-        phone=phone, health_notes=_text(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
+        first_name=_clean(data.first_name, 100, "Le prénom", "invalid_name", 1),
+        last_name=_clean(data.last_name, 100, "Le nom", "invalid_name", 1),
+        birth_year=_birth_year(data.birth_year), address=_clean(data.address, 300, "L'adresse", "invalid_address", 5),
+        phone=phone, health_notes=_clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
         channel=_channel(data.channel, person is not None, phone))
     return values, await _contacts(data.contacts)
 
@@ -191,7 +191,7 @@ async def register_relative(queues: Queues | None, principal: Principal, data: R
     me = await User.select(User.phone).where(User.id == principal.user_id).first()
     if principal.user_id not in {c["user"] for c in contacts}:
         contacts.append({"name": principal.display_name, "phone": me["phone"] or "",
-                         "relation": _text(data.relation, 60, "Le lien", "invalid_contact"), "user": principal.user_id})
+                         "relation": _clean(data.relation, 60, "Le lien", "invalid_contact"), "user": principal.user_id})
     async with write_transaction():
         await _open_entry_of(values["person"])
         entry_id = await _insert(dict(values, source="relative", status="pending", registered_by=principal.user_id),
@@ -217,7 +217,7 @@ async def register_by_agent(principal: Principal, commune_id: int, data: AgentIn
         await _open_entry_of(values["person"])
         entry_id = await _insert(dict(
             values, source="agent", status="active", registered_by=principal.user_id,
-            consent_method=data.consent.method, consent_detail=_text(data.consent.detail, 300, "Le détail", "invalid_consent"),
+            consent_method=data.consent.method, consent_detail=_clean(data.consent.detail, 300, "Le détail", "invalid_consent"),
             consent_recorded_by=principal.user_id, confirmed_at=clock.now()), contacts)
         await audit.record(principal.user_id, "register.create", f"register:{entry_id}",
                            {"source": "agent", "consent": data.consent.method}, commune_id=commune_id)
@@ -260,7 +260,7 @@ async def confirm_by_call(principal: Principal, commune_id: int, entry_id: int, 
         raise NotFound(*NOT_FOUND)
     if row["status"] != "pending":
         raise Conflict("Cette inscription n'attend plus de réponse.", "register_not_pending")
-    detail = _text(data.detail, 300, "Le détail de l'appel", "invalid_consent")
+    detail = _clean(data.detail, 300, "Le détail de l'appel", "invalid_consent")
     async with write_transaction():
         await _settle(entry_id, data.agreed, "telephone", principal.user_id, detail, recorded_by=principal.user_id)
     return await read_entry(principal, entry_id, audited=False)
