@@ -49,16 +49,18 @@ async function countOnAppBadge() {
 }
 
 /**
- * POST /deliveries/{id}/receipt. When the network fails the receipt waits in the outbox
- * (quiet: dropped if the server refuses it); it never delays or stops the notification.
+ * POST /deliveries/{id}/receipt, naming the device (push subscription) the push came to, so
+ * the server knows this phone still hears. When the network fails the receipt waits in the
+ * outbox (quiet: dropped if the server refuses it); it never delays or stops the notification.
  */
-export async function sendReceipt(deliveryId, event) {
+export async function sendReceipt(deliveryId, event, device) {
   if (!deliveryId) return;
   const url = `/api/v1/deliveries/${encodeURIComponent(deliveryId)}/receipt`;
+  const body = Number.isInteger(device) ? { event, device } : { event };
   try {
-    await apiFetch(url, { body: { event } });
+    await apiFetch(url, { body });
   } catch {
-    await enqueueRequest({ id: `receipt-${deliveryId}-${event}`, kind: "receipt", url, body: { event }, idempotent: false, quiet: true })
+    await enqueueRequest({ id: `receipt-${deliveryId}-${event}`, kind: "receipt", url, body, idempotent: false, quiet: true })
       .catch(() => undefined);
   }
 }
@@ -80,7 +82,7 @@ async function alreadyShown(deliveryId) {
 export async function showPush(event) {
   const payload = readPayload(event.data);
   if (await alreadyShown(payload.delivery_id)) {
-    await sendReceipt(payload.delivery_id, "received");
+    await sendReceipt(payload.delivery_id, "received", payload.device);
     return;
   }
   const urgent = Boolean(payload.urgent);
@@ -93,10 +95,11 @@ export async function showPush(event) {
     icon: ICON,
     badge: BADGE,
     lang: "fr",
-    data: { url: safeUrl(payload.url), delivery_id: payload.delivery_id || null, alert_id: payload.alert_id || null },
+    data: { url: safeUrl(payload.url), delivery_id: payload.delivery_id || null, alert_id: payload.alert_id || null,
+      device: Number.isInteger(payload.device) ? payload.device : null },
   });
   if (payload.alert_id) await countOnAppBadge();
-  await sendReceipt(payload.delivery_id, "received");
+  await sendReceipt(payload.delivery_id, "received", payload.device);
 }
 
 /** notificationclick: bring a Vigie window to the alert (or open one), then say "opened". */
@@ -116,7 +119,7 @@ export async function openNotification(notification) {
   } else {
     await self.clients.openWindow(url);
   }
-  await sendReceipt(data.delivery_id, "opened");
+  await sendReceipt(data.delivery_id, "opened", data.device);
 }
 
 function base64UrlToBytes(text) {

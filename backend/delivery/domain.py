@@ -1,9 +1,10 @@
 """The delivery engine and channels as the wiring sees them (backend/domains.py).
 
-Delivery declares no notification kind of its own: the feature domains declare theirs.
+Delivery declares no notification kind of its own: the feature domains declare theirs. Its one
+outbox task tells a member that a device stopped receiving (receipts.py).
 """
 
-from backend.delivery import inbound, upkeep
+from backend.delivery import inbound, receipts, upkeep
 from backend.delivery.jobs import (
     fanout, send_email, send_push, send_sms, send_sms_reply, send_test_push, send_transactional_email,
 )
@@ -19,6 +20,8 @@ DOMAIN = Domain(
         "push": [send_push, send_test_push],
         "sms": [send_sms, send_sms_reply],
     },
-    periodic=[(5.0, upkeep.maintenance), ("worker_heartbeat_seconds", upkeep.keep_leases)],
+    periodic=[(5.0, upkeep.maintenance), ("worker_heartbeat_seconds", upkeep.keep_leases),
+              ("receipt_check_seconds", receipts.check_receipts)],
+    outbox_tasks={receipts.DEVICE_SILENT_KIND: receipts.tell_member_device_silent},
     sms_commands=[inbound.STOP],
 )

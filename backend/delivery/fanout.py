@@ -106,6 +106,7 @@ class PlannedRow(NamedTuple):
     reason: str
     created_at: datetime
     updated_at: datetime
+    watch: str = ""  # push rows sent: "urgent" | "normal", looked at by receipts.check_receipts
 
 
 def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: FanoutPlan,
@@ -127,11 +128,12 @@ def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: Fan
                 state, reason = DeliveryState.SKIPPED, "pas de numéro de téléphone"
             elif quiet:
                 state, reason = DeliveryState.SKIPPED, "heures calmes"
-            rows.append(PlannedRow(kind, ref_id, r.user_id, channel, state, reason, at, at))
+            watch = ("urgent" if plan.urgent else "normal") if channel == "push" and state == DeliveryState.QUEUED else ""
+            rows.append(PlannedRow(kind, ref_id, r.user_id, channel, state, reason, at, at, watch))
     return rows
 
 
-DELIVERY_COLUMNS = ["kind", "ref_id", "user", "channel", "state", "reason", "created_at", "updated_at"]
+DELIVERY_COLUMNS = ["kind", "ref_id", "user", "channel", "state", "reason", "created_at", "updated_at", "watch"]
 
 
 async def fan_out(queues: Queues, kind: str, ref_id: int, recipients: list[Recipient], plan: FanoutPlan) -> int:

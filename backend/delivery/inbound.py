@@ -133,6 +133,7 @@ async def dispatch(commands: Iterable[SmsCommand], context: SmsContext) -> Handl
 
 async def _stop(context: SmsContext) -> Handled:
     await set_channel(context.member.user_id, "sms", False)
+    await set_channel(context.member.user_id, "sms_fallback", False)  # STOP means no SMS at all
     return Handled("sms_off", STOPPED[supported(context.member.locale)])
 
 

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict, deque
 from typing import Any, Callable, Iterable, Sequence
 
+from backend.delivery.receipts import device_heard
 from backend.delivery.schemas import ChannelCounts, MyDelivery
 from backend.delivery.states import CHANNELS, DeliveryState
 from backend.delivery.tables import Delivery
@@ -220,7 +221,8 @@ async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, Chann
     if not ref_ids:
         return {}
     rows = await Delivery.raw(
-        "SELECT ref_id, channel, state, COUNT(*) AS n, COUNT(received_at) AS received, COUNT(opened_at) AS opened "
+        "SELECT ref_id, channel, state, COUNT(*) AS n, COUNT(received_at) AS received, COUNT(opened_at) AS opened, "
+        "COUNT(CASE WHEN fallback THEN 1 END) AS fallback "
         f"FROM deliveries WHERE kind = {{}} AND ref_id IN ({placeholders(len(ref_ids))}) "
         "GROUP BY ref_id, channel, state", kind, *ref_ids)
     out: dict[int, dict[str, ChannelCounts]] = {r: {c: ChannelCounts() for c in CHANNELS} for r in ref_ids}
@@ -229,26 +231,30 @@ async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, Chann
         setattr(c, r["state"], getattr(c, r["state"]) + int(r["n"]))
         c.received += int(r["received"])
         c.opened += int(r["opened"])
+        c.fallback += int(r["fallback"])
     return out
 
 
 async def mine(kind: str, ref_id: int, user_id: int) -> list[MyDelivery]:
     """What became of the notice (kind, ref) sent to `user_id`, per channel."""
     rows = await Delivery.select(Delivery.id, Delivery.channel, Delivery.state, Delivery.reason, Delivery.attempts,
-                                 Delivery.last_error).where(
+                                 Delivery.last_error, Delivery.fallback).where(
         (Delivery.kind == kind) & (Delivery.ref_id == ref_id) & (Delivery.user == user_id)).order_by(Delivery.id)
     return [MyDelivery(id=r["id"], channel=r["channel"], state=r["state"], reason=r["reason"], attempts=r["attempts"],
-                       last_error=r["last_error"]) for r in rows]
+                       last_error=r["last_error"], fallback=bool(r["fallback"])) for r in rows]
 
 
-async def receipt(user_id: int, delivery_id: int, event: str) -> None:
-    """The service worker saw the push (`received`) or the person clicked it (`opened`)."""
+async def receipt(user_id: int, delivery_id: int, event: str, device: int | None = None) -> None:
+    """The service worker saw the push (`received`) or the person clicked it (`opened`); `device`,
+    the member's push subscription that got it, is heard again (receipts.device_heard)."""
     if event not in ("received", "opened"):
         raise DomainError("Événement inconnu (received ou opened).", "invalid_receipt")
     row = await Delivery.select(Delivery.id, Delivery.state).where(
         (Delivery.id == delivery_id) & (Delivery.user == user_id)).first()
     if row is None:
         raise NotFound("Notification inconnue.", "delivery_not_found")
+    if device is not None:
+        await device_heard(user_id, device)
     now = clock.now()
     column = Delivery.received_at if event == "received" else Delivery.opened_at
     values: dict[Any, Any] = {column: now}

@@ -44,14 +44,16 @@ async def get_preferences(user_id: int) -> Preferences:
     sms_available = await _sms_available(user_id)
     devices = await PushSubscription.count().where(PushSubscription.user == user_id)
     if row is None:
-        return Preferences(email_messages=False, sms_available=sms_available, devices=devices)
+        return Preferences(email_messages=False, sms_fallback=True, sms_available=sms_available, devices=devices)
     return Preferences(push=row["push"], email=row["email"], sms=row["sms"],
                        quiet_start=row["quiet_start"] or None, quiet_end=row["quiet_end"] or None,
-                       email_messages=row["email_messages"], sms_available=sms_available, devices=devices)
+                       email_messages=row["email_messages"], sms_fallback=bool(row["sms_fallback"]),
+                       sms_available=sms_available, devices=devices)
 
 
 async def set_preferences(user_id: int, prefs: Preferences) -> Preferences:
-    """Store the member's channels and quiet hours; SMS can be turned on only with a French or Belgian mobile."""
+    """Store the member's channels and quiet hours; SMS can be turned on only with a French or Belgian mobile.
+    « SMS de secours » (`sms_fallback`) can stay on without one: it only applies once a mobile is given."""
     if prefs.sms and not await _sms_available(user_id):
         raise DomainError("Les alertes par SMS demandent un numéro de portable français ou belge : "
                           "votre numéro est un fixe ou un numéro étranger.", "sms_unavailable")
@@ -67,12 +69,16 @@ async def set_preferences(user_id: int, prefs: Preferences) -> Preferences:
     email_messages = prefs.email_messages if isinstance(prefs.email_messages, bool) else None
     if email_messages is not None:
         values[DeliveryPreference.email_messages] = email_messages
+    sms_fallback = prefs.sms_fallback if isinstance(prefs.sms_fallback, bool) else None
+    if sms_fallback is not None:
+        values[DeliveryPreference.sms_fallback] = sms_fallback
     updated = await DeliveryPreference.update(values).where(DeliveryPreference.user == user_id).returning(
         DeliveryPreference.id)
     if not updated:
         await DeliveryPreference.insert(DeliveryPreference(
             user=user_id, push=prefs.push, email=prefs.email, sms=prefs.sms, quiet_start=start, quiet_end=end,
-            email_messages=bool(email_messages), email_token=secrets.token_urlsafe(24)))
+            email_messages=bool(email_messages), sms_fallback=True if sms_fallback is None else sms_fallback,
+            email_token=secrets.token_urlsafe(24)))
     return await get_preferences(user_id)
 
 

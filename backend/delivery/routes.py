@@ -62,7 +62,7 @@ class PreferencesController(Controller):
 @post("/api/v1/deliveries/{delivery_id:int}/receipt", guards=[authenticated], status_code=HTTP_204_NO_CONTENT,
       tags=["delivery"])
 async def delivery_receipt(request: Request, delivery_id: int, data: ReceiptIn) -> None:
-    await service.receipt(principal_of(request).user_id, delivery_id, data.event)
+    await service.receipt(principal_of(request).user_id, delivery_id, data.event, data.device)
 
 
 @get("/api/v1/email/unsubscribe", guards=[public], tags=["delivery"], media_type="text/html")

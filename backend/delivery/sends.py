@@ -30,11 +30,12 @@ from backend.settings import Settings
 
 # Push -----------------------------------------------------------------------------------------
 
-def push_payload(notice: Notice, delivery_id: int) -> bytes:
+def push_payload(notice: Notice, delivery_id: int, device: int | None = None) -> bytes:
     body = notice.body if len(notice.body) <= 600 else notice.body[:597] + "…"
     return json.dumps({
         "event": notice.event, "alert_id": notice.ref_id, "delivery_id": delivery_id, "title": notice.title,
         "body": body, "url": notice.url, "tag": notice.tag, "urgent": notice.urgent, "community": notice.community,
+        "device": device,  # named in the receipt: which device heard it (receipts.py)
     }, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -68,7 +69,7 @@ async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
             else:
                 for s in subs_of[r.user_id]:
                     entries.append((r, s))
-                    payloads.append(push_payload(notice, r.id))
+                    payloads.append(push_payload(notice, r.id, s["id"]))
         remaining: dict[int, int] = defaultdict(int)
         for r, _ in entries:
             remaining[r.id] += 1

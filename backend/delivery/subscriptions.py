@@ -30,11 +30,12 @@ async def subscribe(settings: Settings, user_id: int, data: SubscriptionIn) -> i
 
 
 async def list_subscriptions(user_id: int) -> list[SubscriptionOut]:
-    """The member's subscribed devices."""
+    """The member's subscribed devices, each flagged `silent` when its pushes stopped arriving."""
     rows = await PushSubscription.select(PushSubscription.id, PushSubscription.device_label,
-                                         PushSubscription.created_at).where(PushSubscription.user == user_id)
-    return [SubscriptionOut(id=r["id"], device_label=r["device_label"], created_at=r["created_at"].isoformat())
-            for r in rows]
+                                         PushSubscription.created_at, PushSubscription.silent_since,
+                                         PushSubscription.missed).where(PushSubscription.user == user_id)
+    return [SubscriptionOut(id=r["id"], device_label=r["device_label"], created_at=r["created_at"].isoformat(),
+                            silent=r["silent_since"] is not None, missed=r["missed"] or 0) for r in rows]
 
 
 async def own_subscription(user_id: int, subscription_id: int) -> dict:

@@ -16,6 +16,9 @@ class PushSubscription(Table, tablename="push_subscriptions"):
     device_label = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     last_success_at = Timestamptz(null=True, default=None)
+    last_received_at = Timestamptz(null=True, default=None)  # the last `received` receipt naming this device
+    missed = Integer(default=0)  # pushes in a row not received within the receipt delay (receipts.py)
+    silent_since = Timestamptz(null=True, default=None)  # flagged after 3 misses in a row; a receipt clears it
 
 
 class DeliveryPreference(Table, tablename="delivery_preferences"):
@@ -26,6 +29,7 @@ class DeliveryPreference(Table, tablename="delivery_preferences"):
     email = Boolean(default=True)
     sms = Boolean(default=False)
     email_messages = Boolean(default=False)  # private messages by e-mail (a digest at most every 15 min)
+    sms_fallback = Boolean(default=True)  # « SMS de secours »: an urgent push not received in time goes by SMS
     quiet_start = Varchar(length=5, default="")  # "22:00" or ""
     quiet_end = Varchar(length=5, default="")
     email_token = Varchar(length=64, default="", index=True)
@@ -64,4 +68,7 @@ class Delivery(Table, tablename="deliveries"):
     sent_at = Timestamptz(null=True, default=None)
     received_at = Timestamptz(null=True, default=None)
     opened_at = Timestamptz(null=True, default=None)
+    # push rows: "urgent" | "normal" until the receipt check has looked at them, then "" (receipts.py)
+    watch = Varchar(length=6, default="", index=True)
+    fallback = Boolean(default=False)  # sms rows: sent because an urgent push was not received in time
     deliveries_once = Unique([kind, ref_id, user, channel])

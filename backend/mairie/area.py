@@ -164,6 +164,22 @@ async def spend_sms(commune_id: int, kind: str, ref_id: int, recipients: Sequenc
     return used
 
 
+async def allow_fallback_sms(commune_id: int, kind: str, ref_id: int, count: int, segments: int) -> int:
+    """« SMS de secours » of (kind, ref) (delivery/receipts.py): how many of `count` fit in the commune's
+    budget of this month; those are added to the send's spend. Called inside the receipt check's transaction."""
+    segments = max(1, segments)
+    state = await budget(commune_id)
+    allowed = count if state.remaining is None else min(count, state.remaining // segments)
+    if allowed <= 0:
+        return 0
+    added = await SmsSpend.raw("UPDATE mairie_sms_spend SET segments = segments + {} WHERE ref_kind = {} AND ref_id = {} "
+                               "RETURNING id", allowed * segments, kind, ref_id)
+    if not added:
+        await SmsSpend.insert(SmsSpend(commune=commune_id, ref_kind=kind, ref_id=ref_id, month=month_of(clock.now()),
+                                       segments=allowed * segments, reserved=False, created_at=clock.now()))
+    return allowed
+
+
 def urgent_plan(channels: Sequence[str], urgent: bool) -> FanoutPlan:
     """Urgent sends break quiet hours and force every chosen channel; others respect both."""
     return FanoutPlan(channels=tuple(c for c in channels if c in ("push", "email", "sms")), urgent=urgent,

@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 
 from backend.alerts import service as alerts
 from backend.alerts.tables import Alert
+from backend.communities.tables import Community
 from backend.delivery import service as delivery
 from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
@@ -86,11 +87,15 @@ async def broadcast_reach(commune_id: int) -> list[ReachFigure]:
     counts = await delivery.counts(BROADCAST_KIND, [r["id"] for r in rows])
     out = []
     for r in rows:
-        for channel in [c for c in r["channels"].split(",") if c in delivery.CHANNELS]:
+        chosen = [c for c in r["channels"].split(",") if c in delivery.CHANNELS]
+        if "sms" not in chosen and counts[r["id"]]["sms"].fallback:  # only SMS de secours went
+            chosen.append("sms")
+        for channel in chosen:
             c = counts[r["id"]][channel]
             out.append(ReachFigure(broadcast_id=r["id"], title=r["title"], severity=r["severity"],
                                    sent_at=iso(r["sent_at"]), channel=channel, queued=c.queued + c.sending, sent=c.sent,
-                                   received=c.received, opened=c.opened, failed=c.failed, skipped=c.skipped))
+                                   received=c.received, opened=c.opened, failed=c.failed, skipped=c.skipped,
+                                   fallback=c.fallback))
     return out
 
 
@@ -112,7 +117,17 @@ async def dashboard(commune_id: int) -> Dashboard:
         communities=await community_figures(commune_id), alerts_per_day=await alerts_per_day(commune_id),
         forwarded_awaiting=await forwarded_awaiting(commune_id), broadcast_reach=await broadcast_reach(commune_id),
         safety_checks=await safety_figures(commune_id), sms_budget=await budget(commune_id),
+        silent_devices=await silent_devices(commune_id),
     )
+
+
+async def silent_devices(commune_id: int) -> int:
+    """Devices of the commune's active members flagged as no longer receiving notifications."""
+    rows = await Community.raw(
+        'SELECT COUNT(DISTINCT s.id) AS n FROM push_subscriptions s JOIN memberships m ON m."user" = s."user" '
+        "JOIN communities c ON c.id = m.community WHERE c.commune = {} AND m.status = 'active' "
+        "AND s.silent_since IS NOT NULL", commune_id)
+    return int(rows[0]["n"] or 0)
 
 
 def _yes_no(value: Any) -> str:

@@ -16,10 +16,11 @@ from backend.delivery.service import FanoutPlan, Recipient, community_recipients
 from backend.lib.french import de
 from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
-from backend.mairie.area import areas_of, spend_sms, urgent_plan
+from backend.mairie.area import allow_fallback_sms, areas_of, spend_sms, urgent_plan
 from backend.mairie.tables import Acknowledgement, Broadcast, SafetyAnswer, SafetyCheck
 from backend.settings import Settings
 
+FALLBACK_SEGMENTS = 2  # a send without the SMS channel has no count: the text is fitted to two segments
 BROADCAST_KIND = "mairie_broadcast"
 SAFETY_KIND = "mairie_safety"
 ACK_KIND = "mairie_ack"
@@ -122,6 +123,14 @@ class BroadcastNotice:
         row = await self._row(ref_id)
         return None if row is None else broadcast_notice(row, await _commune_name(row["commune"]), locale)
 
+    async def allow_fallback_sms(self, ref_id: int, count: int) -> int:
+        """SMS de secours of an urgence: paid from the commune's monthly SMS budget like the others."""
+        row = await Broadcast.select(Broadcast.commune, Broadcast.sms_segments).where(Broadcast.id == ref_id).first()
+        if row is None:
+            return 0
+        return await allow_fallback_sms(row["commune"], BROADCAST_KIND, ref_id, count,
+                                        row["sms_segments"] or FALLBACK_SEGMENTS)
+
 
 def safety_notice(check: dict[str, Any], commune_name: str, locale: str = "fr") -> Notice:
     question = check["question"]
@@ -174,6 +183,15 @@ class SafetyNotice:
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
         return None if row is None else safety_notice(row, await _commune_name(row["commune"]), locale)
+
+    async def allow_fallback_sms(self, ref_id: int, count: int) -> int:
+        """SMS de secours of a safety check: paid from the commune's monthly SMS budget."""
+        row = await SafetyCheck.select(SafetyCheck.commune, SafetyCheck.sms_segments).where(
+            SafetyCheck.id == ref_id).first()
+        if row is None:
+            return 0
+        return await allow_fallback_sms(row["commune"], SAFETY_KIND, ref_id, count,
+                                        row["sms_segments"] or FALLBACK_SEGMENTS)
 
 
 class AcknowledgementNotice:

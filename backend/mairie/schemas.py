@@ -274,6 +274,7 @@ class ReachFigure(msgspec.Struct):
     opened: int
     failed: int
     skipped: int
+    fallback: int = 0  # sms: « SMS de secours » (urgent pushes not received in time)
 
 
 class SafetyFigure(msgspec.Struct):
@@ -297,3 +298,4 @@ class Dashboard(msgspec.Struct):
     broadcast_reach: list[ReachFigure]
     safety_checks: list[SafetyFigure]
     sms_budget: BudgetOut
+    silent_devices: int = 0  # members' phones flagged « ne reçoit plus les notifications » (3 pushes missed)
