@@ -1,4 +1,4 @@
-"""The `vigie` command: run, serve, worker, migrate, vapid, letters, demo, user, backup, restore."""
+"""The `vigie` command: run, serve, worker, migrate, vapid, letters, demo, communes, user, backup, restore."""
 
 from __future__ import annotations
 
@@ -107,6 +107,21 @@ def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
     out = Path(args.output)
     out.write_bytes(pdf)
     print(f"{count} courrier(s) dans {out}")
+    return 0
+
+
+def cmd_communes(settings: Settings, args: argparse.Namespace) -> int:
+    """`vigie communes import`: load the official list of communes (idempotent; `make run` does it too)."""
+    # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
+    from backend.communities import official
+
+    path = Path(args.file) if args.file else official.COMMUNES_FILE
+    report = asyncio.run(_with_db(settings, lambda: official.import_communes(path)))
+    print(f"Liste officielle : {report.total} communes ({report.added} ajoutée(s), {report.updated} mise(s) à jour, "
+          f"{report.unchanged} inchangée(s), {report.removed} retirée(s)) ; "
+          f"{report.vigie_communes_updated} commune(s) de Vigie mise(s) à jour.")
+    if report.kept_in_use:
+        print("Absentes de la liste mais gardées, car utilisées sur Vigie : " + ", ".join(report.kept_in_use))
     return 0
 
 
@@ -278,6 +293,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.with_(valkey_url=env.get("VIGIE_VALKEY_URL", settings.valkey_url))
         cmd_migrate(settings, args)
         cmd_vapid(settings, args)
+        args.file = None
+        cmd_communes(settings, args)
         args.force = False
         cmd_demo(settings, args)
         # Restarted with backoff if it dies (Supervised); its metrics on 127.0.0.1:<port + 1>.
@@ -322,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", default="courriers.pdf")
     p = sub.add_parser("demo", help="create demo data when the database is empty")
     p.add_argument("--force", action="store_true")
+    p = sub.add_parser("communes", help="the official list of communes (INSEE): `vigie communes import`")
+    p.add_argument("action", choices=["import"])
+    p.add_argument("--file", default=None, help="a list in the shipped format (default: backend/communities/data)")
     p = sub.add_parser("user", help="create or promote an account")
     p.add_argument("email")
     p.add_argument("--password", default="")
@@ -338,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _setup_logging(settings)
     handlers = {"run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
-                "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "user": cmd_user, **ops.HANDLERS}
+                "vapid": cmd_vapid, "letters": cmd_letters, "demo": cmd_demo, "communes": cmd_communes, "user": cmd_user, **ops.HANDLERS}
     return handlers[args.command](settings, args)
 
 

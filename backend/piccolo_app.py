@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from backend.alerts.tables import Alert, ModerationAction
 from backend.auth.tables import User, UserSession
-from backend.communities.tables import Commune, Community, MairieStaff, Membership
+from backend.communities.tables import Commune, Community, MairieStaff, Membership, OfficialCommune
 from backend.delivery.tables import Delivery, DeliveryPreference, Outbox, PushSubscription
 from backend.settings import ROOT
 from backend.verification.tables import ActivationLetter
@@ -14,7 +14,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(ROOT / "piccolo_migrations"),
     table_classes=[
         User, UserSession, Commune, Community, Membership, MairieStaff, ActivationLetter,
-        Alert, ModerationAction, PushSubscription, DeliveryPreference, Outbox, Delivery,
+        Alert, ModerationAction, PushSubscription, DeliveryPreference, Outbox, Delivery, OfficialCommune,
     ],
     migration_dependencies=[],
     commands=[],

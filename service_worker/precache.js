@@ -14,6 +14,7 @@ export const SHELL_FILES = [
   "/css/app.css",
   "/css/mairie.css",
   "/css/community.css",
+  "/css/open.css",
   "/js/main.js",
   "/js/alerts.js",
   "/js/api.js",

@@ -10,7 +10,8 @@ from backend.auth import service as auth_service
 from backend.auth import sessions
 from backend.auth.guards import any_staff_or_platform, commune_scope, platform_role, public
 from backend.auth.principal import principal_of
-from backend.communities import people, service
+from backend.communities import official, people, service
+from backend.communities.official import OfficialCommuneOut
 from backend.communities.guards import community_scope
 from backend.communities.schemas import (
     CommuneCreate,
@@ -51,6 +52,12 @@ class CommunityController(Controller):
 class CommuneController(Controller):
     path = "/api/v1/communes"
     tags = ["communes"]
+
+    @get("/official", guards=[public])
+    async def search_official(self, q: str) -> list[OfficialCommuneOut]:
+        """The official list of communes (INSEE) by postal code or name: the pickers of sign-up, of the admins'
+        « ouvrir une commune » and of the public map."""
+        return await official.search_official(q)
 
     @get("/", guards=[any_staff_or_platform])
     async def list_communes(self, request: Request) -> list[CommuneOut]:

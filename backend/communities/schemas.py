@@ -43,9 +43,12 @@ class CommunityCreate(msgspec.Struct):
 
 
 class CommuneCreate(msgspec.Struct):
+    """A commune opened on Vigie: its INSEE code from the official list (name, postal codes, département and
+    population come from that list; a `name` or `postal_codes` sent are ignored)."""
+
     insee_code: str
-    name: str
-    postal_codes: list[str]
+    name: str = ""
+    postal_codes: list[str] = msgspec.field(default_factory=list)
     police_email: str = ""
 
 
@@ -56,6 +59,8 @@ class CommuneOut(msgspec.Struct):
     postal_codes: list[str]
     police_email: str
     communities: list[CommunityHit]
+    departement: str = ""
+    population: int = 0
 
 
 class UserRef(msgspec.Struct):

@@ -14,6 +14,7 @@ from backend.communities.schemas import (
     CommunityOut,
     PerimeterIn,
 )
+from backend.communities import official
 from backend.communities.perimeter import clean_perimeter, perimeter_of, split_streets
 from backend.communities.tables import Commune, Community, MairieStaff, Membership, MembershipStatus
 from backend.lib import clock
@@ -89,26 +90,19 @@ async def require_community(community_id: int) -> dict:
     return row
 
 
-_INSEE = re.compile(r"^[0-9AB]{4,5}$")
-
-
 async def create_commune(data: CommuneCreate) -> CommuneOut:
-    """Create a commune (admin). INSEE code: 5 characters in France (2A/2B for Corsica), 4-5 digits in Belgium."""
-    code = data.insee_code.strip().upper()
-    name = data.name.strip()
-    codes = [c.strip() for c in data.postal_codes if c.strip()]
-    if not _INSEE.match(code):
-        raise DomainError("Code INSEE invalide (5 caractères, ex. 75111).", "invalid_insee")
-    if not name:
-        raise DomainError("Le nom de la commune est obligatoire.", "missing_name")
-    if not codes or not all(re.fullmatch(r"\d{4,5}", c) for c in codes):
-        raise DomainError("Indiquez au moins un code postal valide (4 ou 5 chiffres).", "invalid_postal_code")
-    if await Commune.exists().where(Commune.insee_code == code):
+    """Open a commune of the official list on Vigie (admin): name, postal codes, département and population come
+    from the list (`vigie communes import`), never typed by hand; an unknown INSEE code is refused."""
+    found = await official.official_commune(data.insee_code)
+    if await Commune.exists().where(Commune.insee_code == found.insee_code):
         raise Conflict("Cette commune existe déjà.", "commune_exists")
-    commune = Commune(insee_code=code, name=name, postal_codes=",".join(codes), police_email=data.police_email.strip())
+    commune = Commune(insee_code=found.insee_code, name=found.name, postal_codes=",".join(found.postal_codes),
+                      departement=found.departement, population=found.population,
+                      police_email=data.police_email.strip())
     await commune.save()
-    return CommuneOut(id=commune.id, insee_code=code, name=name, postal_codes=codes,
-                      police_email=commune.police_email, communities=[])
+    return CommuneOut(id=commune.id, insee_code=found.insee_code, name=found.name, postal_codes=found.postal_codes,
+                      police_email=commune.police_email, communities=[], departement=found.departement,
+                      population=found.population)
 
 
 async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
@@ -128,6 +122,7 @@ async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
         codes = _codes(c["postal_codes"])
         out.append(CommuneOut(
             id=c["id"], insee_code=c["insee_code"], name=c["name"], postal_codes=codes, police_email=c["police_email"],
+            departement=c["departement"], population=c["population"],
             communities=[CommunityHit(id=k["id"], name=k["name"], commune_id=c["id"], commune_name=c["name"], postal_codes=codes)
                          for k in comms if k["commune"] == c["id"]],
         ))

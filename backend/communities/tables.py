@@ -14,8 +14,24 @@ class Commune(Table, tablename="communes"):
     name = Varchar(length=120, index=True)
     postal_codes = Varchar(length=200, default="")  # comma-separated
     police_email = Varchar(length=254, default="")
+    departement = Varchar(length=3, default="", index=True)  # from the official list (« 45 », « 2A », « 974 »)
+    population = Integer(default=0)  # INSEE legal population, from the official list
     sms_budget_monthly = Integer(default=0)  # 0 = no limit
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OfficialCommune(Table, tablename="official_communes"):
+    """The official French list of communes (INSEE COG), loaded by `vigie communes import`.
+
+    A Vigie commune (`Commune`) is one of these opened on Vigie by an admin: its code must be here.
+    """
+
+    insee_code = Varchar(length=5, unique=True)
+    name = Varchar(length=120)
+    search_name = Varchar(length=120, index=True)  # folded: lower case, no accents, spaces for hyphens
+    departement = Varchar(length=3, index=True)
+    postal_codes = Varchar(length=200, default="")  # comma-separated
+    population = Integer(default=0)
 
 
 class Community(Table, tablename="communities"):

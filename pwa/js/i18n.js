@@ -7,7 +7,8 @@ const STORAGE_KEY = "vigie.lang";
 // Feature catalogues, pwa/i18n/<lang>.<feature>.json, merged into the main one at load: each
 // feature keeps its strings in files of its own (list them in the worker's SHELL_FILES too).
 // ("mairie-staff" is the town-hall staff's screens: fetched at start, not kept in the shell.)
-const EXTRA = ["community", "mairie", "mairie-staff"];
+// ("open": the public map and figures, the commune finder: fetched at start, not kept in the shell.)
+const EXTRA = ["community", "mairie", "mairie-staff", "open"];
 
 let lang = DEFAULT_LANG;
 let messages = {};

@@ -8,9 +8,12 @@ MATRIX: dict[str, set[str]] = {
     # Appointing by name: the commune's staff search its verified members, admins everyone.
     "GET /api/v1/communes/{commune_id:int}/people": {"staff", "admin"},
     "GET /api/v1/admin/people": {"admin"},
+    "GET /api/v1/communes/official": {"anonymous", "unverified", "other_member", "member", "referent", "other_staff",
+                                      "staff", "moderator", "admin"},
 }
 
 QUERY: dict[str, dict[str, str]] = {
     "GET /api/v1/communes/{commune_id:int}/people": {"q": "Test"},
     "GET /api/v1/admin/people": {"q": "Test"},
+    "GET /api/v1/communes/official": {"q": "45"},
 }

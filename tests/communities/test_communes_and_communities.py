@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from backend.communities.official import import_communes
 from backend.communities.tables import Commune, Community
 from tests.builders import build_world
 
 
 async def test_admin_staff_and_referent_set_up_a_commune(api, fx_password_hash):
     w = await build_world(fx_password_hash)
+    await import_communes(only={"59350"})  # the official list, Lille only
     admin = await api.as_user(w.email("admin"))
     bad = await admin.post("/api/v1/communes", {"insee_code": "ABC", "name": "X", "postal_codes": ["12"]})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_insee"
-    r = await admin.post("/api/v1/communes", {"insee_code": "59350", "name": "Lille", "postal_codes": ["59000", "59800"],
+    # Never typed free-hand: a well-formed code that is not in the official list is refused.
+    unknown = await admin.post("/api/v1/communes", {"insee_code": "59999", "name": "Lilleville"})
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_insee"
+    assert "liste officielle" in unknown.json()["detail"]
+    r = await admin.post("/api/v1/communes", {"insee_code": "59350", "name": "Lil", "postal_codes": ["12345"],
                                               "police_email": "police@lille.test"})
     assert r.status_code == 201, r.text
+    # Name, postal codes, département and population come from the list, not from what was sent.
+    assert (r.json()["name"], r.json()["departement"]) == ("Lille", "59")
+    assert {"59000", "59800"} <= set(r.json()["postal_codes"]) and r.json()["population"] > 200_000
     commune = r.json()["id"]
     assert (await admin.post("/api/v1/communes", {"insee_code": "59350", "name": "Lille", "postal_codes": ["59000"]})
             ).status_code == 409

@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from backend.auth.tables import User
+from backend.communities.official import import_communes
 from backend.communities.tables import Commune, Community, MairieStaff, Membership
 from backend.gazette.tables import GazettePost
 from backend.messages.tables import ConversationReport
@@ -64,16 +65,21 @@ async def test_staff_create_a_neighbourhood_and_appoint_a_referent_by_name(fx_br
 
 
 async def test_admin_adds_a_commune_and_appoints_a_moderator_and_an_agent_by_name(fx_browser, fx_server, fx_town):
+    await import_communes(only={"45286", "45234"})  # the official list: Saint-Jean-le-Blanc and Orléans
     async with laptop_page(fx_browser, fx_server, Town.ADMIN) as page:
         await page.goto("/#/mairie")
         await page.get_by_role("link", name="Communes et modérateurs").click()
         await expect(page.get_by_role("heading", name="Communes et modérateurs", level=1)).to_be_visible()
-        await page.get_by_label("Code INSEE").fill("45286")
-        await page.get_by_label("Nom de la commune").fill("Saint-Jean-le-Blanc")
-        await page.get_by_label("Codes postaux").fill("45650")
-        await page.get_by_role("button", name="Ajouter la commune").click()
+        # Picked from the official list by postal code, never typed.
+        await page.get_by_label("Commune : nom ou code postal").fill("45650")
+        await page.get_by_role("button", name="Trouver la commune").click()
+        hits = page.locator(".commune-hit")
+        await expect(hits).to_have_count(1)
+        await expect(hits.first).to_contain_text("Loiret (45)")
+        await page.get_by_role("button", name="Ajouter Saint-Jean-le-Blanc").click()
         await expect(page.get_by_text("Commune « Saint-Jean-le-Blanc » ajoutée.")).to_be_visible()
-        assert await Commune.exists().where((Commune.insee_code == "45286") & (Commune.name == "Saint-Jean-le-Blanc"))
+        assert await Commune.exists().where((Commune.insee_code == "45286") & (Commune.name == "Saint-Jean-le-Blanc")
+                                            & (Commune.departement == "45"))
 
         await page.get_by_label("Nom ou prénom").fill("lambert")
         await page.get_by_role("button", name="Chercher").click()

@@ -6,28 +6,24 @@ import { getMe } from "../store.js";
 import { inputField } from "../forms.js";
 import { notice } from "../ui.js";
 import { personFinder } from "../people-search.js";
-import { forgetCommunes, savingForm } from "../mairie-staff.js";
+import { forgetCommunes } from "../mairie-staff.js";
+import { communeFinder } from "../commune-finder.js";
 
 function createCommune() {
-  return savingForm(
-    [
-      inputField({ name: "insee_code", label: t("office.platform.insee"), hint: t("office.platform.inseeHint"), maxlength: "5", autocomplete: "off" }),
-      inputField({ name: "name", label: t("office.platform.communeName"), maxlength: "120", autocomplete: "off" }),
-      inputField({ name: "postal_codes", label: t("office.platform.postalCodes"), hint: t("office.platform.postalCodesHint"), inputmode: "numeric", autocomplete: "off" }),
-      inputField({ name: "police_email", label: t("office.platform.policeEmail"), type: "email", required: false, autocomplete: "off" }),
-    ],
-    t("office.platform.createCommune"),
-    {
-      save: async (values) => {
-        const created = await api("/communes", {
-          method: "POST",
-          body: { insee_code: values.insee_code.trim(), name: values.name.trim(), postal_codes: values.postal_codes.split(/[,;\s]+/).filter(Boolean), police_email: (values.police_email || "").trim() },
-        });
-        forgetCommunes();
-        return t("office.platform.communeCreated", { name: created.name });
-      },
+  // The police e-mail is optional and typed; the commune itself is picked from the official list.
+  const police = inputField({ name: "police_email", label: t("office.platform.policeEmail"), type: "email", required: false, autocomplete: "off" });
+  const finder = communeFinder({
+    pickLabel: (commune) => t("office.platform.addCommune", { name: commune.name }),
+    pick: async (commune) => {
+      const created = await api("/communes", {
+        method: "POST",
+        body: { insee_code: commune.insee_code, police_email: police.querySelector("input").value.trim() },
+      });
+      forgetCommunes();
+      return t("office.platform.communeCreated", { name: created.name });
     },
-  );
+  });
+  return h("div", {}, h("p", { class: "field-hint" }, t("office.platform.communeHint")), police, finder);
 }
 
 export function render(container, { title }) {
