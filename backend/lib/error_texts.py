@@ -64,6 +64,7 @@ ENGLISH: dict[str, str] = {
     "no_pending_membership": "No registration waiting in this neighbourhood.",
     "not_a_member": "This person is not a member of the neighbourhood.",
     "invalid_insee": "Invalid INSEE code (5 characters, e.g. 75111).",
+    "unknown_insee": "This INSEE code is not in the official list of communes: pick the commune from the list.",
     "invalid_coordinates": "Invalid centre coordinates.",
     "invalid_radius": "The radius must be between 50 m and 20 km.",
     "too_many_streets": "Too many streets for one neighbourhood.",
