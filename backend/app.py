@@ -31,6 +31,7 @@ from backend.lib.queues import Queues
 from backend.lib.transfer import compression_config, static_cache_middleware
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
+from backend.privacy.service import restore_on_login
 from backend.live.service import channels_plugin
 from backend.settings import ROOT, Settings, UnsafeProductionSettings, check_production, get_settings
 from backend.worker import WorkerSet
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # explicit wiring: auth builds principals with communities' loader (auth does not import
         # communities); the inbound-SMS webhook tries the domains' command words in order
         state=State({"settings": settings, "valkey": None, "queues": None, "load_principal": load_principal,
+                     # privacy (backend/privacy) reads every domain's declarations; logging in cancels a deletion
+                     "domains": DOMAINS, "restore_account": restore_on_login,
                      "sms_commands": inbound.ordered(c for d in DOMAINS for c in d.sms_commands)}),
         middleware=[DefineMiddleware(security_headers_middleware, hsts=settings.secure_cookies), session_middleware,
                     input_limits_middleware],

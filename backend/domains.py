@@ -23,6 +23,7 @@ from backend.live.domain import DOMAIN as live
 from backend.mairie.domain import DOMAIN as mairie
 from backend.messages.domain import DOMAIN as messages
 from backend.register.domain import DOMAIN as register
+from backend.privacy.domain import DOMAIN as privacy
 from backend.verification.domain import DOMAIN as verification
 
 __all__ = ["CORE_PICCOLO_APP", "DOMAINS", "Domain"]
@@ -42,6 +43,7 @@ DOMAINS: list[Domain] = [
     checkins,
     mairie,
     register,
+    privacy,
     devtools,
 ]
 

@@ -190,6 +190,19 @@ class Settings:
     """Reconnection delay sent to the browser on a live stream (`retry:`)."""
     live_backlog: int = 256
     """Live events kept for a slow client; beyond that the oldest are dropped."""
+    account_erase_grace_days: int = 14
+    """Days between « Supprimer mon compte » and the erasure: the account is disabled at once and
+    comes back if its owner logs in meanwhile (RGPD, backend/privacy)."""
+    retention_delivery_days: int = 90
+    """Days a notification's delivery row (sent, received, opened: its receipts) is kept."""
+    retention_expired_classified_days: int = 30
+    """Days an expired Gazette classified is kept (with its photos) before it is removed."""
+    retention_suspect_description_days: int = 30
+    """Days after which the description of a « personne suspecte » alert is blurred."""
+    retention_audit_days: int = 365
+    """Days an entry of the staff and moderators' audit log is kept."""
+    privacy_check_seconds: float = 600.0
+    """How often each worker looks whether today's privacy run (retention, erasures) is due; one worker runs it."""
 
     # Derived paths -------------------------------------------------------
     def path(self, value: str) -> Path:

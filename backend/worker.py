@@ -79,6 +79,7 @@ class WorkerSet:
         install_notification_kinds()
         # Who holds the claims of this process's send jobs (leases.py), and its heartbeat's name.
         self.context.setdefault("worker_id", new_worker_id())
+        self.context.setdefault("domains", DOMAINS)  # the privacy job walks every domain's declarations
         self.context.setdefault("worker_started", time.time())
         self.workers: list[QueueWorker] = []
         self.release_on_stop = False

@@ -10,6 +10,7 @@ Layers, lowest first; a module may import its own layer and the layers below, ne
     communities  communities
     engines      delivery, live, health, verification   (used by the features)
     features     alerts, gazette, directory, messages, checkins, mairie, register
+    rights       privacy           (RGPD: reads every domain's declarations, handed in by the wiring)
     wiring       domains, app, worker, cli, apps, piccolo_app, demo, migrate, ops (the commands)
 
 `devtools` (the embedded Valkey, the dev-only routes) sits beside the wiring: only the wiring's
@@ -38,6 +39,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("communities", frozenset({"communities"})),
     ("engines", frozenset({"delivery", "live", "health", "verification"})),
     ("features", frozenset({"alerts", "gazette", "directory", "messages", "checkins", "mairie", "register"})),
+    ("rights", frozenset({"privacy"})),
     ("wiring", frozenset({"__init__", "domains", "app", "worker", "cli", "apps", "piccolo_app", "demo", "migrate", "ops"})),
 ]
 DEV_ONLY = "devtools"

@@ -6,6 +6,7 @@ from backend.alerts.notify import AlertNotice, FollowupNotice
 from backend.alerts.routes import ROUTES
 from backend.alerts.sms_commands import SMS_COMMANDS
 from backend.lib.domain import Domain
+from backend.alerts.privacy import PERSONAL_DATA, RETENTION
 
 DOMAIN = Domain(
     name="alerts",
@@ -13,4 +14,5 @@ DOMAIN = Domain(
     sms_commands=SMS_COMMANDS,
     notification_kinds={service.ALERT_KIND: AlertNotice(), service.FOLLOWUP_KIND: FollowupNotice()},
     outbox_tasks={service.POLICE_KIND: forward_to_police, service.MODERATION_NOTICE_KIND: notify_author_of_moderation},
+    personal_data=PERSONAL_DATA, retention=RETENTION,
 )

@@ -52,6 +52,13 @@ class AuthController(Controller):
         except Unauthorized:
             await failures.count()
             raise
+        except service.AccountSuspended as suspended:
+            # Wiring (backend/app.py): an account its owner asked to delete comes back when they
+            # log in within the grace period (backend/privacy); a moderators' suspension stays.
+            restore = request.app.state.get("restore_account")
+            if restore is None or not await restore(request.app.state, suspended.user_id):
+                raise
+            user_id = suspended.user_id
         await failures.forget()
         return await _login_response(request, user_id)
 

@@ -66,6 +66,14 @@ async def send_account_mail(queues: Queues | None, to: str, subject: str, text: 
         log.warning("account mail not queued: %r", exc)
 
 
+class AccountSuspended(DomainError):
+    """Right credentials, suspended account (by the moderators, or its owner asked for its deletion)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__("Ce compte est suspendu. Contactez la modération.", "account_suspended", 403)
+        self.user_id = user_id
+
+
 async def authenticate(email: str, password: str) -> int:
     """The user id for these credentials, or Unauthorized (same message whether the email exists or not)."""
     row = await User.select(User.id, User.password_hash, User.is_suspended).where(
@@ -75,7 +83,7 @@ async def authenticate(email: str, password: str) -> int:
     if not ok or row is None:
         raise Unauthorized("Adresse e-mail ou mot de passe incorrect.", "bad_credentials")
     if row["is_suspended"]:
-        raise DomainError("Ce compte est suspendu. Contactez la modération.", "account_suspended", 403)
+        raise AccountSuspended(row["id"])
     return row["id"]
 
 
@@ -164,6 +172,13 @@ async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password:
     await User.update({User.password_hash: await hash_password(new_password)}).where(User.id == uid)
     await sessions.delete_user_sessions(cache, uid)
     return uid
+
+
+async def set_suspended(cache: avalkey.Valkey | None, user_id: int, value: bool) -> None:
+    """Disable or enable the account: a suspended person cannot log in and is left out of every
+    audience (fan-out, directory, messages). The caller closes their sessions."""
+    await User.update({User.is_suspended: value}).where(User.id == user_id)
+    await sessions.invalidate_principal(cache, user_id)
 
 
 async def set_moderator(user_id: int, value: bool = True, actor_id: int | None = None) -> None:

@@ -9,6 +9,7 @@ from backend.checkins.jobs import drive_checkins
 from backend.checkins.routes import ROUTES
 from backend.checkins.sms_commands import SMS_COMMANDS
 from backend.lib.domain import Domain
+from backend.checkins.privacy import PERSONAL_DATA
 
 DOMAIN = Domain(
     name="checkins",
@@ -24,4 +25,5 @@ DOMAIN = Domain(
         service.INVITE_KIND: notify.InviteNotice(),
     },
     piccolo_app="backend.checkins.piccolo_app",
+    personal_data=PERSONAL_DATA,
 )

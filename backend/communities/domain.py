@@ -2,5 +2,7 @@
 
 from backend.communities.routes import AdminController, CommuneController, CommunityController
 from backend.lib.domain import Domain
+from backend.communities.privacy import PERSONAL_DATA
 
-DOMAIN = Domain(name="communities", routes=[CommunityController, CommuneController, AdminController])
+DOMAIN = Domain(name="communities", routes=[CommunityController, CommuneController, AdminController],
+                personal_data=PERSONAL_DATA)

@@ -10,6 +10,7 @@ from backend.delivery.jobs import (
 )
 from backend.delivery.routes import ROUTES
 from backend.lib.domain import Domain
+from backend.delivery.privacy import PERSONAL_DATA, RETENTION
 
 DOMAIN = Domain(
     name="delivery",
@@ -24,4 +25,5 @@ DOMAIN = Domain(
               ("receipt_check_seconds", receipts.check_receipts)],
     outbox_tasks={receipts.DEVICE_SILENT_KIND: receipts.tell_member_device_silent},
     sms_commands=[inbound.STOP],
+    personal_data=PERSONAL_DATA, retention=RETENTION,
 )

@@ -17,12 +17,13 @@ from backend.delivery.outcomes import counts, mine, receipt, record
 from backend.delivery.preferences import (LOCAL_TZ, email_token, email_tokens, get_preferences, in_quiet_hours,
                                           set_channel, set_preferences, start_channels, unsubscribe_email)
 from backend.delivery.states import CHANNELS, Channel, DeliveryState
-from backend.delivery.subscriptions import list_subscriptions, own_subscription, subscribe, unsubscribe
+from backend.delivery.subscriptions import (forget_devices, list_subscriptions, own_subscription, subscribe,
+                                           unsubscribe)
 
 __all__ = [
     "BATCH", "CHANNELS", "LOCAL_TZ", "Channel", "DeliveryState", "FanoutPlan", "PlannedRow", "Recipient",
     "add_outbox", "community_recipients", "complete_outbox", "counts", "dispatch", "email_token", "email_tokens",
-    "enqueue_queued", "fan_out", "get_preferences", "in_quiet_hours", "list_subscriptions", "mine",
+    "enqueue_queued", "fan_out", "forget_devices", "get_preferences", "in_quiet_hours", "list_subscriptions", "mine",
     "own_subscription", "plan_rows", "receipt", "record", "redispatch_outbox", "requeue_stale", "set_channel",
     "set_preferences", "start_channels", "subscribe", "unsubscribe", "unsubscribe_email", "user_recipients",
 ]

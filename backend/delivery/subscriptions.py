@@ -51,3 +51,9 @@ async def unsubscribe(user_id: int, subscription_id: int) -> None:
     """Forget one of the member's devices."""
     await own_subscription(user_id, subscription_id)
     await PushSubscription.delete().where(PushSubscription.id == subscription_id)
+
+
+async def forget_devices(user_id: int) -> int:
+    """Forget every device of the person (their account is being deleted): nothing is pushed to them again."""
+    gone = await PushSubscription.delete().where(PushSubscription.user == user_id).returning(PushSubscription.id)
+    return len(gone)

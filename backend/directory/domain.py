@@ -2,5 +2,7 @@
 
 from backend.directory.routes import ROUTES
 from backend.lib.domain import Domain
+from backend.directory.privacy import PERSONAL_DATA
 
-DOMAIN = Domain(name="directory", routes=ROUTES, piccolo_app="backend.directory.piccolo_app")
+DOMAIN = Domain(name="directory", routes=ROUTES, piccolo_app="backend.directory.piccolo_app",
+                personal_data=PERSONAL_DATA)

@@ -4,6 +4,7 @@ from backend.gazette import access, carpools, comments, notify
 from backend.gazette.jobs import purge_ride_cancellations
 from backend.gazette.routes import ROUTES
 from backend.lib.domain import Domain
+from backend.gazette.privacy import PERSONAL_DATA, RETENTION
 
 DOMAIN = Domain(
     name="gazette",
@@ -17,4 +18,5 @@ DOMAIN = Domain(
         carpools.RIDE_CANCEL_KIND: notify.RideCancelledNotice(),
     },
     piccolo_app="backend.gazette.piccolo_app",
+    personal_data=PERSONAL_DATA, retention=RETENTION,
 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
+from backend.lib.personal_data import PersonalData, Retention
+
 JobFunction = Callable[..., Awaitable[Any]]
 Periodic = tuple[float | str, Callable[[dict[str, Any]], Awaitable[Any]]]
 """(interval in seconds, or the name of the setting that holds it; coroutine taking the worker's ctx)."""
@@ -34,3 +36,7 @@ class Domain:
     """Command words this domain answers in inbound SMS (registrations for `backend.delivery` inbound)."""
     piccolo_app: str | None = None
     """Module path of the domain's piccolo app (its own migrations), or None (tables in the core app)."""
+    personal_data: Sequence[PersonalData] = ()
+    """Every column of this domain's tables that holds a person's id, and what export and erasure do with it."""
+    retention: Sequence[Retention] = ()
+    """Rules of the daily privacy job: what of this domain's data is removed or blurred after how long."""

@@ -7,6 +7,7 @@ from backend.mairie.notify import (
 )
 from backend.mairie.routes import ROUTES
 from backend.mairie.sms_commands import SMS_COMMANDS
+from backend.mairie.privacy import PERSONAL_DATA
 
 DOMAIN = Domain(
     name="mairie",
@@ -15,4 +16,5 @@ DOMAIN = Domain(
     periodic=[(5.0, maintenance)],
     notification_kinds={BROADCAST_KIND: BroadcastNotice(), SAFETY_KIND: SafetyNotice(), ACK_KIND: AcknowledgementNotice()},
     piccolo_app="backend.mairie.piccolo_app",
+    personal_data=PERSONAL_DATA,
 )

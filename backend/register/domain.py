@@ -4,6 +4,7 @@ from backend.lib.domain import Domain
 from backend.register.episodes import NO_ANSWER_KIND, QUESTION_KIND
 from backend.register.jobs import drive_episodes
 from backend.register.notify import ConfirmNotice, NoAnswerNotice, QuestionNotice
+from backend.register.privacy import PERSONAL_DATA
 from backend.register.routes import ROUTES
 from backend.register.service import CONFIRM_KIND
 from backend.register.sms_commands import SMS_COMMANDS
@@ -16,4 +17,5 @@ DOMAIN = Domain(
     notification_kinds={CONFIRM_KIND: ConfirmNotice(), QUESTION_KIND: QuestionNotice(),
                         NO_ANSWER_KIND: NoAnswerNotice()},
     piccolo_app="backend.register.piccolo_app",
+    personal_data=PERSONAL_DATA,
 )

@@ -4,6 +4,8 @@ from backend.lib.domain import Domain
 from backend.verification.routes import (
     LetterController, MembershipRequestController, SignupController, VerificationController,
 )
+from backend.verification.privacy import PERSONAL_DATA
 
 DOMAIN = Domain(name="verification",
-                routes=[VerificationController, LetterController, SignupController, MembershipRequestController])
+                routes=[VerificationController, LetterController, SignupController, MembershipRequestController],
+                personal_data=PERSONAL_DATA)
