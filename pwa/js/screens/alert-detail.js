@@ -30,6 +30,8 @@ function facts(alert) {
 
 /** Counts per channel for the author, referents, staff and moderators. */
 function countsTable(delivery) {
+  // « SMS de secours » only when some went: urgent pushes not received in time
+  const rows = (delivery.sms || {}).fallback ? [...COUNT_ROWS, "fallback"] : COUNT_ROWS;
   return h(
     "div",
     { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "delivery-title" },
@@ -40,7 +42,7 @@ function countsTable(delivery) {
       h(
         "tbody",
         {},
-        COUNT_ROWS.map((row) =>
+        rows.map((row) =>
           h("tr", {}, h("th", { scope: "row" }, t(`alertDetail.counts.${row}`)), CHANNELS.map((channel) => h("td", { "data-label": t(`channels.${channel}`) }, String((delivery[channel] || {})[row] || 0)))),
         ),
       ),
@@ -55,7 +57,7 @@ function myDeliveries(rows) {
     "ul",
     { class: "plain-list" },
     rows.map((row) =>
-      h("li", {}, h("strong", {}, `${t(`channels.${row.channel}`)} : `), t(`alertDetail.states.${row.state}`), row.reason ? ` (${row.reason})` : ""),
+      h("li", {}, h("strong", {}, `${t(`channels.${row.channel}`)} : `), t(`alertDetail.states.${row.state}`), row.reason ? ` (${row.reason})` : "", row.fallback ? ` — ${t("alertDetail.fallbackMine")}` : ""),
     ),
   );
 }

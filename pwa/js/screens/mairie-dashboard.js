@@ -92,8 +92,8 @@ const TABLES = {
     },
   },
   broadcast_reach: {
-    columns: ["title", "severity", "channel", "sent", "received", "opened", "failed"],
-    numeric: ["sent", "received", "opened", "failed"],
+    columns: ["title", "severity", "channel", "sent", "received", "opened", "failed", "fallback"],
+    numeric: ["sent", "received", "opened", "failed", "fallback"],
     cells: { severity: (row) => severityLabel(row.severity), channel: (row) => t(`mairie.channels.${row.channel}`) },
   },
   safety_checks: {

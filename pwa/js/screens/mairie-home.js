@@ -48,6 +48,7 @@ export function summaryFigures(dashboard) {
     ["alerts", sum(dashboard.alerts_per_day, "count"), null],
     ["awaiting", dashboard.forwarded_awaiting.length, null],
     ["checks", openChecks, null],
+    ["silent", dashboard.silent_devices || 0, t("mairie.summary.silentDetail")],
   ];
   return h(
     "div",

@@ -23,6 +23,8 @@ export function preferencesSection(me) {
   // A landline or a foreign number: no SMS choice, and why (the API refuses sms_unavailable).
   const sms = checkboxField({ name: "sms", label: t("channels.sms"), detail: me.phone });
   const noSms = h("p", { class: "field-hint", hidden: true }, t("notifications.smsUnavailable", { phone: me.phone }));
+  // « SMS de secours »: an urgent alert whose notification did not reach the phone in time.
+  const smsFallback = checkboxField({ name: "sms_fallback", label: t("notifications.smsFallback"), detail: t("notifications.smsFallbackDetail") });
   const quiet = checkboxField({ name: "quiet", label: t("notifications.quiet"), detail: t("notifications.quietDetail") });
   quiet.querySelector("input").addEventListener("change", (event) => (quietTimes.hidden = !event.target.checked));
   const form = h(
@@ -36,6 +38,7 @@ export function preferencesSection(me) {
       checkboxField({ name: "email", label: t("channels.email"), detail: me.email }),
       sms,
       noSms,
+      smsFallback,
     ),
     quiet,
     quietTimes,
@@ -52,6 +55,7 @@ export function preferencesSection(me) {
         push: Boolean(values.push),
         email: Boolean(values.email),
         sms: Boolean(values.sms),
+        sms_fallback: Boolean(values.sms_fallback),
         quiet_start: values.quiet ? values.quiet_start : null,
         quiet_end: values.quiet ? values.quiet_end : null,
       };
@@ -61,7 +65,9 @@ export function preferencesSection(me) {
   });
   function fill(prefs) {
     for (const name of ["push", "email", "sms"]) form.elements.namedItem(name).checked = Boolean(prefs[name]);
+    form.elements.namedItem("sms_fallback").checked = prefs.sms_fallback !== false;
     sms.hidden = !prefs.sms_available;
+    smsFallback.hidden = !prefs.sms_available;
     noSms.hidden = Boolean(prefs.sms_available);
     if (!prefs.sms_available) form.elements.namedItem("sms").checked = false;
     const hasQuiet = Boolean(prefs.quiet_start && prefs.quiet_end);
@@ -133,6 +139,9 @@ export function devicesSection() {
       { class: "device" },
       h("p", { class: "device-name" }, device.device_label || t("push.unnamed"), isThisDevice ? h("span", { class: "badge badge--resolved" }, t("push.thisDevice")) : null),
       h("p", { class: "field-hint" }, t("push.addedOn", { when: longDateTime(device.created_at) })),
+      device.silent
+        ? h("div", { class: "banner banner--error", "data-silent": "true" }, h("strong", {}, t("push.silent")), " ", t("push.silentHelp"))
+        : null,
       h(
         "div",
         { class: "button-row" },
