@@ -24,6 +24,7 @@ from backend.mairie.domain import DOMAIN as mairie
 from backend.messages.domain import DOMAIN as messages
 from backend.register.domain import DOMAIN as register
 from backend.privacy.domain import DOMAIN as privacy
+from backend.open.domain import DOMAIN as open_pages
 from backend.verification.domain import DOMAIN as verification
 
 __all__ = ["CORE_PICCOLO_APP", "DOMAINS", "Domain"]
@@ -44,6 +45,7 @@ DOMAINS: list[Domain] = [
     mairie,
     register,
     privacy,
+    open_pages,
     devtools,
 ]
 

@@ -106,6 +106,10 @@ class Settings:
     """Password-reset e-mails one account may receive per hour (beyond, the answer is the same but nothing is sent)."""
     signups_per_hour_per_ip: int = 10
     """Sign-ups allowed per client address per hour."""
+    open_requests_per_minute: int = 60
+    """Requests to the public pages' data (/api/v1/open/...) allowed per client address per minute."""
+    open_cache_seconds: int = 300
+    """How long the public map and figures are kept (Valkey, and the browsers' Cache-Control max-age)."""
     code_tries_per_hour: int = 20
     """Activation-code attempts per account per hour (on top of the per-letter lock)."""
     gazette_posts_per_hour: int = 10

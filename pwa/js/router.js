@@ -14,6 +14,9 @@ const ROUTES = {
   "/reglages": { screen: "settings", access: "private", title: "settings.title", nav: "settings" },
   "/mot-de-passe-oublie": { screen: "forgot", access: "public", title: "forgot.title" },
   "/reinitialiser": { screen: "reset", access: "public", title: "reset.title" },
+  // The public pages (issue 15): where Vigie exists and its figures, for anyone.
+  "/carte": { screen: "open-map", access: "public", title: "open.map.title" },
+  "/chiffres": { screen: "open-stats", access: "public", title: "open.stats.title" },
   "/alertes": { screen: "alerts", access: "private", title: "alerts.title", nav: "alerts" },
   "/alertes/nouvelle": { screen: "alert-new", access: "private", title: "newAlert.title", nav: "alerts" },
   "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home", office: true },

@@ -33,6 +33,8 @@ export function render(container, { query }) {
       t("login.newHere"),
       h("p", {}, t("login.newHereText")),
       h("a", { href: "#/inscription", class: "button button--secondary button--block" }, t("login.signupLink")),
+      h("p", {}, h("a", { href: "#/carte", class: "link-large" }, t("open.map.link"))),
+      h("p", {}, h("a", { href: "#/chiffres", class: "link-large" }, t("open.stats.link"))),
     ),
   );
 }

@@ -46,7 +46,7 @@ function showReceived(container) {
   title.focus();
 }
 
-export function render(container) {
+export function render(container, { query = {} } = {}) {
   const picker = communityPicker();
   const alertRegion = formAlert();
   const postalCode = inputField({ name: "postal_code", label: t("fields.postalCode"), autocomplete: "postal-code", inputmode: "numeric", maxlength: "5" });
@@ -119,6 +119,11 @@ export function render(container) {
       showReceived(container);
     },
   });
+  if (query.commune) {
+    // From a commune's entry on the public map (#/carte): its name in « Ville », its neighbourhoods proposed.
+    form.querySelector('input[name="city"]').value = query.commune;
+    picker.suggest(query.commune);
+  }
   container.append(
     h("h1", { id: "signup-title" }, t("signup.title")),
     h("p", { class: "lead" }, t("signup.intro")),

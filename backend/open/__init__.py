@@ -1,0 +1,1 @@
+"""The public pages' data, without an account: where Vigie exists (map) and « Vigie en chiffres »."""
