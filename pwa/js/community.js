@@ -281,6 +281,7 @@ export function memberPicker({ communityId, name, legend, hint, exclude = [], si
       const people = data.filter((entry) => !entry.is_me && !exclude.includes(entry.user_id));
       people.forEach((entry) => entries.set(entry.user_id, entry));
       options.replaceChildren(...(people.length ? people.map(option) : [h("p", {}, t("community.nobodyToChoose"))]));
+      update(); // a name typed while the list was loading filters it at once
     })
     .catch((err) => options.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err))));
   options.addEventListener("change", update);

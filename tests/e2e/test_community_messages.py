@@ -4,6 +4,8 @@ the message arriving live in the other's thread, the unread badges, a group star
 
 from __future__ import annotations
 
+import asyncio
+
 from playwright.async_api import expect
 
 from backend.messages.tables import Block, ConversationReport, Message, Participant
@@ -50,7 +52,10 @@ async def test_group_conversation_started_by_choosing_neighbours(fx_page, fx_str
     await browser_login(page.context, Neighbours.ODETTE)
     await page.goto("/#/")
     await page.get_by_role("link", name="Messages").first.click()
-    await page.get_by_role("link", name="Écrire à un voisin").click()
+    # The home tile « Écrire à un voisin, lire vos messages » also matches a loose name: wait for the
+    # Messages screen, then take its exact button (clicking the tile again while the screen loaded was a flake).
+    await expect(page.get_by_role("heading", name="Messages", exact=True)).to_be_visible()
+    await page.get_by_role("link", name="Écrire à un voisin", exact=True).click()
     await page.get_by_role("button", name="Envoyer le message").click()  # nobody chosen
     await expect(page.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
     await page.get_by_label("Chercher un nom ou une rue").fill("eglise")  # Jeanne lives rue de l'Église
@@ -120,4 +125,27 @@ async def test_member_adds_a_neighbour_to_a_conversation(fx_page, fx_street, fx_
     await expect(page.locator(".message-note")).to_contain_text("Odette Lambert a ajouté Jeanne Leroy à la conversation")
     await expect(page.get_by_role("heading", name="Alice Martin, Jeanne Leroy")).to_be_visible()
     assert await Participant.count().where(Participant.conversation == conversation["id"]) == 3
+    assert not page.errors, page.errors
+
+
+async def test_a_name_typed_while_the_neighbours_load_filters_them_once_loaded(fx_page, fx_street):
+    """The picker's list arrives after the search field: what was typed meanwhile must apply to it."""
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    asked, released = asyncio.Event(), asyncio.Event()
+
+    async def hold_directory(route):  # the directory answers only once the name has been typed
+        asked.set()
+        await released.wait()
+        await route.continue_()
+
+    await page.route("**/api/v1/communities/*/directory*", hold_directory)
+    await page.goto("/#/messages/nouveau")
+    await asyncio.wait_for(asked.wait(), 30)
+    await page.get_by_label("Chercher un nom ou une rue").fill("eglise")  # Jeanne lives rue de l'Église
+    await expect(page.locator("label[data-user-id]")).to_have_count(0)  # still loading
+    released.set()
+    await expect(page.locator("label[data-user-id]")).not_to_have_count(0)
+    await expect(page.locator("label[data-user-id]:visible")).to_have_count(1)
+    await expect(page.locator("label[data-user-id]:visible")).to_contain_text("Jeanne Leroy")
     assert not page.errors, page.errors
