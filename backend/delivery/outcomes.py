@@ -231,7 +231,8 @@ async def counts(kind: str, ref_ids: Sequence[int]) -> dict[int, dict[str, Chann
         setattr(c, r["state"], getattr(c, r["state"]) + int(r["n"]))
         c.received += int(r["received"])
         c.opened += int(r["opened"])
-        c.fallback += int(r["fallback"])
+        if r["state"] != DeliveryState.SKIPPED:  # those the budget refused are among the skipped, with the reason
+            c.fallback += int(r["fallback"])
     return out
 
 

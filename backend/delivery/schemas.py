@@ -51,7 +51,7 @@ class ChannelCounts(msgspec.Struct):
     skipped: int = 0
     received: int = 0
     opened: int = 0
-    fallback: int = 0  # sms: « SMS de secours » for an urgent push not received in time (any state)
+    fallback: int = 0  # sms: « SMS de secours » for an urgent push not received in time (not skipped)
 
 
 class MyDelivery(msgspec.Struct):
