@@ -16,6 +16,6 @@ DOMAIN = Domain(
     periodic=[(30.0, drive_episodes)],
     notification_kinds={CONFIRM_KIND: ConfirmNotice(), QUESTION_KIND: QuestionNotice(),
                         NO_ANSWER_KIND: NoAnswerNotice()},
-    piccolo_app="backend.register.piccolo_app",
     personal_data=PERSONAL_DATA,
+    piccolo_app="backend.register.piccolo_app",
 )

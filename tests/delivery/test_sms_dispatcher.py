@@ -39,10 +39,12 @@ async def test_commands_are_tried_by_priority_and_pass_the_sms_on_when_it_is_not
 
 def test_the_wiring_gathers_every_domains_commands_in_their_order():
     commands = inbound.ordered(c for d in DOMAINS for c in d.sms_commands)
-    assert [c.name for c in commands] == ["safety_answer", "checkin_consent", "stop", "help", "checkin_ok", "alert"]
-    assert {d.name for d in DOMAINS if d.sms_commands} == {"mairie", "checkins", "delivery", "alerts"}
+    assert [c.name for c in commands] == ["safety_answer", "register_confirm", "checkin_consent", "stop", "help",
+                                          "register_ok", "checkin_ok", "alert"]
+    assert {d.name for d in DOMAINS if d.sms_commands} == {"mairie", "checkins", "delivery", "alerts", "register"}
     words = {c.name: c.words for c in commands}
     assert words["safety_answer"] == {"OUI", "AIDE"} and words["checkin_consent"] == {"OUI", "NON"}
+    assert words["register_confirm"] == {"OUI", "NON"} and words["register_ok"] == frozenset()
     assert words["stop"] == {"STOP", "ARRET"} and words["help"] == {"AIDE", "HELP", "INFO"}
 
 
