@@ -8,7 +8,8 @@ const STORAGE_KEY = "vigie.lang";
 // feature keeps its strings in files of its own (list them in the worker's SHELL_FILES too).
 // ("mairie-staff" is the town-hall staff's screens: fetched at start, not kept in the shell.)
 // ("open": the public map and figures, the commune finder: fetched at start, not kept in the shell.)
-const EXTRA = ["community", "mairie", "mairie-staff", "open"];
+// ("privacy": « Mes données » and the privacy page: fetched at start, not kept in the shell.)
+const EXTRA = ["community", "mairie", "mairie-staff", "open", "privacy"];
 
 let lang = DEFAULT_LANG;
 let messages = {};

@@ -12,6 +12,8 @@ const ROUTES = {
   "/inscription": { screen: "signup", access: "guest", title: "signup.title" },
   "/activation": { screen: "activation", access: "private", title: "activation.title", nav: "home" },
   "/reglages": { screen: "settings", access: "private", title: "settings.title", nav: "settings" },
+  "/reglages/mes-donnees": { screen: "my-data", access: "private", title: "privacy.mine.title", nav: "settings" },
+  "/confidentialite": { screen: "privacy", access: "public", title: "privacy.page.title" },
   "/mot-de-passe-oublie": { screen: "forgot", access: "public", title: "forgot.title" },
   "/reinitialiser": { screen: "reset", access: "public", title: "reset.title" },
   // The public pages (issue 15): where Vigie exists and its figures, for anyone.

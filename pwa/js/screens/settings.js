@@ -52,6 +52,11 @@ function accountSection(me) {
   );
 }
 
+function myDataSection() {
+  return card(t("privacy.mine.title"), h("p", {}, t("privacy.mine.settingsText")),
+    h("a", { href: "#/reglages/mes-donnees", class: "button button--secondary button--block" }, t("privacy.mine.settingsLink")));
+}
+
 function communitiesSection() {
   return card(t("settings.communitiesTitle"), h("p", {}, t("settings.communitiesText")),
     h("a", { href: "#/quartiers", class: "button button--secondary button--block" }, t("settings.communitiesLink")));
@@ -103,6 +108,7 @@ export function render(container) {
     accountSection(me),
     communitiesSection(),
     passwordSection(me),
+    myDataSection(),
     logoutSection(),
   );
 }
