@@ -27,6 +27,8 @@ ENGLISH: dict[str, str] = {
     "missing_field": "A required field is missing.",
     "field_too_long": "A field is too long.",
     "invalid_locale": "Unknown language: fr or en.",
+    # privacy (« Mes données »)
+    "wrong_password": "Wrong password: your account was not deleted.",
     # accounts, sign-in, activation
     "account_suspended": "This account is suspended. Contact the moderators.",
     "bad_credentials": "Wrong e-mail address or password.",
