@@ -28,6 +28,7 @@ from backend.domains import DOMAINS
 from backend.lib.input_limits import input_limits_middleware
 from backend.lib.openapi import ApiDocument
 from backend.lib.queues import Queues
+from backend.lib.storage import make_storage
 from backend.lib.transfer import compression_config, static_cache_middleware
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
@@ -63,9 +64,10 @@ def route_handlers() -> list[Any]:
     return [handler for domain in DOMAINS for handler in domain.routes]
 
 
-async def shutdown_resources(workers: WorkerSet | None, queues: Queues, client: Any) -> None:
-    """Stop workers and close Valkey connections, even when Valkey is already gone."""
-    steps = {"workers": workers.stop() if workers else None, "queues": queues.disconnect(), "valkey": client.aclose()}
+async def shutdown_resources(workers: WorkerSet | None, queues: Queues, client: Any, storage: Any = None) -> None:
+    """Stop workers and close Valkey and media storage connections, even when Valkey is already gone."""
+    steps = {"workers": workers.stop() if workers else None, "queues": queues.disconnect(), "valkey": client.aclose(),
+             "storage": storage.close() if storage else None}
     for name, step in steps.items():
         if step is None:
             continue
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     check_production(settings)
     settings = ensure_secret_key(settings)
     engine = apps.bind_engine(engine or db.make_engine(settings))
+    storage = make_storage(settings)  # incomplete S3 settings refuse here, in every environment
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -119,7 +122,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         try:
             yield
         finally:
-            await shutdown_resources(workers, queues, client)
+            await shutdown_resources(workers, queues, client, storage)
             await db.stop_engine(engine)
 
     static = [
@@ -134,7 +137,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
         # explicit wiring: auth builds principals with communities' loader (auth does not import
         # communities); the inbound-SMS webhook tries the domains' command words in order
-        state=State({"settings": settings, "valkey": None, "queues": None, "load_principal": load_principal,
+        state=State({"settings": settings, "valkey": None, "queues": None, "storage": storage,
+                     "load_principal": load_principal,
                      # privacy (backend/privacy) reads every domain's declarations; logging in cancels a deletion
                      "domains": DOMAINS, "restore_account": restore_on_login,
                      "sms_commands": inbound.ordered(c for d in DOMAINS for c in d.sms_commands)}),

@@ -47,7 +47,24 @@ class Settings:
     outbox_dir: str = "var/outbox"
     """Where caught mail, SMS and letters are written in dev."""
     media_dir: str = ""
-    """Where uploaded photos (Gazette) are kept; empty means `<var_dir>/media`."""
+    """Where uploaded photos (Gazette) are kept with `media_storage = "local"`; empty means `<var_dir>/media`."""
+    media_storage: str = "local"
+    """local (the `media_dir` folder: one host, or a folder every host mounts) or s3 (an S3-compatible
+    bucket every host reaches; the app still serves every photo itself, after its access checks)."""
+    s3_endpoint_url: str = ""
+    """The S3-compatible service's URL (e.g. https://s3.fr-par.scw.cloud); empty: AWS's own for `s3_region`."""
+    s3_region: str = ""
+    """The bucket's region (e.g. fr-par); needed by AWS, usually any value elsewhere."""
+    s3_bucket: str = ""
+    """The bucket holding the photos (private: never give it a public policy)."""
+    s3_prefix: str = ""
+    """Key prefix inside the bucket, ending with "/" (e.g. "vigie/"), when the bucket holds other things too."""
+    s3_access_key_id: str = ""
+    """Access key of an account that may get, put, delete and list in the bucket."""
+    s3_secret_access_key: str = ""
+    """Its secret (VIGIE_S3_SECRET_ACCESS_KEY, not in a file under version control)."""
+    s3_addressing_style: str = "path"
+    """path (bucket in the URL's path: MinIO, Garage, most S3-compatible services) or virtual (bucket as host name)."""
     run_workers_in_process: bool = False
     """Run the SAQ workers inside the API process (tests, single-process dev)."""
     worker_concurrency: int = 20
@@ -257,10 +274,33 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(f"secret_key is shorter than {MIN_SECRET_KEY_LENGTH} characters")
     if settings.push_allow_http_loopback:
         problems.append("push_allow_http_loopback is true: push subscriptions could point at http://127.0.0.1")
+    problems += media_storage_problems(settings)
     for f in fields(Settings):
         value = getattr(settings, f.name)
         if f.name != "secret_key" and isinstance(value, str) and PLACEHOLDER.lower() in value.lower():
             problems.append(f"{f.name} still holds the example's {PLACEHOLDER} placeholder")
+    return problems
+
+
+def media_storage_problems(settings: Settings) -> list[str]:
+    """What makes the photo storage settings unusable (empty when complete); backend.lib.storage
+    refuses them in every environment, production refuses to start with them."""
+    if settings.media_storage not in ("local", "s3"):
+        return [f"media_storage {settings.media_storage!r} is neither 'local' nor 's3'"]
+    if settings.media_storage == "local":
+        return []
+    problems = [f"media_storage is 's3' but {name} is empty"
+                for name in ("s3_bucket", "s3_access_key_id", "s3_secret_access_key") if not getattr(settings, name)]
+    if not settings.s3_endpoint_url and not settings.s3_region:
+        problems.append("media_storage is 's3' but neither s3_endpoint_url nor s3_region is set")
+    if settings.s3_addressing_style not in ("path", "virtual"):
+        problems.append(f"s3_addressing_style {settings.s3_addressing_style!r} is neither 'path' nor 'virtual'")
+    if settings.s3_prefix and not settings.s3_prefix.endswith("/"):
+        problems.append(f"s3_prefix {settings.s3_prefix!r} must end with '/'")
+    if settings.is_production and settings.s3_endpoint_url.lower().startswith("http://") and not \
+            settings.s3_endpoint_url.lower().startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
+        problems.append(f"s3_endpoint_url {settings.s3_endpoint_url!r} is not https://: photos and the key's "
+                        "signatures would travel in clear")
     return problems
 
 

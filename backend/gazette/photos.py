@@ -1,4 +1,5 @@
-"""Gazette photos: checked by content, re-encoded without metadata, stored under random names.
+"""Gazette photos: checked by content, re-encoded without metadata, stored under random names
+in the media storage (backend.lib.storage: a local folder or an S3-compatible bucket).
 
 The file name and Content-Type the phone sends are ignored: Pillow tells what the bytes are,
 and only JPEG, PNG and WebP pass. The stored file is re-encoded from the pixels (turned
@@ -12,15 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
+import logging
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 
 from backend.lib.errors import DomainError
 from backend.lib.images import ImageProblem, open_upload
+from backend.lib.storage import MediaStorage
+
+log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 4
 MAX_BYTES = 5 * 1024 * 1024
@@ -76,35 +79,32 @@ async def encode_all(raws: list[bytes]) -> list[Encoded]:
     return await asyncio.to_thread(lambda: [encode(raw, label) for raw, label in zip(raws, labels)])
 
 
-def folder(media_root: Path) -> Path:
-    return media_root / SUBFOLDER
+def key(name: str) -> str:
+    """A photo's storage key from its stored name (`gazette/<32 hex>.jpg`, as the rows keep the name)."""
+    return f"{SUBFOLDER}/{name}"
 
 
-def write_files(media_root: Path, photos: list[Encoded]) -> list[str]:
-    """Store each photo under a fresh random name (written then renamed: never half a file)."""
-    target = folder(media_root)
-    target.mkdir(parents=True, exist_ok=True)
+async def store_all(storage: MediaStorage, photos: list[Encoded]) -> list[str]:
+    """Store each photo under a fresh random name (each whole or not at all); their names.
+    When one fails, those already stored are removed."""
     names: list[str] = []
     try:
         for photo in photos:
             name = f"{secrets.token_hex(16)}.{photo.extension}"
-            temporary = target / f".{name}.part"
-            temporary.write_bytes(photo.data)
-            os.replace(temporary, target / name)
+            await storage.put(key(name), photo.data, photo.media_type)
             names.append(name)
-    except OSError:
-        remove_files(media_root, names)
+    except BaseException:
+        await remove_all(storage, names)
         raise
     return names
 
 
-def remove_files(media_root: Path, names: list[str]) -> None:
-    for name in names:
-        try:
-            (folder(media_root) / name).unlink()
-        except FileNotFoundError:
-            pass
-
-
-def file_path(media_root: Path, name: str) -> Path:
-    return folder(media_root) / name
+async def remove_all(storage: MediaStorage, names: list[str]) -> None:
+    """Remove these photos' files; a storage that does not answer leaves orphans, logged, never an error."""
+    if not names:
+        return
+    try:
+        await storage.delete([key(name) for name in names])
+    except Exception:  # the rows are gone already: an orphan file is harmless, the person's action is done
+        log.warning("could not remove %d Gazette photo file(s) from the %s storage", len(names), storage.kind,
+                    exc_info=True)

@@ -8,7 +8,6 @@ from typing import Annotated
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
-from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth.guards import authenticated, commune_scope, platform_role
@@ -19,16 +18,13 @@ from backend.gazette.schemas import (
     CommentIn, CommentOut, CommunicationIn, PhotoUpload, PostDetail, PostIn, PostOut, PostPage, ReasonIn,
     ReportAck, ReportDecisionIn, ReportedPost, ReportIn, RideRequestIn, RideRequestOut, RsvpIn, RsvpOut,
 )
-from backend.lib.deps import settings_of
+from backend.lib.deps import storage_of
+from backend.lib.web import StreamOf
 
 IDEMPOTENCY = Parameter(header="Idempotency-Key", default=None,
                         description="Optional: a replay with the same key returns the first comment (PWA outbox)")
 PHOTO_CACHE = "private, max-age=31536000, immutable"  # a photo id never changes content
 UPLOAD_LIMIT = photos.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024
-
-
-def media_root(request: Request):  # noqa: ANN201
-    return settings_of(request).media_path
 
 
 class CommunityGazetteController(Controller):
@@ -72,7 +68,7 @@ class GazettePostController(Controller):
 
     @delete("/")
     async def delete_post(self, request: Request, post_id: int) -> None:
-        await service.delete_post(media_root(request), principal_of(request), post_id, res=request.app.state)
+        await service.delete_post(storage_of(request), principal_of(request), post_id, res=request.app.state)
 
     @post("/photos", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_LIMIT)
     async def add_photos(self, request: Request, post_id: int, data: Annotated[PhotoUpload, Body(
@@ -132,14 +128,17 @@ class GazetteItemController(Controller):
     guards = [authenticated]
 
     @get("/photos/{photo_id:int}", media_type="image/jpeg")
-    async def photo(self, request: Request, photo_id: int) -> File:
-        path, media_type = await uploads.photo_file(media_root(request), principal_of(request), photo_id)
-        return File(path=path, media_type=media_type, content_disposition_type="inline",
-                    headers={"Cache-Control": PHOTO_CACHE})
+    async def photo(self, request: Request, photo_id: int) -> StreamOf:
+        # Streamed by the app from the media storage (folder or bucket), after the access check:
+        # the bucket is never public.
+        stored, media_type = await uploads.photo_file(storage_of(request), principal_of(request), photo_id)
+        return StreamOf(stored.chunks, media_type=media_type,
+                      headers={"Cache-Control": PHOTO_CACHE, "Content-Length": str(stored.size),
+                               "Content-Disposition": "inline"})
 
     @delete("/photos/{photo_id:int}", status_code=HTTP_200_OK)
     async def delete_photo(self, request: Request, photo_id: int) -> PostOut:
-        return await uploads.delete_photo(media_root(request), principal_of(request), photo_id, res=request.app.state)
+        return await uploads.delete_photo(storage_of(request), principal_of(request), photo_id, res=request.app.state)
 
     @delete("/comments/{comment_id:int}")
     async def delete_comment(self, request: Request, comment_id: int) -> None:

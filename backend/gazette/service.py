@@ -6,7 +6,6 @@ and the author deleting a post. Who may see what lives in `access`, the answers'
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from functools import partial
 from typing import Any, Mapping
 
@@ -30,6 +29,7 @@ from backend.gazette.tables import (
 from backend.gazette.views import comment_out, post_out, shape
 from backend.lib import clock
 from backend.lib.errors import DomainError, Forbidden, NotFound
+from backend.lib.storage import MediaStorage
 from backend.lib.text import fold
 
 CLASSIFIED_DAYS, CLASSIFIED_MAX_DAYS = 30, 90
@@ -237,7 +237,7 @@ async def commune_communications(principal: Principal, commune_id: int) -> list[
 CHILD_TABLES = (GazettePhoto, GazetteComment, GazetteRsvp, GazetteRideRequest, GazetteReport, GazettePostCommunity)
 
 
-async def delete_post(media_root: Path, principal: Principal, post_id: int, *,
+async def delete_post(storage: MediaStorage, principal: Principal, post_id: int, *,
                       res: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], int | None]:
     """The author deletes their post for good, with its photos, comments and answers.
 
@@ -258,5 +258,5 @@ async def delete_post(media_root: Path, principal: Principal, post_id: int, *,
             if cancellation is not None:
                 on_commit(partial(delivery.dispatch, res["queues"], RIDE_CANCEL_KIND, cancellation))
             on_commit(partial(publish_post_event, res, "gazette.post_removed", row))
-    photo_files.remove_files(media_root, names)
+    await photo_files.remove_all(storage, names)
     return row, cancellation

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any, Mapping
 
 from backend.auth.principal import Principal
@@ -16,6 +15,7 @@ from backend.gazette.tables import GazettePhoto
 from backend.gazette.views import post_out
 from backend.lib.errors import DomainError, Forbidden, NotFound
 from backend.lib.images import upload_limit
+from backend.lib.storage import MediaStorage, StoredFile
 
 
 async def upload_photos(res: Mapping[str, Any], principal: Principal, post_id: int, raws: list[bytes]) -> PostOut:
@@ -23,12 +23,12 @@ async def upload_photos(res: Mapping[str, Any], principal: Principal, post_id: i
     settings = res["settings"]
     limit = upload_limit(res["valkey"], principal.user_id, settings.photos_per_hour)
     await limit.check(max(len(raws), 1))
-    updated = await add_photos(settings.media_path, principal, post_id, raws, res=res)
+    updated = await add_photos(res["storage"], principal, post_id, raws, res=res)
     await limit.count(len(raws))
     return updated
 
 
-async def add_photos(media_root: Path, principal: Principal, post_id: int, raws: list[bytes], *,
+async def add_photos(storage: MediaStorage, principal: Principal, post_id: int, raws: list[bytes], *,
                      res: Mapping[str, Any] | None = None) -> PostOut:
     """Check and re-encode every upload first; then write the files and rows, or nothing.
     With `res` (`app.state`), the live streams hear of it once committed."""
@@ -41,7 +41,7 @@ async def add_photos(media_root: Path, principal: Principal, post_id: int, raws:
     if have + len(raws) > photos.MAX_PHOTOS:
         raise DomainError(f"{photos.MAX_PHOTOS} photos au plus par publication (déjà {have}).", "too_many_photos")
     encoded = await photos.encode_all(raws)
-    names = photos.write_files(media_root, encoded)
+    names = await photos.store_all(storage, encoded)
     try:
         async with write_transaction():
             await GazettePhoto.insert(*[
@@ -52,7 +52,7 @@ async def add_photos(media_root: Path, principal: Principal, post_id: int, raws:
             if res is not None:
                 on_commit(partial(publish_post_event, res, "gazette.post_updated", row_of(post)))
     except BaseException:
-        photos.remove_files(media_root, names)
+        await photos.remove_all(storage, names)
         raise
     return post
 
@@ -64,7 +64,7 @@ async def _photo(photo_id: int) -> dict:
     return row
 
 
-async def delete_photo(media_root: Path, principal: Principal, photo_id: int, *,
+async def delete_photo(storage: MediaStorage, principal: Principal, photo_id: int, *,
                        res: Mapping[str, Any] | None = None) -> PostOut:
     """The author takes a photo off their post.
     With `res` (`app.state`), the live streams hear of it once committed."""
@@ -77,15 +77,15 @@ async def delete_photo(media_root: Path, principal: Principal, photo_id: int, *,
         post = await post_out(principal, row["id"])
         if res is not None:
             on_commit(partial(publish_post_event, res, "gazette.post_updated", row_of(post)))
-    photos.remove_files(media_root, [photo["file_name"]])
+    await photos.remove_all(storage, [photo["file_name"]])
     return post
 
 
-async def photo_file(media_root: Path, principal: Principal, photo_id: int) -> tuple[Path, str]:
-    """The stored file and its type, if this person may read the post."""
+async def photo_file(storage: MediaStorage, principal: Principal, photo_id: int) -> tuple[StoredFile, str]:
+    """The stored file, opened to be streamed, and its type, if this person may read the post."""
     photo = await _photo(photo_id)
     await visible(principal, photo["post"])
-    path = photos.file_path(media_root, photo["file_name"])
-    if not path.is_file():
+    stored = await storage.open(photos.key(photo["file_name"]))
+    if stored is None:
         raise NotFound("Cette photo n'existe pas (ou plus).", "photo_not_found")
-    return path, photo["media_type"]
+    return stored, photo["media_type"]

@@ -1,4 +1,4 @@
-"""Access to the per-process resources kept on app.state (settings, valkey, queues).
+"""Access to the per-process resources kept on app.state (settings, valkey, queues, media storage).
 
 The caller's identity is `backend.auth.principal.principal_of` (lib knows no domain)."""
 
@@ -13,6 +13,7 @@ from backend.settings import Settings
 
 if TYPE_CHECKING:
     from backend.lib.queues import Queues
+    from backend.lib.storage import MediaStorage
 
 
 def settings_of(request: Request) -> Settings:
@@ -25,6 +26,10 @@ def valkey_of(request: Request) -> avalkey.Valkey:
 
 def queues_of(request: Request) -> "Queues":
     return request.app.state.queues
+
+
+def storage_of(request: Request) -> "MediaStorage":
+    return request.app.state.storage
 
 
 def client_ip(request: Request) -> str:

@@ -89,6 +89,7 @@ ENGLISH: dict[str, str] = {
     "idempotency_key_reused": "This idempotency key was already used for something else.",
     "photo_missing": "Add at least one photo.",
     "photo_not_found": "This photo does not exist (any more).",
+    "storage_unavailable": "Photos are temporarily unavailable. Try again in a moment.",
     "photo_rate_limited": "You have added many photos this hour. Try again in a few minutes.",
     "too_many_photos": "Too many photos for one post.",
     "wrong_alert_category": "Only a « No news from a neighbour » alert can be linked to a check-in.",

@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from litestar import Request, Response
+from litestar.response import Stream
 from litestar.exceptions import (
     HTTPException,
     MethodNotAllowedException,
@@ -162,3 +163,13 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
 }
+
+
+class StreamOf(Stream):
+    """A streamed answer whose own media type wins over the route's declared one (Litestar's Stream
+    prefers the route's: a photo route declares image/jpeg for the OpenAPI document, a WebP photo
+    must still go out as image/webp)."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["media_type"] = self.media_type or kwargs.get("media_type")
+        return super().to_asgi_response(*args, **kwargs)

@@ -5,7 +5,8 @@ A backup folder holds:
 - `vigie.db` (SQLite, written with the online backup API: consistent while the API and the
   workers keep writing) or `vigie.pgdump` (PostgreSQL, `pg_dump --format=custom`);
 - `vapid_private.pem`: the push key; without it every browser subscription is lost;
-- `media/`: the uploaded photos (Gazette), as `media_dir` holds them;
+- `media/`: the uploaded photos (Gazette), one file per storage key (backend.lib.storage), copied
+  from the local `media_dir` or downloaded from the S3 bucket; restored into either kind;
 - `secret_key`: only when the instance has no configured `secret_key` and uses the one
   generated into `var/` (`vigie run`, small installs): activation codes are HMACs with it.
   A configured `secret_key` (production: VIGIE_SECRET_KEY) is not written into backups: keep
@@ -14,22 +15,21 @@ A backup folder holds:
 
 Valkey is not in it: sessions (people log in again) and queues (the outbox hands pending work
 over again) are rebuilt; see docs/operations.md. `restore` goes into a fresh instance: it
-refuses a database that holds data, or a media folder that holds files, unless `force`.
+refuses a database that holds data, or a media storage (folder or bucket) that holds files, unless `force`.
 """
 
 from __future__ import annotations
 
 import glob
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from backend.lib.storage import MediaStorage, make_storage, media_type_of
 from backend.settings import ROOT, Settings
 
 FORMAT = 1
@@ -81,7 +81,7 @@ def _files(folder: Path) -> list[Path]:
 
 # Backup -----------------------------------------------------------------------------------------
 
-def backup(settings: Settings, target: Path) -> dict[str, Any]:
+async def backup(settings: Settings, target: Path) -> dict[str, Any]:
     """Write a backup of `settings`' instance into `target` (absent or empty); its manifest."""
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"Le dossier {target} n'est pas vide : choisissez un nouveau dossier.")
@@ -113,10 +113,12 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
         shutil.copy2(generated, target / SECRET_FILE)
         (target / SECRET_FILE).chmod(0o600)
         manifest["secret_key"] = SECRET_FILE
-    media = settings.media_path
-    if media.is_dir():
-        shutil.copytree(media, target / MEDIA)
-    manifest["media"] = {"folder": MEDIA, "files": len(_files(target / MEDIA))}
+    storage = make_storage(settings)
+    try:
+        count = await _media_out(storage, target / MEDIA)
+    finally:
+        await storage.close()
+    manifest["media"] = {"folder": MEDIA, "files": count, "from": storage.kind}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -170,13 +172,23 @@ async def restore(settings: Settings, source: Path, force: bool = False) -> dict
     engine = manifest["database"]["engine"]
     if engine != ("postgresql" if is_postgres(settings) else "sqlite"):
         raise BackupError(f"Cette sauvegarde est une base {engine} ; database_url désigne une autre sorte de base.")
-    media = settings.media_path
+    storage = make_storage(settings)
+    try:
+        return await _restore(settings, storage, source, manifest, force)
+    finally:
+        await storage.close()
+
+
+async def _restore(settings: Settings, storage: MediaStorage, source: Path, manifest: dict[str, Any],
+                   force: bool) -> dict[str, Any]:
+    engine = manifest["database"]["engine"]
     if not force:
         if await database_has_data(settings):
             raise BackupError("La base de destination contient déjà des données : restauration refusée "
                               "(--force pour l'écraser).")
-        if _files(media):
-            raise BackupError(f"Le dossier des médias {media} contient déjà des fichiers : restauration refusée "
+        if await storage.keys():
+            where = settings.media_path if storage.kind == "local" else f"le compartiment S3 {settings.s3_bucket}"
+            raise BackupError(f"Le stockage des médias ({where}) contient déjà des fichiers : restauration refusée "
                               "(--force pour l'écraser).")
     dump = source / manifest["database"]["file"]
     if engine == "postgresql":
@@ -188,15 +200,33 @@ async def restore(settings: Settings, source: Path, force: bool = False) -> dict
         _put_key(source / VAPID_FILE, settings.path(settings.vapid_private_key_file))
     if manifest.get("secret_key") and not settings.secret_key:
         _put_key(source / SECRET_FILE, settings.var_path / SECRET_FILE)
-    if (source / MEDIA).is_dir():
-        media.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=media.parent))
-        shutil.copytree(source / MEDIA, staging / MEDIA)
-        if media.exists():
-            shutil.rmtree(media)
-        os.replace(staging / MEDIA, media)
-        shutil.rmtree(staging, ignore_errors=True)
+    await _media_in(storage, source / MEDIA)
     return manifest
+
+
+async def _media_out(storage: MediaStorage, folder: Path) -> int:
+    """Every stored file into `folder`, one file per key; how many."""
+    keys = await storage.keys()
+    for key in keys:
+        stored = await storage.open(key)
+        if stored is None:  # removed meanwhile (its post was deleted): nothing to keep
+            continue
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            async for chunk in stored.chunks:
+                out.write(chunk)
+    return len(_files(folder))
+
+
+async def _media_in(storage: MediaStorage, folder: Path) -> None:
+    """Put every backed-up file into the storage; files it held that the backup has not are removed
+    (a forced restore gives the backup's media, no more)."""
+    backed_up = [p.relative_to(folder).as_posix() for p in _files(folder)]
+    for key in backed_up:
+        await storage.put(key, (folder / key).read_bytes(), media_type_of(key))
+    extra = sorted(set(await storage.keys()) - set(backed_up))
+    await storage.delete(extra)
 
 
 def _put_key(backed_up: Path, path: Path) -> None:

@@ -21,7 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        manifest = backup(settings, Path(args.folder))
+        manifest = asyncio.run(backup(settings, Path(args.folder)))
     except BackupError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from backend.gazette.tables import (
     GazetteComment, GazettePhoto, GazettePost, GazettePostCommunity, GazetteReport, GazetteRideRequest,
 )
 from backend.lib import clock
+from backend.lib.storage import make_storage
 from tests.builders import World
 from tests.conftest import Api
 from tests.gazette.helpers import encoded, files, picture
@@ -48,7 +49,7 @@ async def carpool(world: World, fx_settings: Any) -> int:
 
 async def photo(world: World, fx_settings: Any) -> int:
     post_id = await _post(world)
-    [name] = photos.write_files(fx_settings.media_path, [photos.encode(JPEG)])
+    [name] = await photos.store_all(make_storage(fx_settings), [photos.encode(JPEG)])
     rows = await GazettePhoto.insert(GazettePhoto(post=post_id, file_name=name, media_type="image/jpeg", width=64,
                                                   height=48, size_bytes=len(JPEG))).returning(GazettePhoto.id)
     return rows[0]["id"]

@@ -33,7 +33,7 @@ async def test_the_generated_secret_key_travels_and_a_configured_one_does_not(tm
     small = instance(tmp_path / "small")
     populated(small, tmp_path / "small")
     (tmp_path / "small" / "secret_key").write_text("generated-secret-of-the-small-install")
-    manifest = backup(small, tmp_path / "b1")
+    manifest = await backup(small, tmp_path / "b1")
     assert manifest["secret_key"] == "secret_key" and manifest["vapid"] == "vapid_private.pem"
 
     fresh = instance(tmp_path / "fresh")
@@ -49,14 +49,14 @@ async def test_the_generated_secret_key_travels_and_a_configured_one_does_not(tm
     configured = instance(tmp_path / "prod", secret_key="configured-in-the-environment-" + "x" * 20)
     populated(configured, tmp_path / "prod")
     (tmp_path / "prod" / "secret_key").write_text("stale file, not the key in use")
-    manifest = backup(configured, tmp_path / "b2")
+    manifest = await backup(configured, tmp_path / "b2")
     assert "secret_key" not in manifest and not (tmp_path / "b2" / "secret_key").exists()
 
 
 async def test_restore_refuses_media_files_and_a_folder_that_is_not_a_backup(tmp_path: Path) -> None:
     source = instance(tmp_path / "source")
     populated(source, tmp_path / "source")
-    backup(source, tmp_path / "b")
+    await backup(source, tmp_path / "b")
     fresh = instance(tmp_path / "fresh")
     (tmp_path / "fresh" / "media").mkdir()
     (tmp_path / "fresh" / "media" / "left.jpg").write_bytes(b"x")
