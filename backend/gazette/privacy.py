@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from backend.gazette.photos import remove_files
+from backend.gazette.photos import remove_all
 from backend.gazette.tables import (
     GazetteComment, GazettePhoto, GazettePost, GazetteReport, GazetteRideRequest, GazetteRsvp,
 )
 from backend.lib.personal_data import OnErase, PersonalData, Retention
+from backend.lib.storage import make_storage
 
 PERSONAL_DATA = [
     PersonalData(GazettePost, "author", OnErase.ANONYMISE, "Mes publications dans la Gazette",
@@ -32,7 +33,11 @@ async def purge_expired_classifieds(settings: Any, cutoff: datetime) -> int:
     files = [r["file_name"] for r in await GazettePhoto.select(GazettePhoto.file_name).where(
         GazettePhoto.post.is_in(posts))]
     await GazettePost.delete().where(GazettePost.id.is_in(posts))  # photos, comments… follow (on delete cascade)
-    remove_files(settings.media_path, files)
+    storage = make_storage(settings)  # a daily job: its own connection to the media storage
+    try:
+        await remove_all(storage, files)
+    finally:
+        await storage.close()
     return len(posts)
 
 

@@ -11,7 +11,7 @@ from backend.alerts.tables import Alert
 from backend.audit.tables import AuditEntry
 from backend.delivery.tables import Delivery
 from backend.domains import DOMAINS
-from backend.gazette.photos import folder
+from backend.gazette.photos import SUBFOLDER
 from backend.gazette.tables import GazettePhoto, GazettePost
 from backend.lib import clock
 from backend.privacy.jobs import daily_privacy
@@ -36,6 +36,10 @@ async def test_retention_rules_run_once_a_day_whatever_the_number_of_workers(fx_
             expires_at=ago(expired_days))).returning(GazettePost.id)
         posts[name] = row[0]["id"]
     media = fx_settings.media_path
+
+    def folder(root):  # the local media storage's Gazette folder
+        return root / SUBFOLDER
+
     folder(media).mkdir(parents=True, exist_ok=True)
     (folder(media) / "old-photo.jpg").write_bytes(b"jpeg")
     await GazettePhoto.insert(GazettePhoto(post=posts["old"], file_name="old-photo.jpg", media_type="image/jpeg",
