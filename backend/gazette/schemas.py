@@ -8,6 +8,8 @@ from datetime import datetime
 import msgspec
 from litestar.datastructures import UploadFile
 
+from backend.mairie.schemas import BroadcastOut
+
 
 class PostIn(msgspec.Struct):
     """A member's post; the fields after `body` belong to some kinds only (see docs/api.md)."""
@@ -179,6 +181,9 @@ class PostPage(msgspec.Struct):
     items: list[PostOut]
     next_before: int | None
     generated_at: str
+    broadcasts: list[BroadcastOut] = msgspec.field(default_factory=list)
+    """The mairie's broadcasts sent with the Gazette channel to this community and still valid
+    (first page, no filter): shown above the pinned posts."""
 
 
 class RsvpOut(msgspec.Struct):

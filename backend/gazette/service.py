@@ -30,6 +30,7 @@ from backend.gazette.views import comment_out, post_out, shape
 from backend.lib import clock
 from backend.lib.errors import DomainError, Forbidden, NotFound
 from backend.lib.storage import MediaStorage
+from backend.mairie.broadcasts import gazette_broadcasts
 from backend.lib.text import fold
 
 CLASSIFIED_DAYS, CLASSIFIED_MAX_DAYS = 30, 90
@@ -208,8 +209,10 @@ async def list_posts(principal: Principal, community_id: int, *, kind: str | Non
     more = len(rows) > limit
     rows = rows[:limit]
     shaped = await shape(principal, pinned + rows)
+    # The mairie's broadcasts sent « dans la Gazette » head the first page (not a filtered one).
+    mairie = await gazette_broadcasts(community_id) if before is None and not kind and not q else []
     return PostPage(pinned=shaped[:len(pinned)], items=shaped[len(pinned):],
-                    next_before=rows[-1]["id"] if more else None, generated_at=now.isoformat())
+                    next_before=rows[-1]["id"] if more else None, generated_at=now.isoformat(), broadcasts=mairie)
 
 
 async def get_post(principal: Principal, post_id: int) -> PostDetail:

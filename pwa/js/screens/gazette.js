@@ -1,5 +1,6 @@
-// #/gazette — the community's Gazette: filter by kind, search, pinned posts (and the mairie's
-// communications) first, "Voir plus", live updates; the first page reads offline.
+// #/gazette — the community's Gazette: the mairie's broadcasts sent « dans la Gazette », then pinned
+// posts (and the mairie's communications), "Voir plus", filter by kind, search, live updates; the
+// first page reads offline.
 import { h, mount } from "../dom.js";
 import { hasKey, t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
@@ -7,6 +8,7 @@ import { getMe } from "../store.js";
 import { cachedBanner } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { watchLive } from "../live.js";
+import { broadcastCard } from "../mairie.js";
 import {
   GAZETTE_EVENTS,
   GAZETTE_KINDS,
@@ -100,6 +102,8 @@ export function render(container, { query }) {
   const cached = cachedBanner(null);
   const announcer = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
   const problem = h("div", { role: "alert" });
+  const mairieTitle = h("h2", { class: "gazette-section-title", hidden: true }, t("gazette.mairieTitle"));
+  const mairie = h("div", { class: "post-list gazette-broadcasts" });
   const pinnedTitle = h("h2", { class: "gazette-section-title", hidden: true }, t("gazette.pinnedTitle"));
   const pinned = h("div", { class: "post-list" });
   const listTitle = h("h2", { class: "gazette-section-title", hidden: true }, t("gazette.latestTitle"));
@@ -131,6 +135,9 @@ export function render(container, { query }) {
   }
 
   function showFirstPage(data) {
+    const broadcasts = data.broadcasts || [];
+    mairie.replaceChildren(...broadcasts.map((b) => broadcastCard(b, { level: 3 })));
+    mairieTitle.hidden = broadcasts.length === 0;
     pinned.replaceChildren(...data.pinned.map((post) => postCard(post)));
     pinnedTitle.hidden = data.pinned.length === 0;
     data.pinned.forEach((post) => list.remove(post.id));
@@ -150,14 +157,15 @@ export function render(container, { query }) {
       if (before) paged = true;
       if (reset) paged = false;
       more.hidden = nextBefore === null;
-      listTitle.hidden = list.size === 0 || pinned.children.length === 0;
-      empty.hidden = list.size > 0 || pinned.children.length > 0;
+      listTitle.hidden = list.size === 0 || (pinned.children.length === 0 && mairie.children.length === 0);
+      empty.hidden = list.size > 0 || pinned.children.length > 0 || mairie.children.length > 0;
       empty.textContent = q || kind ? t("gazette.noMatch") : t("gazette.empty");
       problem.replaceChildren();
     } catch (err) {
       if (reset) {
         list.clear();
         pinned.replaceChildren();
+        mairie.replaceChildren();
       }
       problem.replaceChildren(h("p", { class: "banner banner--error" }, errorMessage(err)));
     } finally {
@@ -205,6 +213,8 @@ export function render(container, { query }) {
     chips,
     announcer,
     problem,
+    mairieTitle,
+    mairie,
     pinnedTitle,
     pinned,
     listTitle,
