@@ -233,6 +233,8 @@ class SignageOut(msgspec.Struct):
     decision_note: str
     decided_at: str | None
     created_at: str
+    delivery_note: str = ""
+    delivered_at: str | None = None
 
 
 # Dashboard -------------------------------------------------------------------------------

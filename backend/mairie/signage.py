@@ -32,7 +32,8 @@ def _out(r: dict[str, Any]) -> SignageOut:
                             name=f"{r['requested_by.first_name']} {r['requested_by.last_name']}".strip()),
         model=r["model"], model_label=MODELS.get(r["model"], r["model"]), quantity=r["quantity"],
         delivery_address=r["delivery_address"], subsidised=r["subsidised"], note=r["note"], status=r["status"],
-        decision_note=r["decision_note"], decided_at=iso(r["decided_at"]), created_at=r["created_at"].isoformat())
+        decision_note=r["decision_note"], decided_at=iso(r["decided_at"]), created_at=r["created_at"].isoformat(),
+        delivery_note=r["delivery_note"], delivered_at=iso(r["delivered_at"]))
 
 
 async def _one(order_id: int) -> SignageOut:
@@ -83,10 +84,12 @@ async def decide(actor_id: int, commune_id: int, order_id: int, data: SignageDec
         if row["status"] != needed:
             raise Conflict("Cette commande n'est pas (ou plus) dans un état qui permet cette décision.",
                            "signage_wrong_state")
-        values: dict[Any, Any] = {SignageOrder.status: new_status, SignageOrder.decided_by: actor_id,
-                                  SignageOrder.decided_at: clock.now()}
-        if data.decision != "deliver":
-            values[SignageOrder.decision_note] = data.note.strip()
+        values: dict[Any, Any] = {SignageOrder.status: new_status}
+        if data.decision == "deliver":  # the approval's note, author and date stay as they were
+            values.update({SignageOrder.delivery_note: data.note.strip(), SignageOrder.delivered_at: clock.now()})
+        else:
+            values.update({SignageOrder.decision_note: data.note.strip(), SignageOrder.decided_by: actor_id,
+                           SignageOrder.decided_at: clock.now()})
         if data.decision == "approve" and data.subsidised is not None:
             values[SignageOrder.subsidised] = data.subsidised
         await SignageOrder.update(values).where(SignageOrder.id == order_id)

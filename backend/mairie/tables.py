@@ -112,6 +112,8 @@ class SignageOrder(Table, tablename="mairie_signage_orders"):
     decision_note = Varchar(length=500, default="")
     decided_by = Integer(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
+    delivery_note = Varchar(length=500, default="")  # the staff's word when marking it delivered
+    delivered_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -23,6 +23,8 @@ function orderCard(order, actionsPart = null) {
     order.note ? [t("mairie.signage.note"), order.note] : null,
     order.decided_at ? [t("mairie.signage.decidedAt"), when(order.decided_at)] : null,
     order.decision_note ? [t("mairie.signage.decisionNote"), order.decision_note] : null,
+    order.delivered_at ? [t("mairie.signage.deliveredAt"), when(order.delivered_at)] : null,
+    order.delivery_note ? [t("mairie.signage.deliveryNote"), order.delivery_note] : null,
   ].filter(Boolean);
   return h(
     "article",
@@ -56,7 +58,9 @@ function decisionPart(commune, order, onDone) {
     "form",
     { class: "form moderation-actions" },
     order.status === "requested" ? checkboxField({ name: "subsidised", label: t("mairie.signage.subsidiseLabel"), checked: order.subsidised }) : null,
-    order.status === "requested" ? textareaField({ name: "note", label: t("mairie.signage.decisionNoteLabel"), hint: t("mairie.signage.decisionNoteHint"), required: false, maxlength: "500", rows: 2 }) : null,
+    order.status === "requested"
+      ? textareaField({ name: "note", label: t("mairie.signage.decisionNoteLabel"), hint: t("mairie.signage.decisionNoteHint"), required: false, maxlength: "500", rows: 2 })
+      : textareaField({ name: "note", label: t("mairie.signage.deliveryNoteLabel"), hint: t("mairie.signage.deliveryNoteHint"), required: false, maxlength: "500", rows: 2 }),
     alertRegion,
     h("div", { class: "button-row" }, buttons),
   );
