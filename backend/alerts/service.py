@@ -191,8 +191,10 @@ async def post_alert(res: Mapping[str, Any], author_id: int, community_id: int, 
                                     else [])
             for kind in kinds:
                 await delivery.add_outbox(kind, alert_id)
-            alert = to_out(await load(alert_id))
-            _after_commit(res, "alert.created", alert, *kinds)
+                on_commit(partial(delivery.dispatch, res["queues"], kind, alert_id))
+        # Read back once committed, outside SQLite's write lock (the next author's POST waits on it).
+        alert = to_out(await load(alert_id))
+        await publish_alert(res, "alert.created", alert)
     except Exception as exc:  # two replays racing: the unique (author, key) index lets one through
         if key and "unique" in str(exc).lower():
             again = await Alert.select(Alert.id).where((Alert.author == author_id) & (Alert.idempotency_key == key)).first()

@@ -129,7 +129,7 @@ async def test_preferences_api_validates_quiet_hours(api, fx_app, fx_password_ha
     assert (await member.get("/api/v1/me/preferences")).json() == {"push": True, "email": True, "sms": False,
                                                                    "quiet_start": None, "quiet_end": None,
                                                                    "email_messages": False, "sms_available": True,
-                                                                   "devices": 0}
+                                                                   "devices": 0, "sms_fallback": True}
     bad = await member.put("/api/v1/me/preferences", {"push": True, "email": False, "sms": True, "quiet_start": "25:00",
                                                        "quiet_end": "07:00"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_time"
