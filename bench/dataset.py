@@ -287,7 +287,7 @@ async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: 
     del users, memberships, prefs, subs, profiles
 
     # A year of alerts and their deliveries.
-    alerts, deliveries = [], []
+    alerts, deliveries, acknowledgements = [], [], []
     aid = did = 0
     for cid, size in zip(community_ids, sizes):
         members = [u for u in summary.members_of[cid] if u in active]
@@ -301,6 +301,11 @@ async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: 
             alerts.append((aid, cid, author, ALERT_CATEGORIES[aid % len(ALERT_CATEGORIES)], f"Alerte n°{aid}",
                            ALERT_BODY, STREETS[aid % len(STREETS)] if aid % 2 else "", aid % 10 == 0, aid % 40 == 0,
                            "app", f"scale-{aid}", "resolved" if aid % 3 == 0 else "open", moderation, at))
+            # The mairie acknowledges 19 forwarded alerts in 20 within the week.
+            if (aid % 10 == 0 or aid % 40 == 0) and at < now - timedelta(days=7) and aid % 20 != 0:
+                commune = summary.community_commune[cid]
+                acknowledgements.append((aid, commune, summary.staff_of[commune], "Transmis à la police municipale.",
+                                         at + timedelta(hours=3)))
             for user in members:
                 if user == author:
                     continue
@@ -314,7 +319,9 @@ async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: 
     await _copy(conn, "alerts", ["id", "community", "author", "category", "title", "body", "place", "notify_mairie",
                                  "notify_police", "source", "idempotency_key", "resolution", "moderation", "created_at"],
                 alerts, summary, progress)
-    del alerts
+    await _copy(conn, "mairie_acknowledgements", ["alert", "commune", "staff", "note", "created_at"], acknowledgements,
+                summary, progress)
+    del alerts, acknowledgements
 
     # The Gazette: the neighbours' posts, and a monthly mairie post in each commune.
     posts = []

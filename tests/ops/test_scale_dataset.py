@@ -27,7 +27,7 @@ async def test_dataset_builds_a_tiny_network_shaped_like_the_big_one(fx_settings
     try:
         counts = {t: await conn.fetchval(f"SELECT COUNT(*) FROM {t}") for t in (
             "communes", "communities", "memberships", "users", "mairie_staff", "alerts", "gazette_posts",
-            "mairie_broadcasts", "deliveries")}
+            "mairie_broadcasts", "mairie_acknowledgements", "deliveries")}
         assert counts["communes"] == 4 and counts["communities"] == 40 and counts["memberships"] == 600
         assert counts["users"] == 600 + 4 and counts["mairie_staff"] == 4
         assert min(counts.values()) > 0
