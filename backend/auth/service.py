@@ -21,6 +21,7 @@ from backend.auth.schemas import Me
 from backend.auth import sessions
 from backend.auth.tables import User
 from backend.lib import i18n, ratelimit
+from backend.lib.phones import normalise_phone
 from backend.lib.queues import Queues
 from backend.lib.templates import render
 from backend.lib.errors import DomainError, NotFound, Unauthorized
@@ -172,6 +173,20 @@ async def finish_password_reset(cache: avalkey.Valkey, token: str, new_password:
     await User.update({User.password_hash: await hash_password(new_password)}).where(User.id == uid)
     await sessions.delete_user_sessions(cache, uid)
     return uid
+
+
+async def update_identity(cache: avalkey.Valkey | None, user_id: int, first_name: str, last_name: str,
+                          phone: str) -> str:
+    """Correct the name and phone of the account (« Mes données »); returns the phone as stored (E.164)."""
+    values = {User.first_name: required_field(first_name, "Prénom", 100),
+              User.last_name: required_field(last_name, "Nom", 100)}
+    row = await User.select(User.country).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
+    values[User.phone] = normalise_phone(required_field(phone, "Téléphone", 40), row["country"] or "FR")
+    await User.update(values).where(User.id == user_id)
+    await sessions.invalidate_principal(cache, user_id)
+    return values[User.phone]
 
 
 async def set_suspended(cache: avalkey.Valkey | None, user_id: int, value: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 
 from backend.auth import sessions
 from backend.auth.guards import authenticated, public
@@ -12,7 +12,7 @@ from backend.auth.principal import principal_of
 from backend.lib import ratelimit
 from backend.lib.deps import queues_of, settings_of, valkey_of
 from backend.privacy import policy, service
-from backend.privacy.schemas import DeleteAccountIn, DeletionOut, PrivacyPolicy
+from backend.privacy.schemas import DeleteAccountIn, DeletionOut, IdentityIn, IdentityOut, PrivacyPolicy
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -35,6 +35,12 @@ class MyDataController(Controller):
         data = await service.export_data(request.app.state.domains, principal.user_id)
         return Response(service.export_html(data, principal.display_name), media_type="text/html; charset=utf-8",
                         headers=_attachment("vigie-mes-donnees.html"))
+
+    @put("/identity")
+    async def correct_identity(self, request: Request, data: IdentityIn) -> IdentityOut:
+        fixed = await service.correct_identity(valkey_of(request), principal_of(request).user_id, data.first_name,
+                                               data.last_name, data.phone)
+        return IdentityOut(**fixed)
 
     @post("/delete-account", status_code=200)
     async def delete_account(self, request: Request, data: DeleteAccountIn) -> Response[DeletionOut]:

@@ -36,3 +36,20 @@ class PrivacyPolicy(msgspec.Struct):
     account_erase_grace_days: int
     data: list[KeptData]
     retention: list[RetentionLine]
+
+
+class IdentityIn(msgspec.Struct):
+    """« Corriger mes données »: the name and phone of the account (the e-mail is the login: see the README)."""
+
+    first_name: str
+    last_name: str
+    phone: str
+
+
+class IdentityOut(msgspec.Struct):
+    first_name: str
+    last_name: str
+    phone: str
+    """As stored (E.164)."""
+    sms_available: bool
+    """False: the number is no French or Belgian mobile, so alerts by SMS were turned off."""

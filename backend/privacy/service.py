@@ -36,6 +36,7 @@ from backend.lib.domain import Domain
 from backend.lib.errors import DomainError, NotFound
 from backend.lib.french import PARIS, date_in_words
 from backend.lib.personal_data import OnErase, PersonalData
+from backend.lib.phones import is_sms_capable
 from backend.lib.queues import Queues
 from backend.lib.templates import render
 from backend.privacy.tables import ErasureRequest
@@ -110,6 +111,19 @@ def export_html(data: dict[str, Any], first_name: str) -> str:
     ]
     return render("pages/my_data.html", first_name=first_name, sections=sections,
                   exported=_shown(data["exported_at"]))
+
+
+# Correcting ------------------------------------------------------------------------------------
+
+async def correct_identity(cache: avalkey.Valkey | None, user_id: int, first_name: str, last_name: str,
+                           phone: str) -> dict[str, Any]:
+    """Correct name and phone; a number that cannot receive SMS turns alerts by SMS off."""
+    stored = await accounts.update_identity(cache, user_id, first_name, last_name, phone)
+    sms_available = is_sms_capable(stored)
+    if not sms_available:
+        await delivery.set_channel(user_id, "sms", False)
+    return {"first_name": first_name.strip(), "last_name": last_name.strip(), "phone": stored,
+            "sms_available": sms_available}
 
 
 # Deleting an account -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 
 from playwright.async_api import expect
 
+from backend.auth.tables import User
 from backend.demo import make_commune, make_community, make_user
 from backend.privacy.tables import ErasureRequest
 from tests.conftest import TEST_PASSWORD
@@ -41,11 +42,17 @@ async def test_member_downloads_their_data_then_deletes_their_account_with_confi
     await expect(page.get_by_role("heading", name="Mes données", level=1)).to_be_visible()
     await assert_accessible(page, "my data")
 
+    # Correct the name: saved on the account, and the greeting follows.
+    await page.get_by_label("Prénom").fill("Odile")
+    await page.get_by_role("button", name="Enregistrer mon nom et mon téléphone").click()
+    await expect(page.get_by_text("C'est corrigé.")).to_be_visible()
+    assert (await User.select(User.first_name).where(User.id == user_id).first())["first_name"] == "Odile"
+
     async with page.expect_download() as info:
         await page.get_by_role("link", name="Télécharger (page à lire ou imprimer)").click()
     download = await info.value
     html = open(await download.path(), encoding="utf-8").read()
-    assert "Mes données Vigie" in html and "odette@test.vigie.fr" in html and "Lambert" in html
+    assert "Mes données Vigie" in html and "odette@test.vigie.fr" in html and "Odile" in html
     async with page.expect_download() as info:
         await page.get_by_role("link", name="Télécharger (fichier JSON, pour un autre logiciel)").click()
     assert '"odette@test.vigie.fr"' in open(await (await info.value).path(), encoding="utf-8").read()

@@ -6,5 +6,6 @@ MATRIX: dict[str, set[str]] = {
     "GET /api/v1/privacy/export": ALL - {"anonymous"},
     "GET /api/v1/privacy/export.html": ALL - {"anonymous"},
     "POST /api/v1/privacy/delete-account": ALL - {"anonymous"},
+    "PUT /api/v1/privacy/identity": ALL - {"anonymous"},
     "GET /api/v1/open/privacy": ALL,
 }

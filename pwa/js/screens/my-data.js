@@ -2,8 +2,8 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { api } from "../api.js";
-import { announce, checkboxField, formAlert, handleSubmit, passwordField, submitButton } from "../forms.js";
-import { getMe, clearMe } from "../store.js";
+import { announce, checkboxField, formAlert, handleSubmit, inputField, passwordField, statusRegion, submitButton } from "../forms.js";
+import { getMe, clearMe, setMe } from "../store.js";
 import { purgeCachedData } from "../sw-client.js";
 import { stopOutbox } from "../outbox.js";
 import { stopPushOnThisDevice } from "../push-client.js";
@@ -19,6 +19,32 @@ function downloadSection() {
   );
 }
 
+/** Name and phone: the only parts of the account no other screen corrects. */
+function identityForm() {
+  const me = getMe();
+  const alertRegion = formAlert();
+  const done = statusRegion();
+  const form = h(
+    "form",
+    { class: "form" },
+    inputField({ name: "first_name", label: t("fields.firstName"), autocomplete: "given-name", value: me.first_name, maxlength: 100 }),
+    inputField({ name: "last_name", label: t("fields.lastName"), autocomplete: "family-name", value: me.last_name, maxlength: 100 }),
+    inputField({ name: "phone", label: t("fields.phone"), type: "tel", autocomplete: "tel", inputmode: "tel", value: me.phone || "" }),
+    alertRegion,
+    submitButton(t("privacy.mine.fixSave"), "secondary"),
+  );
+  handleSubmit(form, alertRegion, {
+    submit: async (values) => {
+      announce(done, "");
+      const fixed = await api("/privacy/identity", { method: "PUT", body: values });
+      setMe({ ...getMe(), first_name: fixed.first_name, last_name: fixed.last_name, phone: fixed.phone });
+      form.elements.namedItem("phone").value = fixed.phone;
+      announce(done, t(fixed.sms_available ? "privacy.mine.fixSaved" : "privacy.mine.fixSavedNoSms"), "success");
+    },
+  });
+  return [form, done];
+}
+
 function correctSection() {
   const links = [
     ["#/reglages", "privacy.mine.fixSettings"],
@@ -27,6 +53,8 @@ function correctSection() {
   ];
   return card(
     t("privacy.mine.fixTitle"),
+    h("p", {}, t("privacy.mine.fixIdentity")),
+    ...identityForm(),
     h("p", {}, t("privacy.mine.fixText")),
     h("ul", {}, links.map(([href, key]) => h("li", {}, h("a", { href, class: "link-large" }, t(key))))),
   );
