@@ -171,6 +171,11 @@ async def restore_on_login(state: Any, user_id: int) -> bool:
             return False
         await accounts.set_suspended(state.get("valkey"), user_id, False)
         await audit.record(None, "account.delete_cancelled", f"user:{user_id}")
+    user = await User.select(User.email, User.first_name).where(User.id == user_id).first()
+    await accounts.send_account_mail(
+        state.get("queues"), user["email"], "Votre compte Vigie est rétabli",
+        f"Bonjour {user['first_name']},\n\nVous vous êtes reconnecté(e) : votre compte Vigie n'est plus supprimé. "
+        "Pour recevoir de nouveau les notifications sur votre téléphone, réactivez-les dans Réglages.\n")
     return True
 
 

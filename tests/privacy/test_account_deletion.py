@@ -99,12 +99,15 @@ async def test_deleted_member_is_out_at_once_and_erased_after_the_grace_period(
         assert not await User.raw(f'SELECT 1 FROM {table} WHERE "{column}" = {{}}', leaving), table
 
 
-async def test_logging_in_within_the_grace_period_restores_the_account(api, fx_app, fx_settings, fx_password_hash):
+async def test_logging_in_within_the_grace_period_restores_the_account(api, fx_app, fx_settings, fx_password_hash,
+                                                                       fx_mail):
     w = await neighbourhood(fx_password_hash, extra=0)
     member = await api.as_user(w.email("member"))
     assert (await member.post("/api/v1/privacy/delete-account", {"password": TEST_PASSWORD})).status_code == 200
     clock.advance(timedelta(days=fx_settings.account_erase_grace_days - 1))
     back = await api.as_user(w.email("member"))  # login answers 200: the account is back
+    mails = await fx_mail.wait_for_async(2, timeout=20)  # « sera supprimé », then « est rétabli »
+    assert any("est rétabli" in m.message["Subject"] for m in mails)
     assert (await back.get("/api/v1/auth/me")).json()["email"] == w.email("member")
     assert not await ErasureRequest.exists().where(ErasureRequest.user == w.users["member"])
     clock.advance(timedelta(days=2))
