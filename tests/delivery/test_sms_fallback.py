@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from backend.auth.tables import User
-from backend.delivery.channels.vapid import ensure_vapid_keys
 from backend.delivery.receipts import BUDGET_SPENT, check_receipts
 from backend.delivery.schemas import Preferences
 from backend.delivery.tables import Delivery, PushSubscription
 from backend.lib import clock
 from tests.alerts.helpers import ALERT, idem, neighbourhood, wait_settled
+from tests.fixtures.channels import fx_app  # noqa: F401  (fixture: the app on the real channels)
 
 URGENT = {**ALERT, "category": "burglary_in_progress", "title": "Cambriolage en cours", "place": "Rue des Lilas"}
 RECEIVES, SILENT, NO_CONSENT, LANDLINE, CHOSE_SMS = range(5)
@@ -34,14 +34,9 @@ def prefs(i: int) -> Preferences:
 
 
 @pytest.fixture
-async def fx_app(fx_app_factory: Callable[..., Any], fx_delivery_overrides: dict[str, Any], fx_push: Any,
-                 fx_sms: Any, fx_mail: Any, fx_settings: Any) -> Any:
-    """The app on the real channels; its workers' periodic receipt check runs every 0.3 s and races ours."""
-    ensure_vapid_keys(fx_settings)
-    fx_push.clear()
-    fx_sms.clear()
-    fx_mail.clear()
-    return await fx_app_factory(**fx_delivery_overrides, receipt_check_seconds=0.3)
+def fx_delivery_overrides(fx_delivery_overrides: dict[str, Any]) -> dict[str, Any]:
+    """The app's workers run their periodic receipt check every 0.3 s: it races the test's own calls."""
+    return {**fx_delivery_overrides, "receipt_check_seconds": 0.3}
 
 
 async def post_alert(author, hood, fx_push, body) -> tuple[int, dict[int, dict]]:
