@@ -10,6 +10,7 @@ from datetime import timedelta
 from backend.alerts.tables import Alert
 from backend.auth.tables import User, UserSession
 from backend.delivery.tables import PushSubscription
+from backend.gazette.tables import GazetteComment, GazettePost
 from backend.lib import clock
 from backend.messages.tables import Message
 from backend.privacy.jobs import daily_privacy
@@ -34,6 +35,10 @@ async def test_deleted_member_is_out_at_once_and_erased_after_the_grace_period(
     member = await api.as_user(w.email("member"))
     neighbour = await api.as_user("voisin0@test.vigie.fr")
     conversation = await open_conversation(member, w.community, staying)
+    post = await GazettePost.insert(GazettePost(community=w.community, commune=w.commune, author=leaving,
+                                                kind="news", title="Fête des voisins", body="Samedi, cour du 12.")
+                                    ).returning(GazettePost.id)
+    await GazetteComment.insert(GazetteComment(post=post[0]["id"], author=leaving, body="J'apporte une tarte."))
     await say(member, conversation["id"], "Je vous laisse les clés sous le pot de fleurs.")
     await say(neighbour, conversation["id"], "Merci, je passerai.")
     await fx_push.wait_for_async(2, timeout=30)  # each heard of the other's message
@@ -85,6 +90,10 @@ async def test_deleted_member_is_out_at_once_and_erased_after_the_grace_period(
     assert theirs["author"]["name"] == "Ancien membre"
     former = await User.select(User.id).where(User.email == FORMER_MEMBER_EMAIL).first()
     assert (await Alert.select(Alert.author).where(Alert.id == w.alert).first())["author"] == former["id"]
+    shown = await neighbour.get(f"/api/v1/gazette/posts/{post[0]['id']}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["author"]["name"] == "Ancien membre" and "Member" not in shown.text
+    assert "J'apporte une tarte." in shown.text  # the comment stays, signed « Ancien membre » too
     thread = await neighbour.get(f"/api/v1/messages/conversations/{conversation['id']}/messages")
     assert thread.status_code == 200, thread.text
     assert "pot de fleurs" not in thread.text and "Merci, je passerai." in thread.text
