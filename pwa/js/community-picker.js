@@ -66,12 +66,29 @@ export function communityPicker({ name = "community_id" } = {}) {
     status.textContent = t("picker.chosen", { community: communityLabel(community) });
   }
 
-  function showResults(communities) {
+  /** No neighbourhood found: say which communes of the official list match, with no Vigie there yet. */
+  async function showNotYet(text, signal) {
+    let communes = [];
+    try {
+      communes = await api(`/communes/official?q=${encodeURIComponent(text)}`, { signal });
+    } catch {
+      return; // the plain « none » stays
+    }
+    if (!communes.length) return;
+    const names = communes.slice(0, 3).map((commune) => `${commune.name} (${commune.departement})`).join(", ");
+    results.replaceChildren(
+      h("p", { class: "picker-not-yet" }, t("picker.notYet", { names })),
+      h("p", {}, h("a", { href: "#/carte", class: "link-large" }, t("open.map.link"))),
+    );
+  }
+
+  function showResults(communities, text, signal) {
     const previous = chosen.value;
     results.replaceChildren();
     chosen.value = "";
     if (!communities.length) {
       status.textContent = t("picker.none");
+      if (text) showNotYet(text, signal);
       return;
     }
     const options = communities.map((community) =>
@@ -106,7 +123,8 @@ export function communityPicker({ name = "community_id" } = {}) {
     controller = new AbortController();
     status.textContent = t("picker.searching");
     try {
-      showResults(await api(`/communities/search?q=${encodeURIComponent(text)}`, { signal: controller.signal }));
+      const { signal } = controller;
+      showResults(await api(`/communities/search?q=${encodeURIComponent(text)}`, { signal }), text, signal);
     } catch (err) {
       if (err.name === "AbortError") return;
       lastQuery = null; // let the same search be tried again

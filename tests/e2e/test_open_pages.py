@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
+from backend.communities.official import import_communes
 from backend.demo import make_commune, make_community
 from backend.lib import clock
 from backend.lib.french import month_in_words
@@ -77,4 +78,25 @@ async def test_anyone_reads_vigie_en_chiffres(fx_page, fx_settings, fx_password_
     await page.screenshot(path=f"{SHOTS}/open-stats.png", full_page=True)
     await page.get_by_role("link", name="Où trouver Vigie : la carte des communes").click()
     await expect(page.get_by_role("heading", name="Où trouver Vigie", level=1)).to_be_visible()
+    assert not page.errors, page.errors
+
+
+async def test_sign_up_says_when_a_commune_of_the_official_list_has_no_vigie_yet(fx_page, fx_settings, fx_password_hash):
+    await build_world(fx_password_hash)
+    await import_communes(only={"45234", "59350"})  # Orléans, Lille: in the official list, no neighbourhood
+    page = fx_page
+    await page.goto("/#/inscription")
+    await expect(page.get_by_role("heading", name="Créer mon compte", level=1)).to_be_visible()
+    search = page.get_by_label("Rechercher votre quartier (code postal ou commune)")
+    await search.fill("Orléans")
+    await search.press("Enter")
+    await expect(page.locator(".picker-not-yet")).to_have_text(
+        "Pas encore de quartier Vigie à : Orléans (45). Voyez sur la carte les communes les plus proches, "
+        "ou parlez-en à votre mairie.")
+    await expect(page.get_by_role("link", name="Où trouver Vigie : la carte des communes")).to_be_visible()
+    await search.fill("Bellerive")
+    await search.press("Enter")
+    await expect(page.get_by_text("Les Tilleuls").first).to_be_visible()
+    await expect(page.locator(".picker-not-yet")).to_have_count(0)
+    await assert_accessible(page, "#/inscription")
     assert not page.errors, page.errors
