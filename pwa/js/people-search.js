@@ -14,14 +14,16 @@ function details(hit) {
 }
 
 /**
- * A person finder: searchPath(q) is the API path to ask, pickLabel(hit) the button's words,
- * pick(hit) appoints them and returns the sentence that confirms it (errors are shown).
+ * A search form and what it finds, one button each: searchPath(q) is the API path to ask, texts
+ * {label, hint, search, none} the form's words, item(hit) → {className, data, title, detail} how a hit
+ * reads, pickLabel(hit) the button's words, pick(hit) does the work and returns the sentence that
+ * confirms it (errors are shown). The people finder below and the commune finder (commune-finder.js).
  */
-export function personFinder({ searchPath, pickLabel, pick }) {
-  const results = h("ul", { class: "person-hits", "aria-live": "polite" });
+export function searchFinder({ searchPath, texts, item, pickLabel, pick, listClass }) {
+  const results = h("ul", { class: listClass, "aria-live": "polite" });
   const status = statusRegion();
   const alertRegion = formAlert();
-  const form = h("form", { class: "form person-search", role: "search" }, inputField({ name: "q", label: t("office.find.label"), hint: t("office.find.hint"), minlength: "2", autocomplete: "off" }), alertRegion, submitButton(t("office.find.search"), "secondary"));
+  const form = h("form", { class: "form person-search", role: "search" }, inputField({ name: "q", label: texts.label, hint: texts.hint, minlength: "2", autocomplete: "off" }), alertRegion, submitButton(texts.search, "secondary"));
   handleSubmit(form, alertRegion, {
     submit: async ({ q }) => {
       const hits = await api(searchPath(q.trim()));
@@ -40,11 +42,27 @@ export function personFinder({ searchPath, pickLabel, pick }) {
                   button.disabled = false;
                 }
               });
-              return h("li", { class: "person-hit", "data-user-id": String(hit.user_id) }, h("p", {}, h("strong", {}, hit.name), h("br"), h("span", { class: "field-hint" }, details(hit))), button);
+              const { className, data, title, detail } = item(hit);
+              return h("li", { class: className, dataset: data }, h("p", {}, h("strong", {}, title), h("br"), h("span", { class: "field-hint" }, detail)), button);
             })
-          : [h("li", {}, t("office.find.none"))]),
+          : [h("li", {}, texts.none)]),
       );
     },
   });
   return h("div", { class: "person-finder" }, form, results, status);
+}
+
+/**
+ * A person finder: searchPath(q) is the API path to ask, pickLabel(hit) the button's words,
+ * pick(hit) appoints them and returns the sentence that confirms it (errors are shown).
+ */
+export function personFinder({ searchPath, pickLabel, pick }) {
+  return searchFinder({
+    searchPath,
+    pickLabel,
+    pick,
+    listClass: "person-hits",
+    texts: { label: t("office.find.label"), hint: t("office.find.hint"), search: t("office.find.search"), none: t("office.find.none") },
+    item: (hit) => ({ className: "person-hit", data: { userId: String(hit.user_id) }, title: hit.name, detail: details(hit) }),
+  });
 }
