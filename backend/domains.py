@@ -22,6 +22,7 @@ from backend.lib.domain import Domain
 from backend.live.domain import DOMAIN as live
 from backend.mairie.domain import DOMAIN as mairie
 from backend.messages.domain import DOMAIN as messages
+from backend.partnership.domain import DOMAIN as partnership
 from backend.register.domain import DOMAIN as register
 from backend.privacy.domain import DOMAIN as privacy
 from backend.open.domain import DOMAIN as open_pages
@@ -44,6 +45,7 @@ DOMAINS: list[Domain] = [
     checkins,
     mairie,
     register,
+    partnership,
     privacy,
     open_pages,
     devtools,

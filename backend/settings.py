@@ -186,6 +186,13 @@ class Settings:
     """Port of a worker's Prometheus endpoint on 127.0.0.1 (0: none; `vigie run` sets API port + 1)."""
     police_email: str = ""
     """Default police/gendarmerie referent address when a commune has none."""
+    police_ack_link_days: int = 30
+    """Days during which the signed link in a forwarded alert's e-mail lets the police/gendarmerie
+    referent acknowledge it (no account needed)."""
+    mairie_invitation_days: int = 14
+    """Days during which an approved mairie agent's invitation link lets them choose a password."""
+    mairie_applications_per_hour: int = 5
+    """« Mairie vigilante et solidaire » applications accepted per hour from one connection."""
     log_level: str = "INFO"
     """Python logging level."""
     access_log: bool = False

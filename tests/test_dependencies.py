@@ -9,7 +9,7 @@ Layers, lowest first; a module may import its own layer and the layers below, ne
     auth         auth
     communities  communities
     engines      delivery, live, health, verification   (used by the features)
-    features     alerts, gazette, directory, messages, checkins, mairie, register, open (the public figures read them)
+    features     alerts, gazette, directory, messages, checkins, mairie, register, partnership, open (the public figures read them)
     rights       privacy           (RGPD: reads every domain's declarations, handed in by the wiring)
     wiring       domains, app, worker, cli, apps, piccolo_app, demo, migrate, ops (the commands)
 
@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("auth", frozenset({"auth"})),
     ("communities", frozenset({"communities"})),
     ("engines", frozenset({"delivery", "live", "health", "verification"})),
-    ("features", frozenset({"alerts", "gazette", "directory", "messages", "checkins", "mairie", "register", "open"})),
+    ("features", frozenset({"alerts", "gazette", "directory", "messages", "checkins", "mairie", "register", "partnership", "open"})),
     ("rights", frozenset({"privacy"})),
     ("wiring", frozenset({"__init__", "domains", "app", "worker", "cli", "apps", "piccolo_app", "demo", "migrate", "ops"})),
 ]

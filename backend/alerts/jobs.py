@@ -10,9 +10,17 @@ from backend.auth.tables import User
 from backend.communities.tables import Commune
 from backend.delivery.channels import email as email_adapter
 from backend.delivery.channels.email import OutgoingMail
-from backend.lib import i18n
+from backend.lib import i18n, signed
 from backend.lib.french import moment_in_figures
 from backend.lib.templates import render
+
+
+POLICE_ACK = "police-ack"  # the purpose of the signed link in the police mail (backend/partnership/police.py)
+
+
+def police_ack_token(secret_key: str, alert_id: int) -> str:
+    """The signed token of the link that lets the police/gendarmerie referent acknowledge an alert."""
+    return signed.sign(secret_key, POLICE_ACK, {"a": alert_id})
 
 
 async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
@@ -33,7 +41,9 @@ async def forward_to_police(ctx: dict[str, Any], alert_id: int) -> int:
     text = render("email/alert_police.txt", community=row["community.name"], commune=commune["name"] if commune else "",
                   label=label, title=row["title"], place=row["place"], body=row["body"],
                   author=f"{row['author.first_name']} {row['author.last_name']}", phone=row["author.phone"],
-                  when=moment_in_figures(row["created_at"]), link=f"{settings.base_url}/#/alertes/{alert_id}")
+                  when=moment_in_figures(row["created_at"]),
+                  ack_link=f"{settings.base_url}/#/police/accuse?jeton={police_ack_token(settings.secret_key, alert_id)}",
+                  ack_days=settings.police_ack_link_days)
     await email_adapter.send_email(settings, [OutgoingMail(to=to, subject=f"[Vigie] Alerte : {label} — {row['title']}",
                                                            text=text)])
     return 1

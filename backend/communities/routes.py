@@ -15,6 +15,7 @@ from backend.communities.official import OfficialCommuneOut
 from backend.communities.guards import community_scope
 from backend.communities.schemas import (
     CommuneCreate,
+    CommuneHit,
     CommuneOut,
     CommunityCreate,
     CommunityHit,
@@ -64,6 +65,11 @@ class CommuneController(Controller):
         p = principal_of(request)
         scope = None if (p.is_admin or p.is_moderator) else [c.id for c in p.mairie_communes]
         return await service.list_communes(scope)
+
+    @get("/search", guards=[public])
+    async def search_communes(self, q: str) -> list[CommuneHit]:
+        """Communes by name, postal code or INSEE code (public: name and codes only), to pick one."""
+        return await service.search_communes(q)
 
     @post("/", guards=[platform_role(admin=True)], status_code=HTTP_201_CREATED)
     async def create_commune(self, data: CommuneCreate) -> CommuneOut:

@@ -61,6 +61,16 @@ class CommuneOut(msgspec.Struct):
     communities: list[CommunityHit]
     departement: str = ""
     population: int = 0
+    mairie_joined_at: str | None = None  # ISO 8601; None: the mairie does not take part
+
+
+class CommuneHit(msgspec.Struct):
+    """A commune found by name, INSEE code or postal code (public: nothing else)."""
+
+    id: int
+    insee_code: str
+    name: str
+    postal_codes: list[str]
 
 
 class UserRef(msgspec.Struct):

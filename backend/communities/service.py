@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from backend.audit import service as audit
 from backend.auth.tables import User
 from backend.communities.schemas import (
     CommuneCreate,
+    CommuneHit,
     CommuneOut,
     CommunityCreate,
     CommunityHit,
@@ -35,6 +37,35 @@ async def commune_of_community(community_id: int) -> int | None:
             return None
         _commune_of[community_id] = row["commune"]
     return _commune_of[community_id]
+
+
+async def search_communes(q: str, limit: int = 20) -> list[CommuneHit]:
+    """Communes by postal code or INSEE code prefix (digits) or name fragment: name, codes, nothing else."""
+    q = q.strip()
+    if len(q) < 2:
+        raise DomainError("Tapez au moins 2 caractères (code postal ou nom de commune).", "query_too_short")
+    if len(q) > 100:
+        raise DomainError("Recherche trop longue (100 caractères au plus).", "query_too_long")
+    query = Commune.select(Commune.id, Commune.insee_code, Commune.name, Commune.postal_codes).order_by(
+        Commune.name).limit(limit)
+    if q.isdigit():
+        query = query.where(Commune.postal_codes.like(f"{q}%") | Commune.postal_codes.like(f"%,{q}%")
+                            | Commune.insee_code.like(f"{q}%"))
+    else:
+        query = query.where(Commune.name.ilike(f"%{q}%"))
+    return [CommuneHit(id=r["id"], insee_code=r["insee_code"], name=r["name"], postal_codes=_codes(r["postal_codes"]))
+            for r in await query]
+
+
+async def mark_mairie_joined(commune_id: int, when: datetime) -> datetime:
+    """Mark the commune's mairie as taking part since `when` (kept if it already joined); the date it joined."""
+    row = await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune_id).first()
+    if row is None:
+        raise NotFound("Cette commune n'existe pas.", "commune_not_found")
+    if row["mairie_joined_at"] is not None:
+        return row["mairie_joined_at"]
+    await Commune.update({Commune.mairie_joined_at: when}).where(Commune.id == commune_id)
+    return when
 
 
 async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
@@ -123,6 +154,7 @@ async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
         out.append(CommuneOut(
             id=c["id"], insee_code=c["insee_code"], name=c["name"], postal_codes=codes, police_email=c["police_email"],
             departement=c["departement"], population=c["population"],
+            mairie_joined_at=c["mairie_joined_at"].isoformat() if c["mairie_joined_at"] else None,
             communities=[CommunityHit(id=k["id"], name=k["name"], commune_id=c["id"], commune_name=c["name"], postal_codes=codes)
                          for k in comms if k["commune"] == c["id"]],
         ))

@@ -17,6 +17,9 @@ class Commune(Table, tablename="communes"):
     departement = Varchar(length=3, default="", index=True)  # from the official list (« 45 », « 2A », « 974 »)
     population = Integer(default=0)  # INSEE legal population, from the official list
     sms_budget_monthly = Integer(default=0)  # 0 = no limit
+    # When its mairie joined Vigie (« Mairie vigilante et solidaire »: an approved application);
+    # None: the mairie does not take part. The public map reads it.
+    mairie_joined_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -76,14 +76,20 @@ async def acknowledge(res: Mapping[str, Any], actor_id: int, commune_id: int, al
     return (await _acks([alert_id]))[alert_id]
 
 
-async def acknowledgement_for(principal: Principal, alert_id: int) -> AckOut:
-    """The mairie's acknowledgement of an alert: for its author, the commune's staff, moderators, admins."""
+async def check_answer_reader(principal: Principal, alert_id: int) -> None:
+    """Answers to a forwarded alert (the mairie's, the police's) are read by its author, the
+    commune's staff, moderators and admins: 404 for an unknown alert, 403 for anyone else."""
     row = await alerts.load(alert_id)
     commune_id = await commune_of_community(row["community"])
     allowed = (row["author"] == principal.user_id or principal.is_moderator or principal.is_admin
                or (commune_id is not None and principal.is_staff_of(commune_id)))
     if not allowed:
         raise Forbidden("Seul l'auteur de l'alerte et la mairie voient cette réponse.", "acknowledgement_forbidden")
+
+
+async def acknowledgement_for(principal: Principal, alert_id: int) -> AckOut:
+    """The mairie's acknowledgement of an alert: for its author, the commune's staff, moderators, admins."""
+    await check_answer_reader(principal, alert_id)
     return (await _acks([alert_id])).get(alert_id) or AckOut(alert_id=alert_id, acknowledged=False)
 
 

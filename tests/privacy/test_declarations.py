@@ -10,7 +10,9 @@ from backend.domains import DOMAINS
 from backend.lib.personal_data import OnErase
 from backend.privacy.service import declarations
 
-INTEGER_USER_COLUMNS = {("audit_log", "actor"), ("mairie_signage_orders", "decided_by")}
+INTEGER_USER_COLUMNS = {("audit_log", "actor"), ("mairie_signage_orders", "decided_by"),
+                        ("partnership_citizen_referents", "named_by"), ("partnership_conventions", "updated_by"),
+                        ("partnership_applications", "decided_by")}
 """Plain integer columns holding a user id (no foreign key): they must be declared too."""
 
 

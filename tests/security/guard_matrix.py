@@ -24,6 +24,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /api/v1/auth/password-reset": ALL,
     "POST /api/v1/auth/password-reset/confirm": ALL,
     "GET /api/v1/communities/search": ALL,
+    "GET /api/v1/communes/search": ALL,
     "GET /api/v1/communities/{community_id:int}": MEMBERS | {"staff"} | PLATFORM,
     "POST /api/v1/communities/{community_id:int}/join": SIGNED_IN,
     "GET /api/v1/communities/{community_id:int}/pending": {"referent", "staff"} | PLATFORM,
@@ -49,6 +50,7 @@ MATRIX: dict[str, set[str]] = {
 # Query strings some routes need to get past parameter parsing.
 QUERY: dict[str, dict[str, str]] = {
     "GET /api/v1/communities/search": {"q": "45"},
+    "GET /api/v1/communes/search": {"q": "45"},
 }
 
 TARGET = {"POST /api/v1/communities/{community_id:int}/join": "foreign"}

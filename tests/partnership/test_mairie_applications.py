@@ -1,0 +1,140 @@
+"""« Mairie vigilante et solidaire »: a mairie applies without an account, an admin approves or
+refuses; approved agents get their accounts by an invitation link and the commune is marked as
+taking part (`Commune.mairie_joined_at`)."""
+
+from __future__ import annotations
+
+from backend.communities.tables import Commune
+from backend.demo import make_commune, make_user
+from backend.partnership.applications import invitation_token
+from tests.builders import build_world
+from tests.partnership.helpers import mail_to, signed_days_ago, tampered, token_in
+
+
+def application(commune_id: int, **changes):
+    body = {"commune_id": commune_id, "contact_name": "Hélène Garnier", "contact_role": "Secrétaire de mairie",
+            "contact_email": "secretariat@mairie-saint-aubin.fr", "contact_phone": "02 38 00 00 00",
+            "agents": [{"first_name": "Louis", "last_name": "Perrin", "email": "l.perrin@mairie-saint-aubin.fr"},
+                       {"first_name": "Staff", "last_name": "Test", "email": "staff@test.vigie.fr"}],
+            "message": "Nous souhaitons rejoindre Vigie."}
+    return {**body, **changes}
+
+
+async def test_commune_search_is_public_and_gives_names_and_codes_only(api, fx_app, fx_password_hash):
+    w = await build_world(fx_password_hash)
+    anonymous = api()
+    by_name = (await anonymous.get("/api/v1/communes/search", params={"q": "bellerive"})).json()
+    assert by_name == [{"id": w.commune, "insee_code": "45999", "name": "Bellerive-sur-Loire", "postal_codes": ["45100"]}]
+    assert [c["id"] for c in (await anonymous.get("/api/v1/communes/search", params={"q": "452"})).json()] == [
+        w.other_commune]
+    assert [c["id"] for c in (await anonymous.get("/api/v1/communes/search", params={"q": "45998"})).json()] == [
+        w.other_commune]  # by INSEE code
+    short = await anonymous.get("/api/v1/communes/search", params={"q": "b"})
+    assert short.status_code == 400 and "2 caractères" in short.json()["detail"]
+
+
+async def test_approved_application_invites_agents_and_marks_the_commune(api, fx_app, fx_password_hash, fx_mail):
+    w = await build_world(fx_password_hash)
+    commune = await make_commune("Saint-Aubin", "45301", "45300")
+    r = await api().post("/api/v1/mairie-applications", application(commune))
+    assert r.status_code == 201, r.text
+    assert r.json()["commune_name"] == "Saint-Aubin" and r.json()["status"] == "pending"
+    received = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "reçu")
+    assert "Louis Perrin (l.perrin@mairie-saint-aubin.fr)" in received
+    # Only admins read the applications; the contact's phone is stored as E.164.
+    admin = await api.as_user(w.email("admin"))
+    listed = (await admin.get("/api/v1/mairie-applications?status=pending")).json()
+    assert [(a["commune_name"], a["contact_phone"], a["status"]) for a in listed] == [
+        ("Saint-Aubin", "+33238000000", "pending")]
+    assert (await (await api.as_user(w.email("staff"))).get("/api/v1/mairie-applications")).status_code == 403
+
+    approved = await admin.post(f"/api/v1/mairie-applications/{listed[0]['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved" and approved.json()["commune_joined_at"]
+    joined = (await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune).first())["mairie_joined_at"]
+    assert joined is not None
+    assert {c["id"]: c["mairie_joined_at"] for c in (await admin.get("/api/v1/communes")).json()}[commune] == \
+        joined.isoformat()
+    assert "participe à Vigie depuis le" in await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "rejoint")
+
+    # The new agent: an invitation link, used once, to choose a password; then staff of Saint-Aubin.
+    invitation = await mail_to(fx_mail, "l.perrin@mairie-saint-aubin.fr", "compte d'agent")
+    assert "Saint-Aubin" in invitation
+    token = token_in(invitation, "/#/invitation")
+    anonymous = api()
+    check = await anonymous.post("/api/v1/invitations/check", {"token": token})
+    assert check.json() == {"first_name": "Louis", "email": "l.perrin@mairie-saint-aubin.fr",
+                            "commune_name": "Saint-Aubin"}
+    assert (await anonymous.post("/api/v1/invitations/accept", {"token": token, "password": "court"})).status_code == 400
+    assert (await anonymous.post("/api/v1/invitations/accept",
+                                 {"token": token, "password": "mairie-saint-aubin-2026"})).status_code == 200
+    again = await anonymous.post("/api/v1/invitations/accept", {"token": token, "password": "autre-mot-de-passe"})
+    assert again.status_code == 410 and "déjà servi" in again.json()["detail"]
+    agent = await api.as_user("l.perrin@mairie-saint-aubin.fr", "mairie-saint-aubin-2026")
+    mine = await agent.get(f"/api/v1/communes/{commune}/partnership")
+    assert mine.status_code == 200 and mine.json()["mairie_joined_at"] == joined.isoformat()
+    assert (await agent.get(f"/api/v1/communes/{w.commune}/partnership")).status_code == 403
+    # An agent who already had an account is told, without an invitation; the principal is fresh.
+    staff_mail = await mail_to(fx_mail, "staff@test.vigie.fr", "vous êtes agent")
+    assert "jeton" not in staff_mail
+    staff = await api.as_user(w.email("staff"))
+    assert (await staff.get(f"/api/v1/communes/{commune}/partnership")).status_code == 200
+    # Decided once: a second decision is refused; the commune cannot apply again.
+    assert (await admin.post(f"/api/v1/mairie-applications/{listed[0]['id']}/refuse",
+                             {"reason": "x"})).status_code == 409
+    twice = await api().post("/api/v1/mairie-applications", application(commune))
+    assert twice.status_code == 409 and "participe déjà" in twice.json()["detail"]
+
+
+async def test_refused_application_mails_the_reason(api, fx_app, fx_password_hash, fx_mail):
+    w = await build_world(fx_password_hash)
+    commune = await make_commune("Saint-Aubin", "45301", "45300")
+    first = (await api().post("/api/v1/mairie-applications", application(commune))).json()
+    pending = await api().post("/api/v1/mairie-applications", application(commune))
+    assert pending.status_code == 409 and "déjà en cours" in pending.json()["detail"]
+    admin = await api.as_user(w.email("admin"))
+    no_reason = await admin.post(f"/api/v1/mairie-applications/{first['id']}/refuse", {"reason": "  "})
+    assert no_reason.status_code == 400 and "motif" in no_reason.json()["detail"]
+    refused = await admin.post(f"/api/v1/mairie-applications/{first['id']}/refuse",
+                               {"reason": "Le contact n'est pas joignable à la mairie."})
+    assert refused.status_code == 200 and refused.json()["status"] == "refused"
+    text = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "n'a pas été acceptée")
+    assert "Motif : Le contact n'est pas joignable à la mairie." in text
+    assert (await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune).first())[
+        "mairie_joined_at"] is None
+    assert not [m for m in fx_mail.messages if "l.perrin@mairie-saint-aubin.fr" in m.rcpt_tos]
+    # Refused, the commune may apply again.
+    assert (await api().post("/api/v1/mairie-applications", application(commune))).status_code == 201
+
+
+async def test_application_form_refuses_what_is_wrong_in_french(api, fx_app, fx_password_hash):
+    await build_world(fx_password_hash)
+    commune = await make_commune("Saint-Aubin", "45301", "45300")
+    anonymous = api()
+    cases = [
+        (application(999999), 404, "choisissez-la dans la liste"),
+        (application(commune, agents=[]), 400, "au moins un agent"),
+        (application(commune, contact_email="pas-une-adresse"), 400, "e-mail invalide"),
+        (application(commune, contact_phone="12"), 400, "téléphone"),
+        (application(commune, contact_name=" "), 400, "nom du contact"),
+        (application(commune, agents=[{"first_name": "A", "last_name": "B", "email": "a@x.fr"}] * 2), 400, "deux fois"),
+    ]
+    for body, status, words in cases:
+        r = await anonymous.post("/api/v1/mairie-applications", body)
+        assert r.status_code == status and words in r.json()["detail"], (body, r.text)
+    admin = await api.as_user("admin@test.vigie.fr")
+    assert (await admin.get("/api/v1/mairie-applications")).json() == []  # nothing was recorded
+
+
+async def test_invitation_link_tampered_or_expired_is_refused(api, fx_app, fx_password_hash, fx_settings):
+    await build_world(fx_password_hash)
+    user_id = await make_user("invitee@test.vigie.fr", "Inès", "Invitée", password_hash="!invited")
+    anonymous = api()
+    good = invitation_token(fx_settings.secret_key, user_id, "!invited")
+    bad = await anonymous.post("/api/v1/invitations/accept", {"token": tampered(good), "password": "un-mot-de-passe"})
+    assert bad.status_code == 400 and "pas valide" in bad.json()["detail"]
+    with signed_days_ago(fx_settings.mairie_invitation_days + 1):
+        old = invitation_token(fx_settings.secret_key, user_id, "!invited")
+    expired = await anonymous.post("/api/v1/invitations/check", {"token": old})
+    assert expired.status_code == 410 and "expiré" in expired.json()["detail"]
+    assert (await anonymous.post("/api/v1/invitations/check", {"token": good})).status_code == 200
