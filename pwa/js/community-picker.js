@@ -1,4 +1,5 @@
-// Choose a community by typing a postal code or a commune name (GET /communities/search?q=).
+// Choose a community by typing a postal code or a commune name (GET /communities/search?q=), or,
+// with kind "commune", a commune by its name, postal code or INSEE code (GET /communes/search?q=).
 import { h, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { api, errorMessage } from "./api.js";
@@ -29,6 +30,26 @@ function communityLabel(community) {
   return `${community.name} — ${communeLabel(community)}`;
 }
 
+// What differs between picking a community and picking a commune: the search, the words, the lines.
+const KINDS = {
+  community: {
+    path: "/communities/search",
+    notYet: true, // none found: name the communes of the official list with no Vigie yet
+    words: "picker",
+    label: "fields.communitySearch",
+    chosen: communityLabel,
+    lines: (c) => [communeLabel(c), perimeterLabel(c)],
+  },
+  commune: {
+    path: "/communes/search",
+    notYet: false,
+    words: "communePicker",
+    label: "communePicker.label",
+    chosen: (c) => `${c.name} (${(c.postal_codes || []).join(", ")})`,
+    lines: (c) => [[(c.postal_codes || []).join(", "), t("communePicker.insee", { code: c.insee_code })].filter(Boolean).join(" · ")],
+  },
+};
+
 /** Ids travel through inputs as text: give numeric ids back their number type. */
 export function idFromInput(value) {
   return /^\d+$/.test(value) ? Number(value) : value;
@@ -38,8 +59,9 @@ export function idFromInput(value) {
  * The picker: a search box, a live status line and a radio list of results. The chosen id is
  * kept in a hidden input named `name`. Returns {element, search(text), destroy()}.
  */
-export function communityPicker({ name = "community_id" } = {}) {
-  const id = uid("community");
+export function communityPicker({ name = "community_id", kind = "community" } = {}) {
+  const { path, notYet, words, label, chosen: chosenLabel, lines } = KINDS[kind];
+  const id = uid(kind);
   const searchId = `${id}-search`;
   const errorId = `${id}-error`;
   const chosen = h("input", { type: "hidden", name, value: "" });
@@ -63,7 +85,7 @@ export function communityPicker({ name = "community_id" } = {}) {
 
   function choose(community) {
     chosen.value = String(community.id);
-    status.textContent = t("picker.chosen", { community: communityLabel(community) });
+    status.textContent = t(`${words}.chosen`, { community: chosenLabel(community) });
   }
 
   /** No neighbourhood found: say which communes of the official list match, with no Vigie there yet. */
@@ -87,8 +109,8 @@ export function communityPicker({ name = "community_id" } = {}) {
     results.replaceChildren();
     chosen.value = "";
     if (!communities.length) {
-      status.textContent = t("picker.none");
-      if (text) showNotYet(text, signal);
+      status.textContent = t(`${words}.none`);
+      if (text && notYet) showNotYet(text, signal);
       return;
     }
     const options = communities.map((community) =>
@@ -96,12 +118,11 @@ export function communityPicker({ name = "community_id" } = {}) {
         "label",
         { class: "choice" },
         h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), "data-clears": name, onchange: () => choose(community) }),
-        h("span", {}, h("strong", {}, community.name), " ", h("span", { class: "choice-detail" }, communeLabel(community)),
-          perimeterLabel(community) ? h("span", { class: "choice-detail" }, perimeterLabel(community)) : null),
+        h("span", {}, h("strong", {}, community.name), " ", ...lines(community).filter(Boolean).map((line) => h("span", { class: "choice-detail" }, line))),
       ),
     );
-    results.append(h("fieldset", { class: "choices" }, h("legend", {}, t("picker.legend")), options));
-    status.textContent = t("picker.found", { count: communities.length });
+    results.append(h("fieldset", { class: "choices" }, h("legend", {}, t(`${words}.legend`)), options));
+    status.textContent = t(`${words}.found`, { count: communities.length });
     // A single result is chosen for the user; a choice still in the list is kept.
     const index = communities.length === 1 ? 0 : communities.findIndex((c) => String(c.id) === previous);
     if (index >= 0) {
@@ -124,7 +145,7 @@ export function communityPicker({ name = "community_id" } = {}) {
     status.textContent = t("picker.searching");
     try {
       const { signal } = controller;
-      showResults(await api(`/communities/search?q=${encodeURIComponent(text)}`, { signal }), text, signal);
+      showResults(await api(`${path}?q=${encodeURIComponent(text)}`, { signal }), text, signal);
     } catch (err) {
       if (err.name === "AbortError") return;
       lastQuery = null; // let the same search be tried again
@@ -150,8 +171,8 @@ export function communityPicker({ name = "community_id" } = {}) {
   const element = h(
     "div",
     { class: "field picker" },
-    h("label", { for: searchId, class: "field-label" }, t("fields.communitySearch")),
-    h("p", { id: `${id}-hint`, class: "field-hint" }, t("picker.hint")),
+    h("label", { for: searchId, class: "field-label" }, t(label)),
+    h("p", { id: `${id}-hint`, class: "field-hint" }, t(`${words}.hint`)),
     h("p", { id: errorId, class: "field-error", hidden: true }),
     search,
     chosen,

@@ -9,7 +9,8 @@ const STORAGE_KEY = "vigie.lang";
 // ("mairie-staff" is the town-hall staff's screens: fetched at start, not kept in the shell.)
 // ("open": the public map and figures, the commune finder: fetched at start, not kept in the shell.)
 // ("privacy": « Mes données » and the privacy page: fetched at start, not kept in the shell.)
-const EXTRA = ["community", "mairie", "mairie-staff", "open", "privacy"];
+// ("partnership": mairies joining, the police link, « Participation citoyenne »: likewise.)
+const EXTRA = ["community", "mairie", "mairie-staff", "open", "privacy", "partnership"];
 
 let lang = DEFAULT_LANG;
 let messages = {};

@@ -19,6 +19,9 @@ const ROUTES = {
   // The public pages (issue 15): where Vigie exists and its figures, for anyone.
   "/carte": { screen: "open-map", access: "public", title: "open.map.title" },
   "/chiffres": { screen: "open-stats", access: "public", title: "open.stats.title" },
+  "/adhesion-mairie": { screen: "mairie-application", access: "public", title: "partnership.apply.title" },
+  "/invitation": { screen: "invitation", access: "public", title: "partnership.invitation.title" },
+  "/police/accuse": { screen: "police-ack", access: "public", title: "partnership.ack.title" },
   "/alertes": { screen: "alerts", access: "private", title: "alerts.title", nav: "alerts" },
   "/alertes/nouvelle": { screen: "alert-new", access: "private", title: "newAlert.title", nav: "alerts" },
   "/moderation": { screen: "moderation", access: "private", title: "moderation.title", nav: "home", office: true },
@@ -46,6 +49,8 @@ const ROUTES = {
   "/mairie/organisation": { screen: "mairie-organisation", access: "private", title: "office.organisation.title", nav: "home", office: true },
   "/admin/journal": { screen: "mairie-journal", access: "private", title: "mairie.journal.title", nav: "home", office: true },
   "/admin/communes": { screen: "admin-platform", access: "private", title: "office.platform.title", nav: "home", office: true },
+  "/mairie/participation": { screen: "mairie-partnership", access: "private", title: "partnership.staff.title", nav: "home", office: true },
+  "/admin/adhesions": { screen: "admin-applications", access: "private", title: "partnership.admin.title", nav: "home", office: true },
 };
 // Routes with a parameter: [pattern, route]; the groups are named and passed as `params`.
 const PATTERNS = [

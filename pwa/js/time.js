@@ -48,3 +48,8 @@ export function monthInWords(month) {
   const middle = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 15));
   return formatter({ month: "long", year: "numeric", timeZone: "UTC" }).format(middle);
 }
+
+/** "2 décembre 2026" (a day in Paris time, e.g. when a mairie joined). */
+export function dayInWords(date) {
+  return formatter({ day: "numeric", month: "long", year: "numeric" }).format(new Date(date));
+}

@@ -43,6 +43,6 @@ def signed_days_ago(days: int) -> Iterator[None]:
 
 
 def tampered(token: str) -> str:
-    """The token with one character of its signature changed."""
-    last = token[-1]
-    return token[:-1] + ("A" if last != "A" else "B")
+    """The token with one character of its signed part changed (not the signature's last
+    character: in base64 its low bits are padding, and changing it may decode to the same bytes)."""
+    return token[0] + ("A" if token[1] != "A" else "B") + token[2:]

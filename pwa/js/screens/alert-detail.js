@@ -121,6 +121,22 @@ function closeSection(alert, onClosed) {
   );
 }
 
+/** The police/gendarmerie referent's acknowledgement (for the author and staff; the API says who may read it). */
+function policeAnswer(alert) {
+  const slot = h("section", { class: "card", "aria-labelledby": "police-answer-title", hidden: true });
+  api(`${alertPath(alert.id)}/police-acknowledgement`)
+    .then((ack) => {
+      slot.replaceChildren(
+        h("h2", { id: "police-answer-title" }, t("partnership.answer.title")),
+        h("p", {}, ack.acknowledged ? t("partnership.answer.done", { name: ack.by, when: longDateTime(ack.at) }) : t("partnership.answer.none")),
+        ack.note ? h("p", {}, t("partnership.answer.noteIs", { note: ack.note })) : null,
+      );
+      slot.hidden = false;
+    })
+    .catch(() => undefined); // not the author nor staff: nothing to show
+  return slot;
+}
+
 /** A no_news alert may be linked to a check-in (Veille solidaire): that screen's module, on demand. */
 function linkToCheckin(alert) {
   const slot = h("div");
@@ -148,6 +164,7 @@ export function render(container, { params, query }) {
       message ? h("p", { class: "banner banner--success", role: "status" }, message) : null,
       h("p", { class: "alert-body" }, alert.body),
       facts(alert),
+      alert.notify_police && !alert.police_no_contact && !cachedAt && (isAuthor || (me.mairie_communes || []).length) ? policeAnswer(alert) : null,
       deliverySection(alert),
       alert.category === "no_news" && !cachedAt ? (linkSlot ||= linkToCheckin(alert)) : null,
       isAuthor && alert.resolution === "open" && !cachedAt

@@ -36,6 +36,7 @@ export function render(container, { query }) {
       h("p", {}, h("a", { href: "#/carte", class: "link-large" }, t("open.map.link"))),
       h("p", {}, h("a", { href: "#/chiffres", class: "link-large" }, t("open.stats.link"))),
     ),
+    h("p", {}, h("a", { href: "#/adhesion-mairie", class: "link-large" }, t("login.mairieJoin"))),
     h("p", {}, h("a", { href: "#/confidentialite", class: "link-large" }, t("privacy.page.linkFromLogin"))),
   );
 }

@@ -17,6 +17,7 @@ const TILES = [
   ["signage", "#/mairie/panneaux"],
   ["perimeters", "#/quartiers"],
   ["organisation", "#/mairie/organisation"],
+  ["participation", "#/mairie/participation"],
 ];
 
 function communePicker(communes, current) {
@@ -84,7 +85,7 @@ function tile(key, href, extra = null) {
 
 function tiles(me, awaiting) {
   const links = TILES.map(([key, href]) => tile(key, href, key === "inbox" ? awaiting : null));
-  if (me.is_admin) links.push(tile("journal", "#/admin/journal"), tile("platform", "#/admin/communes"));
+  if (me.is_admin) links.push(tile("journal", "#/admin/journal"), tile("platform", "#/admin/communes"), tile("applications", "#/admin/adhesions"));
   return h("ul", { class: "home-tiles mairie-tiles" }, links);
 }
 
