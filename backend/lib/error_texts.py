@@ -245,6 +245,24 @@ ENGLISH: dict[str, str] = {
     "too_many_contacts": "Five people to call at most.",
     "use_self_registration": "To register yourself, use « Register me ».",
     "episode_not_found": "This episode does not exist.",
+    # partnership: mairies joining, « Participation citoyenne »
+    "query_too_long": "Search too long (100 characters at most).",
+    "already_joined": "This commune's town hall already takes part in Vigie.",
+    "application_pending": "An application for this commune is already being reviewed.",
+    "application_decided": "This application has already been decided.",
+    "application_not_found": "This application does not exist.",
+    "applications_rate_limited": "Too many applications sent from this connection. Try again later.",
+    "invalid_application_status": "Unknown status: pending, approved or refused.",
+    "missing_agents": "Give at least one agent of the town hall.",
+    "too_many_agents": "Ten agents at most per application.",
+    "duplicate_agent": "An e-mail address is given twice.",
+    "invalid_signed_link": "This link is not valid: check that it was copied in full.",
+    "expired_link": "This link has expired.",
+    "invitation_used": "This link has already been used: log in with your password (or « Forgotten password »).",
+    "invalid_force": "Choose police or gendarmerie.",
+    "missing_perimeter": "Choose at least one neighbourhood covered by the agreement.",
+    "community_not_in_commune": "One of the neighbourhoods chosen is not in your commune.",
+    "not_a_citizen_referent": "This person is not a citizen referent of the commune.",
 }
 
 

@@ -26,10 +26,10 @@ def sign(secret_key: str, purpose: str, payload: Any) -> str:
 
 def unsign(secret_key: str, purpose: str, token: str, max_age_seconds: int) -> Any:
     """The payload of a token signed for `purpose` less than `max_age_seconds` ago; else a 400
-    (`invalid_link`: altered, or of another purpose) or a 410 (`expired_link`)."""
+    (`invalid_signed_link`: altered, or of another purpose) or a 410 (`expired_link`)."""
     try:
         return _serializer(secret_key, purpose).loads(token, max_age=max_age_seconds)
     except SignatureExpired:
         raise DomainError("Ce lien a expiré.", "expired_link", 410) from None
     except BadSignature:
-        raise DomainError("Ce lien n'est pas valide : vérifiez qu'il a été copié en entier.", "invalid_link") from None
+        raise DomainError("Ce lien n'est pas valide : vérifiez qu'il a été copié en entier.", "invalid_signed_link") from None

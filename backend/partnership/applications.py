@@ -110,7 +110,7 @@ def _out(r: dict[str, Any]) -> ApplicationOut:
 async def list_applications(status: str | None = None) -> list[ApplicationOut]:
     """Applications for the admins, newest first (pending ones first when no status is asked)."""
     if status not in (None, "", *vars(ApplicationStatus).values()):
-        raise DomainError("Statut inconnu : pending, approved ou refused.", "invalid_status")
+        raise DomainError("Statut inconnu : pending, approved ou refused.", "invalid_application_status")
     query = MairieApplication.select(*_COLUMNS).order_by(MairieApplication.id, ascending=False).limit(500)
     if status:
         query = query.where(MairieApplication.status == status)
