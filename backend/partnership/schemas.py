@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from backend.mairie.schemas import AckOut
+
 
 # « Mairie vigilante et solidaire »: applications -----------------------------------------------
 
@@ -147,12 +149,8 @@ class PoliceAckIn(msgspec.Struct):
     note: str = ""
 
 
-class PoliceAckOut(msgspec.Struct):
-    alert_id: int
-    acknowledged: bool
-    by: str = ""
-    note: str = ""
-    at: str | None = None
+# The same answer as the mairie's acknowledgement: {alert_id, acknowledged, note, by, at}.
+PoliceAckOut = AckOut
 
 
 class ForwardedToPolice(msgspec.Struct):
