@@ -15,7 +15,7 @@ from backend.partnership.applications import invitation_token
 from backend.partnership.tables import CitizenReferent, Convention, MairieApplication
 from tests.builders import build_world
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import browser_login, wait_until
+from tests.e2e.conftest import browser_login, collect_errors, wait_until
 from tests.e2e.test_mairie_office import laptop_page
 
 
@@ -48,6 +48,7 @@ async def test_admin_approves_agent_sets_password_and_records_the_convention(fx_
                                            locale="fr-FR")
     try:
         page = await context.new_page()
+        collect_errors(page)
         await page.goto(f"/#/invitation?jeton={token}")
         await expect(page.get_by_text("Bonjour Louis, vous êtes agent de la mairie de Saint-Aubin.")).to_be_visible()
         await assert_accessible(page, "invitation")
@@ -57,6 +58,7 @@ async def test_admin_approves_agent_sets_password_and_records_the_convention(fx_
 
         await browser_login(context, "l.perrin@saint-aubin.fr", "mairie-saint-aubin-2026")
         await page.goto("/#/mairie/participation")
+        await page.reload()  # the same document until now: load it again with the new session
         joined = (await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune).first())[
             "mairie_joined_at"]
         await expect(page.get_by_text("La mairie de Saint-Aubin participe à Vigie depuis le")).to_be_visible()

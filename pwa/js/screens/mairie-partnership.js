@@ -55,8 +55,8 @@ function conventionForm(commune, convention, onSaved) {
             community_ids: chosen.length ? chosen : commune.communities.map((x) => x.id),
           },
         });
-        onSaved(saved);
-        return t("partnership.staff.saved");
+        onSaved(saved); // redrawn with the saved values; the screen's status line says it
+        return "";
       },
     },
   );
@@ -144,7 +144,7 @@ export function render(container, { query, title }) {
     function show(convention, said = "") {
       announce(message, said, "success");
       const refresh = (updated, text) => (updated ? show(updated, text || "") : announce(message, text || "", "error"));
-      mount(body, joinedBanner(commune, convention), conventionForm(commune, convention, (saved) => show(saved)), referentsSection(commune, convention, refresh), alertsPart);
+      mount(body, joinedBanner(commune, convention), conventionForm(commune, convention, (saved) => show(saved, t("partnership.staff.saved"))), referentsSection(commune, convention, refresh), alertsPart);
     }
 
     Promise.all([apiRead(communePath(commune.id, "/partnership")), apiRead(communePath(commune.id, "/partnership/police-alerts"))])
