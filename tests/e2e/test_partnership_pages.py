@@ -14,7 +14,7 @@ from backend.demo import make_commune
 from backend.partnership.tables import MairieApplication, PoliceAcknowledgement
 from tests.builders import build_world
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import person_page, wait_until
 
 
 async def test_a_mairie_applies_without_an_account(fx_page, fx_settings, fx_server, fx_password_hash):
@@ -57,7 +57,8 @@ async def test_a_mairie_applies_without_an_account(fx_page, fx_settings, fx_serv
     assert page.errors == []
 
 
-async def test_police_referent_acknowledges_on_the_linked_page(fx_page, fx_settings, fx_server, fx_password_hash):
+async def test_police_referent_acknowledges_on_the_linked_page(fx_page, fx_browser, fx_settings, fx_server,
+                                                              fx_password_hash):
     w = await build_world(fx_password_hash)
     await Alert.update({Alert.notify_police: True, Alert.place: "Rue des Lilas"}).where(Alert.id == w.alert)
     token = police_ack_token(fx_settings.secret_key, w.alert)
@@ -88,3 +89,10 @@ async def test_police_referent_acknowledges_on_the_linked_page(fx_page, fx_setti
     await expect(page.get_by_text("Prise en compte par Adjudant Leroux le")).to_be_visible()
     await expect(page.get_by_role("button", name="J'ai pris en compte cette alerte")).to_have_count(0)
     assert page.errors == []
+    # The author reads the answer on the alert's page.
+    async with person_page(fx_browser, fx_server, w.email("member")) as author:
+        await author.goto(f"/#/alertes/{w.alert}")
+        answer = author.get_by_role("region", name="Réponse du référent police ou gendarmerie")
+        await expect(answer.get_by_text("Prise en compte par Adjudant Leroux le")).to_be_visible()
+        await expect(answer.get_by_text("Note : Patrouille passée à 22 h.")).to_be_visible()
+        assert author.errors == []
