@@ -368,9 +368,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             rate = line["requests"] / line["seconds"]
             errors = sum(n for status, n in line["statuses"].items() if status != 200)
             rates.setdefault(name, {})[label] = (rate, line["p99"])
+            # CPU per request moves much less with the machine's load than req/s and latency do.
+            cpu_ms = line["server_cpu"] * 1000 / rate if rate else float("nan")
             measured = (f"{rate:6.0f} req/s  p50 {line['p50'] * 1000:5.1f} ms  p99 {line['p99'] * 1000:5.1f} ms  "
-                        f"server CPU {line['server_cpu'] * 100:3.0f} %" + (f"  {errors} errors {line['statuses']}"
-                                                                           if errors else ""))
+                        f"server CPU {line['server_cpu'] * 100:3.0f} %, {cpu_ms:.2f} ms a request"
+                        + (f"  {errors} errors {line['statuses']}" if errors else ""))
             target, ok = "", None
             if name == "feed" and label == "small":
                 target, ok = "≥ 1000 req/s, p99 ≤ 100 ms", rate >= 1000 and line["p99"] <= 0.1 and not errors
@@ -401,6 +403,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             (f"broadcast: {b['mail']['sms']} SMS accepted", f"{sms_s:.1f} s", f"(provider rate {args.sms_rate}/s)", None),
             ("broadcast: all delivered", str(b["complete"]), "", b["complete"]),
             ("broadcast: CPU seconds", ", ".join(f"{k} {v:.1f}" for k, v in b["cpu"].items()), "", None),
+            ("broadcast: workers' CPU per delivery", f"{sum(v for k, v in b['cpu'].items() if k.startswith('worker')) * 1000 / max(1, b['push']['pushes'] + b['mail']['emails'] + b['mail']['sms']):.2f} ms", "", None),
         ]
     for label, r in results.items():
         rss = {**r["rss"], **(r.get("broadcast") or {}).get("rss", {})}
