@@ -258,7 +258,8 @@ async def _ask(res: Mapping[str, Any], episode: dict[str, Any], day: date, now: 
             episode["id"], day, now, episode["commune"], *ids)
         count = await EpisodeCheck.count().where((EpisodeCheck.episode == episode["id"]) & (EpisodeCheck.day == day))
         await delivery.add_outbox(QUESTION_KIND, day_id)
-        on_commit(partial(delivery.dispatch, res["queues"], QUESTION_KIND, day_id))
+        if res.get("queues") is not None:  # else the workers' outbox re-dispatch sends it
+            on_commit(partial(delivery.dispatch, res["queues"], QUESTION_KIND, day_id))
         on_commit(partial(publish_board, res, episode["commune"], episode["id"]))
     return count
 
@@ -277,7 +278,8 @@ async def _escalate(res: Mapping[str, Any], now: datetime) -> int:
                 (EpisodeCheck.id == row["id"]) & (EpisodeCheck.state == "asked")).returning(EpisodeCheck.id)
             if moved:  # else the person answered, or another worker was first
                 await delivery.add_outbox(NO_ANSWER_KIND, row["id"])
-                on_commit(partial(delivery.dispatch, res["queues"], NO_ANSWER_KIND, row["id"]))
+                if res.get("queues") is not None:
+                    on_commit(partial(delivery.dispatch, res["queues"], NO_ANSWER_KIND, row["id"]))
                 on_commit(partial(publish_board, res, row["episode.commune"], row["episode"]))
                 done += 1
     return done

@@ -103,7 +103,7 @@ function tile({ href, title, text, icon, extra = null }) {
 }
 
 /**
- * The home page's tiles: Messages (with its unread count) and Veille solidaire. The count stops
+ * The home page's tiles: Messages (with its unread count), Veille solidaire and the mairie's register. The count stops
  * being followed once the home page is left.
  */
 export function homeTiles() {
@@ -116,6 +116,7 @@ export function homeTiles() {
     { class: "home-tiles", "aria-label": t("community.tilesLabel") },
     tile({ href: "#/messages", title: t("messages.title"), text: t("community.tileMessages"), icon: "messages", extra: slot }),
     tile({ href: "#/veille", title: t("checkins.title"), text: t("community.tileCheckins"), icon: "checkins" }),
+    tile({ href: "#/registre", title: t("community.tileRegister"), text: t("community.tileRegisterText"), icon: "checkins" }),
   );
   return section;
 }

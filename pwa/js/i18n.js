@@ -10,7 +10,8 @@ const STORAGE_KEY = "vigie.lang";
 // ("open": the public map and figures, the commune finder: fetched at start, not kept in the shell.)
 // ("privacy": « Mes données » and the privacy page: fetched at start, not kept in the shell.)
 // ("partnership": mairies joining, the police link, « Participation citoyenne »: likewise.)
-const EXTRA = ["community", "mairie", "mairie-staff", "open", "privacy", "partnership"];
+// ("register": the register of fragile people: likewise.)
+const EXTRA = ["community", "mairie", "mairie-staff", "open", "privacy", "partnership", "register"];
 
 let lang = DEFAULT_LANG;
 let messages = {};

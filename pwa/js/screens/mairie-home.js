@@ -12,6 +12,8 @@ const TILES = [
   ["diffusion", "#/mairie/diffusion"],
   ["diffusions", "#/mairie/diffusions"],
   ["verification", "#/mairie/verification"],
+  ["register", "#/mairie/registre"],
+  ["episodes", "#/mairie/episodes"],
   ["dashboard", "#/mairie/tableau-de-bord"],
   ["inbox", "#/mairie/signalements"],
   ["signage", "#/mairie/panneaux"],
