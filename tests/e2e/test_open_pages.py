@@ -12,7 +12,9 @@ from backend.lib.french import month_in_words
 from backend.open.service import month_start
 from tests.builders import add_members, build_world
 from tests.e2e.a11y import assert_accessible
+from tests.e2e.conftest import collect_errors
 from tests.e2e.mairie_town import SHOTS
+from tests.e2e.test_zoom_200 import ZOOM_200, walk
 
 
 async def test_anyone_finds_their_commune_on_the_map_and_reaches_sign_up(fx_page, fx_settings, fx_password_hash):
@@ -71,8 +73,8 @@ async def test_anyone_reads_vigie_en_chiffres(fx_page, fx_settings, fx_password_
     await expect(figures.filter(has_text="mairies partenaires")).to_contain_text("2")
     month = month_in_words(month_start(clock.now()).strftime("%Y-%m"))
     await expect(page.get_by_role("heading", name=f"Alertes en {month}")).to_be_visible()
-    row = page.get_by_role("row", name="Véhicule suspect 1")
-    await expect(row).to_be_visible()
+    await expect(page.locator(".open-row").filter(has_text="Véhicule suspect")).to_have_text("Véhicule suspect1")
+    await expect(page.locator(".open-total")).to_have_text("Total1")
     await expect(page.get_by_role("heading", name=f"Entraide en {month}")).to_be_visible()
     await assert_accessible(page, "#/chiffres")
     await page.screenshot(path=f"{SHOTS}/open-stats.png", full_page=True)
@@ -100,3 +102,16 @@ async def test_sign_up_says_when_a_commune_of_the_official_list_has_no_vigie_yet
     await expect(page.locator(".picker-not-yet")).to_have_count(0)
     await assert_accessible(page, "#/inscription")
     assert not page.errors, page.errors
+
+
+async def test_the_public_pages_keep_words_whole_at_200_percent_zoom(fx_browser, fx_server, fx_settings,
+                                                                     fx_password_hash):
+    await build_world(fx_password_hash)
+    context = await fx_browser.new_context(base_url=fx_server.url, **ZOOM_200)
+    page = await context.new_page()
+    errors = collect_errors(page)
+    faults = await walk(page, {"open-map": ("/#/carte", "Où trouver Vigie"),
+                               "open-stats": ("/#/chiffres", "Vigie en chiffres")}, {})
+    assert not faults, "\n".join(faults)
+    assert not errors, errors
+    await context.close()

@@ -81,7 +81,7 @@ function drawMap(outlines, data) {
 }
 
 export function render(container) {
-  const status = h("p", { class: "field-hint", role: "status" }, t("common.loading"));
+  const status = h("p", { class: "field-hint loading", role: "status" }, t("common.loading"));
   const mapBox = h("div", { class: "open-map-box" });
   const list = h("ul", { class: "open-communes", "aria-live": "polite" });
   const count = h("p", { class: "open-count", role: "status" });
@@ -115,8 +115,7 @@ export function render(container) {
     .then(([answer, outlines]) => {
       data = answer;
       departements = new Map(data.departements.map((d) => [d.code, d]));
-      status.textContent = "";
-      status.hidden = true;
+      status.remove();
       if (outlines) mapBox.replaceChildren(drawMap(outlines, data));
       departementsList.replaceChildren(
         ...(data.departements.length
@@ -128,6 +127,7 @@ export function render(container) {
       show();
     })
     .catch((err) => {
+      status.classList.remove("loading");
       status.textContent = errorMessage(err);
     });
   return undefined;

@@ -42,16 +42,10 @@ function showStats(body, stats) {
       h("h2", { id: "open-alerts" }, t("open.stats.alertsTitle", { month })),
       stats.alerts_by_category.length
         ? h(
-            "table",
-            { class: "open-table" },
-            h("caption", { class: "visually-hidden" }, t("open.stats.alertsTitle", { month })),
-            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("open.stats.category")), h("th", { scope: "col" }, t("open.stats.count")))),
-            h(
-              "tbody",
-              {},
-              stats.alerts_by_category.map((row) => h("tr", {}, h("th", { scope: "row" }, t(`alerts.categories.${row.category}`)), h("td", {}, number(row.count)))),
-              h("tr", { class: "open-total" }, h("th", { scope: "row" }, t("open.stats.total")), h("td", {}, number(stats.alerts_this_month))),
-            ),
+            "ul",
+            { class: "open-rows" },
+            stats.alerts_by_category.map((row) => h("li", { class: "open-row" }, h("span", {}, t(`alerts.categories.${row.category}`)), h("strong", {}, number(row.count)))),
+            h("li", { class: "open-row open-total" }, h("span", {}, t("open.stats.total")), h("strong", {}, number(stats.alerts_this_month))),
           )
         : h("p", {}, t("open.stats.noAlerts")),
     ),
@@ -72,7 +66,7 @@ function showStats(body, stats) {
 }
 
 export function render(container) {
-  const body = h("div", { class: "open-stats" }, h("p", { class: "field-hint", role: "status" }, t("common.loading")));
+  const body = h("div", { class: "open-stats" }, h("p", { class: "field-hint loading", role: "status" }, t("common.loading")));
   container.append(
     h("h1", {}, t("open.stats.title")),
     h("p", { class: "lead" }, t("open.stats.intro")),
