@@ -283,12 +283,15 @@ export function dataTable({ caption, columns, rows, cell = (row, column) => row[
   );
 }
 
-/** Delivery figures of a broadcast: a row per figure (sent, received, opened, failed), a column per channel. */
+/** Delivery figures of a broadcast: a row per figure (sent, received, opened, failed, and the « SMS de
+ * secours » when some went), a column per channel. */
 export function reachTable(delivery, caption) {
   const channels = DELIVERY_CHANNELS.filter((channel) => delivery && delivery[channel]);
   if (!channels.length) return null;
   const columns = [{ key: "figure", label: t("mairie.reach.figure") }, ...channels.map((channel) => ({ key: channel, label: t(`mairie.channels.${channel}`), numeric: true }))];
-  const rows = ["sent", "received", "opened", "failed"].map((figure) => ({ figure: t(`mairie.reach.${figure}`), ...Object.fromEntries(channels.map((channel) => [channel, delivery[channel][figure] || 0])) }));
+  const figures = ["sent", "received", "opened", "failed"];
+  if (channels.some((channel) => delivery[channel].fallback)) figures.push("fallback");
+  const rows = figures.map((figure) => ({ figure: t(`mairie.reach.${figure}`), ...Object.fromEntries(channels.map((channel) => [channel, delivery[channel][figure] || 0])) }));
   return dataTable({ caption, columns, rows, hiddenCaption: true });
 }
 
