@@ -16,13 +16,17 @@ class OpenCommune(msgspec.Struct):
     members_fewer_than_5: bool
     """True when the real count is below 5: `members` then says 5 and the page « moins de 5 »."""
     mairie: bool
-    """Its mairie takes part (at least one member of its staff on Vigie)."""
+    """Its mairie takes part: it joined (an approved « Mairie vigilante et solidaire » application) or has at
+    least one member of its staff on Vigie."""
     x: float | None
     """Where its point sits on the map of départements (viewBox 0 0 613 585), from its communities' centres;
     None overseas or without coordinates."""
     y: float | None
     signup_path: str
     """The sign-up screen, opened on this commune (`#/inscription?commune=<name>`: its neighbourhoods proposed)."""
+    mairie_joined_on: str | None = None
+    """The day its mairie joined Vigie (ISO date, Paris time: `Commune.mairie_joined_at`); None when it has not
+    joined through an application (it may still take part through its staff)."""
 
 
 class OpenDepartement(msgspec.Struct):

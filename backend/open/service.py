@@ -65,8 +65,14 @@ async def _members_by_commune() -> dict[int, int]:
     return {r["commune"]: int(r["n"]) for r in rows}
 
 
-async def _mairie_communes() -> set[int]:
-    return {r["commune"] for r in await MairieStaff.select(MairieStaff.commune).distinct()}
+async def _mairie_communes() -> dict[int, str | None]:
+    """Communes whose mairie takes part — joined (`mairie_joined_at`, an approved application) or with staff
+    on Vigie — each with the day it joined (ISO date, Paris time; None for staff appointed without joining)."""
+    staffed = {r["commune"] for r in await MairieStaff.select(MairieStaff.commune).distinct()}
+    joined = {r["id"]: r["mairie_joined_at"].astimezone(PARIS).date().isoformat()
+              for r in await Commune.select(Commune.id, Commune.mairie_joined_at).where(
+                  Commune.mairie_joined_at.is_not_null())}
+    return {**dict.fromkeys(staffed), **joined}
 
 
 async def build_map() -> OpenMap:
@@ -89,7 +95,8 @@ async def build_map() -> OpenMap:
         out.append(OpenCommune(
             insee_code=c["insee_code"], name=c["name"], departement=c["departement"],
             postal_codes=split_codes(c["postal_codes"]), communities=len(by_commune[c["id"]]), members=shown,
-            members_fewer_than_5=few, mairie=c["id"] in mairies, x=point[0] if point else None,
+            members_fewer_than_5=few, mairie=c["id"] in mairies,
+            mairie_joined_on=mairies.get(c["id"]), x=point[0] if point else None,
             y=point[1] if point else None, signup_path="#/inscription?commune=" + quote(c["name"]),
         ))
     out.sort(key=lambda o: (o.departement, o.name))

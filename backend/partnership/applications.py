@@ -1,8 +1,10 @@
 """« Mairie vigilante et solidaire »: a mairie applies without an account (its commune picked from
-the commune search, its contact, its agents); an admin approves or refuses with a reason. On
-approval each agent becomes staff of the commune — a new account gets an invitation link (signed,
-expiring, single use) to choose a password — and the commune is marked as taking part
-(`Commune.mairie_joined_at`)."""
+the official list by its INSEE code, its contact, its agents); an admin approves or refuses with a
+reason. An application never creates a commune row: the approval opens the commune on Vigie from
+the official list when it is not there yet (`communities.service.create_commune`, as the admins'
+« ouvrir une commune »), then each agent becomes staff of the commune — a new account gets an
+invitation link (signed, expiring, single use) to choose a password — and the commune is marked as
+taking part (`Commune.mairie_joined_at`)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from backend.auth import service as auth_service
 from backend.auth import sessions
 from backend.auth.passwords import hash_password
 from backend.auth.tables import User
+from backend.communities import official
 from backend.communities import service as communities
-from backend.communities.tables import Commune, MairieStaff
+from backend.communities.schemas import CommuneCreate
+from backend.communities.tables import Commune, MairieStaff, OfficialCommune
 from backend.db import on_commit, write_transaction
 from backend.lib import clock, ratelimit, signed
 from backend.lib.errors import Conflict, DomainError, NotFound
@@ -72,34 +76,46 @@ async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str) -> Ap
         message=optional_text(data.message, "message", 2000),
     )
     agents = _agents(data.agents)
-    commune = await Commune.select(Commune.id, Commune.name, Commune.mairie_joined_at).where(
-        Commune.id == data.commune_id).first()
-    if commune is None:
-        raise NotFound("Cette commune n'existe pas : choisissez-la dans la liste.", "commune_not_found")
-    if commune["mairie_joined_at"] is not None:
-        raise Conflict(f"La mairie de {commune['name']} participe déjà à Vigie.", "already_joined")
+    found = await official.official_commune(data.insee_code)  # 400 invalid_insee / unknown_insee
+    commune = await Commune.select(Commune.id, Commune.mairie_joined_at).where(
+        Commune.insee_code == found.insee_code).first()
+    if commune is not None and (commune["mairie_joined_at"] is not None or await MairieStaff.exists().where(
+            MairieStaff.commune == commune["id"])):
+        raise Conflict(f"La mairie de {found.name} participe déjà à Vigie.", "already_joined")
     async with write_transaction():
-        if await MairieApplication.exists().where((MairieApplication.commune == commune["id"])
+        if await MairieApplication.exists().where((MairieApplication.insee_code == found.insee_code)
                                                   & (MairieApplication.status == ApplicationStatus.PENDING)):
-            raise Conflict(f"Une demande pour {commune['name']} est déjà en cours d'examen.", "application_pending")
-        rows = await MairieApplication.insert(MairieApplication(commune=commune["id"], agents=json.dumps(agents),
-                                                               **values)).returning(MairieApplication.id)
+            raise Conflict(f"Une demande pour {found.name} est déjà en cours d'examen.", "application_pending")
+        rows = await MairieApplication.insert(MairieApplication(
+            insee_code=found.insee_code, commune=commune["id"] if commune else None, agents=json.dumps(agents),
+            **values)).returning(MairieApplication.id)
         text = render("email/mairie_application_received.txt", contact=values["contact_name"],
-                      commune=commune["name"], agents=agents)
+                      commune=found.name, agents=agents)
         on_commit(partial(auth_service.send_account_mail, res["queues"], values["contact_email"],
                           "Vigie : votre demande « Mairie vigilante et solidaire » est reçue", text))
     await limit.count()
-    return ApplicationReceipt(id=rows[0]["id"], commune_name=commune["name"], status=ApplicationStatus.PENDING)
+    return ApplicationReceipt(id=rows[0]["id"], commune_name=found.name, status=ApplicationStatus.PENDING)
 
 
 _COLUMNS = (MairieApplication.all_columns(), MairieApplication.commune.name, MairieApplication.commune.insee_code,
             MairieApplication.commune.mairie_joined_at)
 
 
+async def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with `name` and `code`: its Vigie commune's, or (not opened on Vigie yet) the official list's
+    — one query for all the rows."""
+    codes = [r["insee_code"] for r in rows if r["commune"] is None]
+    names = {o["insee_code"]: o["name"] for o in await OfficialCommune.select(
+        OfficialCommune.insee_code, OfficialCommune.name).where(OfficialCommune.insee_code.is_in(codes))} \
+        if codes else {}
+    return [{**r, "name": r["commune.name"] if r["commune"] is not None else names.get(r["insee_code"], ""),
+             "code": r["commune.insee_code"] if r["commune"] is not None else r["insee_code"]} for r in rows]
+
+
 def _out(r: dict[str, Any]) -> ApplicationOut:
     joined = r["commune.mairie_joined_at"]
     return ApplicationOut(
-        id=r["id"], commune_id=r["commune"], commune_name=r["commune.name"], insee_code=r["commune.insee_code"],
+        id=r["id"], commune_id=r["commune"], commune_name=r["name"], insee_code=r["code"],
         contact_name=r["contact_name"], contact_role=r["contact_role"], contact_email=r["contact_email"],
         contact_phone=r["contact_phone"], agents=[AgentIn(**a) for a in json.loads(r["agents"])],
         message=r["message"], status=r["status"], reason=r["reason"], created_at=r["created_at"].isoformat(),
@@ -114,17 +130,36 @@ async def list_applications(status: str | None = None) -> list[ApplicationOut]:
     query = MairieApplication.select(*_COLUMNS).order_by(MairieApplication.id, ascending=False).limit(500)
     if status:
         query = query.where(MairieApplication.status == status)
-    rows = await query
+    rows = await _named(await query)
     return sorted((_out(r) for r in rows), key=lambda a: a.status != ApplicationStatus.PENDING)
 
 
-async def _pending(application_id: int) -> dict[str, Any]:
+async def _one(application_id: int) -> dict[str, Any]:
     row = await MairieApplication.select(*_COLUMNS).where(MairieApplication.id == application_id).first()
     if row is None:
         raise NotFound("Cette demande n'existe pas.", "application_not_found")
+    return (await _named([row]))[0]
+
+
+async def _pending(application_id: int) -> dict[str, Any]:
+    row = await _one(application_id)
     if row["status"] != ApplicationStatus.PENDING:
         raise Conflict("Cette demande a déjà été traitée.", "application_decided")
     return row
+
+
+async def _open_commune(row: dict[str, Any]) -> tuple[int, str]:
+    """The application's Vigie commune (id, name): opened from the official list when not on Vigie yet,
+    by the communes service the admins' « ouvrir une commune » uses."""
+    if row["commune"] is not None:
+        return row["commune"], row["name"]
+    existing = await Commune.select(Commune.id, Commune.name).where(Commune.insee_code == row["insee_code"]).first()
+    if existing is None:  # opened meanwhile by an admin: used as it is
+        created = await communities.create_commune(CommuneCreate(insee_code=row["insee_code"]))
+        existing = {"id": created.id, "name": created.name}
+    await MairieApplication.update({MairieApplication.commune: existing["id"]}).where(
+        MairieApplication.id == row["id"])
+    return existing["id"], existing["name"]
 
 
 def _fingerprint(password_hash: str) -> str:
@@ -140,12 +175,12 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
     """Approve (admin): agents become staff of the commune (new accounts invited by e-mail), the
     commune is marked as taking part, the contact is told."""
     settings = res["settings"]
-    row = await _pending(application_id)
-    agents = json.loads(row["agents"])
-    commune_id, commune_name = row["commune"], row["commune.name"]
+    await _pending(application_id)
     now = clock.now()
     async with write_transaction():
-        await _pending(application_id)  # decided meanwhile by another admin
+        row = await _pending(application_id)  # read again under the write lock: decided meanwhile by another admin
+        agents = json.loads(row["agents"])
+        commune_id, commune_name = await _open_commune(row)
         existing = {u["email"]: u for u in await User.select(User.id, User.email, User.password_hash).where(
             User.email.is_in([a["email"] for a in agents]))}
         mails: list[tuple[str, str, str]] = []
@@ -184,7 +219,7 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
             on_commit(partial(auth_service.send_account_mail, res["queues"], to, subject, body))
         for user_id in appointed:  # their session's principal now holds the commune
             on_commit(partial(sessions.invalidate_principal, res["valkey"], user_id))
-    return _out(await MairieApplication.select(*_COLUMNS).where(MairieApplication.id == application_id).first())
+    return _out(await _one(application_id))
 
 
 async def refuse(res: Mapping[str, Any], actor_id: int, application_id: int, reason: str) -> ApplicationOut:
@@ -200,10 +235,10 @@ async def refuse(res: Mapping[str, Any], actor_id: int, application_id: int, rea
         await audit.record(actor_id, "mairie_application.refuse", f"application:{application_id}",
                            {"reason": reason}, commune_id=row["commune"])
         text = render("email/mairie_application_refused.txt", contact=row["contact_name"],
-                      commune=row["commune.name"], reason=reason)
+                      commune=row["name"], reason=reason)
         on_commit(partial(auth_service.send_account_mail, res["queues"], row["contact_email"],
-                          f"Vigie : votre demande pour la mairie de {row['commune.name']}", text))
-    return _out(await MairieApplication.select(*_COLUMNS).where(MairieApplication.id == application_id).first())
+                          f"Vigie : votre demande pour la mairie de {row['name']}", text))
+    return _out(await _one(application_id))
 
 
 async def _invited(settings: Any, token: str) -> dict[str, Any]:

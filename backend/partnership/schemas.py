@@ -16,9 +16,10 @@ class AgentIn(msgspec.Struct):
 
 
 class ApplicationIn(msgspec.Struct):
-    """A mairie's application, sent without an account: the commune is picked from the search."""
+    """A mairie's application, sent without an account: its commune picked from the official list
+    (`GET /communes/official`) by its INSEE code; it need not be on Vigie yet."""
 
-    commune_id: int
+    insee_code: str
     contact_name: str
     contact_role: str
     contact_email: str
@@ -35,7 +36,7 @@ class ApplicationReceipt(msgspec.Struct):
 
 class ApplicationOut(msgspec.Struct):
     id: int
-    commune_id: int
+    commune_id: int | None  # the Vigie commune; None until the approval opens it
     commune_name: str
     insee_code: str
     contact_name: str

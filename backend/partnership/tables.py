@@ -18,9 +18,13 @@ class ApplicationStatus:
 
 
 class MairieApplication(Table, tablename="partnership_applications"):
-    """A mairie's application to join (« Mairie vigilante et solidaire »), sent without an account."""
+    """A mairie's application to join (« Mairie vigilante et solidaire »), sent without an account.
 
-    commune = ForeignKey(references=Commune, index=True)
+    The commune is picked from the official list (`insee_code`); `commune` is the Vigie commune, set when it
+    already exists or when the approval opens it (an anonymous applicant never creates a commune row)."""
+
+    insee_code = Varchar(length=10, default="", index=True)
+    commune = ForeignKey(references=Commune, index=True, null=True, default=None)
     contact_name = Varchar(length=120)
     contact_role = Varchar(length=120)
     contact_email = Varchar(length=254)

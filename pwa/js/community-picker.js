@@ -1,8 +1,10 @@
 // Choose a community by typing a postal code or a commune name (GET /communities/search?q=), or,
-// with kind "commune", a commune by its name, postal code or INSEE code (GET /communes/search?q=).
+// with kind "commune", a commune of the official list (INSEE) by its name or postal code
+// (GET /communes/official?q=; its INSEE code is the value: it need not be on Vigie yet).
 import { h, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { api, errorMessage } from "./api.js";
+import { communeDetails } from "./commune-finder.js";
 
 const DEBOUNCE_MS = 350;
 const MIN_CHARS = 2;
@@ -34,6 +36,7 @@ function communityLabel(community) {
 const KINDS = {
   community: {
     path: "/communities/search",
+    idOf: (c) => String(c.id),
     notYet: true, // none found: name the communes of the official list with no Vigie yet
     words: "picker",
     label: "fields.communitySearch",
@@ -41,12 +44,13 @@ const KINDS = {
     lines: (c) => [communeLabel(c), perimeterLabel(c)],
   },
   commune: {
-    path: "/communes/search",
+    path: "/communes/official",
+    idOf: (c) => c.insee_code,
     notYet: false,
     words: "communePicker",
     label: "communePicker.label",
     chosen: (c) => `${c.name} (${(c.postal_codes || []).join(", ")})`,
-    lines: (c) => [[(c.postal_codes || []).join(", "), t("communePicker.insee", { code: c.insee_code })].filter(Boolean).join(" · ")],
+    lines: (c) => [[communeDetails(c), t("communePicker.insee", { code: c.insee_code })].filter(Boolean).join(" · ")],
   },
 };
 
@@ -60,7 +64,7 @@ export function idFromInput(value) {
  * kept in a hidden input named `name`. Returns {element, search(text), destroy()}.
  */
 export function communityPicker({ name = "community_id", kind = "community" } = {}) {
-  const { path, notYet, words, label, chosen: chosenLabel, lines } = KINDS[kind];
+  const { path, idOf, notYet, words, label, chosen: chosenLabel, lines } = KINDS[kind];
   const id = uid(kind);
   const searchId = `${id}-search`;
   const errorId = `${id}-error`;
@@ -84,7 +88,7 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
   let lastQuery = null;
 
   function choose(community) {
-    chosen.value = String(community.id);
+    chosen.value = idOf(community);
     status.textContent = t(`${words}.chosen`, { community: chosenLabel(community) });
   }
 
@@ -117,14 +121,14 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
       h(
         "label",
         { class: "choice" },
-        h("input", { type: "radio", name: `${name}_choice`, value: String(community.id), "data-clears": name, onchange: () => choose(community) }),
+        h("input", { type: "radio", name: `${name}_choice`, value: idOf(community), "data-clears": name, onchange: () => choose(community) }),
         h("span", {}, h("strong", {}, community.name), " ", ...lines(community).filter(Boolean).map((line) => h("span", { class: "choice-detail" }, line))),
       ),
     );
     results.append(h("fieldset", { class: "choices" }, h("legend", {}, t(`${words}.legend`)), options));
     status.textContent = t(`${words}.found`, { count: communities.length });
     // A single result is chosen for the user; a choice still in the list is kept.
-    const index = communities.length === 1 ? 0 : communities.findIndex((c) => String(c.id) === previous);
+    const index = communities.length === 1 ? 0 : communities.findIndex((c) => idOf(c) === previous);
     if (index >= 0) {
       options[index].querySelector("input").checked = true;
       choose(communities[index]);

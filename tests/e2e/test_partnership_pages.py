@@ -1,5 +1,5 @@
 """The public pages of the partnership in Chromium, without a session: a mairie applies (its commune
-picked from the search, its agents added on the form), and the police/gendarmerie referent
+picked from the official list, not yet on Vigie; its agents added on the form), and the police/gendarmerie referent
 acknowledges a forwarded alert through the signed link of its e-mail. Both axe clean."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from playwright.async_api import expect
 
 from backend.alerts.jobs import police_ack_token
 from backend.alerts.tables import Alert
-from backend.demo import make_commune
+from backend.communities.official import import_communes
+from backend.communities.tables import Commune
 from backend.partnership.tables import MairieApplication, PoliceAcknowledgement
 from tests.builders import build_world
 from tests.e2e.a11y import assert_accessible
@@ -18,16 +19,18 @@ from tests.e2e.conftest import person_page, wait_until
 
 
 async def test_a_mairie_applies_without_an_account(fx_page, fx_settings, fx_server, fx_password_hash):
-    await make_commune("Saint-Aubin-des-Prés", "45301", "45300")
-    await make_commune("Saint-Aubin-le-Vieux", "45302", "45310")
+    await import_communes(only={"45286", "45234", "45302"})  # Saint-Jean-le-Blanc, Orléans, Saran: none on Vigie
     page = fx_page
     await page.goto("/#/connexion")
     await page.get_by_role("link", name="Vous êtes une mairie ? Demander à rejoindre Vigie").click()
     await expect(page.get_by_role("heading", name="Mairie vigilante et solidaire", level=1)).to_be_visible()
-    await page.get_by_label("Votre commune").fill("Saint-Aubin")
-    await expect(page.get_by_text("2 communes trouvées")).to_be_visible()
-    await page.get_by_text("Saint-Aubin-des-Prés").click()
-    await expect(page.get_by_text("Commune choisie : Saint-Aubin-des-Prés (45300)")).to_be_visible()
+    await page.get_by_label("Votre commune").fill("Saint")
+    await expect(page.get_by_text("1 commune trouvée")).to_be_visible()  # « Saint »: not Orléans nor Saran
+    await page.get_by_label("Votre commune").fill("45")
+    await expect(page.get_by_text("3 communes trouvées")).to_be_visible()  # by postal code
+    await page.get_by_role("radio", name="Saint-Jean-le-Blanc").check()
+    await expect(page.get_by_text("Loiret (45) · 45650 · code INSEE 45286")).to_be_visible()
+    await expect(page.get_by_text("Commune choisie : Saint-Jean-le-Blanc (45650)")).to_be_visible()
     await page.get_by_label("Nom et prénom").fill("Hélène Garnier")
     await page.get_by_label("Fonction").fill("Secrétaire de mairie")
     await page.get_by_label("Adresse e-mail").first.fill("secretariat@saint-aubin.fr")
@@ -48,11 +51,12 @@ async def test_a_mairie_applies_without_an_account(fx_page, fx_settings, fx_serv
     await agent2.get_by_label("Adresse e-mail").fill("n.belkacem@saint-aubin.fr")
     await page.get_by_role("button", name="Envoyer la demande").click()
     await expect(page.get_by_role("heading", name="Demande envoyée")).to_be_focused()
-    await expect(page.get_by_text("La demande de la mairie de Saint-Aubin-des-Prés est bien reçue.")).to_be_visible()
+    await expect(page.get_by_text("La demande de la mairie de Saint-Jean-le-Blanc est bien reçue.")).to_be_visible()
     await assert_accessible(page, "mairie application sent")
     rows = await MairieApplication.select(MairieApplication.contact_phone, MairieApplication.agents,
-                                          MairieApplication.commune.name)
-    assert [(r["commune.name"], r["contact_phone"]) for r in rows] == [("Saint-Aubin-des-Prés", "+33238000000")]
+                                          MairieApplication.insee_code, MairieApplication.commune)
+    assert [(r["insee_code"], r["commune"], r["contact_phone"]) for r in rows] == [("45286", None, "+33238000000")]
+    assert await Commune.count() == 0  # the approval opens the commune, not the application
     assert [a["email"] for a in json.loads(rows[0]["agents"])] == ["l.perrin@saint-aubin.fr", "n.belkacem@saint-aubin.fr"]
     assert page.errors == []
 

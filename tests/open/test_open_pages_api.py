@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from backend.alerts.tables import Alert
 from backend.checkins.tables import Checkin, CheckinRound
-from backend.communities.tables import MairieStaff
+from backend.communities.tables import Commune, MairieStaff
 from backend.demo import make_commune, make_community
 from backend.gazette.tables import GazettePost, GazetteRideRequest
 from backend.lib import clock
@@ -144,3 +144,21 @@ async def test_the_open_data_is_rate_limited_per_address_and_documented(fx_app_f
         assert any("members_fewer_than_5" in s.get("properties", {}) for s in props.values())
     finally:
         await client.aclose()
+
+
+async def test_a_mairie_that_joined_takes_part_since_that_day_even_without_staff(api, fx_password_hash):
+    await build_world(fx_password_hash)  # Bellerive and Montval: staff appointed, never joined by application
+    lille = await make_commune("Lille", "59350", "59000,59800")
+    await make_community(lille, "Vieux-Lille", lat=50.64, lon=3.06)
+    roubaix = await make_commune("Roubaix", "59512", "59100")
+    await make_community(roubaix, "Centre", lat=50.69, lon=3.18)
+    # Joined at 0:30 on 2 December, Paris time: still the 1st in UTC.
+    await Commune.update({Commune.mairie_joined_at: datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc)}).where(
+        Commune.id == lille)
+    communes = {c["name"]: c for c in (await api().get("/api/v1/open/communes")).json()["communes"]}
+    assert (communes["Lille"]["mairie"], communes["Lille"]["mairie_joined_on"]) == (True, "2026-12-02")
+    assert (communes["Bellerive-sur-Loire"]["mairie"], communes["Bellerive-sur-Loire"]["mairie_joined_on"]) == (
+        True, None)
+    assert (communes["Roubaix"]["mairie"], communes["Roubaix"]["mairie_joined_on"]) == (False, None)
+    stats = (await api().get("/api/v1/open/stats")).json()
+    assert stats["mairies"] == 3  # Bellerive and Montval (staff), Lille (joined, no staff yet)

@@ -1,18 +1,33 @@
-"""« Mairie vigilante et solidaire »: a mairie applies without an account, an admin approves or
-refuses; approved agents get their accounts by an invitation link and the commune is marked as
+"""« Mairie vigilante et solidaire »: a mairie applies without an account, its commune picked from the
+official list (INSEE); an admin approves or refuses; the approval opens the commune on Vigie when it is
+not there yet, approved agents get their accounts by an invitation link and the commune is marked as
 taking part (`Commune.mairie_joined_at`)."""
 
 from __future__ import annotations
 
-from backend.communities.tables import Commune
+import pytest
+
+from backend.auth.tables import User
+from backend.communities.official import import_communes
+from backend.communities.tables import Commune, MairieStaff
 from backend.demo import make_commune, make_user
+from backend.lib import clock
+from backend.lib.french import PARIS
 from backend.partnership.applications import invitation_token
 from tests.builders import build_world
 from tests.partnership.helpers import mail_to, signed_days_ago, tampered, token_in
 
 
-def application(commune_id: int, **changes):
-    body = {"commune_id": commune_id, "contact_name": "Hélène Garnier", "contact_role": "Secrétaire de mairie",
+SAINT_JEAN, SANTEAU = "45286", "45301"  # in the official list (Loiret): Saint-Jean-le-Blanc 45650, Santeau 45170
+
+
+@pytest.fixture(autouse=True)
+async def official_list(fx_clean, fx_engine):
+    await import_communes(only={SAINT_JEAN, SANTEAU})
+
+
+def application(insee_code: str, **changes):
+    body = {"insee_code": insee_code, "contact_name": "Hélène Garnier", "contact_role": "Secrétaire de mairie",
             "contact_email": "secretariat@mairie-saint-aubin.fr", "contact_phone": "02 38 00 00 00",
             "agents": [{"first_name": "Louis", "last_name": "Perrin", "email": "l.perrin@mairie-saint-aubin.fr"},
                        {"first_name": "Staff", "last_name": "Test", "email": "staff@test.vigie.fr"}],
@@ -33,38 +48,51 @@ async def test_commune_search_is_public_and_gives_names_and_codes_only(api, fx_a
     assert short.status_code == 400 and "2 caractères" in short.json()["detail"]
 
 
-async def test_approved_application_invites_agents_and_marks_the_commune(api, fx_app, fx_password_hash, fx_mail):
+async def test_approved_application_opens_the_commune_invites_agents_and_marks_it(api, fx_app, fx_password_hash,
+                                                                                   fx_mail):
     w = await build_world(fx_password_hash)
-    commune = await make_commune("Saint-Aubin", "45301", "45300")
-    r = await api().post("/api/v1/mairie-applications", application(commune))
+    r = await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))
     assert r.status_code == 201, r.text
-    assert r.json()["commune_name"] == "Saint-Aubin" and r.json()["status"] == "pending"
+    assert r.json()["commune_name"] == "Saint-Jean-le-Blanc" and r.json()["status"] == "pending"
+    # An anonymous applicant creates no commune row: only the approval does.
+    assert not await Commune.exists().where(Commune.insee_code == SAINT_JEAN)
     received = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "reçu")
-    assert "Louis Perrin (l.perrin@mairie-saint-aubin.fr)" in received
+    assert "Louis Perrin (l.perrin@mairie-saint-aubin.fr)" in received and "Saint-Jean-le-Blanc" in received
     # Only admins read the applications; the contact's phone is stored as E.164.
     admin = await api.as_user(w.email("admin"))
     listed = (await admin.get("/api/v1/mairie-applications?status=pending")).json()
-    assert [(a["commune_name"], a["contact_phone"], a["status"]) for a in listed] == [
-        ("Saint-Aubin", "+33238000000", "pending")]
+    assert [(a["commune_id"], a["commune_name"], a["insee_code"], a["contact_phone"], a["status"])
+            for a in listed] == [(None, "Saint-Jean-le-Blanc", SAINT_JEAN, "+33238000000", "pending")]
     assert (await (await api.as_user(w.email("staff"))).get("/api/v1/mairie-applications")).status_code == 403
 
     approved = await admin.post(f"/api/v1/mairie-applications/{listed[0]['id']}/approve")
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved" and approved.json()["commune_joined_at"]
-    joined = (await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune).first())["mairie_joined_at"]
-    assert joined is not None
+    # Opened from the official list: its name, postal codes, département and population.
+    opened = await Commune.select(Commune.id, Commune.name, Commune.postal_codes, Commune.departement,
+                                  Commune.population, Commune.mairie_joined_at).where(
+        Commune.insee_code == SAINT_JEAN).first()
+    commune = opened["id"]
+    assert (opened["name"], opened["postal_codes"], opened["departement"], opened["population"]) == (
+        "Saint-Jean-le-Blanc", "45650", "45", 9562)
+    assert approved.json()["commune_id"] == commune and approved.json()["commune_name"] == "Saint-Jean-le-Blanc"
+    joined = opened["mairie_joined_at"]
+    assert joined is not None and joined.astimezone(PARIS).date() == clock.now().astimezone(PARIS).date()
+    staff_ids = {r["user"] for r in await MairieStaff.select(MairieStaff.user).where(MairieStaff.commune == commune)}
+    assert staff_ids == {w.users["staff"], (await User.select(User.id).where(
+        User.email == "l.perrin@mairie-saint-aubin.fr").first())["id"]}
     assert {c["id"]: c["mairie_joined_at"] for c in (await admin.get("/api/v1/communes")).json()}[commune] == \
         joined.isoformat()
     assert "participe à Vigie depuis le" in await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "rejoint")
 
-    # The new agent: an invitation link, used once, to choose a password; then staff of Saint-Aubin.
+    # The new agent: an invitation link, used once, to choose a password; then staff of Saint-Jean-le-Blanc.
     invitation = await mail_to(fx_mail, "l.perrin@mairie-saint-aubin.fr", "compte d'agent")
-    assert "Saint-Aubin" in invitation
+    assert "Saint-Jean-le-Blanc" in invitation
     token = token_in(invitation, "/#/invitation")
     anonymous = api()
     check = await anonymous.post("/api/v1/invitations/check", {"token": token})
     assert check.json() == {"first_name": "Louis", "email": "l.perrin@mairie-saint-aubin.fr",
-                            "commune_name": "Saint-Aubin"}
+                            "commune_name": "Saint-Jean-le-Blanc"}
     assert (await anonymous.post("/api/v1/invitations/accept", {"token": token, "password": "court"})).status_code == 400
     assert (await anonymous.post("/api/v1/invitations/accept",
                                  {"token": token, "password": "mairie-saint-aubin-2026"})).status_code == 200
@@ -82,15 +110,33 @@ async def test_approved_application_invites_agents_and_marks_the_commune(api, fx
     # Decided once: a second decision is refused; the commune cannot apply again.
     assert (await admin.post(f"/api/v1/mairie-applications/{listed[0]['id']}/refuse",
                              {"reason": "x"})).status_code == 409
-    twice = await api().post("/api/v1/mairie-applications", application(commune))
+    twice = await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))
     assert twice.status_code == 409 and "participe déjà" in twice.json()["detail"]
+    assert await Commune.count().where(Commune.insee_code == SAINT_JEAN) == 1
+
+
+async def test_a_commune_already_on_vigie_is_kept_and_one_with_staff_already_takes_part(api, fx_app,
+                                                                                       fx_password_hash):
+    w = await build_world(fx_password_hash)
+    santeau = await make_commune("Santeau", SANTEAU, "45170")
+    r = await api().post("/api/v1/mairie-applications", application(SANTEAU))
+    assert r.status_code == 201, r.text
+    admin = await api.as_user(w.email("admin"))
+    approved = await admin.post(f"/api/v1/mairie-applications/{r.json()['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["commune_id"] == santeau and await Commune.count().where(
+        Commune.insee_code == SANTEAU) == 1
+    # Saint-Jean-le-Blanc opened by an admin, its staff appointed by hand: its mairie already takes part.
+    opened = (await admin.post("/api/v1/communes", {"insee_code": SAINT_JEAN})).json()
+    await MairieStaff.insert(MairieStaff(commune=opened["id"], user=w.users["member"]))
+    taken = await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))
+    assert taken.status_code == 409 and "participe déjà" in taken.json()["detail"]
 
 
 async def test_refused_application_mails_the_reason(api, fx_app, fx_password_hash, fx_mail):
     w = await build_world(fx_password_hash)
-    commune = await make_commune("Saint-Aubin", "45301", "45300")
-    first = (await api().post("/api/v1/mairie-applications", application(commune))).json()
-    pending = await api().post("/api/v1/mairie-applications", application(commune))
+    first = (await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))).json()
+    pending = await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))
     assert pending.status_code == 409 and "déjà en cours" in pending.json()["detail"]
     admin = await api.as_user(w.email("admin"))
     no_reason = await admin.post(f"/api/v1/mairie-applications/{first['id']}/refuse", {"reason": "  "})
@@ -100,19 +146,19 @@ async def test_refused_application_mails_the_reason(api, fx_app, fx_password_has
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     text = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "n'a pas été acceptée")
     assert "Motif : Le contact n'est pas joignable à la mairie." in text
-    assert (await Commune.select(Commune.mairie_joined_at).where(Commune.id == commune).first())[
-        "mairie_joined_at"] is None
+    assert not await Commune.exists().where(Commune.insee_code == SAINT_JEAN)  # refused: never opened
     assert not [m for m in fx_mail.messages if "l.perrin@mairie-saint-aubin.fr" in m.rcpt_tos]
     # Refused, the commune may apply again.
-    assert (await api().post("/api/v1/mairie-applications", application(commune))).status_code == 201
+    assert (await api().post("/api/v1/mairie-applications", application(SAINT_JEAN))).status_code == 201
 
 
 async def test_application_form_refuses_what_is_wrong_in_french(api, fx_app, fx_password_hash):
     await build_world(fx_password_hash)
-    commune = await make_commune("Saint-Aubin", "45301", "45300")
+    commune = SAINT_JEAN
     anonymous = api()
     cases = [
-        (application(999999), 404, "choisissez-la dans la liste"),
+        (application("45999"), 400, "pas dans la liste officielle"),  # Bellerive: a test commune, not official
+        (application("4528"), 400, "Code INSEE invalide"),
         (application(commune, agents=[]), 400, "au moins un agent"),
         (application(commune, contact_email="pas-une-adresse"), 400, "e-mail invalide"),
         (application(commune, contact_phone="12"), 400, "téléphone"),

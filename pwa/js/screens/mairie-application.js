@@ -1,11 +1,12 @@
 // #/adhesion-mairie — « Mairie vigilante et solidaire »: a mairie applies without an account
-// (POST /mairie-applications): its commune picked from the search, its contact, its agents.
+// (POST /mairie-applications): its commune picked from the official list (by INSEE code), its
+// contact, its agents.
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { api } from "../api.js";
 import { notice } from "../ui.js";
 import { formAlert, handleSubmit, inputField, submitButton, textareaField } from "../forms.js";
-import { communityPicker, idFromInput } from "../community-picker.js";
+import { communityPicker } from "../community-picker.js";
 
 const MAX_AGENTS = 10;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -39,7 +40,7 @@ function agentsOf(values) {
 
 function validate(values) {
   const errors = {};
-  if (!values.commune_id) errors.commune_id = t("communePicker.required");
+  if (!values.insee_code) errors.insee_code = t("communePicker.required");
   for (const [name, value] of Object.entries(values)) {
     if ((name === "contact_email" || name.startsWith("agent_email_")) && value && !EMAIL.test(value)) errors[name] = t("partnership.apply.emailInvalid");
   }
@@ -54,7 +55,7 @@ function showSent(container, commune) {
 }
 
 export function render(container) {
-  const picker = communityPicker({ name: "commune_id", kind: "commune" });
+  const picker = communityPicker({ name: "insee_code", kind: "commune" });
   const alertRegion = formAlert();
   const agents = h("div", { class: "agents" });
   let next = 1;
@@ -96,7 +97,7 @@ export function render(container) {
       const receipt = await api("/mairie-applications", {
         method: "POST",
         body: {
-          commune_id: idFromInput(values.commune_id),
+          insee_code: values.insee_code,
           contact_name: values.contact_name,
           contact_role: values.contact_role,
           contact_email: values.contact_email,

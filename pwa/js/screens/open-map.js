@@ -5,6 +5,7 @@ import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { api, errorMessage } from "../api.js";
 import { inputField } from "../forms.js";
+import { dayInWords } from "../time.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -36,6 +37,12 @@ function membersText(commune) {
   return commune.members_fewer_than_5 ? t("open.map.membersFew") : t("open.map.members", { count: commune.members });
 }
 
+/** « Mairie participante depuis le 2 décembre 2026 » when it joined, else whether it takes part. */
+function mairieText(commune) {
+  if (commune.mairie_joined_on) return t("open.map.mairieSince", { date: dayInWords(`${commune.mairie_joined_on}T12:00:00Z`) });
+  return commune.mairie ? t("open.map.mairieYes") : t("open.map.mairieNo");
+}
+
 function communeItem(commune, departements) {
   const where = departements.get(commune.departement);
   return h(
@@ -48,7 +55,7 @@ function communeItem(commune, departements) {
       { class: "open-facts" },
       h("li", {}, t("open.map.communities", { count: commune.communities })),
       h("li", {}, membersText(commune)),
-      h("li", {}, commune.mairie ? t("open.map.mairieYes") : t("open.map.mairieNo")),
+      h("li", { class: "open-mairie" }, mairieText(commune)),
     ),
     h("a", { href: commune.signup_path, class: "button button--secondary" }, t("open.map.signup", { commune: commune.name })),
   );
