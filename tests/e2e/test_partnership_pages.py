@@ -24,12 +24,14 @@ async def test_a_mairie_applies_without_an_account(fx_page, fx_settings, fx_serv
     await page.goto("/#/connexion")
     await page.get_by_role("link", name="Vous êtes une mairie ? Demander à rejoindre Vigie").click()
     await expect(page.get_by_role("heading", name="Mairie vigilante et solidaire", level=1)).to_be_visible()
-    await page.get_by_label("Votre commune").fill("Saint")
-    await expect(page.get_by_text("1 commune trouvée")).to_be_visible()  # « Saint »: not Orléans nor Saran
     await page.get_by_label("Votre commune").fill("45")
-    await expect(page.get_by_text("3 communes trouvées")).to_be_visible()  # by postal code
-    await page.get_by_role("radio", name="Saint-Jean-le-Blanc").check()
+    await expect(page.get_by_text("3 communes trouvées")).to_be_visible()  # by postal code, none on Vigie
     await expect(page.get_by_text("Loiret (45) · 45650 · code INSEE 45286")).to_be_visible()
+    await page.get_by_role("radio", name="Saint-Jean-le-Blanc").check()
+    await expect(page.get_by_text("Commune choisie : Saint-Jean-le-Blanc (45650)")).to_be_visible()
+    await page.get_by_label("Votre commune").fill("orleans")  # by name, accents ignored: the only one, chosen
+    await expect(page.get_by_text("Commune choisie : Orléans (45000, 45100)")).to_be_visible()
+    await page.get_by_label("Votre commune").fill("Saint")
     await expect(page.get_by_text("Commune choisie : Saint-Jean-le-Blanc (45650)")).to_be_visible()
     await page.get_by_label("Nom et prénom").fill("Hélène Garnier")
     await page.get_by_label("Fonction").fill("Secrétaire de mairie")
