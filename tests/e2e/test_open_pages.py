@@ -3,9 +3,12 @@ sign-up in one's commune, and « Vigie en chiffres »; both axe clean."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from playwright.async_api import expect
 
 from backend.communities.official import import_communes
+from backend.communities.tables import Commune
 from backend.demo import make_commune, make_community
 from backend.lib import clock
 from backend.lib.french import month_in_words
@@ -58,6 +61,24 @@ async def test_anyone_finds_their_commune_on_the_map_and_reaches_sign_up(fx_page
     await expect(page.get_by_label("Ville")).to_have_value("Bellerive-sur-Loire")
     await expect(page.get_by_text("Les Tilleuls").first).to_be_visible()  # its neighbourhoods, proposed
     assert not [c for c in await page.context.cookies() if c["name"] == "session"]
+    assert not page.errors, page.errors
+
+
+async def test_the_map_says_since_when_a_mairie_takes_part(fx_page, fx_settings, fx_password_hash):
+    await build_world(fx_password_hash)
+    lille = await make_commune("Lille", "59350", "59000,59800")
+    await make_community(lille, "Vieux-Lille", lat=50.64, lon=3.06)
+    # Joined at 0:30 on 2 December, Paris time (still the 1st in UTC), through an approved application.
+    await Commune.update({Commune.mairie_joined_at: datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc)}).where(
+        Commune.id == lille)
+    page = fx_page
+    await page.goto("/#/carte")
+    await page.get_by_label("Nom de la commune ou code postal").fill("lille")
+    item = page.locator(".open-commune")
+    await expect(item).to_have_count(1)
+    await expect(item.locator(".open-mairie")).to_have_text("Mairie participante depuis le 2 décembre 2026")
+    await expect(page.locator("svg.open-map circle.open-point--mairie")).to_have_count(3)  # with Bellerive, Montval
+    await assert_accessible(page, "#/carte, a mairie that joined")
     assert not page.errors, page.errors
 
 
