@@ -25,9 +25,65 @@ from backend.gazette.comments import COMMENT_KIND
 from backend.gazette.tables import GazetteComment, GazettePost, GazetteRideCancellation, GazetteRideRequest
 from backend.lib import clock
 from backend.lib.french import de
-from backend.lib.i18n import moment_in_figures, supported
+from backend.lib.i18n import moment_in_figures, phrasebook, supported
 from backend.lib.templates import render_notice
 from backend.settings import Settings
+
+# What the notices say, by locale (a new language is one more entry with the same keys).
+TEXTS = {
+    "fr": {
+        "town_hall": "Mairie {de_commune}",
+        "mairie_title": "{town_hall} : {title}",
+        "mairie_intro": "La {town_hall} communique, dans la Gazette de votre quartier :",
+        "mairie_until": "Affiché jusqu'au {until}.",
+        "mairie_why": "Vous recevez ce message parce que vous êtes membre d'un quartier de cette commune sur Vigie.",
+        "quoted": "« {text} »",
+        "leaves": "départ le",
+        "ride_ask_title": "Covoiturage : une demande de place",
+        "ride_ask_body": "{who} demande une place : {trip}.",
+        "ride_ask_intro": "Une voisine ou un voisin demande une place dans votre covoiturage :",
+        "ride_ask_action": "Acceptez ou refusez la demande dans la Gazette.",
+        "ride_ask_why": "Vous recevez ce message parce que vous proposez ce covoiturage sur Vigie.",
+        "ride_accepted_title": "Covoiturage : place acceptée",
+        "ride_accepted_body": "Votre place est réservée : {trip}.",
+        "ride_refused_title": "Covoiturage : demande refusée",
+        "ride_refused_body": "Le conducteur n'a pas pu vous prendre : {trip}.",
+        "ride_answer_intro": "Réponse à votre demande de covoiturage :",
+        "ride_answer_why": "Vous recevez ce message parce que vous avez demandé cette place sur Vigie.",
+        "comment_title": "Nouveau commentaire : {title}",
+        "ride_cancel_title": "Covoiturage annulé",
+        "ride_cancel_body": "Le covoiturage {trip} du {when} a été annulé par son conducteur. "
+                            "Votre place ou votre demande n'a plus cours.",
+        "ride_cancel_intro": "Un covoiturage de la Gazette est annulé :",
+        "ride_cancel_why": "Vous recevez ce message parce que vous aviez demandé une place dans ce covoiturage sur Vigie.",
+    },
+    "en": {
+        "town_hall": "{commune} town hall",
+        "mairie_title": "{town_hall}: {title}",
+        "mairie_intro": "The {town_hall} says, in your neighbourhood's Gazette:",
+        "mairie_until": "Shown until {until}.",
+        "mairie_why": "You receive this message because you are a member of a neighbourhood of this commune on Vigie.",
+        "quoted": "“{text}”",
+        "leaves": "leaving on",
+        "ride_ask_title": "Carpool: a seat request",
+        "ride_ask_body": "{who} asks for a seat: {trip}.",
+        "ride_ask_intro": "A neighbour asks for a seat in your carpool:",
+        "ride_ask_action": "Accept or decline the request in the Gazette.",
+        "ride_ask_why": "You receive this message because you offer this carpool on Vigie.",
+        "ride_accepted_title": "Carpool: seat accepted",
+        "ride_accepted_body": "Your seat is booked: {trip}.",
+        "ride_refused_title": "Carpool: request declined",
+        "ride_refused_body": "The driver could not take you: {trip}.",
+        "ride_answer_intro": "The answer to your carpool request:",
+        "ride_answer_why": "You receive this message because you asked for this seat on Vigie.",
+        "comment_title": "New comment: {title}",
+        "ride_cancel_title": "Carpool cancelled",
+        "ride_cancel_body": "The carpool {trip} on {when} was cancelled by its driver. "
+                            "Your seat or your request no longer stands.",
+        "ride_cancel_intro": "A carpool of the Gazette is cancelled:",
+        "ride_cancel_why": "You receive this message because you had asked for a seat in this carpool on Vigie.",
+    },
+}
 
 PUSH_AND_EMAIL = FanoutPlan(channels=("push", "email"))
 PUSH_ONLY = FanoutPlan(channels=("push",))
@@ -64,25 +120,17 @@ class MairieCommunicationNotice:
         row = await _published(ref_id)
         if row is None or row["kind"] != MAIRIE:
             return None
-        if supported(locale) == "en":
-            town_hall = f"{row['commune.name']} town hall"
-            return Notice(
-                title=f"{town_hall}: {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
-                event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,
-                email_subject=f"[Vigie] {town_hall}: {row['title']}",
-                email_text=_mail(f"The {town_hall} says, in your neighbourhood's Gazette:",
-                                 f"{row['title']}\n\n{row['body']}\n\nShown until {moment_in_figures(row['expires_at'], 'en')}.",
-                                 "You receive this message because you are a member of a neighbourhood of this commune "
-                                 "on Vigie.", "en"),
-            )
-        mairie = f"Mairie {de(row['commune.name'], proper=True)}"
+        locale = supported(locale)
+        say = phrasebook(TEXTS, locale, commune=row["commune.name"], de_commune=de(row["commune.name"], proper=True))
+        town_hall = say("town_hall")
+        title = say("mairie_title", town_hall=town_hall, title=row["title"])
+        until = say("mairie_until", until=moment_in_figures(row["expires_at"], locale))
         return Notice(
-            title=f"{mairie} : {row['title']}", body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
+            title=title, body=row["body"], url=_url(ref_id), tag=f"gazette-{ref_id}",
             event=MAIRIE_KIND, ref_id=ref_id, community=row["commune.name"], ttl=24 * 3600,
-            email_subject=f"[Vigie] {mairie} : {row['title']}",
-            email_text=_mail(f"La {mairie} communique, dans la Gazette de votre quartier :",
-                             f"{row['title']}\n\n{row['body']}\n\nAffiché jusqu'au {moment_in_figures(row['expires_at'])}.",
-                             "Vous recevez ce message parce que vous êtes membre d'un quartier de cette commune sur Vigie."),
+            email_subject=f"[Vigie] {title}",
+            email_text=_mail(say("mairie_intro", town_hall=town_hall), f"{row['title']}\n\n{row['body']}\n\n{until}",
+                             say("mairie_why"), locale),
         )
 
 
@@ -95,7 +143,7 @@ async def _ride(request_id: int, locale: str = "fr") -> dict[str, Any] | None:
     post = await _published(request["post"])
     if post is None:
         return None
-    leaves = "leaving on" if locale == "en" else "départ le"
+    leaves = phrasebook(TEXTS, locale)("leaves")
     request["trip"] = f"{post['from_place']} → {post['to_place']}, {leaves} {moment_in_figures(post['starts_at'], locale)}"
     request["post_row"] = post
     return request
@@ -113,24 +161,15 @@ class RideAskNotice:
         request = await _ride(ref_id, locale)
         if request is None:
             return None
+        say = phrasebook(TEXTS, locale)
         who = f"{request['user.first_name']} {request['user.last_name']}"
-        post_id = request["post"]
-        if locale == "en":
-            body = f"{who} asks for a seat: {request['trip']}." + (f"\n“{request['message']}”" if request["message"] else "")
-            return Notice(
-                title="Carpool: a seat request", body=body, url=_url(post_id), tag=f"gazette-ride-{ref_id}",
-                event=RIDE_ASK_KIND, ref_id=ref_id, email_subject="[Vigie] Carpool: a seat request",
-                email_text=_mail("A neighbour asks for a seat in your carpool:",
-                                 body + "\n\nAccept or decline the request in the Gazette.",
-                                 "You receive this message because you offer this carpool on Vigie.", "en"),
-            )
-        body = f"{who} demande une place : {request['trip']}." + (f"\n« {request['message']} »" if request["message"] else "")
+        body = say("ride_ask_body", who=who, trip=request["trip"])
+        if request["message"]:
+            body += "\n" + say("quoted", text=request["message"])
         return Notice(
-            title="Covoiturage : une demande de place", body=body, url=_url(post_id), tag=f"gazette-ride-{ref_id}",
-            event=RIDE_ASK_KIND, ref_id=ref_id, email_subject="[Vigie] Covoiturage : une demande de place",
-            email_text=_mail("Une voisine ou un voisin demande une place dans votre covoiturage :",
-                             body + "\n\nAcceptez ou refusez la demande dans la Gazette.",
-                             "Vous recevez ce message parce que vous proposez ce covoiturage sur Vigie."),
+            title=say("ride_ask_title"), body=body, url=_url(request["post"]), tag=f"gazette-ride-{ref_id}",
+            event=RIDE_ASK_KIND, ref_id=ref_id, email_subject=f"[Vigie] {say('ride_ask_title')}",
+            email_text=_mail(say("ride_ask_intro"), f"{body}\n\n{say('ride_ask_action')}", say("ride_ask_why"), locale),
         )
 
 
@@ -146,25 +185,14 @@ class RideAnswerNotice:
         request = await _ride(ref_id, locale)
         if request is None or request["status"] == "pending":
             return None
-        accepted = request["status"] == "accepted"
-        if locale == "en":
-            title = "Carpool: seat accepted" if accepted else "Carpool: request declined"
-            body = (f"Your seat is booked: {request['trip']}." if accepted
-                    else f"The driver could not take you: {request['trip']}.")
-            return Notice(
-                title=title, body=body, url=_url(request["post"]), tag=f"gazette-ride-{ref_id}",
-                event=RIDE_ANSWER_KIND, ref_id=ref_id, email_subject=f"[Vigie] {title}",
-                email_text=_mail("The answer to your carpool request:", body,
-                                 "You receive this message because you asked for this seat on Vigie.", "en"),
-            )
-        title = "Covoiturage : place acceptée" if accepted else "Covoiturage : demande refusée"
-        body = (f"Votre place est réservée : {request['trip']}." if accepted
-                else f"Le conducteur n'a pas pu vous prendre : {request['trip']}.")
+        say = phrasebook(TEXTS, locale)
+        answer = "ride_accepted" if request["status"] == "accepted" else "ride_refused"
+        title = say(f"{answer}_title")
+        body = say(f"{answer}_body", trip=request["trip"])
         return Notice(
             title=title, body=body, url=_url(request["post"]), tag=f"gazette-ride-{ref_id}", event=RIDE_ANSWER_KIND,
             ref_id=ref_id, email_subject=f"[Vigie] {title}",
-            email_text=_mail("Réponse à votre demande de covoiturage :", body,
-                             "Vous recevez ce message parce que vous avez demandé cette place sur Vigie."),
+            email_text=_mail(say("ride_answer_intro"), body, say("ride_answer_why"), locale),
         )
 
 
@@ -194,7 +222,7 @@ class CommentNotice:
             return None
         post = comment["post_row"]
         return Notice(
-            title=(f"New comment: {post['title']}" if supported(locale) == "en" else f"Nouveau commentaire : {post['title']}"),
+            title=phrasebook(TEXTS, locale)("comment_title", title=post["title"]),
             body=f"{comment['author.first_name']} {comment['author.last_name']} : {comment['body']}",
             url=_url(post["id"]), tag=f"gazette-comments-{post['id']}", event=COMMENT_KIND, ref_id=ref_id,
             ttl=12 * 3600, urgency="low",
@@ -219,26 +247,15 @@ class RideCancelledNotice:
         row = await _cancellation(ref_id)
         if row is None:
             return None
-        trip = f"{row['from_place']} → {row['to_place']}"
+        locale = supported(locale)
+        say = phrasebook(TEXTS, locale)
+        body = say("ride_cancel_body", trip=f"{row['from_place']} → {row['to_place']}",
+                   when=moment_in_figures(row["departs_at"], locale))
         until_departure = int((row["departs_at"] - clock.now()).total_seconds())
-        if supported(locale) == "en":
-            body = (f"The carpool {trip} on {moment_in_figures(row['departs_at'], 'en')} was cancelled by its driver. "
-                    "Your seat or your request no longer stands.")
-            return Notice(
-                title="Carpool cancelled", body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
-                event=RIDE_CANCEL_KIND, ref_id=ref_id, ttl=max(60, min(24 * 3600, until_departure)), urgency="high",
-                email_subject="[Vigie] Carpool cancelled",
-                email_text=_mail("A carpool of the Gazette is cancelled:", f"“{row['title']}”\n\n{body}",
-                                 "You receive this message because you had asked for a seat in this carpool on Vigie.",
-                                 "en"),
-            )
-        body = (f"Le covoiturage {trip} du {moment_in_figures(row['departs_at'])} a été annulé par son conducteur. "
-                "Votre place ou votre demande n'a plus cours.")
         return Notice(
-            title="Covoiturage annulé", body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
+            title=say("ride_cancel_title"), body=body, url="/#/gazette", tag=f"gazette-ride-cancelled-{ref_id}",
             event=RIDE_CANCEL_KIND, ref_id=ref_id, ttl=max(60, min(24 * 3600, until_departure)), urgency="high",
-            email_subject="[Vigie] Covoiturage annulé",
-            email_text=_mail("Un covoiturage de la Gazette est annulé :", f"« {row['title']} »\n\n{body}",
-                             "Vous recevez ce message parce que vous aviez demandé une place dans ce covoiturage "
-                             "sur Vigie."),
+            email_subject=f"[Vigie] {say('ride_cancel_title')}",
+            email_text=_mail(say("ride_cancel_intro"), f"{say('quoted', text=row['title'])}\n\n{body}",
+                             say("ride_cancel_why"), locale),
         )

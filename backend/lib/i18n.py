@@ -10,6 +10,7 @@ dict entry, without a catalogue compiler (Babel's gettext would need .po/.mo fil
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
@@ -25,6 +26,21 @@ def supported(locale: str | None) -> str:
     """`locale` if Vigie speaks it (its language part), else French."""
     language = (locale or "").replace("-", "_").split("_")[0].lower()
     return language if language in LOCALES else DEFAULT
+
+
+def phrasebook(table: Mapping[str, Mapping[str, str]], locale: str | None, **common: object) -> Callable[..., str]:
+    """`say(key, **values)`: the text `key` of a locale-keyed table (locale → key → `str.format` text) in `locale`.
+
+    French where Vigie does not speak `locale`; `common` values are given to every text (a
+    commune's name). Values are members' words too: inserted as they are, never read as a
+    format (a `{` in a title stays a `{`).
+    """
+    texts = table[supported(locale)]
+
+    def say(key: str, /, **values: object) -> str:
+        return texts[key].format_map({**common, **values})
+
+    return say
 
 
 def from_accept_language(header: str | None) -> str:

@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backend.communities.tables import Commune
 from backend.delivery.kinds import Notice
 from backend.delivery.service import FanoutPlan, Recipient, community_recipients
 from backend.lib.french import de
-from backend.lib.i18n import moment_in_figures, supported
+from backend.lib.i18n import moment_in_figures, phrasebook, supported
 from backend.lib.templates import render_notice
 from backend.mairie.area import allow_fallback_sms, areas_of, spend_sms, urgent_plan
 from backend.mairie.tables import Acknowledgement, Broadcast, SafetyAnswer, SafetyCheck
@@ -49,6 +50,47 @@ CATEGORIES_EN = {
     "autre": "Other",
 }
 LABELS = {"fr": (SEVERITY_LABELS, CATEGORIES), "en": (SEVERITY_LABELS_EN, CATEGORIES_EN)}  # by locale
+# What the notices say, by locale: `{commune}` is the commune's name, `{de_commune}` the French « de Paris ».
+# The safety check's SMS keywords stay OUI / AIDE in every language: the inbound SMS commands read those.
+TEXTS = {
+    "fr": {
+        "title": "Mairie {de_commune} : {title}",
+        "valid_until": "\nValable jusqu'au {until}.",
+        "more": "\nPlus d'informations : {link}",
+        "broadcast_intro": "La mairie {de_commune} informe les habitants ({level}, {label}) :",
+        "broadcast_link": "Lire l'annonce",
+        "broadcast_subject": "[Vigie] Mairie {de_commune} — {level} : {title}",
+        "broadcast_sms": "MAIRIE {commune} - {level} : {title}. {body}",
+        "safety_intro": "La mairie {de_commune} prend des nouvelles des habitants :",
+        "safety_how": "Répondez d'un geste dans l'application : « Tout va bien » ou « J'ai besoin d'aide ». "
+                      "Vous pouvez aussi répondre OUI ou AIDE au SMS de la mairie.",
+        "safety_link": "Répondre",
+        "safety_body": "Touchez pour répondre : « Tout va bien » ou « J'ai besoin d'aide ».",
+        "safety_sms": "MAIRIE {commune} : {question} Repondez OUI si tout va bien, AIDE si vous avez besoin d'aide.",
+        "ack_title": "La mairie {de_commune} a pris en compte votre alerte",
+    },
+    "en": {
+        "title": "{commune} town hall: {title}",
+        "valid_until": "\nValid until {until}.",
+        "more": "\nMore information: {link}",
+        "broadcast_intro": "The {commune} town hall informs residents ({level}, {label}):",
+        "broadcast_link": "Read the announcement",
+        "broadcast_subject": "[Vigie] {commune} town hall — {level}: {title}",
+        "broadcast_sms": "TOWN HALL {commune} - {level}: {title}. {body}",
+        "safety_intro": "The {commune} town hall is checking on residents:",
+        "safety_how": "Answer with one tap in the app: “I'm fine” or “I need help”. "
+                      "You can also answer OUI (I'm fine) or AIDE (I need help) to the town hall's SMS.",
+        "safety_link": "Answer",
+        "safety_body": "Tap to answer: “I'm fine” or “I need help”.",
+        "safety_sms": "TOWN HALL {commune}: {question} Reply OUI if you are fine, AIDE if you need help.",
+        "ack_title": "The {commune} town hall has acknowledged your alert",
+    },
+}
+
+
+def _phrases(locale: str, commune_name: str) -> Callable[..., str]:
+    """`say(key, **values)` in `locale`, the commune already filled in."""
+    return phrasebook(TEXTS, locale, commune=commune_name, de_commune=de(commune_name, proper=True))
 
 
 def channels_of(row: dict[str, Any]) -> list[str]:
@@ -75,22 +117,14 @@ def broadcast_notice(row: dict[str, Any], commune_name: str, locale: str = "fr")
     level = severities[row["severity"]]
     label = categories.get(row["category"], row["category"])
     until = row.get("valid_until")
-    if locale == "en":
-        title = f"{commune_name} town hall: {row['title']}"
-        validity = f"\nValid until {moment_in_figures(until, locale)}." if until else ""
-        link = f"\nMore information: {row['link']}" if row.get("link") else ""
-        text, page = _mail(f"The {commune_name} town hall informs residents ({level}, {label}):", row["title"],
-                           row["body"] + validity + link, "Read the announcement", locale)
-        subject = f"[Vigie] {commune_name} town hall — {level}: {row['title']}"
-        sms = f"TOWN HALL {commune_name} - {level}: {row['title']}. {row['body']}"
-    else:
-        title = f"Mairie {de(commune_name, proper=True)} : {row['title']}"
-        validity = f"\nValable jusqu'au {moment_in_figures(until, locale)}." if until else ""
-        link = f"\nPlus d'informations : {row['link']}" if row.get("link") else ""
-        text, page = _mail(f"La mairie {de(commune_name, proper=True)} informe les habitants ({level}, {label}) :",
-                           row["title"], row["body"] + validity + link, "Lire l'annonce")
-        subject = f"[Vigie] Mairie {de(commune_name, proper=True)} — {level} : {row['title']}"
-        sms = f"MAIRIE {commune_name} - {level} : {row['title']}. {row['body']}"
+    say = _phrases(locale, commune_name)
+    validity = say("valid_until", until=moment_in_figures(until, locale)) if until else ""
+    link = say("more", link=row["link"]) if row.get("link") else ""
+    text, page = _mail(say("broadcast_intro", level=level, label=label), row["title"], row["body"] + validity + link,
+                       say("broadcast_link"), locale)
+    title = say("title", title=row["title"])
+    subject = say("broadcast_subject", level=level, title=row["title"])
+    sms = say("broadcast_sms", level=level, title=row["title"], body=row["body"])
     return Notice(
         title=title, body=row["body"], url=f"/#/mairie/{row['id']}", tag=f"mairie-{row.get('parent') or row['id']}",
         event="mairie_broadcast", ref_id=row["id"], urgent=urgent, community=commune_name,
@@ -133,35 +167,16 @@ class BroadcastNotice:
 
 
 def safety_notice(check: dict[str, Any], commune_name: str, locale: str = "fr") -> Notice:
+    locale = supported(locale)
+    say = _phrases(locale, commune_name)
     question = check["question"]
-    if supported(locale) == "en":
-        return _safety_notice_en(check, commune_name)
-    text, page = _mail(f"La mairie {de(commune_name, proper=True)} prend des nouvelles des habitants :", question,
-                       "Répondez d'un geste dans l'application : « Tout va bien » ou « J'ai besoin d'aide ». "
-                       "Vous pouvez aussi répondre OUI ou AIDE au SMS de la mairie.", "Répondre")
+    title = say("title", title=question)
+    text, page = _mail(say("safety_intro"), question, say("safety_how"), say("safety_link"), locale)
     return Notice(
-        title=f"Mairie {de(commune_name, proper=True)} : {question}", body="Touchez pour répondre : « Tout va bien » ou "
-        "« J'ai besoin d'aide ».", url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}",
+        title=title, body=say("safety_body"), url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}",
         event="safety_check", ref_id=check["id"], urgent=True, community=commune_name, ttl=12 * 3600,
-        urgency="high", email_subject=f"[Vigie] Mairie {de(commune_name, proper=True)} : {question}", email_text=text,
-        email_html=page,
-        sms_text=f"MAIRIE {commune_name} : {question} Repondez OUI si tout va bien, AIDE si vous avez besoin d'aide.",
-    )
-
-
-def _safety_notice_en(check: dict[str, Any], commune_name: str) -> Notice:
-    question = check["question"]
-    # the SMS keywords stay OUI / AIDE: the inbound SMS commands read those
-    text, page = _mail(f"The {commune_name} town hall is checking on residents:", question,
-                       "Answer with one tap in the app: “I'm fine” or “I need help”. "
-                       "You can also answer OUI (I'm fine) or AIDE (I need help) to the town hall's SMS.",
-                       "Answer", "en")
-    return Notice(
-        title=f"{commune_name} town hall: {question}", body="Tap to answer: “I'm fine” or “I need help”.",
-        url=f"/#/mairie/controle/{check['id']}", tag=f"safety-{check['id']}", event="safety_check",
-        ref_id=check["id"], urgent=True, community=commune_name, ttl=12 * 3600, urgency="high",
-        email_subject=f"[Vigie] {commune_name} town hall: {question}", email_text=text, email_html=page,
-        sms_text=f"TOWN HALL {commune_name}: {question} Reply OUI if you are fine, AIDE if you need help.",
+        urgency="high", email_subject=f"[Vigie] {title}", email_text=text, email_html=page,
+        sms_text=say("safety_sms", question=question),
     )
 
 
@@ -215,8 +230,7 @@ class AcknowledgementNotice:
         if row is None:
             return None
         alert_id = row["alert"]
-        title = (f"The {row['commune.name']} town hall has acknowledged your alert" if supported(locale) == "en"
-                 else f"La mairie {de(row['commune.name'], proper=True)} a pris en compte votre alerte")
+        title = _phrases(locale, row["commune.name"])("ack_title")
         return Notice(title=title,
                       body=row["alert.title"], url=f"/#/alertes/{alert_id}", tag=f"alert-{alert_id}",
                       event="alert_acknowledged", ref_id=alert_id, ttl=24 * 3600, urgency="low")
