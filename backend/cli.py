@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
+import json
 import logging
 import os
 import signal
@@ -110,13 +112,43 @@ def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+COMMUNES_IMPORT = "communes.import"  # the audit entry of an import; its details keep the file's sha256
+
+
+async def _import_communes(path: Path, if_changed: bool):
+    """Import the list at `path` and record its checksum in the audit log; None when `if_changed` and
+    the last import recorded the same checksum (the list is already there: ~3 s saved at each start)."""
+    # lazy: a command imports only what it runs
+    from backend.audit import service as audit
+    from backend.audit.tables import AuditEntry
+    from backend.communities import official
+    from backend.communities.tables import OfficialCommune
+
+    checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+    if if_changed:
+        last = await AuditEntry.select(AuditEntry.details).where(AuditEntry.action == COMMUNES_IMPORT).order_by(
+            AuditEntry.id, ascending=False).first()
+        if last and json.loads(last["details"]).get("sha256") == checksum and await OfficialCommune.exists():
+            return None
+    report = await official.import_communes(path)
+    await audit.record(None, COMMUNES_IMPORT, path.name, {"sha256": checksum, "total": report.total,
+                                                          "added": report.added, "updated": report.updated,
+                                                          "removed": report.removed})
+    return report
+
+
 def cmd_communes(settings: Settings, args: argparse.Namespace) -> int:
-    """`vigie communes import`: load the official list of communes (idempotent; `make run` does it too)."""
+    """`vigie communes import`: load the official list of communes (idempotent; `vigie run` does it too, only
+    when the file changed since the last import, or with `--if-changed`)."""
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.communities import official
 
     path = Path(args.file) if args.file else official.COMMUNES_FILE
-    report = asyncio.run(_with_db(settings, lambda: official.import_communes(path)))
+    if_changed = getattr(args, "if_changed", False)
+    report = asyncio.run(_with_db(settings, lambda: _import_communes(path, if_changed)))
+    if report is None:
+        print("Liste officielle des communes inchangée depuis le dernier import : rien à faire.")
+        return 0
     print(f"Liste officielle : {report.total} communes ({report.added} ajoutée(s), {report.updated} mise(s) à jour, "
           f"{report.unchanged} inchangée(s), {report.removed} retirée(s)) ; "
           f"{report.vigie_communes_updated} commune(s) de Vigie mise(s) à jour.")
@@ -293,7 +325,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.with_(valkey_url=env.get("VIGIE_VALKEY_URL", settings.valkey_url))
         cmd_migrate(settings, args)
         cmd_vapid(settings, args)
-        args.file = None
+        args.file, args.if_changed = None, True
         cmd_communes(settings, args)
         args.force = False
         cmd_demo(settings, args)
@@ -342,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("communes", help="the official list of communes (INSEE): `vigie communes import`")
     p.add_argument("action", choices=["import"])
     p.add_argument("--file", default=None, help="a list in the shipped format (default: backend/communities/data)")
+    p.add_argument("--if-changed", action="store_true",
+                   help="skip when the file's checksum is the one of the last import (what `vigie run` does)")
     p = sub.add_parser("user", help="create or promote an account")
     p.add_argument("email")
     p.add_argument("--password", default="")
