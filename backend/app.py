@@ -100,8 +100,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     check_production(settings)
     settings = ensure_secret_key(settings)
-    engine = apps.bind_engine(engine or db.make_engine(settings))
+    # Bound in the lifespan, not here: building an app (the API docs test, a settings check) must not
+    # move the process's tables to another database.
+    engine = engine or db.make_engine(settings)
     storage = make_storage(settings)  # incomplete S3 settings refuse here, in every environment
+
+    @asynccontextmanager
+    async def engine_bound(app: Litestar) -> AsyncIterator[None]:
+        with apps.engine_held(engine):  # restored when the app stops; another engine running is refused
+            yield
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -133,7 +140,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     ]
     return Litestar(
         route_handlers=[*route_handlers(), service_worker_entry, *static],
-        lifespan=[lifespan],
+        lifespan=[engine_bound, lifespan],  # entered in this order, left in the reverse
         plugins=[channels_plugin(settings)],  # live stream; touches Valkey only once someone listens
         # explicit wiring: auth builds principals with communities' loader (auth does not import
         # communities); the inbound-SMS webhook tries the domains' command words in order

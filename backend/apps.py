@@ -8,6 +8,8 @@ its own names its app in its `DOMAIN.piccolo_app`, with migrations in
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from piccolo.conf.apps import AppConfig, AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.table import Table
@@ -32,5 +34,12 @@ def all_tables() -> list[type[Table]]:
 
 
 def bind_engine(engine: Engine) -> Engine:
-    """Make every table of every app use `engine` (see backend.db.bind_engine)."""
+    """Make every table of every app use `engine` (see backend.db.bind_engine): for a process that
+    runs one thing (the CLI, a bench, the test session); an app binds in its lifespan (engine_held)."""
     return db.bind_engine(engine, all_tables())
+
+
+def engine_held(engine: Engine) -> AbstractContextManager[Engine]:
+    """Every table of every app on `engine` while an app runs, the binding before restored after
+    (see backend.db.engine_held: a second app on another engine is refused)."""
+    return db.engine_held(engine, all_tables())

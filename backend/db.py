@@ -8,9 +8,10 @@ PostgreSQL is used when `database_url` starts with postgres:// or postgresql://.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -53,6 +54,46 @@ def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> Engine:
     for table in tables:
         table._meta.db = engine
     return engine
+
+
+class EngineConflict(RuntimeError):
+    """A second app of the process would move every table to another database than the running one's."""
+
+
+_holders: list[Engine] = []  # the engines of the apps running in this process (one, possibly held by several)
+_before: tuple[Engine | None, dict[type[Table], Any]] = (None, {})
+
+
+@contextmanager
+def engine_held(engine_: Engine, tables: Iterable[type[Table]]) -> Iterator[Engine]:
+    """Bind `tables` to `engine_` while an app runs (its lifespan), and restore the binding found
+    before when the last app holding it stops. Table bindings are process-wide: an app started
+    while another runs on a different engine would silently move the first one's queries to the
+    other database, so it is refused (EngineConflict) instead."""
+    global _before, _engine
+    tables = list(tables)
+    if any(held is not engine_ for held in _holders):
+        raise EngineConflict(f"another app of this process runs on {_describe(_holders[0])}: an app on "
+                             f"{_describe(engine_)} would move every table to it; run it in its own process")
+    if not _holders:
+        _before = (_engine, {table: table._meta.db for table in tables})
+    bind_engine(engine_, tables)
+    _holders.append(engine_)
+    try:
+        yield engine_
+    finally:
+        _holders.remove(engine_)
+        if not _holders:
+            previous, dbs = _before
+            _engine = previous
+            for table, db in dbs.items():
+                table._meta.db = db
+
+
+def _describe(engine_: Engine) -> str:
+    if isinstance(engine_, SQLiteEngine):
+        return f"SQLite {engine_.path}"
+    return f"{type(engine_).__name__} {id(engine_):#x}"  # never the DSN: it may hold a password
 
 
 def engine() -> Engine:

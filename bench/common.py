@@ -217,10 +217,10 @@ async def make_community(name: str, members: int, password_hash: str, *, first_m
         commune=commune, name=name, center_lat=47.9, center_lon=1.9, radius_m=600)).returning(CommunityTable.id))[0]["id"]
     now = clock.now()
     numbers = range(first_member, first_member + members)
-    await bulk_insert(User, ["email", "password_hash", "first_name", "last_name", "phone", "address_line1",
-                             "address_line2", "postal_code", "city", "country", "locale", "is_moderator",
+    await bulk_insert(User, ["email", "password_hash", "first_name", "last_name", "phone", "phone_mobile",
+                             "address_line1", "address_line2", "postal_code", "city", "country", "locale", "is_moderator",
                              "is_admin", "is_suspended", "address_verified", "created_at"],
-                      [(f"voisin{i}@bench.vigie.fr", password_hash, f"Voisin{i}", "Banc", f"+336{10000000 + i}",
+                      [(f"voisin{i}@bench.vigie.fr", password_hash, f"Voisin{i}", "Banc", f"+336{10000000 + i}", True,
                         f"{1 + i % 200} rue des Tilleuls", "", "45100", "Bellerive-sur-Loire", "FR", "fr",
                         False, False, False, True, now) for i in numbers], ignore_conflicts=False)
     emails = [f"voisin{i}@bench.vigie.fr" for i in numbers]

@@ -21,7 +21,7 @@ from backend.auth.schemas import Me
 from backend.auth import sessions
 from backend.auth.tables import User
 from backend.lib import i18n, ratelimit
-from backend.lib.phones import normalise_phone
+from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
 from backend.lib.templates import render
 from backend.lib.errors import DomainError, NotFound, Unauthorized
@@ -184,6 +184,7 @@ async def update_identity(cache: avalkey.Valkey | None, user_id: int, first_name
     if row is None:
         raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
     values[User.phone] = normalise_phone(required_field(phone, "Téléphone", 40), row["country"] or "FR")
+    values[User.phone_mobile] = is_sms_capable(values[User.phone])  # read by the fan-out, never parsed there
     await User.update(values).where(User.id == user_id)
     await sessions.invalidate_principal(cache, user_id)
     return values[User.phone]

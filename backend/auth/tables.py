@@ -11,6 +11,9 @@ class User(Table, tablename="users"):
     first_name = Varchar(length=100)
     last_name = Varchar(length=100)
     phone = Varchar(length=20, index=True)
+    # `phone` is a French or Belgian mobile (lib.phones.is_sms_capable): decided once when the phone is
+    # saved, so a fan-out reads it instead of parsing every number (~85 µs each)
+    phone_mobile = Boolean(default=False)
     address_line1 = Varchar(length=200)
     address_line2 = Varchar(length=200, default="")
     postal_code = Varchar(length=10)

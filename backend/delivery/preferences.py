@@ -11,7 +11,6 @@ from backend.auth.tables import User
 from backend.delivery.schemas import Preferences
 from backend.delivery.tables import DeliveryPreference, PushSubscription
 from backend.lib.errors import DomainError
-from backend.lib.phones import is_sms_capable
 from backend.lib.sql import bulk_insert, select_in
 
 LOCAL_TZ = ZoneInfo("Europe/Paris")  # France and Belgium share it
@@ -34,8 +33,8 @@ async def start_channels(user_id: int, sms: bool) -> None:
 
 
 async def _sms_available(user_id: int) -> bool:
-    row = await User.select(User.phone).where(User.id == user_id).first()
-    return row is not None and is_sms_capable(row["phone"] or "")
+    row = await User.select(User.phone_mobile).where(User.id == user_id).first()
+    return row is not None and bool(row["phone_mobile"])
 
 
 async def get_preferences(user_id: int) -> Preferences:

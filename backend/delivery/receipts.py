@@ -36,7 +36,6 @@ from backend.delivery.kinds import KINDS
 from backend.delivery.states import DeliveryState
 from backend.delivery.tables import Delivery, PushSubscription
 from backend.lib import clock, i18n
-from backend.lib.phones import is_sms_capable
 from backend.lib.queues import Queues
 from backend.lib.sql import bulk_insert, placeholders, raw
 from backend.lib.templates import render
@@ -112,13 +111,13 @@ async def _count_misses(queues: Queues, delivery_ids: Sequence[int], now: Any) -
 async def _fall_back(kind: str, ref_id: int, user_ids: list[int], now: Any) -> bool:
     """Queue the SMS of these members for (kind, ref) as « SMS de secours »; True if any was queued."""
     rows = await raw(
-        Delivery, 'SELECT u.id AS user_id, u.phone AS phone, u.is_suspended AS suspended, p.sms_fallback AS wanted, '
+        Delivery, 'SELECT u.id AS user_id, u.phone_mobile AS mobile, u.is_suspended AS suspended, p.sms_fallback AS wanted, '
         "d.id AS sms_id, d.state AS sms_state FROM users u "
         'LEFT JOIN delivery_preferences p ON p."user" = u.id '
         "LEFT JOIN deliveries d ON d.\"user\" = u.id AND d.kind = {} AND d.ref_id = {} AND d.channel = 'sms' "
         f"WHERE u.id IN ({placeholders(len(user_ids))}) ORDER BY u.id", kind, ref_id, *user_ids)
     eligible = [r for r in rows if not r["suspended"] and (r["wanted"] is None or bool(r["wanted"]))
-                and is_sms_capable(r["phone"] or "") and r["sms_state"] in (None, DeliveryState.SKIPPED)]
+                and r["mobile"] and r["sms_state"] in (None, DeliveryState.SKIPPED)]
     if not eligible:
         return False
     gate = getattr(KINDS.get(kind), "allow_fallback_sms", None)

@@ -19,6 +19,7 @@ SKIP_REASONS = {
     "aucun appareil abonné": "no_device",
     "pas d'adresse e-mail": "no_email",
     "pas de numéro de téléphone": "no_phone",
+    "numéro fixe : pas de SMS": "no_phone",  # no number SMS can reach: counted with « no number »
     "heures calmes": "quiet_hours",
 }
 # Why a person gets nothing at all, by what would change it first: the send falls in their quiet

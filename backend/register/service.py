@@ -23,7 +23,7 @@ from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
-from backend.lib.phones import to_e164
+from backend.lib.phones import is_sms_capable, to_e164
 from backend.lib.queues import Queues
 from backend.lib.text import iso
 from backend.register.schemas import (
@@ -78,6 +78,9 @@ def _channel(channel: str, has_account: bool, phone: str) -> str:
         raise DomainError("Sans compte Vigie à ce numéro, choisissez l'appel téléphonique.", "channel_needs_account")
     if channel in ("sms", "call") and not phone:
         raise DomainError("Un numéro de téléphone est nécessaire pour ce moyen de contact.", "phone_required")
+    if channel == "sms" and not is_sms_capable(phone):  # decided here, once: the fan-out reads users.phone_mobile
+        raise DomainError("Ce numéro est un fixe : il ne reçoit pas de SMS. Choisissez l'appel ou l'application.",
+                          "not_a_mobile")
     return channel
 
 

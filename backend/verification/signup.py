@@ -79,6 +79,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
         country=country,
         locale="en" if data.locale == "en" else "fr",
     )
+    values["phone_mobile"] = is_sms_capable(values["phone"])  # read by the fan-out, never parsed there
     check_password(data.password)
     community = await communities.require_community(data.community_id)
     await require_inside(data.community_id, values["address_line1"], postal, city=values["city"])  # commune, streets
@@ -91,7 +92,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
                 user_id = rows[0]["id"]
                 membership_id = await communities.add_membership(user_id, data.community_id, active=False)
                 # SMS on from the start when the number is a mobile we can text
-                await delivery.start_channels(user_id, data.sms and is_sms_capable(values["phone"]))
+                await delivery.start_channels(user_id, data.sms and values["phone_mobile"])
                 letter_id = await verification.create_letter(user_id, membership_id, community["name"], settings)
         except Exception as exc:  # the same e-mail signing up twice at once: the unique index lets one in
             owner = await User.select(User.id, User.first_name, User.email, User.locale).where(

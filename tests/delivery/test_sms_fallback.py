@@ -71,7 +71,8 @@ async def test_urgent_alert_not_received_goes_by_sms_once_after_the_delay_and_ne
         api, fx_app, fx_settings, fx_password_hash, fx_push, fx_sms, fx_mail):
     hood = await neighbourhood(fx_settings, fx_password_hash, fx_push, 5, prefs_for=prefs)
     m = hood.members
-    await User.update({User.phone: "+33140000000"}).where(User.id == m[LANDLINE])  # a landline: no SMS
+    await User.update({User.phone: "+33140000000", User.phone_mobile: False}).where(  # a landline: no SMS
+        User.id == m[LANDLINE])
     author = await api.as_user("auteur@test.vigie.fr")
     receiver = await api.as_user(hood.emails[m[RECEIVES]])
 

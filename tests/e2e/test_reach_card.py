@@ -43,7 +43,7 @@ async def test_the_card_shows_until_sms_on_a_mobile_reaches_the_member(fx_page, 
     }""")
 
     # SMS « on » for a landline reaches nobody: the card stays (and the settings offer no SMS)
-    await User.update({User.phone: "+33238123456"}).where(User.id == fx_neighbours.odette)
+    await User.update({User.phone: "+33238123456", User.phone_mobile: False}).where(User.id == fx_neighbours.odette)
     await delivery.start_channels(fx_neighbours.odette, True)
     await open_home(page)
     await expect(page.get_by_role("region", name=CARD)).to_be_visible()
@@ -54,7 +54,7 @@ async def test_the_card_shows_until_sms_on_a_mobile_reaches_the_member(fx_page, 
     await expect(page.locator('input[name="email"]')).to_be_visible()
 
     # a mobile with SMS on: the card is gone
-    await User.update({User.phone: "+33611000002"}).where(User.id == fx_neighbours.odette)
+    await User.update({User.phone: "+33611000002", User.phone_mobile: True}).where(User.id == fx_neighbours.odette)
     await open_home(page)
     await expect(page.get_by_role("heading", name=CARD)).to_have_count(0)
     assert not page.errors, page.errors
