@@ -46,8 +46,8 @@ async def test_a_second_app_on_another_database_is_refused_while_one_runs(fx_app
             pytest.fail("a second app on another database started")
     except* db.EngineConflict as group:  # Litestar's lifespan task group wraps it
         refused = list(group.exceptions)
-    assert refused and "another app of this process runs on SQLite" in str(refused[0])
-    assert "other.db would move every table to it" in str(refused[0])
+    assert refused and "another app of this process runs on " in str(refused[0])
+    assert "other.db would move every table to it" in str(refused[0])  # the other app's, named
     assert User._meta.db is fx_engine and db.engine() is fx_engine
     same = create_app(fx_settings.with_(run_workers_in_process=False), engine=fx_engine)
     async with same.lifespan():  # a second app on the same engine is fine (tests start several)
