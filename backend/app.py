@@ -32,6 +32,7 @@ from backend.lib.storage import make_storage
 from backend.lib.transfer import compression_config, static_cache_middleware
 from backend.lib.valkey import make_client
 from backend.lib.web import EXCEPTION_HANDLERS, security_headers_middleware
+from backend.live.service import settle_publishes
 from backend.privacy.service import restore_on_login
 from backend.live.service import channels_plugin
 from backend.settings import ROOT, Settings, UnsafeProductionSettings, check_production, get_settings
@@ -65,8 +66,10 @@ def route_handlers() -> list[Any]:
 
 
 async def shutdown_resources(workers: WorkerSet | None, queues: Queues, client: Any, storage: Any = None) -> None:
-    """Stop workers and close Valkey and media storage connections, even when Valkey is already gone."""
-    steps = {"workers": workers.stop() if workers else None, "queues": queues.disconnect(), "valkey": client.aclose(),
+    """Let live events still under way finish, stop workers, close Valkey and media storage connections,
+    even when Valkey is already gone."""
+    steps = {"live events": settle_publishes(8), "workers": workers.stop() if workers else None,
+             "queues": queues.disconnect(), "valkey": client.aclose(),
              "storage": storage.close() if storage else None}
     for name, step in steps.items():
         if step is None:

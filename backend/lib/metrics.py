@@ -27,6 +27,9 @@ RETRIES = Counter("vigie_delivery_retries", "Deliveries put back for a later att
 TAKEOVERS = Counter("vigie_delivery_takeovers", "Deliveries taken over from a worker whose lease lapsed.")
 SENDS_IN_FLIGHT = Gauge("vigie_sends_in_flight", "Requests to a push service or SMTP server under way in this "
                         "process, by channel.", ["channel"])
+LIVE_PUBLISHES = Counter("vigie_live_publishes", "Live events published, by outcome: sent (within the caller's "
+                         "wait), late (finished in the background), retried (after a failed attempt), dropped "
+                         "(given up, logged as an error).", ["outcome"])
 QUEUE_DEPTH = Gauge("vigie_queue_depth", "Jobs waiting in each queue.", ["queue"])
 QUEUE_OLDEST = Gauge("vigie_queue_oldest_job_seconds", "Age of the oldest job waiting in each queue.", ["queue"])
 WORKERS_LIVE = Gauge("vigie_workers_live", "Worker processes whose heartbeat is current.")

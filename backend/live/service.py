@@ -15,7 +15,12 @@ backend, so API processes (through the ChannelsPlugin) and `vigie worker` proces
 their Valkey client) publish alike, and every API instance streams what any of them publishes.
 
 Live updates are best-effort: publishing never raises, and delivery records stay the source
-of truth.
+of truth. But an event is not given up lightly: the caller waits at most PUBLISH_TIMEOUT for
+the first attempt, which then goes on in the background (a cancelled MULTI/EXEC would drop the
+connection and the event with it); a failed attempt is retried in the background (RETRY_DELAYS).
+Each outcome is counted (`vigie_live_publishes{outcome}`: sent, late, retried, dropped) and an
+event finally dropped is logged as an error. Screens that show counts read them again from the
+database on each event and after each reconnection, so one late or lost event is repaired by the next.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from valkey.exceptions import ValkeyError
 
 from backend.auth.principal import Principal
 from backend.communities.tables import Community
+from backend.lib.metrics import LIVE_PUBLISHES
 from backend.lib.valkey import make_client
 from backend.settings import Settings
 
@@ -46,7 +52,14 @@ log = logging.getLogger(__name__)
 
 MODERATION = "moderation"
 PUBLISH_TIMEOUT = 2.0
-"""Seconds a publish may take before it is given up (an alert must not wait on live updates)."""
+"""Seconds the caller waits for a publish (an alert must not wait on live updates); past that the
+publish goes on in the background, it is not cancelled."""
+ATTEMPT_TIMEOUT = 15.0
+"""Seconds one background attempt may take before it counts as failed."""
+RETRY_DELAYS = (0.5, 2.0, 5.0)
+"""Pauses before the background retries of a failed publish; after the last one it is dropped."""
+MAX_BACKGROUND = 1000
+"""Publishes finishing in the background at most (a long outage must not pile up tasks): beyond, dropped."""
 VALKEY_ERRORS = (ValkeyError, OSError)  # OSError includes TimeoutError and refused connections
 
 
@@ -117,7 +130,8 @@ async def publish(target: ChannelsPlugin | Litestar | Mapping[str, Any] | avalke
     """Publish `event` to every API instance's live streams; never raises.
 
     `target` is the ChannelsPlugin, the app, `app.state` or a SAQ job's `ctx` (both hold
-    `valkey`), or a Valkey client. Returns False (and logs a warning) when Valkey is unreachable.
+    `valkey`), or a Valkey client. Returns True when published within PUBLISH_TIMEOUT; False
+    when not yet (it goes on, and is retried, in the background) or when there is no client.
     """
     channels = event.channels()
     if not channels:
@@ -125,20 +139,80 @@ async def publish(target: ChannelsPlugin | Litestar | Mapping[str, Any] | avalke
     try:
         data = encode_event(event)
         if isinstance(target, ChannelsPlugin):
-            sending = target.wait_published(data, channels)
+            plugin = target
+
+            def send() -> Any:
+                return plugin.wait_published(data, channels)
         else:
             if isinstance(target, Litestar):
                 target = target.state
             client = target.get("valkey") if isinstance(target, Mapping) else target
             if client is None:
-                log.warning("live event %s not published: no Valkey client yet", event.type)
+                LIVE_PUBLISHES.labels("dropped").inc()
+                log.error("live event %s dropped: no Valkey client yet", event.type)
                 return False
-            sending = publish_raw(client, data, channels)
-        await asyncio.wait_for(sending, PUBLISH_TIMEOUT)
+
+            def send() -> Any:
+                return publish_raw(client, data, channels)
+        first = asyncio.ensure_future(send())
     except Exception as exc:  # best-effort by design: the caller's work must go on
-        log.warning("live event %s not published on %s: %r", event.type, channels, exc)
+        LIVE_PUBLISHES.labels("dropped").inc()
+        log.error("live event %s dropped: %r", event.type, exc)
         return False
+    try:
+        await asyncio.wait_for(asyncio.shield(first), PUBLISH_TIMEOUT)
+    except Exception as exc:  # a timeout or a failure: finished or retried off the caller's path
+        _finish_in_background(first, send, event.type, channels, exc)
+        return False
+    LIVE_PUBLISHES.labels("sent").inc()
     return True
+
+
+_background: set[asyncio.Task] = set()
+
+
+def _finish_in_background(first: asyncio.Future, send: Any, event_type: str, channels: list[str],
+                          exc: BaseException) -> None:
+    if len(_background) >= MAX_BACKGROUND:
+        first.cancel()
+        LIVE_PUBLISHES.labels("dropped").inc()
+        log.error("live event %s dropped on %s: %d publishes already pending", event_type, channels, len(_background))
+        return
+    late = isinstance(exc, TimeoutError)
+    log.warning("live event %s not published on %s within %.0f s (%s): going on in the background", event_type,
+                channels, PUBLISH_TIMEOUT, "still under way" if late else repr(exc))
+    task = asyncio.ensure_future(_finish(first, send, event_type, channels))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _finish(first: asyncio.Future, send: Any, event_type: str, channels: list[str]) -> None:
+    """Wait for the first attempt, then retry after each of RETRY_DELAYS; count and log the outcome."""
+    try:
+        await asyncio.wait_for(first, ATTEMPT_TIMEOUT)
+        LIVE_PUBLISHES.labels("late").inc()
+        return
+    except Exception as exc:
+        error: BaseException = exc
+    for delay in RETRY_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            await asyncio.wait_for(send(), ATTEMPT_TIMEOUT)
+            LIVE_PUBLISHES.labels("retried").inc()
+            log.info("live event %s published on %s after a retry", event_type, channels)
+            return
+        except Exception as exc:
+            error = exc
+    LIVE_PUBLISHES.labels("dropped").inc()
+    log.error("live event %s DROPPED on %s after %d attempts: %r", event_type, channels, 1 + len(RETRY_DELAYS), error)
+
+
+async def settle_publishes(timeout: float = 30.0) -> int:
+    """Wait (at most `timeout` s) for the publishes still finishing in the background; how many were left."""
+    pending = list(_background)
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+    return sum(not task.done() for task in pending)
 
 
 async def channels_for(principal: Principal) -> list[str]:

@@ -11,6 +11,7 @@ from backend.auth import sessions
 from backend.devtools.loopback import free_port
 from backend.devtools.valkey import EmbeddedValkey
 from backend.lib.valkey import make_client
+from backend.live import service
 from backend.live.service import LiveEvent, publish
 from tests.builders import build_world
 from tests.live.sse import SseStream, wait_until
@@ -26,7 +27,10 @@ async def test_publish_with_valkey_down_returns_at_once_without_raising():
 
 
 async def test_api_starts_and_streams_while_valkey_is_down_and_catches_up_when_it_is_back(
-        fx_app_factory, fx_password_hash, tmp_path: Path):
+        fx_app_factory, fx_password_hash, tmp_path: Path, monkeypatch):
+    # No background retry here: an event published while Valkey was down would otherwise arrive
+    # at a time of its own among the ones this test reads (tests/live/test_publish_timeout.py).
+    monkeypatch.setattr(service, "RETRY_DELAYS", ())
     world = await build_world(fx_password_hash)
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())  # not started: Valkey is down
     app = await fx_app_factory(valkey_url=server.url, run_workers_in_process=False,
