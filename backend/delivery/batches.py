@@ -38,7 +38,7 @@ class Claimed(NamedTuple):
     id: int
     kind: str
     ref_id: int
-    user_id: int
+    user_id: int | None  # None: a person without an account, their `phone` on the row (SMS only)
     channel: str
     attempts: int
     created_at: datetime

@@ -154,6 +154,20 @@ async def fan_out(queues: Queues, kind: str, ref_id: int, recipients: list[Recip
     return jobs
 
 
+PHONE_COLUMNS = ["kind", "ref_id", "phone", "channel", "state", "reason", "created_at", "updated_at"]
+
+
+async def fan_out_phones(queues: Queues, kind: str, ref_id: int, phones: Sequence[str]) -> int:
+    """SMS rows to people without an account (`user` NULL, `phone` E.164): one per (kind, ref, phone)
+    under the partial unique index, so a replayed fan-out adds none; then their send jobs."""
+    now = clock.now()
+    rows = [(kind, ref_id, phone, "sms", DeliveryState.QUEUED, "", now, now) for phone in sorted(set(phones)) if phone]
+    if not rows:
+        return 0
+    await bulk_insert(Delivery, PHONE_COLUMNS, rows)
+    return await enqueue_queued(queues, kind, ref_id, channel="sms")
+
+
 async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = "", channel: str | None = None) -> int:
     """Enqueue send jobs for every still-queued delivery of (kind, ref): jobs are keyed, so this is idempotent.
 

@@ -45,6 +45,9 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
     if audience is not None:
         recipients, plan = audience
         jobs = await fanout_rows.fan_out(ctx["queues"], kind, ref_id, recipients, plan)
+        phones = getattr(handler, "phones", None)  # optional: SMS to people without an account
+        if phones is not None:
+            jobs += await fanout_rows.fan_out_phones(ctx["queues"], kind, ref_id, await phones(ref_id))
     await outbox.complete_outbox(kind, ref_id)
     return jobs
 

@@ -40,6 +40,9 @@ class KindHandler(Protocol):
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         """What to say in `locale` ("fr" or "en"), or None when the thing is gone."""
 
+    # Optional: `async def phones(self, ref_id) -> list[str]`, E.164 mobiles of people without an
+    # account to text too (delivery rows with `phone` and no `user`; French, no link: see sends.py).
+
 
 KINDS: dict[str, KindHandler] = {}
 

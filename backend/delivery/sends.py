@@ -22,7 +22,7 @@ from backend.delivery.channels.sms import SmsOut, acquire_sms_quota, fit_sms, ma
 from backend.delivery.kinds import Notice
 from backend.delivery.outcomes import Outcomes
 from backend.delivery.states import DeliveryState
-from backend.delivery.tables import PushSubscription
+from backend.delivery.tables import Delivery, PushSubscription
 from backend.lib import metrics
 from backend.lib.sql import placeholders, select_in
 from backend.settings import Settings
@@ -174,19 +174,25 @@ async def send_sms_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
     # SMS carry the provider's idempotency key (sms.py): a resend is not a second text
     outcomes = Outcomes(size=10_000, every=3600, on_write=metrics.outcomes_written("sms"))
     users = {u["id"]: u for u in await select_in(User, "SELECT id, phone, locale FROM users WHERE id",
-                                                  sorted({r.user_id for r in rows}))}
+                                                  sorted({r.user_id for r in rows if r.user_id is not None}))}
+    # Rows without a user: a person with no account, their number on the row (French, no link to the app).
+    no_account = {d["id"]: {"phone": d["phone"], "link": False} for d in await select_in(
+        Delivery, "SELECT id, phone FROM deliveries WHERE id", [r.id for r in rows if r.user_id is None])}
     locale_of = {u["id"]: u["locale"] for u in users.values()}
     notices = await load_notices(ctx, rows, locale_of)
     messages: list[SmsOut] = []
     by_ref: dict[str, Claimed] = {}
     for r in rows:
         notice = notices[notice_key(r, locale_of)]
-        user = users.get(r.user_id)
+        user = users.get(r.user_id) if r.user_id is not None else no_account.get(r.id)
         if notice is None or user is None or not user["phone"]:
             await outcomes.add(r.id, DeliveryState.SKIPPED, "contenu retiré" if notice is None else "pas de numéro")
             continue
-        link = settings.base_url + "/" + notice.url.lstrip("/")
-        text = f"{fit_sms(notice.sms_text or notice.title, link)} {link}".strip()
+        if user.get("link", True):
+            link = settings.base_url + "/" + notice.url.lstrip("/")
+            text = f"{fit_sms(notice.sms_text or notice.title, link)} {link}".strip()
+        else:
+            text = fit_sms(notice.sms_text or notice.title, "")
         messages.append(SmsOut(ref=str(r.id), to=user["phone"], text=text))
         by_ref[str(r.id)] = r
     if messages:

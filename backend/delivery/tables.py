@@ -51,11 +51,15 @@ class Outbox(Table, tablename="outbox"):
 
 
 class Delivery(Table, tablename="deliveries"):
-    """One notification to one person on one channel: the record of what happened."""
+    """One notification to one person on one channel: the record of what happened.
+
+    A person without a Vigie account (a contact named on the register) has no `user`, only a
+    `phone` (E.164, SMS only): one such row per (kind, ref, phone), by a partial unique index."""
 
     kind = Varchar(length=20)  # alert | alert_followup | message | checkin | …
     ref_id = Integer(index=True)
-    user = ForeignKey(references=User, index=True)
+    user = ForeignKey(references=User, index=True, null=True, default=None)  # None: `phone` only
+    phone = Varchar(length=20, default="")  # sms rows to someone without an account
     channel = Varchar(length=5)  # push | email | sms
     state = Varchar(length=8, default="queued", index=True)  # queued | sending | sent | failed | skipped
     reason = Varchar(length=200, default="")

@@ -180,6 +180,17 @@ async def allow_fallback_sms(commune_id: int, kind: str, ref_id: int, count: int
     return allowed
 
 
+async def count_sms(commune_id: int, kind: str, ref_id: int, segments: int) -> None:
+    """SMS sent on the commune's behalf outside a broadcast (the register's texts to the contacts of a
+    person who did not answer): added to this month's spend, once per (kind, ref). They are never held
+    back by the budget — someone may be in danger — but they count, and show on the dashboard."""
+    if segments <= 0:
+        return
+    await SmsSpend.raw("INSERT INTO mairie_sms_spend (commune, ref_kind, ref_id, month, segments, reserved, created_at) "
+                       "VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT DO NOTHING",
+                       commune_id, kind, ref_id, month_of(clock.now()), segments, False, clock.now())
+
+
 def urgent_plan(channels: Sequence[str], urgent: bool) -> FanoutPlan:
     """Urgent sends break quiet hours and force every chosen channel; others respect both."""
     return FanoutPlan(channels=tuple(c for c in channels if c in ("push", "email", "sms")), urgent=urgent,

@@ -8,7 +8,11 @@ called and when, live. Closing the episode ends the daily questions; the registe
     asked ──answer (app / SMS OK / call)──► ok | help
       │ no answer after `no_answer_minutes`: contacts + volunteers alerted (exactly once)
       ▼
-    no_answer ──answer / call──► ok | help
+    no_answer ──answer / call──► ok | help   (everyone alerted hears « tout va bien » / « a besoin d'aide », once)
+
+On « no answer » the named contacts without a Vigie account get one SMS too (`CONTACT_KIND`: a
+delivery row per mobile number, no `user`), landlines are left to the staff to call (the board
+says so); each contact's text shows on the board as it is sent or fails.
 
 `run_episodes(res, now)` is the periodic driver: one day row per episode and day, one check per
 person and day under unique indexes, and every step a conditional UPDATE, so two workers never
@@ -30,17 +34,20 @@ from backend.delivery import service as delivery
 from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.lib.phones import is_sms_capable, to_e164
 from backend.lib.sql import placeholders
 from backend.lib.text import iso
 from backend.live.service import LiveEvent, publish
 from backend.register.schemas import (
-    AnswerIn, Board, BoardCounts, BoardRow, CallIn, EpisodeIn, EpisodeOut, MyCheck,
+    AnswerIn, Board, BoardContact, BoardCounts, BoardRow, CallIn, EpisodeIn, EpisodeOut, MyCheck,
 )
-from backend.register.service import parse_ids, volunteers_of
+from backend.register.service import contacts_of, parse_ids, volunteers_of
 from backend.register.tables import Episode, EpisodeCheck, EpisodeDay, VolunteerAssignment
 
 QUESTION_KIND = "register_question"  # « Tout va bien ? » of one episode day: push or SMS by each person's choice
 NO_ANSWER_KIND = "register_no_answer"  # one unanswered question: to the named contacts and the volunteers, urgent
+CONTACT_KIND = "register_contact"  # the same, by SMS to the named contacts without an account (ref: the check)
+ALL_CLEAR_KIND = "register_all_clear"  # a late answer: to everyone who was alerted, once (ref: the check)
 KINDS = {"canicule": "Canicule", "grand_froid": "Grand froid", "inondation": "Inondation", "autre": "Épisode"}
 KINDS_EN = {"canicule": "Heatwave", "grand_froid": "Extreme cold", "inondation": "Flood", "autre": "Episode"}
 ANSWERED = ("ok", "help")
@@ -109,13 +116,17 @@ async def open_episode(res: Mapping[str, Any], principal: Principal, commune_id:
             raise DomainError("Ces quartiers ne sont pas tous dans la commune.", "invalid_area")
         ids = sorted(set(data.community_ids))
     title = " ".join(data.title.split())[:120] or KINDS[data.kind]
+    callback = to_e164(data.callback_phone) if data.callback_phone.strip() else ""
+    if callback is None:
+        raise DomainError("Numéro de la mairie invalide (ex. 01 23 45 67 89).", "invalid_phone")
     async with write_transaction():
         if await Episode.count().where((Episode.commune == commune_id) & (Episode.status == "open")
                                        & (Episode.kind == data.kind)):
             raise Conflict("Un épisode de ce type est déjà ouvert : clôturez-le d'abord.", "episode_already_open")
         rows = await Episode.insert(Episode(
             commune=commune_id, kind=data.kind, title=title, community_ids=json.dumps(ids), starts_on=starts,
-            ends_on=ends, check_time=f"{hour:02d}:{minute:02d}", no_answer_minutes=delay, opened_by=principal.user_id,
+            ends_on=ends, check_time=f"{hour:02d}:{minute:02d}", no_answer_minutes=delay, callback_phone=callback,
+            opened_by=principal.user_id,
             created_at=clock.now())).returning(Episode.id)
         episode_id = rows[0]["id"]
         await audit.record(principal.user_id, "episode.open", f"episode:{episode_id}",
@@ -171,7 +182,8 @@ def episode_out(r: dict[str, Any], counts: BoardCounts) -> EpisodeOut:
     return EpisodeOut(id=r["id"], commune_id=r["commune"], kind=r["kind"], title=r["title"],
                       community_ids=parse_ids(r["community_ids"]), starts_on=_date(r["starts_on"]).isoformat(),
                       ends_on=_date(r["ends_on"]).isoformat(), check_time=r["check_time"],
-                      no_answer_minutes=r["no_answer_minutes"], status=r["status"], created_at=iso(r["created_at"]) or "",
+                      no_answer_minutes=r["no_answer_minutes"], callback_phone=r["callback_phone"] or "",
+                      status=r["status"], created_at=iso(r["created_at"]) or "",
                       closed_at=iso(r["closed_at"]), counts=counts)
 
 
@@ -207,13 +219,39 @@ async def board(principal: Principal, commune_id: int, episode_id: int, day: str
     rows.sort(key=lambda r: (order.get(r["state"], 9), r["entry.last_name"], r["entry.first_name"]))
     await audit.record(principal.user_id, "register.board", f"episode:{episode_id}", {"day": iso(shown)},
                        commune_id=commune_id)
+    texts = await contact_texts([r["id"] for r in rows])
+    contacts = await contacts_of([r["entry"] for r in rows])
     return Board(episode=episode, day=iso(shown), rows=[BoardRow(
         check_id=r["id"], entry_id=r["entry"], first_name=r["entry.first_name"], last_name=r["entry.last_name"],
         community_name=r["entry.community.name"], phone=r["entry.phone"], address=r["entry.address"],
         channel=r["channel"], state=r["state"], answered_at=iso(r["answered_at"]), answered_via=r["answered_via"],
         escalated_at=iso(r["escalated_at"]),
         called_by=f"{r['called_by.first_name'] or ''} {r['called_by.last_name'] or ''}".strip(),
-        called_at=iso(r["called_at"]), call_note=r["call_note"], volunteers=volunteers[r["entry"]]) for r in rows])
+        called_at=iso(r["called_at"]), call_note=r["call_note"], volunteers=volunteers[r["entry"]],
+        contacts=_board_contacts(contacts[r["entry"]], texts.get(r["id"], {}))) for r in rows])
+
+
+async def contact_texts(check_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    """check → phone → its contact SMS delivery row (state, sent_at, reason): one query."""
+    out: dict[int, dict[str, dict[str, Any]]] = {}
+    if check_ids:
+        rows = await EpisodeCheck.raw(
+            "SELECT ref_id, phone, state, sent_at, reason FROM deliveries WHERE kind = {} AND \"user\" IS NULL "
+            f"AND ref_id IN ({placeholders(len(check_ids))})", CONTACT_KIND, *check_ids)
+        for r in rows:
+            out.setdefault(r["ref_id"], {})[r["phone"]] = r
+    return out
+
+
+def _board_contacts(contacts: list[dict[str, Any]], texts: dict[str, dict[str, Any]]) -> list[BoardContact]:
+    out = []
+    for c in contacts:
+        sent = texts.get(c["phone"]) if c["user"] is None else None
+        out.append(BoardContact(name=c["name"], relation=c["relation"], phone=c["phone"],
+                                has_account=c["user"] is not None, mobile=is_sms_capable(c["phone"]),
+                                sms=sent["state"] if sent else "", sms_at=iso(_dt(sent["sent_at"])) if sent else None,
+                                sms_reason=sent["reason"] if sent else ""))
+    return out
 
 
 async def publish_board(res: Any, commune_id: int, episode_id: int) -> None:
@@ -277,9 +315,10 @@ async def _escalate(res: Mapping[str, Any], now: datetime) -> int:
             moved = await EpisodeCheck.update({EpisodeCheck.state: "no_answer", EpisodeCheck.escalated_at: now}).where(
                 (EpisodeCheck.id == row["id"]) & (EpisodeCheck.state == "asked")).returning(EpisodeCheck.id)
             if moved:  # else the person answered, or another worker was first
-                await delivery.add_outbox(NO_ANSWER_KIND, row["id"])
-                if res.get("queues") is not None:
-                    on_commit(partial(delivery.dispatch, res["queues"], NO_ANSWER_KIND, row["id"]))
+                for kind in (NO_ANSWER_KIND, CONTACT_KIND):
+                    await delivery.add_outbox(kind, row["id"])
+                    if res.get("queues") is not None:
+                        on_commit(partial(delivery.dispatch, res["queues"], kind, row["id"]))
                 on_commit(partial(publish_board, res, row["episode.commune"], row["episode"]))
                 done += 1
     return done
@@ -320,7 +359,13 @@ async def _set_answer(res: Mapping[str, Any] | None, row: dict[str, Any], state:
     if not values:
         return False
     async with write_transaction():
-        await EpisodeCheck.update(values).where(EpisodeCheck.id == row["id"])
+        updated = await EpisodeCheck.update(values).where(EpisodeCheck.id == row["id"]).returning(
+            EpisodeCheck.escalated_at)
+        if EpisodeCheck.state in values and updated and updated[0]["escalated_at"] is not None:
+            # Answered after the alert went out: everyone alerted hears it (once: one delivery row each).
+            await delivery.add_outbox(ALL_CLEAR_KIND, row["id"])
+            if res is not None and res.get("queues") is not None:
+                on_commit(partial(delivery.dispatch, res["queues"], ALL_CLEAR_KIND, row["id"]))
         if res is not None:
             on_commit(partial(publish_board, res, row["episode.commune"], row["episode"]))
     return True

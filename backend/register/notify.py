@@ -9,18 +9,32 @@
 - `register_no_answer` (ref: the check): urgent, push and SMS, to the people the person named (with
   a Vigie account) and the volunteers assigned to them, with the address and phone — only while
   the question is still unanswered and the episode open.
+- `register_contact` (ref: the check): the same moment, one SMS to each named contact without an
+  account who has a mobile (delivery rows with a phone, no user): who, the mairie's number, where —
+  never the health notes; at most 2 segments; counted in the commune's SMS budget. Landlines are not
+  texted (the board says « à appeler (fixe) »).
+- `register_all_clear` (ref: the check): the person answered after the alert — to everyone who was
+  alerted (members and volunteers on the channels that reached them, contacts by SMS), once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
+
+from backend.delivery.channels.sms import fit_sms, sms_segments
 from backend.delivery.kinds import Notice
-from backend.delivery.service import FanoutPlan, Recipient, user_recipients
+from backend.delivery.service import DeliveryState, FanoutPlan, Recipient, user_recipients
+from backend.delivery.tables import Delivery
 from backend.lib.i18n import supported
+from backend.lib.phones import parse_phone
+from backend.lib.sql import placeholders
+from backend.mairie.area import count_sms
 from backend.settings import Settings
-from backend.register.episodes import KINDS, KINDS_EN, NO_ANSWER_KIND, QUESTION_KIND
-from backend.register.service import CONFIRM_KIND
+from backend.register.episodes import (ALL_CLEAR_KIND, ANSWERED, CONTACT_KIND, KINDS, KINDS_EN, NO_ANSWER_KIND,
+                                       QUESTION_KIND)
+from backend.register.service import CONFIRM_KIND, texted_automatically
 from backend.register.tables import EpisodeCheck, EpisodeDay, RegisterContact, RegisterEntry, VolunteerAssignment
 
 URGENT = FanoutPlan(channels=("push", "sms"), urgent=True, follow_channels=False)
@@ -148,3 +162,118 @@ class NoAnswerNotice:
                            + (f" Note : {notes}" if notes else "") + " Appelez ou passez voir ; urgence : 112.",
                       sms_text=f"VIGIE registre : pas de réponse de {name} ({kind}). {address}. Tél. {phone}. "
                                "Merci d'appeler ou de passer voir. Urgence : 112.", **base)
+
+
+def _national(phone: str) -> str:
+    """« 01 23 45 67 89 » for +33123456789 (as people dial it), the E.164 text for a number that does not parse."""
+    number = parse_phone(phone) if phone else None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else phone
+
+
+def _contact_sms(row: dict[str, Any], locale: str = "fr") -> str:
+    """The contacts' SMS: who, what to do, the mairie's number, then the address (cut last if long);
+    no health notes. At most 2 segments (`fit_sms`)."""
+    name = f"{row['entry.first_name']} {row['entry.last_name']}".strip()
+    town, callback = row["entry.commune.name"], _national(row["episode.callback_phone"] or "")
+    if supported(locale) == "en":
+        kind = KINDS_EN[row["episode.kind"]].lower()
+        call = f"call the town hall on {callback}" if callback else "call the town hall"
+        text = (f"VIGIE - Town hall of {town} ({kind}): {name} has not answered today's call. You are named as "
+                f"someone to call: please get news of them and {call}. Emergency: 112. Address: {row['entry.address']}")
+    else:
+        kind = KINDS[row["episode.kind"]].lower()
+        call = f"rappelez la mairie au {callback}" if callback else "prévenez la mairie"
+        text = (f"VIGIE - Mairie de {town} ({kind}) : {name} n'a pas répondu à l'appel du jour. Vous êtes la "
+                f"personne à prévenir : merci de prendre de ses nouvelles et {call}. Urgence : 112. "
+                f"Adresse : {row['entry.address']}")
+    return fit_sms(text, "")
+
+
+class ContactNotice:
+    """`register_contact`: the named contacts without an account, by SMS (ref: the check)."""
+
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        row = await EpisodeCheck.select(
+            EpisodeCheck.id, EpisodeCheck.entry, EpisodeCheck.state, EpisodeCheck.episode.status,
+            EpisodeCheck.episode.kind, EpisodeCheck.episode.callback_phone, EpisodeCheck.entry.first_name,
+            EpisodeCheck.entry.last_name, EpisodeCheck.entry.address, EpisodeCheck.entry.commune,
+            EpisodeCheck.entry.commune.name,
+        ).where(EpisodeCheck.id == ref_id).first()
+        return row if row and row["state"] == "no_answer" and row["episode.status"] == "open" else None
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        return None if await self._row(ref_id) is None else ([], URGENT)
+
+    async def phones(self, ref_id: int) -> list[str]:
+        """Their mobiles (landlines are left to the staff), counted in the commune's SMS budget."""
+        row = await self._row(ref_id)
+        if row is None:
+            return []
+        contacts = await RegisterContact.select(RegisterContact.phone, RegisterContact.user).where(
+            RegisterContact.entry == row["entry"])
+        phones = sorted({c["phone"] for c in contacts if texted_automatically(c)})
+        await count_sms(row["entry.commune"], CONTACT_KIND, ref_id, len(phones) * sms_segments(_contact_sms(row)))
+        return phones
+
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        name = f"{row['entry.first_name']} {row['entry.last_name']}".strip()
+        title = f"No answer from {name}" if supported(locale) == "en" else f"Pas de réponse de {name}"
+        return Notice(title=title, body=_contact_sms(row, locale), url="", tag=f"register-contact-{ref_id}",
+                      event=CONTACT_KIND, ref_id=ref_id, urgent=True, ttl=6 * 3600, urgency="high",
+                      community=row["entry.commune.name"], sms_text=_contact_sms(row, locale))
+
+
+class AllClearNotice:
+    """`register_all_clear`: the person answered after the alert; to everyone alerted (ref: the check)."""
+
+    async def _row(self, ref_id: int) -> dict[str, Any] | None:
+        row = await EpisodeCheck.select(
+            EpisodeCheck.id, EpisodeCheck.state, EpisodeCheck.answered_via, EpisodeCheck.escalated_at,
+            EpisodeCheck.episode.kind, EpisodeCheck.episode.callback_phone, EpisodeCheck.entry.first_name,
+            EpisodeCheck.entry.last_name, EpisodeCheck.entry.commune.name,
+        ).where(EpisodeCheck.id == ref_id).first()
+        return row if row and row["state"] in ANSWERED and row["escalated_at"] is not None else None
+
+    async def _alerted(self, kind: str, ref_id: int) -> list[dict[str, Any]]:
+        """The delivery rows of the alert that went out (or are going), one query."""
+        states = (DeliveryState.SENT, DeliveryState.SENDING)
+        return await Delivery.raw(
+            'SELECT "user" AS user_id, phone, channel FROM deliveries WHERE kind = {} AND ref_id = {} '
+            f"AND state IN ({placeholders(len(states))})", kind, ref_id, *states)
+
+    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+        if await self._row(ref_id) is None:
+            return None
+        reached: dict[int, set[str]] = {}
+        for r in await self._alerted(NO_ANSWER_KIND, ref_id):
+            reached.setdefault(r["user_id"], set()).add(r["channel"])
+        # Each on the channels the alert reached them by.
+        recipients = [r._replace(push="push" in reached[r.user_id], sms="sms" in reached[r.user_id], email=False)
+                      for r in await user_recipients(sorted(reached))]
+        return recipients, FanoutPlan(channels=("push", "sms"), urgent=True, follow_channels=True)
+
+    async def phones(self, ref_id: int) -> list[str]:
+        if await self._row(ref_id) is None:
+            return []
+        return sorted({r["phone"] for r in await self._alerted(CONTACT_KIND, ref_id) if r["user_id"] is None})
+
+    async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
+        row = await self._row(ref_id)
+        if row is None:
+            return None
+        name = f"{row['entry.first_name']} {row['entry.last_name']}".strip()
+        town, fine = row["entry.commune.name"], row["state"] == "ok"
+        base = dict(url="/#/registre/benevole", tag=f"register-no-answer-{ref_id}", event=ALL_CLEAR_KIND,
+                    ref_id=ref_id, ttl=6 * 3600, urgency="high", community=town)
+        if supported(locale) == "en":
+            title = f"{name} answered: all is well" if fine else f"{name} answered: needs help"
+            body = (f"{name} has answered the town hall of {town}: all is well. Thank you." if fine else
+                    f"{name} has answered the town hall of {town} and needs help: the town hall is seeing to it.")
+            return Notice(title=title, body=body, sms_text=f"VIGIE - {body}", **base)
+        title = f"{name} a répondu : tout va bien" if fine else f"{name} a répondu : a besoin d'aide"
+        body = (f"{name} a répondu à la mairie de {town} : tout va bien. Merci de votre attention." if fine else
+                f"{name} a répondu à la mairie de {town} et a besoin d'aide : la mairie s'en occupe.")
+        return Notice(title=title, body=body, sms_text=f"VIGIE - {body}", **base)

@@ -65,6 +65,10 @@ class ContactOut(msgspec.Struct):
     phone: str
     relation: str
     has_account: bool
+    texted: bool = False
+    """No account and a mobile: texted automatically when the person does not answer during an
+    episode (a landline, `mobile` False, is left to the mairie to call)."""
+    mobile: bool = False
 
 
 class EntryOut(msgspec.Struct):
@@ -140,6 +144,7 @@ class EpisodeIn(msgspec.Struct):
     community_ids: list[int] | None = None  # None: the whole commune
     check_time: str = "10:00"
     no_answer_minutes: int | None = None  # default: the setting
+    callback_phone: str = ""  # the mairie's number, given in the SMS to contacts without an account
 
 
 class BoardCounts(msgspec.Struct):
@@ -164,6 +169,20 @@ class EpisodeOut(msgspec.Struct):
     created_at: str
     closed_at: str | None
     counts: BoardCounts
+    callback_phone: str = ""
+
+
+class BoardContact(msgspec.Struct):
+    """A named contact on the board, and what became of their SMS when the person did not answer."""
+
+    name: str
+    relation: str
+    phone: str
+    has_account: bool  # alerted in the app / by SMS like the volunteers
+    mobile: bool  # False: a landline, « à appeler (fixe) »
+    sms: str = ""  # "" (not texted) | queued | sending | sent | failed | skipped
+    sms_at: str | None = None  # when it was sent
+    sms_reason: str = ""  # why it failed or was skipped
 
 
 class BoardRow(msgspec.Struct):
@@ -183,6 +202,7 @@ class BoardRow(msgspec.Struct):
     called_at: str | None
     call_note: str
     volunteers: list[str]
+    contacts: list[BoardContact] = []
 
 
 class Board(msgspec.Struct):

@@ -319,9 +319,14 @@ async def _readers_or_404(principal: Principal, row: dict[str, Any]) -> set[str]
     return roles
 
 
+def texted_automatically(contact: dict[str, Any]) -> bool:
+    """A named contact without an account, on a mobile: texted when the person does not answer."""
+    return contact["user"] is None and is_sms_capable(contact["phone"])
+
+
 def contact_out(rows: list[dict[str, Any]]) -> list[ContactOut]:
-    return [ContactOut(name=c["name"], phone=c["phone"], relation=c["relation"], has_account=c["user"] is not None)
-            for c in rows]
+    return [ContactOut(name=c["name"], phone=c["phone"], relation=c["relation"], has_account=c["user"] is not None,
+                       texted=texted_automatically(c), mobile=is_sms_capable(c["phone"])) for c in rows]
 
 
 async def contacts_of(entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

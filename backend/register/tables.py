@@ -60,6 +60,7 @@ class Episode(Table, tablename="register_episodes"):
     ends_on = Date()
     check_time = Varchar(length=5, default="10:00")
     no_answer_minutes = Integer(default=120)
+    callback_phone = Varchar(length=20, default="")  # E.164: the mairie's number the contacts' SMS give
     status = Varchar(length=6, default="open", index=True)  # open | closed
     opened_by = ForeignKey(references=User)
     created_at = Timestamptz(default=TimestamptzNow())
