@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from backend.audit.tables import AuditEntry
 from backend.lib import clock
-from backend.register.episodes import NO_ANSWER_KIND, QUESTION_KIND, run_episodes
+from backend.register.episodes import ALL_CLEAR_KIND, NO_ANSWER_KIND, QUESTION_KIND, run_episodes
 from backend.register.tables import EpisodeCheck, EpisodeDay
 from tests.alerts.helpers import wait_settled
 from tests.checkins.helpers import local, move_clock_to, tomorrow_at
@@ -129,6 +129,11 @@ async def test_heatwave_one_answers_in_the_app_one_by_sms_one_not_at_all(
     assert colette["called_by"] == "Victor Bénévole" and colette["called_at"] and colette["answered_via"] == "call"
     assert board["episode"]["counts"]["ok"] == 3
     assert await AuditEntry.count().where(AuditEntry.action == "register.board") == 2
+    # Those alerted hear that all is well (push and SMS, as the alert reached them).
+    await wait_settled(colette_check["id"], kind=ALL_CLEAR_KIND)
+    texts = await fx_sms.wait_for_async(4, timeout=15)
+    assert sorted(t.to for t in texts[2:]) == sorted([c.phone("fille"), c.phone("benevole")])
+    assert all("Colette Carré a répondu à la mairie de" in t.text and "tout va bien" in t.text for t in texts[2:])
 
     # Closing: no question the next day, the volunteer sees nobody; the register stays.
     r = await staff.post(f"/api/v1/communes/{w.commune}/episodes/{episode['id']}/close")
