@@ -9,6 +9,7 @@ import { announce, formAlert, handleSubmit, inputField, selectField, statusRegio
 import { navigate } from "../router.js";
 import { watchLive } from "../live.js";
 import { when } from "../mairie.js";
+import { clockTime } from "../time.js";
 import { coalesce, communePath, confirmBox, staffHeading, staffScreen } from "../mairie-staff.js";
 
 const KINDS = ["canicule", "grand_froid", "inondation", "autre"];
@@ -44,6 +45,7 @@ function openForm(commune, onOpened) {
     inputField({ name: "ends_on", label: t("mairie.episodes.endsOn"), type: "date", value: localDay(3) }),
     inputField({ name: "check_time", label: t("mairie.episodes.checkTime"), type: "time", value: "10:00" }),
     inputField({ name: "no_answer_minutes", label: t("mairie.episodes.delay"), type: "number", min: "10", max: "720", value: "120", inputmode: "numeric" }),
+    inputField({ name: "callback_phone", label: t("mairie.episodes.callbackPhone"), type: "tel", required: false, maxlength: "20", autocomplete: "tel" }),
     alertRegion,
     submitButton(t("mairie.episodes.open")),
   );
@@ -51,12 +53,35 @@ function openForm(commune, onOpened) {
     submit: async (values) => {
       const episode = await api(communePath(commune.id, "/episodes"), {
         method: "POST",
-        body: { kind: values.kind, starts_on: values.starts_on, ends_on: values.ends_on, check_time: values.check_time, no_answer_minutes: Number(values.no_answer_minutes) },
+        body: { kind: values.kind, starts_on: values.starts_on, ends_on: values.ends_on, check_time: values.check_time, no_answer_minutes: Number(values.no_answer_minutes), callback_phone: values.callback_phone || "" },
       });
       onOpened(episode);
     },
   });
   return h("section", { class: "card", "aria-labelledby": "episode-open-title" }, h("h2", { id: "episode-open-title" }, t("mairie.episodes.openTitle")), form);
+}
+
+/** "14 h 32" in French, "14:32" otherwise (Paris time). */
+function hourOf(iso) {
+  const time = clockTime(iso);
+  return getLang() === "fr" ? time.replace(":", " h ") : time;
+}
+
+/** What became of each named contact: texted (when, or why not), a landline to call, a member alerted in Vigie. */
+function contactLines(row) {
+  if (!row.escalated_at) return null; // nobody is told before the delay runs out
+  const lines = [];
+  for (const c of row.contacts || []) {
+    const values = { name: c.name, phone: c.phone, reason: c.sms_reason, time: c.sms_at ? hourOf(c.sms_at) : "" };
+    let key = null;
+    if (c.has_account) key = "member";
+    else if (!c.mobile) key = "landline";
+    else if (c.sms === "sent") key = "sent";
+    else if (c.sms === "queued" || c.sms === "sending") key = "pending";
+    else if (c.sms === "failed" || c.sms === "skipped") key = c.sms;
+    if (key) lines.push(h("li", { class: `register-contact register-contact--${key}` }, t(`mairie.episodes.contact.${key}`, values)));
+  }
+  return lines.length ? h("ul", { class: "register-contacts" }, lines) : null;
 }
 
 function boardRow(row, episode, onCall) {
@@ -72,6 +97,7 @@ function boardRow(row, episode, onCall) {
     lines.map((line) => h("p", { class: "alert-card-meta" }, line)),
     row.call_note ? h("p", {}, row.call_note) : null,
     row.volunteers.length ? h("p", {}, t("mairie.register.volunteers", { names: row.volunteers.join(", ") })) : null,
+    contactLines(row),
     row.phone ? h("a", { href: `tel:${row.phone}`, class: "button button--secondary mairie-call" }, t("register.volunteer.call", { phone: row.phone })) : null,
     episode.status === "open"
       ? h(
@@ -136,9 +162,14 @@ export function render(container, { query, title }) {
       );
     }
 
+    let pendingTimer = null;
     async function loadBoard(id) {
       const { data } = await apiRead(communePath(commune.id, `/episodes/${id}/board`));
       showBoard(data);
+      // Contacts' SMS being sent: their outcome comes from the workers, not as a live event — look again shortly.
+      clearTimeout(pendingTimer);
+      const pending = data.rows.some((r) => (r.contacts || []).some((c) => c.sms === "queued" || c.sms === "sending"));
+      if (pending && data.episode.status === "open") pendingTimer = setTimeout(() => reloadBoard(), 3000);
     }
 
     async function load() {
@@ -180,6 +211,7 @@ export function render(container, { query, title }) {
     return () => {
       stopLive();
       reloadBoard.cancel();
+      clearTimeout(pendingTimer);
     };
   });
 }

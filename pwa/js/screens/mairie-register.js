@@ -30,7 +30,13 @@ function entryItem(commune, entry, volunteers, message, reload) {
     h("p", { class: "alert-card-kicker" }, `${t(`register.status.${entry.status}`)} · ${t(`register.channel.${entry.channel}`)}`),
     h("p", {}, `${entry.address} — ${entry.community_name}${entry.phone ? ` — ${entry.phone}` : ""}`),
     entry.health_notes ? h("p", {}, entry.health_notes) : null,
-    entry.contacts.length ? h("p", {}, t("mairie.register.contacts", { names: entry.contacts.map((c) => `${c.name} (${c.phone})`).join(", ") })) : null,
+    entry.contacts.length
+      ? h(
+          "ul",
+          { class: "register-contacts", "aria-label": t("mairie.register.contacts", { names: "" }).replace(/[:\s]+$/, "") },
+          entry.contacts.map((c) => h("li", {}, t(`mairie.register.contact.${c.has_account ? "member" : c.texted ? "texted" : "landline"}`, { name: c.name, phone: c.phone }))),
+        )
+      : null,
     entry.volunteers.length ? h("p", {}, t("mairie.register.volunteers", { names: entry.volunteers.join(", ") })) : null,
     entry.status === "pending"
       ? h("button", { type: "button", class: "button button--secondary", onclick: act(() => api(communePath(commune.id, `/register/${entry.id}/call-confirmation`), { method: "POST", body: { agreed: true, detail: "" } }), t("mairie.register.confirmed")) }, t("mairie.register.confirmCall"))
@@ -56,7 +62,7 @@ function paperForm(commune, done) {
     selectField({ name: "channel", label: t("register.me.channel"), options: ["call", "sms", "app"].map((c) => [c, t(`register.channel.${c}`)]), value: "call" }),
     textareaField({ name: "health_notes", label: t("register.me.notes"), required: false, rows: 3, maxlength: "1000" }),
     inputField({ name: "contact_name", label: t("register.me.contactName"), required: false, maxlength: "120", autocomplete: "off" }),
-    inputField({ name: "contact_phone", label: t("register.me.contactPhone"), required: false, type: "tel", maxlength: "20", autocomplete: "off" }),
+    inputField({ name: "contact_phone", label: t("register.me.contactPhone"), hint: t("register.me.contactsTexted"), required: false, type: "tel", maxlength: "20", autocomplete: "off" }),
     choiceGroup({ name: "consent", legend: t("mairie.register.consent"), choices: ["ecrit", "oral", "telephone"].map((value) => ({ value, label: t(`mairie.register.consentMethod.${value}`) })) }),
     inputField({ name: "consent_detail", label: t("mairie.register.consentDetail"), required: false, maxlength: "300", autocomplete: "off" }),
     alertRegion,

@@ -98,7 +98,7 @@ function activeCard(entry, reload) {
 function contactFields() {
   return [
     inputField({ name: "contact_name", label: t("register.me.contactName"), required: false, maxlength: "120", autocomplete: "off" }),
-    inputField({ name: "contact_phone", label: t("register.me.contactPhone"), required: false, type: "tel", maxlength: "20", autocomplete: "off" }),
+    inputField({ name: "contact_phone", label: t("register.me.contactPhone"), hint: t("register.me.contactsTexted"), required: false, type: "tel", maxlength: "20", autocomplete: "off" }),
     inputField({ name: "contact_relation", label: t("register.me.contactRelation"), required: false, maxlength: "60", autocomplete: "off" }),
   ];
 }
