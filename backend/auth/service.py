@@ -190,6 +190,12 @@ async def update_identity(cache: avalkey.Valkey | None, user_id: int, first_name
     return values[User.phone]
 
 
+async def set_name(cache: avalkey.Valkey | None, user_id: int, first_name: str, last_name: str) -> None:
+    """The name others see, as it is given (the privacy domain's « Membre parti » and its return)."""
+    await User.update({User.first_name: first_name, User.last_name: last_name}).where(User.id == user_id)
+    await sessions.invalidate_principal(cache, user_id)
+
+
 async def set_suspended(cache: avalkey.Valkey | None, user_id: int, value: bool) -> None:
     """Disable or enable the account: a suspended person cannot log in and is left out of every
     audience (fan-out, directory, messages). The caller closes their sessions."""

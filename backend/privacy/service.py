@@ -7,7 +7,8 @@ list of domains in (`app.state.domains`, the worker's `ctx["domains"]`), and thi
 
 Deleting an account happens in two steps. At once: the account is suspended (no login, left out
 of every audience), its sessions closed, its push devices forgotten, its activation letters
-voided. After `account_erase_grace_days` (the daily job): every declared row is deleted, or kept
+voided, and everything it signed shows « Membre parti » to others (the name is kept on the
+erasure request and put back if its owner returns). After `account_erase_grace_days` (the daily job): every declared row is deleted, or kept
 for the neighbourhood with « Ancien membre » as its author (one shared placeholder account, so
 the erased person's contributions cannot even be told apart), then the account row itself goes.
 Logging in before that cancels the deletion.
@@ -45,6 +46,9 @@ from backend.verification import service as verification
 
 log = logging.getLogger(__name__)
 
+DEPARTED_NAME = ("Membre", "parti")
+"""The name others see at once of an account being deleted (its own name is kept on the erasure request,
+for a return within the grace period)."""
 FORMER_MEMBER_EMAIL = "ancien-membre@vigie.invalid"
 """The one placeholder account that signs what erased people leave to the neighbourhood."""
 
@@ -132,7 +136,7 @@ async def request_erasure(settings: Settings, cache: avalkey.Valkey | None, queu
                           password: str) -> datetime:
     """« Supprimer mon compte »: after the password, the account is disabled at once, and erased
     after the grace period unless its owner logs in before. Returns when it will be erased."""
-    user = await User.select(User.password_hash, User.email, User.first_name, User.is_suspended).where(
+    user = await User.select(User.password_hash, User.email, User.first_name, User.last_name, User.is_suspended).where(
         User.id == user_id).first()
     if user is None:
         raise NotFound("Ce compte n'existe pas.", "user_not_found")
@@ -140,10 +144,15 @@ async def request_erasure(settings: Settings, cache: avalkey.Valkey | None, queu
         raise DomainError("Mot de passe incorrect : votre compte n'a pas été supprimé.", "wrong_password", 400)
     erase_after = clock.now() + timedelta(days=settings.account_erase_grace_days)
     async with write_transaction():
+        previous = await ErasureRequest.select(ErasureRequest.first_name, ErasureRequest.last_name).where(
+            ErasureRequest.user == user_id).first()  # asked again (a moderator's suspension): the kept name stays
+        name = (previous["first_name"], previous["last_name"]) if previous else (user["first_name"], user["last_name"])
         await ErasureRequest.delete().where(ErasureRequest.user == user_id)
         await ErasureRequest.insert(ErasureRequest(
-            user=user_id, requested_at=clock.now(), erase_after=erase_after, was_suspended=user["is_suspended"]))
+            user=user_id, requested_at=clock.now(), erase_after=erase_after, was_suspended=user["is_suspended"],
+            first_name=name[0], last_name=name[1]))
         await accounts.set_suspended(cache, user_id, True)
+        await accounts.set_name(cache, user_id, *DEPARTED_NAME)  # others see « Membre parti » at once
         await delivery.forget_devices(user_id)
         await verification.void_user_letters(user_id)
         await audit.record(None, "account.delete_requested", f"user:{user_id}",
@@ -161,12 +170,15 @@ async def request_erasure(settings: Settings, cache: avalkey.Valkey | None, queu
 async def restore_on_login(state: Any, user_id: int) -> bool:
     """Logging in during the grace period cancels the deletion; False when there is none (the
     account is suspended by the moderators, or was when its owner asked: it stays so)."""
-    request = await ErasureRequest.select(ErasureRequest.id, ErasureRequest.was_suspended).where(
+    request = await ErasureRequest.select(ErasureRequest.id, ErasureRequest.was_suspended, ErasureRequest.first_name,
+                                          ErasureRequest.last_name).where(
         (ErasureRequest.user == user_id) & (ErasureRequest.erase_after > clock.now())).first()
     if request is None:
         return False
     async with write_transaction():
         await ErasureRequest.delete().where(ErasureRequest.id == request["id"])
+        if request["first_name"] or request["last_name"]:
+            await accounts.set_name(state.get("valkey"), user_id, request["first_name"], request["last_name"])
         if request["was_suspended"]:
             return False
         await accounts.set_suspended(state.get("valkey"), user_id, False)

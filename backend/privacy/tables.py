@@ -13,6 +13,9 @@ class ErasureRequest(Table, tablename="privacy_erasures"):
     requested_at = Timestamptz(default=TimestamptzNow())
     erase_after = Timestamptz(index=True)
     was_suspended = Boolean(default=False)  # suspended by the moderators before: stays so on return
+    # The name, kept here while the account shows « Membre parti » to others; put back on return.
+    first_name = Varchar(length=100, default="")
+    last_name = Varchar(length=100, default="")
 
 
 class PrivacyRun(Table, tablename="privacy_runs"):

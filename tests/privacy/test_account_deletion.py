@@ -139,3 +139,29 @@ async def test_a_suspended_account_stays_suspended_after_asking_for_deletion(api
     r = await api().post("/api/v1/auth/login", {"email": w.email("member"), "password": TEST_PASSWORD})
     assert r.status_code == 403 and r.json()["code"] == "account_suspended"
     assert json.loads(json.dumps(r.json()))["detail"].startswith("Ce compte est suspendu")
+
+
+async def test_others_see_membre_parti_at_once_and_the_name_again_if_the_member_returns(api, fx_app, fx_settings,
+                                                                                         fx_password_hash):
+    w = await neighbourhood(fx_password_hash, extra=1)
+    leaving = w.users["member"]
+    post = await GazettePost.insert(GazettePost(community=w.community, commune=w.commune, author=leaving,
+                                                kind="news", title="Vide-grenier", body="Dimanche, place du marché.")
+                                    ).returning(GazettePost.id)
+    neighbour = await api.as_user("voisin0@test.vigie.fr")
+
+    async def shown_names() -> tuple[str, str]:
+        feed = (await neighbour.get(f"/api/v1/communities/{w.community}/alerts")).json()
+        alert = next(a for a in (feed["items"] if isinstance(feed, dict) else feed) if a["id"] == w.alert)
+        gazette = (await neighbour.get(f"/api/v1/gazette/posts/{post[0]['id']}")).json()
+        return alert["author"]["name"], gazette["author"]["name"]
+
+    before = await shown_names()
+    assert before[0] == before[1] and before[0] != "Membre parti"
+    member = await api.as_user(w.email("member"))
+    assert (await member.post("/api/v1/privacy/delete-account", {"password": TEST_PASSWORD})).status_code == 200
+    assert await shown_names() == ("Membre parti", "Membre parti")  # at once, not after the 14 days
+
+    clock.advance(timedelta(days=fx_settings.account_erase_grace_days - 1))
+    await api.as_user(w.email("member"))  # back within the grace period: the name comes back
+    assert await shown_names() == before
