@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.alerts.tables import Alert, ModerationAction
+from backend.lib import sql
 from backend.lib.personal_data import OnErase, PersonalData, Retention
 
 BLURRED = "Description retirée après quelques jours pour protéger les personnes décrites."
@@ -21,10 +22,9 @@ PERSONAL_DATA = [
 
 async def blur_suspect_descriptions(settings: Any, cutoff: datetime) -> int:
     """A « personne suspecte » alert older than the cut-off loses its description (its title and place stay)."""
-    blurred = await Alert.update({Alert.body: BLURRED}).where(
-        (Alert.category == "suspicious_person") & (Alert.created_at < cutoff) & (Alert.body != BLURRED)
-    ).returning(Alert.id)
-    return len(blurred)
+    return await sql.in_batches(
+        Alert, (Alert.category == "suspicious_person") & (Alert.created_at < cutoff) & (Alert.body != BLURRED),
+        {Alert.body: BLURRED})
 
 
 RETENTION = [

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.audit.tables import AuditEntry
+from backend.lib import sql
 from backend.lib.personal_data import OnErase, PersonalData, Retention
 
 PERSONAL_DATA = [
@@ -16,8 +17,7 @@ PERSONAL_DATA = [
 
 async def purge_audit(settings: Any, cutoff: datetime) -> int:
     """Audit entries older than the cut-off."""
-    gone = await AuditEntry.delete().where(AuditEntry.created_at < cutoff).returning(AuditEntry.id)
-    return len(gone)
+    return await sql.in_batches(AuditEntry, AuditEntry.created_at < cutoff)
 
 
 RETENTION = [

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.delivery.tables import Delivery, DeliveryPreference, PushSubscription
+from backend.lib import sql
 from backend.lib.personal_data import OnErase, PersonalData, Retention
 
 PERSONAL_DATA = [
@@ -20,9 +21,7 @@ PERSONAL_DATA = [
 
 async def purge_deliveries(settings: Any, cutoff: datetime) -> int:
     """Delivery rows (and their receipts: received, opened) older than the cut-off, once settled."""
-    gone = await Delivery.delete().where(
-        (Delivery.created_at < cutoff) & Delivery.state.not_in(["queued", "sending"])).returning(Delivery.id)
-    return len(gone)
+    return await sql.in_batches(Delivery, (Delivery.created_at < cutoff) & Delivery.state.not_in(["queued", "sending"]))
 
 
 RETENTION = [

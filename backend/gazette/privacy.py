@@ -9,6 +9,7 @@ from backend.gazette.photos import remove_all
 from backend.gazette.tables import (
     GazetteComment, GazettePhoto, GazettePost, GazetteReport, GazetteRideRequest, GazetteRsvp,
 )
+from backend.lib import sql
 from backend.lib.personal_data import OnErase, PersonalData, Retention
 from backend.lib.storage import make_storage
 
@@ -30,9 +31,11 @@ async def purge_expired_classifieds(settings: Any, cutoff: datetime) -> int:
         (GazettePost.kind == "classified") & (GazettePost.expires_at < cutoff))]
     if not posts:
         return 0
-    files = [r["file_name"] for r in await GazettePhoto.select(GazettePhoto.file_name).where(
-        GazettePhoto.post.is_in(posts))]
-    await GazettePost.delete().where(GazettePost.id.is_in(posts))  # photos, comments… follow (on delete cascade)
+    files = []
+    for part in sql.chunks(posts, sql.BATCH_ROWS):  # short statements: see sql.in_batches
+        files += [r["file_name"] for r in await GazettePhoto.select(GazettePhoto.file_name).where(
+            GazettePhoto.post.is_in(list(part)))]
+        await GazettePost.delete().where(GazettePost.id.is_in(list(part)))  # photos, comments… follow (cascade)
     storage = make_storage(settings)  # a daily job: its own connection to the media storage
     try:
         await remove_all(storage, files)

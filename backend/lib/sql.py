@@ -7,6 +7,7 @@ backend/lib/piccolo_private.py).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
@@ -20,6 +21,31 @@ T = TypeVar("T")
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+BATCH_ROWS = 1000
+"""Rows one statement of `in_batches` touches: a few milliseconds of SQLite's write lock each."""
+
+
+async def in_batches(table: type[Table], where: Any, values: dict[Any, Any] | None = None) -> int:
+    """Delete the rows of `table` matching `where` — or, given `values`, update them — BATCH_ROWS
+    at a time, each batch its own short statement, the event loop free between two: a first
+    retention run over a year of rows never holds SQLite's lock for long. With `values`, `where`
+    must stop matching an updated row (or the loop would not end). Returns the rows touched."""
+    key = table._meta.primary_key
+    touched = 0
+    while True:
+        ids = [r[key._meta.name] for r in await table.select(key).where(where).limit(BATCH_ROWS)]
+        if not ids:
+            return touched
+        if values is None:
+            await table.delete().where(key.is_in(ids))
+        else:
+            await table.update(values).where(key.is_in(ids))
+        touched += len(ids)
+        if len(ids) < BATCH_ROWS:
+            return touched
+        await asyncio.sleep(0)  # other writers (a resident's alert) take the lock between two batches
 
 
 def quote(name: str) -> str:
