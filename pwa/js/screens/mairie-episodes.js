@@ -67,6 +67,11 @@ function hourOf(iso) {
   return getLang() === "fr" ? time.replace(":", " h ") : time;
 }
 
+/** A contact's SMS on its way: queued, being sent, or not yet written by the fan-out. */
+function textPending(row, c) {
+  return !c.has_account && c.mobile && (c.sms === "queued" || c.sms === "sending" || (c.sms === "" && row.state === "no_answer"));
+}
+
 /** What became of each named contact: texted (when, or why not), a landline to call, a member alerted in Vigie. */
 function contactLines(row) {
   if (!row.escalated_at) return null; // nobody is told before the delay runs out
@@ -77,7 +82,7 @@ function contactLines(row) {
     if (c.has_account) key = "member";
     else if (!c.mobile) key = "landline";
     else if (c.sms === "sent") key = "sent";
-    else if (c.sms === "queued" || c.sms === "sending") key = "pending";
+    else if (textPending(row, c)) key = "pending";
     else if (c.sms === "failed" || c.sms === "skipped") key = c.sms;
     if (key) lines.push(h("li", { class: `register-contact register-contact--${key}` }, t(`mairie.episodes.contact.${key}`, values)));
   }
@@ -168,7 +173,7 @@ export function render(container, { query, title }) {
       showBoard(data);
       // Contacts' SMS being sent: their outcome comes from the workers, not as a live event — look again shortly.
       clearTimeout(pendingTimer);
-      const pending = data.rows.some((r) => (r.contacts || []).some((c) => c.sms === "queued" || c.sms === "sending"));
+      const pending = data.rows.some((r) => r.escalated_at && (r.contacts || []).some((c) => textPending(r, c)));
       if (pending && data.episode.status === "open") pendingTimer = setTimeout(() => reloadBoard(), 3000);
     }
 
