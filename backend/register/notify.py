@@ -120,15 +120,20 @@ class QuestionNotice:
                                "Urgence : 112.")
 
 
+async def _unanswered(ref_id: int, *more: Any) -> dict[str, Any] | None:
+    """The check `ref_id` with its person and episode (and the `more` columns), while it is still
+    unanswered and the episode open; else None (nothing to send)."""
+    row = await EpisodeCheck.select(
+        EpisodeCheck.id, EpisodeCheck.entry, EpisodeCheck.state, EpisodeCheck.episode.status,
+        EpisodeCheck.episode.kind, EpisodeCheck.entry.first_name, EpisodeCheck.entry.last_name,
+        EpisodeCheck.entry.address, EpisodeCheck.entry.commune, EpisodeCheck.entry.commune.name, *more,
+    ).where(EpisodeCheck.id == ref_id).first()
+    return row if row and row["state"] == "no_answer" and row["episode.status"] == "open" else None
+
+
 class NoAnswerNotice:
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
-        row = await EpisodeCheck.select(
-            EpisodeCheck.id, EpisodeCheck.entry, EpisodeCheck.state, EpisodeCheck.episode.status,
-            EpisodeCheck.episode.kind, EpisodeCheck.entry.first_name, EpisodeCheck.entry.last_name,
-            EpisodeCheck.entry.address, EpisodeCheck.entry.phone, EpisodeCheck.entry.health_notes,
-            EpisodeCheck.entry.commune.name,
-        ).where(EpisodeCheck.id == ref_id).first()
-        return row if row and row["state"] == "no_answer" and row["episode.status"] == "open" else None
+        return await _unanswered(ref_id, EpisodeCheck.entry.phone, EpisodeCheck.entry.health_notes)
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         row = await self._row(ref_id)
@@ -193,13 +198,7 @@ class ContactNotice:
     """`register_contact`: the named contacts without an account, by SMS (ref: the check)."""
 
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
-        row = await EpisodeCheck.select(
-            EpisodeCheck.id, EpisodeCheck.entry, EpisodeCheck.state, EpisodeCheck.episode.status,
-            EpisodeCheck.episode.kind, EpisodeCheck.episode.callback_phone, EpisodeCheck.entry.first_name,
-            EpisodeCheck.entry.last_name, EpisodeCheck.entry.address, EpisodeCheck.entry.commune,
-            EpisodeCheck.entry.commune.name,
-        ).where(EpisodeCheck.id == ref_id).first()
-        return row if row and row["state"] == "no_answer" and row["episode.status"] == "open" else None
+        return await _unanswered(ref_id, EpisodeCheck.episode.callback_phone)
 
     async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
         return None if await self._row(ref_id) is None else ([], URGENT)

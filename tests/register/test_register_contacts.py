@@ -48,7 +48,7 @@ async def register_colette(api, c):
     return staff, entry["id"]
 
 
-async def open_and_escalate(api, fx_app, fx_sms, c, staff, day):
+async def open_and_ask(api, fx_app, fx_sms, c, staff, day):
     w = c.world
     r = await staff.post(f"/api/v1/communes/{w.commune}/episodes", {
         "kind": "canicule", "starts_on": day.isoformat(), "ends_on": (day + timedelta(days=1)).isoformat(),
@@ -68,7 +68,7 @@ async def test_a_contact_without_an_account_is_texted_once_and_a_landline_is_lef
     w = c.world
     day = tomorrow_at("08:00")
     staff, _ = await register_colette(api, c)
-    episode = await open_and_escalate(api, fx_app, fx_sms, c, staff, day)
+    episode = await open_and_ask(api, fx_app, fx_sms, c, staff, day)
     fx_push.clear()
 
     # 11:01, no answer: four drivers at once (two workers, twice each) alert once.
@@ -111,7 +111,7 @@ async def test_a_late_answer_tells_everyone_alerted_once(api, fx_app, fx_setting
     c = await cast(fx_settings, fx_password_hash, fx_push)
     day = tomorrow_at("08:00")
     staff, _ = await register_colette(api, c)
-    await open_and_escalate(api, fx_app, fx_sms, c, staff, day)
+    await open_and_ask(api, fx_app, fx_sms, c, staff, day)
     move_clock_to(local(day, "11:01"))
     await run_episodes(fx_app.state, clock.now())
     check = await EpisodeCheck.select(EpisodeCheck.id).where(EpisodeCheck.state == "no_answer").first()
@@ -157,7 +157,7 @@ async def test_an_answer_after_the_alert_saying_help_says_so_and_a_failed_text_s
     staff, _ = await register_colette(api, c)
     fx_sms.reject_numbers.add(NEIGHBOUR)  # the provider refuses Marc's number
     try:
-        episode = await open_and_escalate(api, fx_app, fx_sms, c, staff, day)
+        episode = await open_and_ask(api, fx_app, fx_sms, c, staff, day)
         move_clock_to(local(day, "11:01"))
         await run_episodes(fx_app.state, clock.now())
         check = await EpisodeCheck.select(EpisodeCheck.id).where(EpisodeCheck.state == "no_answer").first()
