@@ -13,13 +13,22 @@ from backend.lib import sql
 from backend.lib.personal_data import OnErase, PersonalData, Retention
 from backend.lib.storage import make_storage
 
+
+async def return_seats(user_id: int) -> None:
+    """The seats an erased member had in carpools (accepted requests) go back to the carpools."""
+    await GazettePost.raw(
+        "UPDATE gazette_posts SET seats_taken = seats_taken - 1 WHERE seats_taken > 0 AND id IN "
+        "(SELECT post FROM gazette_ride_requests WHERE \"user\" = {} AND status = 'accepted')", user_id)
+
+
 PERSONAL_DATA = [
     PersonalData(GazettePost, "author", OnErase.ANONYMISE, "Mes publications dans la Gazette",
                  hidden=("search_text",)),
     PersonalData(GazettePost, "pinned_by", OnErase.ANONYMISE, "Publications épinglées par moi", export=False),
     PersonalData(GazetteComment, "author", OnErase.ANONYMISE, "Mes commentaires dans la Gazette"),
     PersonalData(GazetteRsvp, "user", OnErase.DELETE, "Mes réponses aux événements"),
-    PersonalData(GazetteRideRequest, "user", OnErase.DELETE, "Mes demandes de covoiturage"),
+    PersonalData(GazetteRideRequest, "user", OnErase.DELETE, "Mes demandes de covoiturage",
+                 before_erase=return_seats),
     PersonalData(GazetteReport, "reporter", OnErase.ANONYMISE, "Mes signalements de publications"),
     PersonalData(GazetteReport, "handled_by", OnErase.ANONYMISE, "Signalements traités par moi", export=False),
 ]

@@ -48,6 +48,9 @@ class PersonalData:
     """Columns never exported (hashes, tokens, raw image bytes); piccolo's `secret=True` columns are hidden too."""
     scrub: Mapping[str, Any] = field(default_factory=dict)
     """On ANONYMISE, other columns set at the same time (e.g. an idempotency key unique per author)."""
+    before_erase: Callable[[int], Awaitable[Any]] | None = None
+    """Run with the user id in the erasure's transaction, before these rows are deleted or changed:
+    what the rows held for others is given back (a carpool seat returns to the carpool)."""
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,8 @@ async def erase_account(domains: Sequence[Domain], user_id: int) -> dict[str, in
         former = await former_member_id()
         for _, item in reversed(declarations(domains)):
             column = item.table._meta.get_column_by_name(item.column)
+            if item.before_erase is not None:
+                await item.before_erase(user_id)
             if item.on_erase is OnErase.DELETE:
                 rows = await item.table.delete().where(column == user_id).returning(item.table._meta.primary_key)
             elif item.on_erase is OnErase.ANONYMISE:

@@ -19,6 +19,7 @@ from backend.privacy.tables import ErasureRequest
 from backend.verification.tables import ActivationLetter
 from tests.alerts.helpers import ALERT, idem, wait_settled
 from tests.conftest import TEST_PASSWORD
+from tests.gazette.helpers import later, new_post
 from tests.messages.helpers import neighbourhood, open_conversation, say, with_device
 
 
@@ -165,3 +166,23 @@ async def test_others_see_membre_parti_at_once_and_the_name_again_if_the_member_
     clock.advance(timedelta(days=fx_settings.account_erase_grace_days - 1))
     await api.as_user(w.email("member"))  # back within the grace period: the name comes back
     assert await shown_names() == before
+
+
+async def test_an_erased_members_carpool_seat_goes_back_to_the_carpool(api, fx_app, fx_settings, fx_password_hash):
+    w = await neighbourhood(fx_password_hash, extra=0)
+    driver, passenger = await api.as_user(w.email("referent")), await api.as_user(w.email("member"))
+    ride = await new_post(driver, w.community, "carpool", seats=2, departs_at=later(days=30))
+    asked = await passenger.post(f"/api/v1/gazette/posts/{ride['id']}/ride-requests", {"message": ""})
+    assert asked.status_code == 201, asked.text
+    assert (await driver.post(f"/api/v1/gazette/ride-requests/{asked.json()['id']}/accept")).status_code == 200
+
+    async def seats() -> tuple[int, int]:
+        carpool = (await driver.get(f"/api/v1/gazette/posts/{ride['id']}")).json()["carpool"]
+        return carpool["seats_taken"], carpool["seats_left"]
+
+    assert await seats() == (1, 1)
+    assert (await passenger.post("/api/v1/privacy/delete-account", {"password": TEST_PASSWORD})).status_code == 200
+    clock.advance(timedelta(days=fx_settings.account_erase_grace_days, minutes=1))
+    assert (await _run_daily(fx_app))["accounts_erased"] == 1
+    driver = await api.as_user(w.email("referent"))  # a new session, 14 days on
+    assert await seats() == (0, 2)
