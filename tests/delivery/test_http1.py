@@ -1,4 +1,4 @@
-"""The push client's HTTP/1.1 pool against real sockets, and pywebpush's encryption as the channel calls it."""
+"""The push client's HTTP/1.1 pool against real sockets, and the channel's encryption checked with http_ece."""
 
 from __future__ import annotations
 
@@ -278,7 +278,7 @@ async def test_https_verifies_the_certificate(serve: Callable[..., Awaitable[Ser
     assert len(server.requests) == 3
 
 
-# encryption (pywebpush) ---------------------------------------------------------------------------
+# encryption (checked with http_ece, the library pywebpush uses) ------------------------------------
 
 def test_each_message_decrypts_with_http_ece_and_uses_a_fresh_key_and_salt() -> None:
     ua = ec.generate_private_key(ec.SECP256R1())
