@@ -187,7 +187,6 @@ def freeze_gc() -> None:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     import uvloop
-
     from backend import apps, db
     from backend.app import ensure_secret_key, shutdown_resources
     from backend.lib.queues import Queues
