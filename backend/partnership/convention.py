@@ -3,7 +3,8 @@ residents (signatories, date, perimeter, the police/gendarmerie referent as a co
 citizen referents the mairie names among the commune's verified members.
 
 The referent's e-mail is the commune's police contact (`Commune.police_email`, set through the
-mairie's liaison): alerts flagged « police » are mailed there with a signed acknowledgement link."""
+mairie's liaison), kept there only: the convention and the mairie's card show and change the same
+address; alerts flagged « police » are mailed there with a signed acknowledgement link."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ async def _referents(commune_id: int) -> list[CitizenReferentOut]:
 
 async def get_convention(commune_id: int) -> ConventionOut:
     """The commune's convention (empty fields while none is recorded), its perimeter and citizen referents."""
-    commune = await Commune.select(Commune.name, Commune.mairie_joined_at).where(Commune.id == commune_id).first()
+    commune = await Commune.select(Commune.name, Commune.mairie_joined_at, Commune.police_email).where(
+        Commune.id == commune_id).first()
     if commune is None:
         raise NotFound("Cette commune n'existe pas.", "commune_not_found")
     row = await Convention.select().where(Convention.commune == commune_id).first() or {}
@@ -55,7 +57,7 @@ async def get_convention(commune_id: int) -> ConventionOut:
         recorded=bool(row), signed_on=_iso(row.get("signed_on")), mairie_signatory=row.get("mairie_signatory", ""),
         force=row.get("force", "gendarmerie"), force_signatory=row.get("force_signatory", ""),
         prefecture_signatory=row.get("prefecture_signatory", ""), referent_name=row.get("referent_name", ""),
-        referent_unit=row.get("referent_unit", ""), referent_email=row.get("referent_email", ""),
+        referent_unit=row.get("referent_unit", ""), referent_email=commune["police_email"] if row else "",
         referent_phone=row.get("referent_phone", ""),
         communities=[CommunityRef(id=c["community"], name=c["community.name"]) for c in communities],
         citizen_referents=await _referents(commune_id), updated_at=_iso(row.get("updated_at")))
@@ -89,7 +91,6 @@ async def save_convention(actor_id: int, commune_id: int, data: ConventionIn) ->
         Convention.prefecture_signatory: optional_text(data.prefecture_signatory, "signataire pour la préfecture", 200),
         Convention.referent_name: auth_service.required_field(data.referent_name, "nom du référent police ou gendarmerie", 120),
         Convention.referent_unit: optional_text(data.referent_unit, "unité du référent", 200),
-        Convention.referent_email: auth_service.normalise_email(data.referent_email),
         Convention.referent_phone: normalise_phone(data.referent_phone) if data.referent_phone.strip() else "",
         Convention.updated_by: actor_id,
     }
@@ -104,7 +105,7 @@ async def save_convention(actor_id: int, commune_id: int, data: ConventionIn) ->
             await Convention.update({**values, Convention.updated_at: clock.now()}).where(Convention.id == convention_id)
         await ConventionCommunity.delete().where(ConventionCommunity.convention == convention_id)
         await ConventionCommunity.insert(*[ConventionCommunity(convention=convention_id, community=c) for c in ids])
-        await liaison.set_police_contact(actor_id, commune_id, values[Convention.referent_email])
+        await liaison.set_police_contact(actor_id, commune_id, auth_service.normalise_email(data.referent_email))
         await audit.record(actor_id, "convention.save", f"commune:{commune_id}",
                            {"signed_on": data.signed_on, "force": data.force, "communities": ids}, commune_id=commune_id)
     return await get_convention(commune_id)

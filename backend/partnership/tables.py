@@ -49,7 +49,7 @@ class Convention(Table, tablename="partnership_conventions"):
     prefecture_signatory = Varchar(length=200, default="")  # the préfet, who signs too (may be empty)
     referent_name = Varchar(length=120, default="")  # the police/gendarmerie referent: a contact, no account
     referent_unit = Varchar(length=200, default="")
-    referent_email = Varchar(length=254, default="")
+    # The referent's e-mail is the commune's police contact, `Commune.police_email`: one address, not two.
     referent_phone = Varchar(length=20, default="")
     updated_by = Integer(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -135,3 +135,19 @@ async def test_police_link_tampered_expired_or_of_another_kind_is_refused(api, f
     # An alert not flagged « police »: its link (were one forged with the key) shows nothing.
     await Alert.update({Alert.notify_police: False}).where(Alert.id == w.alert)
     assert (await anonymous.post("/api/v1/police-acknowledgements/view", {"token": good})).status_code == 404
+
+
+async def test_the_referents_address_is_one_the_convention_and_the_mairie_card_share(api, fx_app, fx_password_hash):
+    w = await build_world(fx_password_hash)
+    staff = await api.as_user(w.email("staff"))
+    url = f"/api/v1/communes/{w.commune}/partnership"
+    assert (await staff.put(url, convention(w))).status_code == 200
+    # Changed on the mairie's card (« Contact police ») …
+    moved = "accueil.bellerive@gendarmerie.interieur.gouv.fr"
+    r = await staff.put(f"/api/v1/communes/{w.commune}/police-contact", {"police_email": moved})
+    assert r.status_code == 200, r.text
+    # … the convention shows the same address, where the alerts flagged « police » go.
+    assert (await staff.get(url)).json()["referent_email"] == moved
+    # And saved again from the convention, the card follows.
+    assert (await staff.put(url, convention(w, referent_email=REFERENT))).status_code == 200
+    assert (await staff.get(f"/api/v1/communes/{w.commune}/police-contact")).json()["police_email"] == REFERENT
