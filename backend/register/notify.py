@@ -183,14 +183,13 @@ def _contact_sms(row: dict[str, Any], locale: str = "fr") -> str:
     if supported(locale) == "en":
         kind = KINDS_EN[row["episode.kind"]].lower()
         call = f"call the town hall on {callback}" if callback else "call the town hall"
-        text = (f"VIGIE - Town hall of {town} ({kind}): {name} has not answered today's call. You are named as "
-                f"someone to call: please get news of them and {call}. Emergency: 112. Address: {row['entry.address']}")
+        text = (f"Town hall of {town} ({kind}): {name} has not answered today's call; you are the person to "
+                f"contact. Please get news of them, then {call}. Emergency 112. Address: {row['entry.address']}")
     else:
         kind = KINDS[row["episode.kind"]].lower()
-        call = f"rappelez la mairie au {callback}" if callback else "prévenez la mairie"
-        text = (f"VIGIE - Mairie de {town} ({kind}) : {name} n'a pas répondu à l'appel du jour. Vous êtes la "
-                f"personne à prévenir : merci de prendre de ses nouvelles et {call}. Urgence : 112. "
-                f"Adresse : {row['entry.address']}")
+        call = f"appelez la mairie au {callback}" if callback else "appelez la mairie"
+        text = (f"Mairie de {town} ({kind}) : {name} n'a pas répondu à l'appel du jour ; vous êtes la personne à "
+                f"prévenir. Prenez de ses nouvelles puis {call}. Urgence 112. Adresse : {row['entry.address']}")
     return fit_sms(text, "")
 
 

@@ -179,3 +179,19 @@ async def test_an_answer_after_the_alert_saying_help_says_so_and_a_failed_text_s
         assert all("a besoin d'aide" in t.text for t in texts)
     finally:
         fx_sms.reject_numbers.discard(NEIGHBOUR)
+
+
+def test_the_contacts_sms_stays_within_two_segments_and_keeps_who_and_the_mairie_number_when_cut():
+    from backend.register.notify import _contact_sms
+
+    row = {"entry.first_name": "Marie-Thérèse", "entry.last_name": "de La Rochefoucauld-Montbazon",
+           "entry.commune.name": "Saint-Rémy-de-Provence", "episode.callback_phone": "+33490920000",
+           "episode.kind": "grand_froid",
+           "entry.address": "Résidence « Les Oliviers », bâtiment C, escalier 2, 3e étage, porte gauche, "
+                            "14 avenue du Maréchal de Lattre de Tassigny, 13210 Saint-Rémy-de-Provence"}
+    text = _contact_sms(row)
+    assert sms_segments(text) <= 2, (sms_segments(text), text)
+    assert "Marie-Thérèse de La Rochefoucauld-Montbazon" in text and "04 90 92 00 00" in text and "112" in text
+    assert "Adresse : R" in text and text.endswith("...")  # the address, cut last
+    assert "la personne à prévenir" in text and "Prenez de ses nouvelles" in text
+    assert "Oliviers" in text and "Mairie de Saint-Rémy-de-Provence (grand froid)" in text
