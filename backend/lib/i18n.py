@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from backend.lib import french
 
@@ -68,3 +68,10 @@ def moment_in_figures(when: datetime, locale: str = "fr") -> str:
     if locale == "en":
         return format_datetime(when, "dd/MM/y 'at' HH:mm", tzinfo=french.PARIS, locale="en_GB")
     return french.moment_in_figures(when)
+
+
+def day_in_words(when: datetime, locale: str = "fr") -> str:
+    """« 2 décembre 2026 » / « 2 December 2026 », in Paris time."""
+    if supported(locale) == "en":
+        return format_date(when.astimezone(french.PARIS) if when.tzinfo else when, "d MMMM y", locale="en_GB")
+    return french.date_in_words(when)

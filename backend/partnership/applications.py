@@ -25,7 +25,7 @@ from backend.communities.tables import Commune, MairieStaff, OfficialCommune
 from backend.db import on_commit, write_transaction
 from backend.lib import clock, ratelimit, signed
 from backend.lib.errors import Conflict, DomainError, NotFound
-from backend.lib.french import date_in_words
+from backend.lib.i18n import day_in_words, phrasebook, supported
 from backend.lib.phones import normalise_phone
 from backend.lib.templates import render
 from backend.partnership.schemas import (
@@ -61,8 +61,28 @@ def _agents(agents: list[AgentIn]) -> list[dict[str, str]]:
     return out
 
 
-async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str) -> ApplicationReceipt:
-    """Record an application (public); the contact gets an e-mail saying it was received."""
+# The subjects of the e-mails, in the recipient's language (the texts: templates/email/[en/]mairie_*.txt).
+SUBJECTS = {
+    "fr": {
+        "received": "Vigie : votre demande « Mairie vigilante et solidaire » est reçue",
+        "invitation": "Vigie : votre compte d'agent de la mairie de {commune}",
+        "staff_added": "Vigie : vous êtes agent de la mairie de {commune}",
+        "approved": "Vigie : la mairie de {commune} rejoint Vigie",
+        "refused": "Vigie : votre demande pour la mairie de {commune}",
+    },
+    "en": {
+        "received": "Vigie: your « Mairie vigilante et solidaire » application is received",
+        "invitation": "Vigie: your staff account for the {commune} town hall",
+        "staff_added": "Vigie: you are now staff of the {commune} town hall",
+        "approved": "Vigie: the {commune} town hall joins Vigie",
+        "refused": "Vigie: your application for the {commune} town hall",
+    },
+}
+
+
+async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str, locale: str = "fr") -> ApplicationReceipt:
+    """Record an application (public); the contact gets an e-mail saying it was received, in `locale`
+    (the form's language), as every later e-mail to them."""
     settings = res["settings"]
     limit = ratelimit.CreationLimit(
         res["valkey"], f"mairie-application:{client}", settings.mairie_applications_per_hour, 3600,
@@ -74,6 +94,7 @@ async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str) -> Ap
         contact_email=auth_service.normalise_email(data.contact_email),
         contact_phone=normalise_phone(data.contact_phone),
         message=optional_text(data.message, "message", 2000),
+        locale=supported(locale),
     )
     agents = _agents(data.agents)
     found = await official.official_commune(data.insee_code)  # 400 invalid_insee / unknown_insee
@@ -89,10 +110,10 @@ async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str) -> Ap
         rows = await MairieApplication.insert(MairieApplication(
             insee_code=found.insee_code, commune=commune["id"] if commune else None, agents=json.dumps(agents),
             **values)).returning(MairieApplication.id)
-        text = render("email/mairie_application_received.txt", contact=values["contact_name"],
+        text = render("email/mairie_application_received.txt", values["locale"], contact=values["contact_name"],
                       commune=found.name, agents=agents)
         on_commit(partial(auth_service.send_account_mail, res["queues"], values["contact_email"],
-                          "Vigie : votre demande « Mairie vigilante et solidaire » est reçue", text))
+                          phrasebook(SUBJECTS, values["locale"])("received"), text))
     await limit.count()
     return ApplicationReceipt(id=rows[0]["id"], commune_name=found.name, status=ApplicationStatus.PENDING)
 
@@ -181,7 +202,7 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
         row = await _pending(application_id)  # read again under the write lock: decided meanwhile by another admin
         agents = json.loads(row["agents"])
         commune_id, commune_name = await _open_commune(row)
-        existing = {u["email"]: u for u in await User.select(User.id, User.email, User.password_hash).where(
+        existing = {u["email"]: u for u in await User.select(User.id, User.email, User.password_hash, User.locale).where(
             User.email.is_in([a["email"] for a in agents]))}
         mails: list[tuple[str, str, str]] = []
         appointed: list[int] = []
@@ -191,18 +212,21 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
                 created = await User.insert(User(
                     email=agent["email"], password_hash=UNUSABLE_PASSWORD, first_name=agent["first_name"],
                     last_name=agent["last_name"], phone="", address_line1="", postal_code="", city=commune_name,
+                    locale=row["locale"],  # a new agent reads the application's language until they choose
                 )).returning(User.id)
                 token = invitation_token(settings.secret_key, created[0]["id"], UNUSABLE_PASSWORD)
-                text = render("email/mairie_invitation.txt", first_name=agent["first_name"], commune=commune_name,
-                              link=f"{settings.base_url}/#/invitation?jeton={token}",
+                text = render("email/mairie_invitation.txt", row["locale"], first_name=agent["first_name"],
+                              commune=commune_name, link=f"{settings.base_url}/#/invitation?jeton={token}",
                               days=settings.mairie_invitation_days)
-                mails.append((agent["email"], f"Vigie : votre compte d'agent de la mairie de {commune_name}", text))
+                mails.append((agent["email"], phrasebook(SUBJECTS, row["locale"])("invitation", commune=commune_name),
+                              text))
                 user_id = created[0]["id"]
             else:
                 user_id = user["id"]
-                text = render("email/mairie_staff_added.txt", first_name=agent["first_name"], commune=commune_name,
-                              link=f"{settings.base_url}/#/mairie")
-                mails.append((agent["email"], f"Vigie : vous êtes agent de la mairie de {commune_name}", text))
+                text = render("email/mairie_staff_added.txt", supported(user["locale"]), first_name=agent["first_name"],
+                              commune=commune_name, link=f"{settings.base_url}/#/mairie")
+                mails.append((agent["email"], phrasebook(SUBJECTS, user["locale"])("staff_added", commune=commune_name),
+                              text))
                 appointed.append(user_id)
             await communities.appoint_staff(commune_id, user_id, actor_id)
         joined = await communities.mark_mairie_joined(commune_id, now)
@@ -212,9 +236,9 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
             MairieApplication.id == application_id)
         await audit.record(actor_id, "mairie_application.approve", f"application:{application_id}",
                            {"agents": [a["email"] for a in agents]}, commune_id=commune_id)
-        text = render("email/mairie_application_approved.txt", contact=row["contact_name"], commune=commune_name,
-                      agents=agents, joined=date_in_words(joined))
-        mails.append((row["contact_email"], f"Vigie : la mairie de {commune_name} rejoint Vigie", text))
+        text = render("email/mairie_application_approved.txt", row["locale"], contact=row["contact_name"],
+                      commune=commune_name, agents=agents, joined=day_in_words(joined, row["locale"]))
+        mails.append((row["contact_email"], phrasebook(SUBJECTS, row["locale"])("approved", commune=commune_name), text))
         for to, subject, body in mails:
             on_commit(partial(auth_service.send_account_mail, res["queues"], to, subject, body))
         for user_id in appointed:  # their session's principal now holds the commune
@@ -234,10 +258,10 @@ async def refuse(res: Mapping[str, Any], actor_id: int, application_id: int, rea
             MairieApplication.id == application_id)
         await audit.record(actor_id, "mairie_application.refuse", f"application:{application_id}",
                            {"reason": reason}, commune_id=row["commune"])
-        text = render("email/mairie_application_refused.txt", contact=row["contact_name"],
+        text = render("email/mairie_application_refused.txt", row["locale"], contact=row["contact_name"],
                       commune=row["name"], reason=reason)
         on_commit(partial(auth_service.send_account_mail, res["queues"], row["contact_email"],
-                          f"Vigie : votre demande pour la mairie de {row['name']}", text))
+                          phrasebook(SUBJECTS, row["locale"])("refused", commune=row["name"]), text))
     return _out(await _one(application_id))
 
 

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.auth.guards import authenticated, commune_scope, platform_role, public
 from backend.auth.principal import principal_of
 from backend.lib.deps import client_ip, settings_of, valkey_of
+from backend.lib.web import reader_locale
 from backend.partnership import applications, convention, police
 from backend.partnership.schemas import (
     ApplicationIn, ApplicationOut, ApplicationReceipt, CitizenReferentIn, ConventionIn, ConventionOut,
@@ -27,7 +28,7 @@ class ApplicationController(Controller):
     @post("/", guards=[public], status_code=HTTP_201_CREATED)
     async def apply(self, request: Request, data: ApplicationIn) -> ApplicationReceipt:
         """« Mairie vigilante et solidaire »: a mairie applies, without an account."""
-        return await applications.submit(request.app.state, data, client_ip(request))
+        return await applications.submit(request.app.state, data, client_ip(request), reader_locale(request))
 
     @get("/", guards=ADMIN)
     async def list_applications(self, status: str | None = None) -> list[ApplicationOut]:

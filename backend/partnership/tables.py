@@ -31,6 +31,7 @@ class MairieApplication(Table, tablename="partnership_applications"):
     contact_phone = Varchar(length=20)  # E.164
     agents = Text(default="[]")  # JSON: [{"name": …, "email": …}], 1 to 10
     message = Text(default="")
+    locale = Varchar(length=5, default="fr")  # the contact's language (the form's Accept-Language): their e-mails
     status = Varchar(length=10, default=ApplicationStatus.PENDING, index=True)
     reason = Text(default="")  # why it was refused (e-mailed to the contact)
     decided_by = Integer(null=True, default=None)

@@ -184,3 +184,32 @@ async def test_invitation_link_tampered_or_expired_is_refused(api, fx_app, fx_pa
     expired = await anonymous.post("/api/v1/invitations/check", {"token": old})
     assert expired.status_code == 410 and "expiré" in expired.json()["detail"]
     assert (await anonymous.post("/api/v1/invitations/check", {"token": good})).status_code == 200
+
+
+async def test_each_partnership_mail_speaks_its_recipients_language(api, fx_app, fx_password_hash, fx_mail):
+    w = await build_world(fx_password_hash)  # staff@test.vigie.fr, an agent named below, reads Vigie in French
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    r = await api().post("/api/v1/mairie-applications", application(SAINT_JEAN), headers=english)
+    assert r.status_code == 201, r.text
+    received = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "application is received")
+    assert received.startswith("Hello Hélène Garnier") and "Louis Perrin (l.perrin@mairie-saint-aubin.fr)" in received
+
+    admin = await api.as_user(w.email("admin"))
+    pending = (await admin.get("/api/v1/mairie-applications?status=pending")).json()
+    assert (await admin.post(f"/api/v1/mairie-applications/{pending[0]['id']}/approve")).status_code == 200
+    approved = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "joins Vigie")
+    assert "Saint-Jean-le-Blanc town hall has taken part in Vigie since" in approved
+    assert clock.now().astimezone(PARIS).strftime("%B") in approved  # « 2 December 2026 »
+    invited = await mail_to(fx_mail, "l.perrin@mairie-saint-aubin.fr", "staff account")  # a new account: English
+    assert "To choose your password, open this link" in invited and "/#/invitation?jeton=" in invited
+    assert (await User.select(User.locale).where(User.email == "l.perrin@mairie-saint-aubin.fr").first()) == {
+        "locale": "en"}
+    added = await mail_to(fx_mail, "staff@test.vigie.fr", "vous êtes agent")  # their own choice: French
+    assert added.startswith("Bonjour Staff")
+
+    r = await api().post("/api/v1/mairie-applications", application(SANTEAU), headers=english)
+    assert r.status_code == 201, r.text
+    refused = await admin.post(f"/api/v1/mairie-applications/{r.json()['id']}/refuse", {"reason": "Pièces manquantes."})
+    assert refused.status_code == 200, refused.text
+    text = await mail_to(fx_mail, "secretariat@mairie-saint-aubin.fr", "was not accepted")
+    assert "Reason: Pièces manquantes." in text
