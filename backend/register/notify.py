@@ -27,7 +27,7 @@ from backend.delivery.channels.sms import fit_sms, sms_segments
 from backend.delivery.kinds import Notice
 from backend.delivery.service import DeliveryState, FanoutPlan, Recipient, user_recipients
 from backend.delivery.tables import Delivery
-from backend.lib.i18n import supported
+from backend.lib.i18n import phrasebook, supported
 from backend.lib.phones import parse_phone
 from backend.lib.sql import placeholders
 from backend.mairie.area import count_sms
@@ -38,6 +38,68 @@ from backend.register.service import CONFIRM_KIND, texted_automatically
 from backend.register.tables import EpisodeCheck, EpisodeDay, RegisterContact, RegisterEntry, VolunteerAssignment
 
 URGENT = FanoutPlan(channels=("push", "sms"), urgent=True, follow_channels=False)
+KIND_NAMES = {"fr": KINDS, "en": KINDS_EN}  # by locale
+# What the notices say, by locale. The SMS keywords stay OUI / NON / OK in every language: the inbound
+# SMS commands read those.
+TEXTS = {
+    "fr": {
+        "confirm_title": "Registre de la mairie : êtes-vous d'accord ?",
+        "confirm_body": "{who} vous a inscrit(e) au registre des personnes fragiles de {town} (canicule, grand froid). "
+                        "Rien ne commence sans votre accord : acceptez ou refusez dans Vigie.",
+        "confirm_sms": "Vigie : {who} vous a inscrit(e) au registre des personnes fragiles de {town} : en cas de "
+                       "canicule ou de grand froid, la mairie prendra de vos nouvelles. Répondez OUI pour accepter, "
+                       "NON pour refuser.",
+        "question_title": "Tout va bien ?",
+        "question_body": "{kind} : la mairie de {town} prend de vos nouvelles. "
+                         "Appuyez sur « Tout va bien » ou « J'ai besoin d'aide ».",
+        "question_sms": "Vigie, mairie de {town} ({kind_lower}) : tout va bien ? Répondez OK à ce SMS. Urgence : 112.",
+        "no_answer_title": "Pas de réponse de {name}",
+        "no_answer_body": "{name} n'a pas répondu à la mairie ({kind_lower}). Adresse : {address}. Tél. {phone}.{note} "
+                          "Appelez ou passez voir ; urgence : 112.",
+        "note": " Note : {notes}",
+        "no_answer_sms": "VIGIE registre : pas de réponse de {name} ({kind_lower}). {address}. Tél. {phone}. "
+                         "Merci d'appeler ou de passer voir. Urgence : 112.",
+        "call_on": "appelez la mairie au {callback}",
+        "call": "appelez la mairie",
+        "contact_sms": "Mairie de {town} ({kind_lower}) : {name} n'a pas répondu à l'appel du jour ; vous êtes la "
+                       "personne à prévenir. Prenez de ses nouvelles puis {call}. Urgence 112. Adresse : {address}",
+        "fine_title": "{name} a répondu : tout va bien",
+        "fine_body": "{name} a répondu à la mairie de {town} : tout va bien. Merci de votre attention.",
+        "help_title": "{name} a répondu : a besoin d'aide",
+        "help_body": "{name} a répondu à la mairie de {town} et a besoin d'aide : la mairie s'en occupe.",
+    },
+    "en": {
+        "confirm_title": "The town hall's register: do you agree?",
+        "confirm_body": "{who} registered you on {town}'s register of fragile people (heatwave, cold). Nothing "
+                        "starts without your consent: accept or decline in Vigie.",
+        "confirm_sms": "Vigie: {who} registered you on {town}'s register of fragile people: during a heatwave "
+                       "or extreme cold the town hall will ask for news. Reply OUI to accept, NON to decline.",
+        "question_title": "Are you OK?",
+        "question_body": "{kind}: the town hall of {town} asks for your news. Tap “I'm fine” or “I need help”.",
+        "question_sms": "Vigie, town hall of {town} ({kind_lower}): are you OK? Reply OK to this SMS. Emergency: 112.",
+        "no_answer_title": "No answer from {name}",
+        "no_answer_body": "{name} has not answered the town hall ({kind_lower}). Address: {address}. Phone {phone}.{note} "
+                          "Call or go and see; emergency: 112.",
+        "note": " Note: {notes}",
+        "no_answer_sms": "VIGIE register: no answer from {name} ({kind_lower}). {address}. Phone {phone}. "
+                         "Please call or go and see. Emergency: 112.",
+        "call_on": "call the town hall on {callback}",
+        "call": "call the town hall",
+        "contact_sms": "Town hall of {town} ({kind_lower}): {name} has not answered today's call; you are the person "
+                       "to contact. Please get news of them, then {call}. Emergency 112. Address: {address}",
+        "fine_title": "{name} answered: all is well",
+        "fine_body": "{name} has answered the town hall of {town}: all is well. Thank you.",
+        "help_title": "{name} answered: needs help",
+        "help_body": "{name} has answered the town hall of {town} and needs help: the town hall is seeing to it.",
+    },
+}
+
+
+def _phrases(locale: str, row: dict[str, Any], kind_column: str = "episode.kind", **common: Any) -> Any:
+    """`say(key, **values)` in `locale`, the episode's kind (« Canicule », « canicule ») filled in."""
+    locale = supported(locale)
+    kind = KIND_NAMES[locale][row[kind_column]] if kind_column in row else ""
+    return phrasebook(TEXTS, locale, kind=kind, kind_lower=kind.lower(), **common)
 
 
 class ConfirmNotice:
@@ -59,24 +121,10 @@ class ConfirmNotice:
         if row is None:
             return None
         who = f"{row['registered_by.first_name']} {row['registered_by.last_name']}".strip()
-        town = row["commune.name"]
-        if supported(locale) == "en":
-            return Notice(
-                url="/#/registre", tag=f"register-confirm-{ref_id}", event=CONFIRM_KIND, ref_id=ref_id,
-                title="The town hall's register: do you agree?", ttl=7 * 24 * 3600,
-                body=(f"{who} registered you on {town}'s register of fragile people (heatwave, cold). Nothing "
-                      "starts without your consent: accept or decline in Vigie."),
-                sms_text=(f"Vigie: {who} registered you on {town}'s register of fragile people: during a heatwave "
-                          "or extreme cold the town hall will ask for news. Reply OUI to accept, NON to decline."))
+        say = phrasebook(TEXTS, locale, who=who, town=row["commune.name"])
         return Notice(
             url="/#/registre", tag=f"register-confirm-{ref_id}", event=CONFIRM_KIND, ref_id=ref_id,
-            title="Registre de la mairie : êtes-vous d'accord ?", ttl=7 * 24 * 3600,
-            body=(f"{who} vous a inscrit(e) au registre des personnes fragiles de {town} (canicule, grand froid). "
-                  "Rien ne commence sans votre accord : acceptez ou refusez dans Vigie."),
-            sms_text=(f"Vigie : {who} vous a inscrit(e) au registre des personnes fragiles de {town} : en cas de "
-                      "canicule ou de grand froid, la mairie prendra de vos nouvelles. Répondez OUI pour accepter, "
-                      "NON pour refuser."))
-
+            title=say("confirm_title"), ttl=7 * 24 * 3600, body=say("confirm_body"), sms_text=say("confirm_sms"))
 
 class QuestionNotice:
     async def _day(self, ref_id: int) -> dict[str, Any] | None:
@@ -107,18 +155,8 @@ class QuestionNotice:
         town = row["episode.commune.name"]
         base = dict(url="/#/registre", tag=f"register-question-{ref_id}", event=QUESTION_KIND, ref_id=ref_id,
                     community=town, ttl=12 * 3600, urgency="high")
-        if supported(locale) == "en":
-            kind = KINDS_EN[row["episode.kind"]]
-            return Notice(title="Are you OK?", body=f"{kind}: the town hall of {town} asks for your news. "
-                          "Tap “I'm fine” or “I need help”.", **base,
-                          sms_text=f"Vigie, town hall of {town} ({kind.lower()}): are you OK? Reply OK to this SMS. "
-                                   "Emergency: 112.")
-        kind = KINDS[row["episode.kind"]]
-        return Notice(title="Tout va bien ?", body=f"{kind} : la mairie de {town} prend de vos nouvelles. "
-                      "Appuyez sur « Tout va bien » ou « J'ai besoin d'aide ».", **base,
-                      sms_text=f"Vigie, mairie de {town} ({kind.lower()}) : tout va bien ? Répondez OK à ce SMS. "
-                               "Urgence : 112.")
-
+        say = _phrases(locale, row, town=town)
+        return Notice(title=say("question_title"), body=say("question_body"), sms_text=say("question_sms"), **base)
 
 async def _unanswered(ref_id: int, *more: Any) -> dict[str, Any] | None:
     """The check `ref_id` with its person and episode (and the `more` columns), while it is still
@@ -154,20 +192,10 @@ class NoAnswerNotice:
         phone, address, notes = row["entry.phone"], row["entry.address"], row["entry.health_notes"]
         base = dict(url="/#/registre/benevole", tag=f"register-no-answer-{ref_id}", event=NO_ANSWER_KIND,
                     ref_id=ref_id, urgent=True, ttl=6 * 3600, urgency="high", community=row["entry.commune.name"])
-        if supported(locale) == "en":
-            kind = KINDS_EN[row["episode.kind"]].lower()
-            return Notice(title=f"No answer from {name}",
-                          body=f"{name} has not answered the town hall ({kind}). Address: {address}. Phone {phone}."
-                               + (f" Note: {notes}" if notes else "") + " Call or go and see; emergency: 112.",
-                          sms_text=f"VIGIE register: no answer from {name} ({kind}). {address}. Phone {phone}. "
-                                   "Please call or go and see. Emergency: 112.", **base)
-        kind = KINDS[row["episode.kind"]].lower()
-        return Notice(title=f"Pas de réponse de {name}",
-                      body=f"{name} n'a pas répondu à la mairie ({kind}). Adresse : {address}. Tél. {phone}."
-                           + (f" Note : {notes}" if notes else "") + " Appelez ou passez voir ; urgence : 112.",
-                      sms_text=f"VIGIE registre : pas de réponse de {name} ({kind}). {address}. Tél. {phone}. "
-                               "Merci d'appeler ou de passer voir. Urgence : 112.", **base)
-
+        say = _phrases(locale, row, name=name, address=address, phone=phone)
+        return Notice(title=say("no_answer_title"),
+                      body=say("no_answer_body", note=say("note", notes=notes) if notes else ""),
+                      sms_text=say("no_answer_sms"), **base)
 
 def _national(phone: str) -> str:
     """« 01 23 45 67 89 » for +33123456789 (as people dial it), the E.164 text for a number that does not parse."""
@@ -180,16 +208,8 @@ def _contact_sms(row: dict[str, Any], locale: str = "fr") -> str:
     no health notes. At most 2 segments (`fit_sms`)."""
     name = f"{row['entry.first_name']} {row['entry.last_name']}".strip()
     town, callback = row["entry.commune.name"], _national(row["episode.callback_phone"] or "")
-    if supported(locale) == "en":
-        kind = KINDS_EN[row["episode.kind"]].lower()
-        call = f"call the town hall on {callback}" if callback else "call the town hall"
-        text = (f"Town hall of {town} ({kind}): {name} has not answered today's call; you are the person to "
-                f"contact. Please get news of them, then {call}. Emergency 112. Address: {row['entry.address']}")
-    else:
-        kind = KINDS[row["episode.kind"]].lower()
-        call = f"appelez la mairie au {callback}" if callback else "appelez la mairie"
-        text = (f"Mairie de {town} ({kind}) : {name} n'a pas répondu à l'appel du jour ; vous êtes la personne à "
-                f"prévenir. Prenez de ses nouvelles puis {call}. Urgence 112. Adresse : {row['entry.address']}")
+    say = _phrases(locale, row, name=name, town=town, address=row["entry.address"])
+    text = say("contact_sms", call=say("call_on", callback=callback) if callback else say("call"))
     return fit_sms(text, "")
 
 
@@ -218,7 +238,7 @@ class ContactNotice:
         if row is None:
             return None
         name = f"{row['entry.first_name']} {row['entry.last_name']}".strip()
-        title = f"No answer from {name}" if supported(locale) == "en" else f"Pas de réponse de {name}"
+        title = phrasebook(TEXTS, locale)("no_answer_title", name=name)
         return Notice(title=title, body=_contact_sms(row, locale), url="", tag=f"register-contact-{ref_id}",
                       event=CONTACT_KIND, ref_id=ref_id, urgent=True, ttl=6 * 3600, urgency="high",
                       community=row["entry.commune.name"], sms_text=_contact_sms(row, locale))
@@ -266,12 +286,7 @@ class AllClearNotice:
         town, fine = row["entry.commune.name"], row["state"] == "ok"
         base = dict(url="/#/registre/benevole", tag=f"register-no-answer-{ref_id}", event=ALL_CLEAR_KIND,
                     ref_id=ref_id, ttl=6 * 3600, urgency="high", community=town)
-        if supported(locale) == "en":
-            title = f"{name} answered: all is well" if fine else f"{name} answered: needs help"
-            body = (f"{name} has answered the town hall of {town}: all is well. Thank you." if fine else
-                    f"{name} has answered the town hall of {town} and needs help: the town hall is seeing to it.")
-            return Notice(title=title, body=body, sms_text=f"VIGIE - {body}", **base)
-        title = f"{name} a répondu : tout va bien" if fine else f"{name} a répondu : a besoin d'aide"
-        body = (f"{name} a répondu à la mairie de {town} : tout va bien. Merci de votre attention." if fine else
-                f"{name} a répondu à la mairie de {town} et a besoin d'aide : la mairie s'en occupe.")
-        return Notice(title=title, body=body, sms_text=f"VIGIE - {body}", **base)
+        say = _phrases(locale, row, name=name, town=town)
+        answer = "fine" if fine else "help"
+        body = say(f"{answer}_body")
+        return Notice(title=say(f"{answer}_title"), body=body, sms_text=f"VIGIE - {body}", **base)

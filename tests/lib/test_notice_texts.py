@@ -9,6 +9,7 @@ import pytest
 from backend.gazette import notify as gazette_notify
 from backend.lib.i18n import LOCALES, phrasebook
 from backend.mairie import notify as mairie_notify
+from backend.register import notify as register_notify
 
 
 def _fields(text: str) -> set[str]:
@@ -17,7 +18,8 @@ def _fields(text: str) -> set[str]:
     return {"commune" if name == "de_commune" else name for name in names}
 
 
-@pytest.mark.parametrize("table", [gazette_notify.TEXTS, mairie_notify.TEXTS], ids=["gazette", "mairie"])
+@pytest.mark.parametrize("table", [gazette_notify.TEXTS, mairie_notify.TEXTS, register_notify.TEXTS],
+                         ids=["gazette", "mairie", "register"])
 def test_every_language_has_every_text_with_the_same_blanks(table):
     assert set(table) == set(LOCALES)
     for locale in LOCALES:
