@@ -18,7 +18,11 @@ httptools (llhttp, the C parser uvicorn uses). It does only what pushing needs:
   no decompression, no cookies, no proxies.
 
 Errors raise `OSError` (connection refused/reset/closed, TLS failures, malformed answers, as
-`HttpError`) or `TimeoutError` (`timeout` seconds for the whole request, connect included).
+`HttpError`) or `TimeoutError` (`timeout` seconds for the whole request, connect included). A
+request's deadline is checked by one watchdog per pool, every `timeout / 4` (≤ 1 s), rather
+than by an `asyncio.timeout` per request: that timer, armed and cancelled for every push, was
+~10 % of the sender's CPU (bench/channels.py under py-spy). So a request times out between
+`timeout` and `timeout` + its period.
 The caller validates URLs (push.py's allow-list); `post` splits an already-checked URL.
 """
 
@@ -61,6 +65,8 @@ class _Connection(asyncio.Protocol):
         self._body_len = 0
         self._got_bytes = False
         self._complete = False
+        self.deadline = 0.0
+        """When the request under way times out (the pool's loop clock); read by the watchdog."""
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -155,9 +161,19 @@ class _Connection(asyncio.Protocol):
     def answered_nothing(self) -> bool:
         return not self._got_bytes
 
-    def request(self, data: bytes) -> asyncio.Future[Response]:
+    @property
+    def waiting(self) -> bool:
+        """A request is under way (sent, its answer not complete)."""
+        return self._waiter is not None and not self._waiter.done()
+
+    def expire(self) -> None:
+        """The request under way took too long: fail it with TimeoutError, drop the connection."""
+        self._fail(TimeoutError("no complete answer in time"))
+
+    def request(self, data: bytes, deadline: float) -> asyncio.Future[Response]:
         assert self.transport is not None and self._waiter is None
         loop = asyncio.get_running_loop()
+        self.deadline = deadline
         self._waiter = loop.create_future()
         self._response = Response(0)
         self._parser = httptools.HttpResponseParser(self)
@@ -199,6 +215,7 @@ class Http1Pool:
         self._origins: dict[str, _Origin] = {}
         self._open: set[_Connection] = set()
         self.connections_opened = 0
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Http1Pool:
         return self
@@ -207,6 +224,9 @@ class Http1Pool:
         await self.close()
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         for conn in list(self._open):
             conn.close()
         self._open.clear()
@@ -239,17 +259,28 @@ class Http1Pool:
             b"POST /", path.encode("ascii"), b" HTTP/1.1\r\nHost: ", origin.authority.encode("ascii"),
             b"\r\nContent-Length: ", str(len(body)).encode("ascii"), b"\r\n", headers, b"\r\n", body,
         ))  # fmt: skip
+        if self._watchdog is None:
+            self._watchdog = asyncio.create_task(self._watch(), name="http1-watchdog")
         async with origin.slots:
             if admitted is not None:
                 await admitted()
-            async with asyncio.timeout(self.timeout):
-                return await self._send(origin, data)
+            return await self._send(origin, data, asyncio.get_running_loop().time() + self.timeout)
 
-    async def _send(self, origin: _Origin, data: bytes) -> Response:
+    async def _watch(self) -> None:
+        """Fail the requests past their deadline, every `timeout / 4` (≤ 1 s)."""
+        loop = asyncio.get_running_loop()
+        period = min(1.0, max(0.02, self.timeout / 4))
+        while True:
+            await asyncio.sleep(period)
+            now = loop.time()
+            for conn in [c for c in self._open if c.waiting and c.deadline <= now]:
+                conn.expire()
+
+    async def _send(self, origin: _Origin, data: bytes, deadline: float) -> Response:
         conn = self._reuse(origin)
         if conn is not None:
             try:
-                return self._release(origin, conn, await conn.request(data))
+                return self._release(origin, conn, await conn.request(data, deadline))
             except HttpError:
                 self._drop(conn)
                 if not conn.answered_nothing:
@@ -258,9 +289,10 @@ class Http1Pool:
             except BaseException:
                 self._drop(conn)
                 raise
-        conn = await self._connect(origin)
+        async with asyncio.timeout_at(deadline):  # rare: connections are reused
+            conn = await self._connect(origin)
         try:
-            return self._release(origin, conn, await conn.request(data))
+            return self._release(origin, conn, await conn.request(data, deadline))
         except BaseException:
             self._drop(conn)
             raise

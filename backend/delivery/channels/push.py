@@ -43,7 +43,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
-from typing import Self, cast
+from typing import Any, Self, cast
 
 import aiohttp
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -346,6 +346,7 @@ class PushSender:
                 await queue.put(None)
 
         in_flight = metrics.SENDS_IN_FLIGHT.labels("push")
+        answers: dict[tuple[str, int | None], Any] = {}  # the counter of each (origin, status), looked up once
 
         async def consume() -> None:
             while (item := await queue.get()) is not None:
@@ -364,7 +365,11 @@ class PushSender:
                 finally:
                     if sending:
                         in_flight.dec()
-                metrics.PUSH_ANSWERS.labels(origin, str(result.status) if result.status else "none").inc()
+                counter = answers.get((origin, result.status))
+                if counter is None:
+                    counter = answers[(origin, result.status)] = metrics.PUSH_ANSWERS.labels(
+                        origin, str(result.status) if result.status else "none")
+                counter.inc()
                 await record(index, result)
 
         async with asyncio.TaskGroup() as group:
