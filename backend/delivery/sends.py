@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from backend.auth.tables import User
@@ -31,12 +32,21 @@ from backend.settings import Settings
 # Push -----------------------------------------------------------------------------------------
 
 def push_payload(notice: Notice, delivery_id: int, device: int | None = None) -> bytes:
+    """The JSON a device gets: the notice's part (`payload_head`, the same for every recipient)
+    and this delivery's id and device (named in the receipt: which device heard it, receipts.py)."""
+    return payload_head(notice) + b'"delivery_id":%d,"device":%s}' % (
+        delivery_id, b"null" if device is None else b"%d" % device)
+
+
+@lru_cache(maxsize=64)
+def payload_head(notice: Notice) -> bytes:
+    """`push_payload` up to its per-delivery fields, encoded once per notice (not per recipient)."""
     body = notice.body if len(notice.body) <= 600 else notice.body[:597] + "…"
-    return json.dumps({
-        "event": notice.event, "alert_id": notice.ref_id, "delivery_id": delivery_id, "title": notice.title,
-        "body": body, "url": notice.url, "tag": notice.tag, "urgent": notice.urgent, "community": notice.community,
-        "device": device,  # named in the receipt: which device heard it (receipts.py)
+    head = json.dumps({
+        "event": notice.event, "alert_id": notice.ref_id, "title": notice.title, "body": body, "url": notice.url,
+        "tag": notice.tag, "urgent": notice.urgent, "community": notice.community,
     }, ensure_ascii=False, separators=(",", ":")).encode()
+    return head[:-1] + b","
 
 
 async def push_sender(ctx: dict[str, Any]) -> PushSender:
