@@ -124,12 +124,7 @@ async def _import_communes(path: Path, if_changed: bool):
     from backend.communities import official
     from backend.communities.tables import OfficialCommune
 
-    # The shipped list: every file of its folder (another country's list, the départements…) counts.
-    files = sorted(f for f in official.DATA_DIR.iterdir() if f.is_file()) if path == official.COMMUNES_FILE else [path]
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode() + b"\0" + f.read_bytes())
-    checksum = digest.hexdigest()
+    checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     if if_changed:
         last = await AuditEntry.select(AuditEntry.details).where(AuditEntry.action == COMMUNES_IMPORT).order_by(
             AuditEntry.id, ascending=False).first()

@@ -43,18 +43,3 @@ def test_a_database_emptied_of_the_list_is_filled_again(tmp_path: Path):
     with sqlite3.connect(tmp_path / "cli.db") as db:
         db.execute("DELETE FROM official_communes")
     assert "2 ajoutée(s)" in vigie(tmp_path, "communes", "import", "--if-changed", "--file", str(listed)).stdout
-
-
-async def test_any_file_added_beside_the_shipped_list_counts_as_a_change(fx_clean, fx_engine, tmp_path, monkeypatch):
-    from backend import cli
-    from backend.communities import official
-
-    shipped = tmp_path / "data"
-    shipped.mkdir()
-    monkeypatch.setattr(official, "DATA_DIR", shipped)
-    monkeypatch.setattr(official, "COMMUNES_FILE", shipped / "communes.tsv")
-    (shipped / "communes.tsv").write_text(LIST, encoding="utf-8")
-    assert (await cli._import_communes(official.COMMUNES_FILE, True)).added == 2
-    assert await cli._import_communes(official.COMMUNES_FILE, True) is None
-    (shipped / "communes_be.tsv").write_text("21004\tBruxelles\n", encoding="utf-8")  # another country's list
-    assert await cli._import_communes(official.COMMUNES_FILE, True) is not None
