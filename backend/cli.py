@@ -115,7 +115,7 @@ def cmd_letters(settings: Settings, args: argparse.Namespace) -> int:
 COMMUNES_IMPORT = "communes.import"  # the audit entry of an import; its details keep the file's sha256
 
 
-async def _import_communes(path: Path, if_changed: bool):
+async def _import_communes(path: Path, if_changed: bool, country: str = "FR"):
     """Import the list at `path` and record its checksum in the audit log; None when `if_changed` and
     the last import recorded the same checksum (the list is already there: ~3 s saved at each start)."""
     # lazy: a command imports only what it runs
@@ -126,12 +126,14 @@ async def _import_communes(path: Path, if_changed: bool):
 
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     if if_changed:
-        last = await AuditEntry.select(AuditEntry.details).where(AuditEntry.action == COMMUNES_IMPORT).order_by(
+        last = await AuditEntry.select(AuditEntry.details).where(
+            (AuditEntry.action == COMMUNES_IMPORT) & (AuditEntry.target == path.name)).order_by(
             AuditEntry.id, ascending=False).first()
-        if last and json.loads(last["details"]).get("sha256") == checksum and await OfficialCommune.exists():
+        if last and json.loads(last["details"]).get("sha256") == checksum and await OfficialCommune.exists().where(
+                OfficialCommune.country == country):
             return None
-    report = await official.import_communes(path)
-    await audit.record(None, COMMUNES_IMPORT, path.name, {"sha256": checksum, "total": report.total,
+    report = await official.import_communes(path, country=country)
+    await audit.record(None, COMMUNES_IMPORT, path.name, {"sha256": checksum, "country": country, "total": report.total,
                                                           "added": report.added, "updated": report.updated,
                                                           "removed": report.removed})
     return report
@@ -143,18 +145,30 @@ def cmd_communes(settings: Settings, args: argparse.Namespace) -> int:
     # lazy: a command imports only what it runs (`vigie --help` and `vigie migrate` stay light)
     from backend.communities import official
 
-    path = Path(args.file) if args.file else official.COMMUNES_FILE
+    country = getattr(args, "country", None)
+    if args.file:  # one list, of the country named (France by default)
+        lists = [(country or "FR", Path(args.file))]
+    else:  # the shipped lists: France and Belgium, or the country named
+        lists = [(c, p) for c, p in official.LISTS.items() if country in (None, c)]
     if_changed = getattr(args, "if_changed", False)
-    report = asyncio.run(_with_db(settings, lambda: _import_communes(path, if_changed)))
-    if report is None:
-        print("Liste officielle des communes inchangée depuis le dernier import : rien à faire.")
-        return 0
-    print(f"Liste officielle : {report.total} communes ({report.added} ajoutée(s), {report.updated} mise(s) à jour, "
-          f"{report.unchanged} inchangée(s), {report.removed} retirée(s)) ; "
-          f"{report.vigie_communes_updated} commune(s) de Vigie mise(s) à jour.")
-    if report.kept_in_use:
-        print("Absentes de la liste mais gardées, car utilisées sur Vigie : " + ", ".join(report.kept_in_use))
+
+    async def run() -> list:
+        return [(c, await _import_communes(p, if_changed, c)) for c, p in lists]
+
+    for country, report in asyncio.run(_with_db(settings, run)):
+        label = COUNTRY_LABELS[country]
+        if report is None:
+            print(f"Liste officielle des communes ({label}) inchangée depuis le dernier import : rien à faire.")
+            continue
+        print(f"Liste officielle ({label}) : {report.total} communes ({report.added} ajoutée(s), "
+              f"{report.updated} mise(s) à jour, {report.unchanged} inchangée(s), {report.removed} retirée(s)) ; "
+              f"{report.vigie_communes_updated} commune(s) de Vigie mise(s) à jour.")
+        if report.kept_in_use:
+            print("Absentes de la liste mais gardées, car utilisées sur Vigie : " + ", ".join(report.kept_in_use))
     return 0
+
+
+COUNTRY_LABELS = {"FR": "France", "BE": "Belgique"}
 
 
 def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
@@ -374,8 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", default="courriers.pdf")
     p = sub.add_parser("demo", help="create demo data when the database is empty")
     p.add_argument("--force", action="store_true")
-    p = sub.add_parser("communes", help="the official list of communes (INSEE): `vigie communes import`")
+    p = sub.add_parser("communes", help="the official lists of communes (INSEE, NIS): `vigie communes import`")
     p.add_argument("action", choices=["import"])
+    p.add_argument("--country", choices=["FR", "BE"], default=None,
+                   help="only this country's list (default: both; with --file: FR)")
     p.add_argument("--file", default=None, help="a list in the shipped format (default: backend/communities/data)")
     p.add_argument("--if-changed", action="store_true",
                    help="skip when the file's checksum is the one of the last import (what `vigie run` does)")

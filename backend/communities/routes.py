@@ -32,8 +32,8 @@ class CommunityController(Controller):
     tags = ["communities"]
 
     @get("/search", guards=[public])
-    async def search(self, q: str) -> list[CommunityHit]:
-        return await service.search_communities(q)
+    async def search(self, q: str, country: str | None = None) -> list[CommunityHit]:
+        return await service.search_communities(q, country=country)
 
     @get("/{community_id:int}", guards=[community_scope(member=True, staff=True, moderator=True, admin=True)])
     async def detail(self, community_id: int) -> CommunityOut:
@@ -55,10 +55,11 @@ class CommuneController(Controller):
     tags = ["communes"]
 
     @get("/official", guards=[public])
-    async def search_official(self, q: str) -> list[OfficialCommuneOut]:
-        """The official list of communes (INSEE) by postal code or name: the pickers of sign-up, of the admins'
-        « ouvrir une commune » and of the public map."""
-        return await official.search_official(q)
+    async def search_official(self, q: str, country: str | None = None) -> list[OfficialCommuneOut]:
+        """The official lists of communes (INSEE for France, NIS for Belgium) by postal code or name, of one
+        country (`country=FR|BE`) or both: the pickers of sign-up, of the admins' « ouvrir une commune », of the
+        mairie application and of the public map."""
+        return await official.search_official(q, country=country)
 
     @get("/", guards=[any_staff_or_platform])
     async def list_communes(self, request: Request) -> list[CommuneOut]:
@@ -67,9 +68,10 @@ class CommuneController(Controller):
         return await service.list_communes(scope)
 
     @get("/search", guards=[public])
-    async def search_communes(self, q: str) -> list[CommuneHit]:
-        """Communes by name, postal code or INSEE code (public: name and codes only), to pick one."""
-        return await service.search_communes(q)
+    async def search_communes(self, q: str, country: str | None = None) -> list[CommuneHit]:
+        """Communes by name, postal code or INSEE/NIS code, of one country (`country=FR|BE`) or both (public:
+        name, codes and country only), to pick one."""
+        return await service.search_communes(q, country=country)
 
     @post("/", guards=[platform_role(admin=True)], status_code=HTTP_201_CREATED)
     async def create_commune(self, data: CommuneCreate) -> CommuneOut:

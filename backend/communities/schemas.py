@@ -12,6 +12,8 @@ class CommunityHit(msgspec.Struct):
     streets: list[str] = msgspec.field(default_factory=list)
     """The perimeter's listed streets (empty with no postal codes either: the whole commune)."""
     perimeter_postal_codes: list[str] = msgspec.field(default_factory=list)
+    country: str = "FR"  # its commune's: FR | BE
+    country_name: str = "France"
 
 
 class CommunityOut(msgspec.Struct):
@@ -43,18 +45,20 @@ class CommunityCreate(msgspec.Struct):
 
 
 class CommuneCreate(msgspec.Struct):
-    """A commune opened on Vigie: its INSEE code from the official list (name, postal codes, département and
-    population come from that list; a `name` or `postal_codes` sent are ignored)."""
+    """A commune opened on Vigie: its code in its country's official list — INSEE (FR) or NIS (BE) — (name,
+    postal codes, département/province and population come from that list; a `name` or `postal_codes` sent
+    are ignored)."""
 
     insee_code: str
     name: str = ""
     postal_codes: list[str] = msgspec.field(default_factory=list)
     police_email: str = ""
+    country: str = "FR"  # FR | BE: the codes of the two countries collide
 
 
 class CommuneOut(msgspec.Struct):
     id: int
-    insee_code: str
+    insee_code: str  # INSEE (FR) or NIS (BE) code
     name: str
     postal_codes: list[str]
     police_email: str
@@ -62,15 +66,19 @@ class CommuneOut(msgspec.Struct):
     departement: str = ""
     population: int = 0
     mairie_joined_at: str | None = None  # ISO 8601; None: the mairie does not take part
+    country: str = "FR"
+    country_name: str = "France"
 
 
 class CommuneHit(msgspec.Struct):
-    """A commune found by name, INSEE code or postal code (public: nothing else)."""
+    """A commune found by name, INSEE/NIS code or postal code (public: nothing else)."""
 
     id: int
     insee_code: str
     name: str
     postal_codes: list[str]
+    country: str = "FR"
+    country_name: str = "France"
 
 
 class UserRef(msgspec.Struct):

@@ -18,7 +18,7 @@ from backend.communities.schemas import (
 )
 from backend.communities import official
 from backend.communities.perimeter import clean_perimeter, perimeter_of, split_streets
-from backend.communities.tables import Commune, Community, MairieStaff, Membership, MembershipStatus
+from backend.communities.tables import COUNTRIES, Commune, Community, MairieStaff, Membership, MembershipStatus
 from backend.lib import clock
 from backend.lib.errors import Conflict, DomainError, NotFound
 
@@ -39,22 +39,26 @@ async def commune_of_community(community_id: int) -> int | None:
     return _commune_of[community_id]
 
 
-async def search_communes(q: str, limit: int = 20) -> list[CommuneHit]:
-    """Communes by postal code or INSEE code prefix (digits) or name fragment: name, codes, nothing else."""
+async def search_communes(q: str, limit: int = 20, country: str | None = None) -> list[CommuneHit]:
+    """Communes by postal code or INSEE/NIS code prefix (digits) or name fragment, of one country or both:
+    name, codes, country, nothing else."""
     q = q.strip()
+    country = official.check_country(country)
     if len(q) < 2:
         raise DomainError("Tapez au moins 2 caractères (code postal ou nom de commune).", "query_too_short")
     if len(q) > 100:
         raise DomainError("Recherche trop longue (100 caractères au plus).", "query_too_long")
-    query = Commune.select(Commune.id, Commune.insee_code, Commune.name, Commune.postal_codes).order_by(
-        Commune.name).limit(limit)
+    query = Commune.select(Commune.id, Commune.insee_code, Commune.name, Commune.postal_codes,
+                           Commune.country).order_by(Commune.name).limit(limit)
+    if country is not None:
+        query = query.where(Commune.country == country)
     if q.isdigit():
         query = query.where(Commune.postal_codes.like(f"{q}%") | Commune.postal_codes.like(f"%,{q}%")
                             | Commune.insee_code.like(f"{q}%"))
     else:
         query = query.where(Commune.name.ilike(f"%{q}%"))
-    return [CommuneHit(id=r["id"], insee_code=r["insee_code"], name=r["name"], postal_codes=_codes(r["postal_codes"]))
-            for r in await query]
+    return [CommuneHit(id=r["id"], insee_code=r["insee_code"], name=r["name"], postal_codes=_codes(r["postal_codes"]),
+                       country=r["country"], country_name=COUNTRIES.get(r["country"], "")) for r in await query]
 
 
 async def mark_mairie_joined(commune_id: int, when: datetime) -> datetime:
@@ -68,14 +72,18 @@ async def mark_mairie_joined(commune_id: int, when: datetime) -> datetime:
     return when
 
 
-async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
-    """Communities whose commune matches a postal code prefix or a name fragment."""
+async def search_communities(q: str, limit: int = 20, country: str | None = None) -> list[CommunityHit]:
+    """Communities whose commune matches a postal code prefix or a name fragment, in one country or both
+    (sign-up asks in the address's country: Belgian « 5000 » is Namur, not French 50000 Saint-Lô)."""
     q = q.strip()
+    country = official.check_country(country)
     if len(q) < 2:
         raise DomainError("Tapez au moins 2 caractères (code postal ou nom de commune).", "query_too_short")
     cols = (Community.id, Community.name, Community.commune.id, Community.commune.name, Community.commune.postal_codes,
-            Community.perimeter_streets, Community.perimeter_postal_codes)
+            Community.perimeter_streets, Community.perimeter_postal_codes, Community.commune.country)
     query = Community.select(*cols).order_by(Community.commune.name).order_by(Community.name).limit(limit)
+    if country is not None:
+        query = query.where(Community.commune.country == country)
     if q.isdigit():
         query = query.where(
             (Community.commune.postal_codes.like(f"{q}%")) | (Community.commune.postal_codes.like(f"%,{q}%"))
@@ -89,7 +97,8 @@ async def search_communities(q: str, limit: int = 20) -> list[CommunityHit]:
         CommunityHit(
             id=r["id"], name=r["name"], commune_id=r["commune.id"], commune_name=r["commune.name"],
             postal_codes=_codes(r["commune.postal_codes"]), streets=split_streets(r["perimeter_streets"]),
-            perimeter_postal_codes=_codes(r["perimeter_postal_codes"]),
+            perimeter_postal_codes=_codes(r["perimeter_postal_codes"]), country=r["commune.country"],
+            country_name=COUNTRIES.get(r["commune.country"], ""),
         )
         for r in rows
     ]
@@ -113,7 +122,8 @@ async def get_community(community_id: int) -> CommunityOut:
 
 
 async def require_community(community_id: int) -> dict:
-    row = await Community.select(Community.id, Community.name, Community.commune).where(
+    """id, name, commune and `commune.country` of the community, or a 404 in French."""
+    row = await Community.select(Community.id, Community.name, Community.commune, Community.commune.country).where(
         Community.id == community_id
     ).first()
     if row is None:
@@ -122,18 +132,19 @@ async def require_community(community_id: int) -> dict:
 
 
 async def create_commune(data: CommuneCreate) -> CommuneOut:
-    """Open a commune of the official list on Vigie (admin): name, postal codes, département and population come
-    from the list (`vigie communes import`), never typed by hand; an unknown INSEE code is refused."""
-    found = await official.official_commune(data.insee_code)
-    if await Commune.exists().where(Commune.insee_code == found.insee_code):
+    """Open a commune of its country's official list on Vigie (admin): name, postal codes, département or
+    province and population come from the list (`vigie communes import`), never typed by hand; a code unknown
+    in that country's list is refused. A French and a Belgian commune with the same code are two communes."""
+    found = await official.official_commune(data.insee_code, data.country)
+    if await Commune.exists().where((Commune.country == found.country) & (Commune.insee_code == found.insee_code)):
         raise Conflict("Cette commune existe déjà.", "commune_exists")
-    commune = Commune(insee_code=found.insee_code, name=found.name, postal_codes=",".join(found.postal_codes),
-                      departement=found.departement, population=found.population,
-                      police_email=data.police_email.strip())
+    commune = Commune(country=found.country, insee_code=found.insee_code, name=found.name,
+                      postal_codes=",".join(found.postal_codes), departement=found.departement,
+                      population=found.population, police_email=data.police_email.strip())
     await commune.save()
     return CommuneOut(id=commune.id, insee_code=found.insee_code, name=found.name, postal_codes=found.postal_codes,
                       police_email=commune.police_email, communities=[], departement=found.departement,
-                      population=found.population)
+                      population=found.population, country=found.country, country_name=found.country_name)
 
 
 async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
@@ -155,6 +166,7 @@ async def list_communes(commune_ids: list[int] | None) -> list[CommuneOut]:
             id=c["id"], insee_code=c["insee_code"], name=c["name"], postal_codes=codes, police_email=c["police_email"],
             departement=c["departement"], population=c["population"],
             mairie_joined_at=c["mairie_joined_at"].isoformat() if c["mairie_joined_at"] else None,
+            country=c["country"], country_name=COUNTRIES.get(c["country"], ""),
             communities=[CommunityHit(id=k["id"], name=k["name"], commune_id=c["id"], commune_name=c["name"], postal_codes=codes)
                          for k in comms if k["commune"] == c["id"]],
         ))

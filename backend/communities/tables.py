@@ -7,10 +7,16 @@ from piccolo.table import Table
 from backend.auth.tables import User
 
 
-class Commune(Table, tablename="communes"):
-    """A French or Belgian commune (INSEE / NIS code); communities belong to one."""
+COUNTRIES = {"FR": "France", "BE": "Belgique"}
 
-    insee_code = Varchar(length=10, unique=True)
+
+class Commune(Table, tablename="communes"):
+    """A French or Belgian commune (INSEE / NIS code); communities belong to one. Codes of the two
+    countries collide (NIS 21004 is Bruxelles, INSEE 21004 a commune of Côte-d'Or): the key is
+    (country, code)."""
+
+    country = Varchar(length=2, default="FR")  # FR | BE
+    insee_code = Varchar(length=10)  # INSEE code (FR) or NIS code (BE)
     name = Varchar(length=120, index=True)
     postal_codes = Varchar(length=200, default="")  # comma-separated
     police_email = Varchar(length=254, default="")
@@ -21,20 +27,23 @@ class Commune(Table, tablename="communes"):
     # None: the mairie does not take part. The public map reads it.
     mairie_joined_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    communes_country_code_uniq = Unique([country, insee_code])
 
 
 class OfficialCommune(Table, tablename="official_communes"):
-    """The official French list of communes (INSEE COG), loaded by `vigie communes import`.
-
-    A Vigie commune (`Commune`) is one of these opened on Vigie by an admin: its code must be here.
+    """The official lists of communes, loaded by `vigie communes import`: French (INSEE COG) and
+    Belgian (NIS codes, Statbel). A Vigie commune (`Commune`) is one of these opened on Vigie: its
+    (country, code) must be here.
     """
 
-    insee_code = Varchar(length=5, unique=True)
+    country = Varchar(length=2, default="FR")  # FR | BE
+    insee_code = Varchar(length=5)  # INSEE code (FR) or NIS code (BE)
     name = Varchar(length=120)
     search_name = Varchar(length=120, index=True)  # folded: lower case, no accents, spaces for hyphens
-    departement = Varchar(length=3, index=True)
+    departement = Varchar(length=3, index=True)  # a French département, or a Belgian province (« NAM »)
     postal_codes = Varchar(length=200, default="")  # comma-separated
     population = Integer(default=0)
+    official_communes_country_code_uniq = Unique([country, insee_code])
 
 
 class Community(Table, tablename="communities"):

@@ -34,11 +34,16 @@ def tables_to_convert(connection: sqlite3.Connection) -> list[tuple[str, str]]:
 
 
 def _rebuild(connection: sqlite3.Connection, name: str, sql: str) -> None:
-    temporary = f"{name}__autoincrement"
+    rebuild_table(connection, name, _PRIMARY_KEY.sub('"id" INTEGER PRIMARY KEY AUTOINCREMENT', sql, count=1))
+
+
+def rebuild_table(connection: sqlite3.Connection, name: str, sql: str) -> None:
+    """Rebuild table `name` as `sql` (its CREATE TABLE, changed) with its rows, indexes and triggers: the
+    "12 steps" inside the caller's transaction, foreign keys off (a migration's SQLite rebuild uses it too)."""
+    temporary = f"{name}__rebuilt"
     create = sql.replace(f'CREATE TABLE "{name}"', f'CREATE TABLE "{temporary}"', 1)
     if create == sql:
         create = re.sub(rf"^CREATE TABLE\s+{re.escape(name)}\b", f'CREATE TABLE "{temporary}"', sql, count=1)
-    create = _PRIMARY_KEY.sub('"id" INTEGER PRIMARY KEY AUTOINCREMENT', create, count=1)
     extras = [s for (s,) in connection.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
         (name,))]

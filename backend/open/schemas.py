@@ -27,6 +27,10 @@ class OpenCommune(msgspec.Struct):
     mairie_joined_on: str | None = None
     """The day its mairie joined Vigie (ISO date, Paris time: `Commune.mairie_joined_at`); None when it has not
     joined through an application (it may still take part through its staff)."""
+    country: str = "FR"
+    """FR | BE. A Belgian commune is listed under its province (`departement`: « NAM »), with no point on the
+    map of French départements (x and y None)."""
+    country_name: str = "France"
 
 
 class OpenDepartement(msgspec.Struct):

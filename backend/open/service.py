@@ -23,7 +23,7 @@ from backend.alerts.tables import Alert
 from backend.checkins.tables import CheckinRound
 from backend.communities.official import departement_names
 from backend.communities.perimeter import split_codes
-from backend.communities.tables import Commune, Community, MairieStaff
+from backend.communities.tables import COUNTRIES, Commune, Community, MairieStaff
 from backend.gazette.tables import GazettePost, GazetteRideRequest
 from backend.lib import clock
 from backend.lib.french import PARIS
@@ -82,7 +82,7 @@ async def build_map() -> OpenMap:
     for c in communities:
         by_commune[c["commune"]].append(c)
     communes = await Commune.select(Commune.id, Commune.insee_code, Commune.name, Commune.departement,
-                                    Commune.postal_codes).where(Commune.id.is_in(list(by_commune) or [0]))
+                                    Commune.postal_codes, Commune.country).where(Commune.id.is_in(list(by_commune) or [0]))
     members = await _members_by_commune()
     mairies = await _mairie_communes()
     out: list[OpenCommune] = []
@@ -90,7 +90,7 @@ async def build_map() -> OpenMap:
         placed = [(k["center_lat"], k["center_lon"]) for k in by_commune[c["id"]]
                   if (k["center_lat"], k["center_lon"]) != (0.0, 0.0)]
         point = map_point(sum(p[0] for p in placed) / len(placed), sum(p[1] for p in placed) / len(placed)) \
-            if placed else None
+            if placed and c["country"] == "FR" else None  # the map is France's départements
         shown, few = rounded_count(members.get(c["id"], 0))
         out.append(OpenCommune(
             insee_code=c["insee_code"], name=c["name"], departement=c["departement"],
@@ -98,8 +98,9 @@ async def build_map() -> OpenMap:
             members_fewer_than_5=few, mairie=c["id"] in mairies,
             mairie_joined_on=mairies.get(c["id"]), x=point[0] if point else None,
             y=point[1] if point else None, signup_path="#/inscription?commune=" + quote(c["name"]),
+            country=c["country"], country_name=COUNTRIES.get(c["country"], ""),
         ))
-    out.sort(key=lambda o: (o.departement, o.name))
+    out.sort(key=lambda o: (o.country != "FR", o.departement, o.name))  # France first, then Belgium
     names = departement_names()
     departements: dict[str, OpenDepartement] = {}
     for o in out:

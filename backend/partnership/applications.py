@@ -21,7 +21,7 @@ from backend.auth.tables import User
 from backend.communities import official
 from backend.communities import service as communities
 from backend.communities.schemas import CommuneCreate
-from backend.communities.tables import Commune, MairieStaff, OfficialCommune
+from backend.communities.tables import COUNTRIES, Commune, MairieStaff, OfficialCommune
 from backend.db import on_commit, write_transaction
 from backend.lib import clock, ratelimit, signed
 from backend.lib.errors import Conflict, DomainError, NotFound
@@ -92,23 +92,25 @@ async def submit(res: Mapping[str, Any], data: ApplicationIn, client: str, local
         contact_name=auth_service.required_field(data.contact_name, "nom du contact", 120),
         contact_role=auth_service.required_field(data.contact_role, "fonction du contact", 120),
         contact_email=auth_service.normalise_email(data.contact_email),
-        contact_phone=normalise_phone(data.contact_phone),
+        contact_phone=normalise_phone(data.contact_phone, official.check_country(data.country) or "FR"),
         message=optional_text(data.message, "message", 2000),
         locale=supported(locale),
     )
     agents = _agents(data.agents)
-    found = await official.official_commune(data.insee_code)  # 400 invalid_insee / unknown_insee
+    found = await official.official_commune(data.insee_code, data.country)  # 400 invalid/unknown insee or nis
     commune = await Commune.select(Commune.id, Commune.mairie_joined_at).where(
-        Commune.insee_code == found.insee_code).first()
+        (Commune.country == found.country) & (Commune.insee_code == found.insee_code)).first()
     if commune is not None and (commune["mairie_joined_at"] is not None or await MairieStaff.exists().where(
             MairieStaff.commune == commune["id"])):
         raise Conflict(f"La mairie de {found.name} participe déjà à Vigie.", "already_joined")
     async with write_transaction():
-        if await MairieApplication.exists().where((MairieApplication.insee_code == found.insee_code)
+        if await MairieApplication.exists().where((MairieApplication.country == found.country)
+                                                  & (MairieApplication.insee_code == found.insee_code)
                                                   & (MairieApplication.status == ApplicationStatus.PENDING)):
             raise Conflict(f"Une demande pour {found.name} est déjà en cours d'examen.", "application_pending")
         rows = await MairieApplication.insert(MairieApplication(
-            insee_code=found.insee_code, commune=commune["id"] if commune else None, agents=json.dumps(agents),
+            country=found.country, insee_code=found.insee_code, commune=commune["id"] if commune else None,
+            agents=json.dumps(agents),
             **values)).returning(MairieApplication.id)
         text = render("email/mairie_application_received.txt", values["locale"], contact=values["contact_name"],
                       commune=found.name, agents=agents)
@@ -126,10 +128,10 @@ async def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row with `name` and `code`: its Vigie commune's, or (not opened on Vigie yet) the official list's
     — one query for all the rows."""
     codes = [r["insee_code"] for r in rows if r["commune"] is None]
-    names = {o["insee_code"]: o["name"] for o in await OfficialCommune.select(
-        OfficialCommune.insee_code, OfficialCommune.name).where(OfficialCommune.insee_code.is_in(codes))} \
-        if codes else {}
-    return [{**r, "name": r["commune.name"] if r["commune"] is not None else names.get(r["insee_code"], ""),
+    names = {(o["country"], o["insee_code"]): o["name"] for o in await OfficialCommune.select(
+        OfficialCommune.country, OfficialCommune.insee_code, OfficialCommune.name).where(
+        OfficialCommune.insee_code.is_in(codes))} if codes else {}
+    return [{**r, "name": r["commune.name"] if r["commune"] is not None else names.get((r["country"], r["insee_code"]), ""),
              "code": r["commune.insee_code"] if r["commune"] is not None else r["insee_code"]} for r in rows]
 
 
@@ -137,6 +139,7 @@ def _out(r: dict[str, Any]) -> ApplicationOut:
     joined = r["commune.mairie_joined_at"]
     return ApplicationOut(
         id=r["id"], commune_id=r["commune"], commune_name=r["name"], insee_code=r["code"],
+        country=r["country"], country_name=COUNTRIES.get(r["country"], ""),
         contact_name=r["contact_name"], contact_role=r["contact_role"], contact_email=r["contact_email"],
         contact_phone=r["contact_phone"], agents=[AgentIn(**a) for a in json.loads(r["agents"])],
         message=r["message"], status=r["status"], reason=r["reason"], created_at=r["created_at"].isoformat(),
@@ -174,9 +177,10 @@ async def _open_commune(row: dict[str, Any]) -> tuple[int, str]:
     by the communes service the admins' « ouvrir une commune » uses."""
     if row["commune"] is not None:
         return row["commune"], row["name"]
-    existing = await Commune.select(Commune.id, Commune.name).where(Commune.insee_code == row["insee_code"]).first()
+    existing = await Commune.select(Commune.id, Commune.name).where(
+        (Commune.country == row["country"]) & (Commune.insee_code == row["insee_code"])).first()
     if existing is None:  # opened meanwhile by an admin: used as it is
-        created = await communities.create_commune(CommuneCreate(insee_code=row["insee_code"]))
+        created = await communities.create_commune(CommuneCreate(insee_code=row["insee_code"], country=row["country"]))
         existing = {"id": created.id, "name": created.name}
     await MairieApplication.update({MairieApplication.commune: existing["id"]}).where(
         MairieApplication.id == row["id"])

@@ -17,7 +17,8 @@ class AgentIn(msgspec.Struct):
 
 class ApplicationIn(msgspec.Struct):
     """A mairie's application, sent without an account: its commune picked from the official list
-    (`GET /communes/official`) by its INSEE code; it need not be on Vigie yet."""
+    (`GET /communes/official`) by its country and code (INSEE in France, NIS in Belgium); it need not be on
+    Vigie yet. The contact's phone is read in that country."""
 
     insee_code: str
     contact_name: str
@@ -26,6 +27,7 @@ class ApplicationIn(msgspec.Struct):
     contact_phone: str
     agents: list[AgentIn]
     message: str = ""
+    country: str = "FR"  # FR | BE
 
 
 class ApplicationReceipt(msgspec.Struct):
@@ -38,7 +40,7 @@ class ApplicationOut(msgspec.Struct):
     id: int
     commune_id: int | None  # the Vigie commune; None until the approval opens it
     commune_name: str
-    insee_code: str
+    insee_code: str  # INSEE (FR) or NIS (BE) code
     contact_name: str
     contact_role: str
     contact_email: str
@@ -50,6 +52,8 @@ class ApplicationOut(msgspec.Struct):
     created_at: str
     decided_at: str | None
     commune_joined_at: str | None  # Commune.mairie_joined_at
+    country: str = "FR"
+    country_name: str = "France"
 
 
 class RefusalIn(msgspec.Struct):

@@ -23,7 +23,8 @@ class MairieApplication(Table, tablename="partnership_applications"):
     The commune is picked from the official list (`insee_code`); `commune` is the Vigie commune, set when it
     already exists or when the approval opens it (an anonymous applicant never creates a commune row)."""
 
-    insee_code = Varchar(length=10, default="", index=True)
+    country = Varchar(length=2, default="FR")  # FR | BE: the official list the code is read in
+    insee_code = Varchar(length=10, default="", index=True)  # INSEE (FR) or NIS (BE) code
     commune = ForeignKey(references=Commune, index=True, null=True, default=None)
     contact_name = Varchar(length=120)
     contact_role = Varchar(length=120)

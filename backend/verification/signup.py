@@ -19,7 +19,7 @@ from backend.auth.tables import User
 from backend.communities import service as communities
 from backend.communities.perimeter import require_inside
 from backend.communities.schemas import PendingMember
-from backend.communities.tables import Membership, MembershipStatus
+from backend.communities.tables import COUNTRIES, Membership, MembershipStatus
 from backend.db import write_transaction
 from backend.delivery import service as delivery
 from backend.lib import ratelimit
@@ -82,6 +82,9 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
     values["phone_mobile"] = is_sms_capable(values["phone"])  # read by the fan-out, never parsed there
     check_password(data.password)
     community = await communities.require_community(data.community_id)
+    if community["commune.country"] != country:  # a Belgian address joins a Belgian commune, and the reverse
+        raise DomainError(f"Ce quartier est en {COUNTRIES.get(community['commune.country'], '?')}, votre adresse en "
+                          f"{COUNTRIES[country]} : choisissez un quartier de votre commune.", "country_mismatch")
     await require_inside(data.community_id, values["address_line1"], postal, city=values["city"])  # commune, streets
     password_hash = await hash_password(data.password)
     owner = await User.select(User.id, User.first_name, User.email, User.locale).where(User.email == values["email"]).first()

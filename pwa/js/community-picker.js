@@ -4,14 +4,14 @@
 import { h, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { api, errorMessage } from "./api.js";
-import { communeDetails } from "./commune-finder.js";
+import { communeDetails, communeKey } from "./commune-finder.js";
 
 const DEBOUNCE_MS = 350;
 const MIN_CHARS = 2;
 
 function communeLabel(community) {
-  const codes = (community.postal_codes || []).join(", ");
-  return codes ? `${community.commune_name} (${codes})` : community.commune_name;
+  const within = [community.country_name, (community.postal_codes || []).join(", ")].filter(Boolean).join(" · ");
+  return within ? `${community.commune_name} (${within})` : community.commune_name;
 }
 
 const SHOWN_STREETS = 4;
@@ -45,12 +45,12 @@ const KINDS = {
   },
   commune: {
     path: "/communes/official",
-    idOf: (c) => c.insee_code,
+    idOf: communeKey, // « BE-21004 »: a Belgian and a French commune may share a code
     notYet: false,
     words: "communePicker",
     label: "communePicker.label",
     chosen: (c) => `${c.name} (${(c.postal_codes || []).join(", ")})`,
-    lines: (c) => [[communeDetails(c), t("communePicker.insee", { code: c.insee_code })].filter(Boolean).join(" · ")],
+    lines: (c) => [[communeDetails(c), t(c.country === "BE" ? "communePicker.nis" : "communePicker.insee", { code: c.insee_code })].filter(Boolean).join(" · ")],
   },
 };
 
@@ -63,7 +63,7 @@ export function idFromInput(value) {
  * The picker: a search box, a live status line and a radio list of results. The chosen id is
  * kept in a hidden input named `name`. Returns {element, search(text), destroy()}.
  */
-export function communityPicker({ name = "community_id", kind = "community" } = {}) {
+export function communityPicker({ name = "community_id", kind = "community", country = () => "" } = {}) {
   const { path, idOf, notYet, words, label, chosen: chosenLabel, lines } = KINDS[kind];
   const id = uid(kind);
   const searchId = `${id}-search`;
@@ -101,7 +101,7 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
       return; // the plain « none » stays
     }
     if (!communes.length) return;
-    const names = communes.slice(0, 3).map((commune) => `${commune.name} (${commune.departement})`).join(", ");
+    const names = communes.slice(0, 3).map((commune) => `${commune.name} (${commune.country_name ? `${commune.country_name}, ` : ""}${commune.departement})`).join(", ");
     results.replaceChildren(
       h("p", { class: "picker-not-yet" }, t("picker.notYet", { names })),
       h("p", {}, h("a", { href: "#/carte", class: "link-large" }, t("open.map.link"))),
@@ -136,8 +136,10 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
   }
 
   async function run(text) {
-    if (text === lastQuery) return; // e.g. suggested from the postal code, then typed again
-    lastQuery = text;
+    const inCountry = country() || ""; // sign-up: only the neighbourhoods of the address's country
+    const key = `${inCountry}|${text}`;
+    if (key === lastQuery) return; // e.g. suggested from the postal code, then typed again
+    lastQuery = key;
     if (controller) controller.abort();
     if (text.length < MIN_CHARS) {
       results.replaceChildren();
@@ -149,7 +151,8 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
     status.textContent = t("picker.searching");
     try {
       const { signal } = controller;
-      showResults(await api(`${path}?q=${encodeURIComponent(text)}`, { signal }), text, signal);
+      const within = inCountry ? `&country=${encodeURIComponent(inCountry)}` : "";
+      showResults(await api(`${path}?q=${encodeURIComponent(text)}${within}`, { signal }), text, signal);
     } catch (err) {
       if (err.name === "AbortError") return;
       lastQuery = null; // let the same search be tried again
@@ -192,6 +195,11 @@ export function communityPicker({ name = "community_id", kind = "community" } = 
       search.value = text;
       clearTimeout(timer);
       run(text);
+    },
+    /** Search again what is typed (the country changed). */
+    refresh() {
+      clearTimeout(timer);
+      run(search.value.trim());
     },
     destroy() {
       clearTimeout(timer);

@@ -39,7 +39,8 @@ async def test_commune_search_is_public_and_gives_names_and_codes_only(api, fx_a
     w = await build_world(fx_password_hash)
     anonymous = api()
     by_name = (await anonymous.get("/api/v1/communes/search", params={"q": "bellerive"})).json()
-    assert by_name == [{"id": w.commune, "insee_code": "45999", "name": "Bellerive-sur-Loire", "postal_codes": ["45100"]}]
+    assert by_name == [{"id": w.commune, "insee_code": "45999", "name": "Bellerive-sur-Loire", "postal_codes": ["45100"],
+                        "country": "FR", "country_name": "France"}]
     assert [c["id"] for c in (await anonymous.get("/api/v1/communes/search", params={"q": "452"})).json()] == [
         w.other_commune]
     assert [c["id"] for c in (await anonymous.get("/api/v1/communes/search", params={"q": "45998"})).json()] == [

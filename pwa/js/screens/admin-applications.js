@@ -33,7 +33,7 @@ function applicationCard(app, onDecided) {
   return h(
     "li",
     { class: "card", "data-application": String(app.id) },
-    h("h2", {}, `${app.commune_name} (${app.insee_code})`),
+    h("h2", {}, `${app.commune_name} (${app.country_name}, ${app.insee_code})`),
     h("p", {}, h("strong", {}, t(`partnership.admin.statuses.${app.status}`)), " · ", t("partnership.admin.received", { when: longDateTime(app.created_at) })),
     h("p", {}, t("partnership.admin.contact", { name: app.contact_name, role: app.contact_role, email: app.contact_email, phone: app.contact_phone })),
     h("p", {}, t("partnership.admin.agents", { agents })),

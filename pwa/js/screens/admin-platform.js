@@ -17,7 +17,7 @@ function createCommune() {
     pick: async (commune) => {
       const created = await api("/communes", {
         method: "POST",
-        body: { insee_code: commune.insee_code, police_email: police.querySelector("input").value.trim() },
+        body: { insee_code: commune.insee_code, country: commune.country, police_email: police.querySelector("input").value.trim() },
       });
       forgetCommunes();
       return t("office.platform.communeCreated", { name: created.name });

@@ -7,6 +7,7 @@ import { api } from "../api.js";
 import { notice } from "../ui.js";
 import { formAlert, handleSubmit, inputField, submitButton, textareaField } from "../forms.js";
 import { communityPicker } from "../community-picker.js";
+import { fromCommuneKey } from "../commune-finder.js";
 
 const MAX_AGENTS = 10;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -97,7 +98,7 @@ export function render(container) {
       const receipt = await api("/mairie-applications", {
         method: "POST",
         body: {
-          insee_code: values.insee_code,
+          ...fromCommuneKey(values.insee_code), // {country, insee_code}
           contact_name: values.contact_name,
           contact_role: values.contact_role,
           contact_email: values.contact_email,

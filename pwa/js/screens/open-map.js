@@ -47,9 +47,9 @@ function communeItem(commune, departements) {
   const where = departements.get(commune.departement);
   return h(
     "li",
-    { class: "open-commune", "data-insee": commune.insee_code },
+    { class: "open-commune", "data-insee": commune.insee_code, "data-country": commune.country },
     h("h3", {}, commune.name),
-    h("p", { class: "field-hint" }, [where ? `${where.name} (${where.code})` : commune.departement, commune.postal_codes.join(", ")].filter(Boolean).join(" · ")),
+    h("p", { class: "field-hint" }, [commune.country_name, where ? `${where.name} (${where.code})` : commune.departement, commune.postal_codes.join(", ")].filter(Boolean).join(" · ")),
     h(
       "ul",
       { class: "open-facts" },

@@ -47,7 +47,7 @@ function showReceived(container) {
 }
 
 export function render(container, { query = {} } = {}) {
-  const picker = communityPicker();
+  const picker = communityPicker({ country: () => form.querySelector("select[name=country]")?.value || "" });
   const alertRegion = formAlert();
   const postalCode = inputField({ name: "postal_code", label: t("fields.postalCode"), autocomplete: "postal-code", inputmode: "numeric", maxlength: "5" });
   postalCode.querySelector("input").addEventListener("change", (event) => {
@@ -119,6 +119,8 @@ export function render(container, { query = {} } = {}) {
       showReceived(container);
     },
   });
+  // The neighbourhoods proposed are those of the address's country: search again when it changes.
+  form.querySelector("select[name=country]").addEventListener("change", () => picker.refresh());
   if (query.commune) {
     // From a commune's entry on the public map (#/carte): its name in « Ville », its neighbourhoods proposed.
     form.querySelector('input[name="city"]').value = query.commune;
