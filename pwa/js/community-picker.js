@@ -96,12 +96,13 @@ export function communityPicker({ name = "community_id", kind = "community", cou
   async function showNotYet(text, signal) {
     let communes = [];
     try {
-      communes = await api(`/communes/official?q=${encodeURIComponent(text)}`, { signal });
+      const within = country() ? `&country=${encodeURIComponent(country())}` : ""; // the address's country
+      communes = await api(`/communes/official?q=${encodeURIComponent(text)}${within}`, { signal });
     } catch {
       return; // the plain « none » stays
     }
     if (!communes.length) return;
-    const names = communes.slice(0, 3).map((commune) => `${commune.name} (${commune.country_name ? `${commune.country_name}, ` : ""}${commune.departement})`).join(", ");
+    const names = communes.slice(0, 3).map((commune) => `${commune.name} (${commune.departement})`).join(", ");
     results.replaceChildren(
       h("p", { class: "picker-not-yet" }, t("picker.notYet", { names })),
       h("p", {}, h("a", { href: "#/carte", class: "link-large" }, t("open.map.link"))),
