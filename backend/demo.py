@@ -13,8 +13,10 @@ DEMO_PASSWORD = "vigie-demo-2026"
 
 
 async def make_commune(name: str = "Bellerive-sur-Loire", insee_code: str = "45999",
-                       postal_codes: str = "45100", police_email: str = "", country: str = "FR") -> int:
-    departement = "" if country != "FR" else insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
+                       postal_codes: str = "45100", police_email: str = "", country: str = "FR",
+                       departement: str | None = None) -> int:
+    if departement is None:  # as INSEE codes read; a Belgian province is given (« NAM »)
+        departement = "" if country != "FR" else insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
     rows = await Commune.insert(Commune(name=name, insee_code=insee_code, postal_codes=postal_codes, country=country,
                                         departement=departement, police_email=police_email)).returning(Commune.id)
     return rows[0]["id"]

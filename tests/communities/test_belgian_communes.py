@@ -12,7 +12,7 @@ import pytest
 
 from backend.communities.official import import_communes, read_be_list, read_list
 from backend.communities.tables import Commune, OfficialCommune
-from backend.demo import make_community
+from backend.demo import make_commune, make_community
 from tests.auth.test_signup_and_login import signup_body
 from tests.builders import build_world
 from tests.partnership.test_mairie_applications import application
@@ -144,3 +144,20 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_children_and_unique_per_country(t
             conn.execute("INSERT INTO communes (insee_code, name, country) VALUES ('21004', 'Encore', 'BE')")
         assert "communes_name" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     migration._sqlite(str(path))  # again: nothing left to rebuild
+
+
+async def test_the_public_map_lists_a_belgian_commune_under_its_province_with_its_country(api, fx_app, fx_settings):
+    from backend.lib.valkey import make_client
+
+    namur = await make_commune("Namur", "92094", "5000,5100", country="BE", departement="NAM")
+    await make_community(namur, "Jambes", lat=50.46, lon=4.87)
+    aignay = await make_commune("Aignay-le-Duc", BRUXELLES, "21510")  # French, the NIS code of Bruxelles
+    await make_community(aignay, "Le Bourg", lat=47.66, lon=4.73)
+    valkey = make_client(fx_settings.valkey_url)
+    await valkey.delete("open:communes")  # the answer is cached server-side
+    await valkey.aclose()
+    body = (await api().get("/api/v1/open/communes")).json()
+    listed = [(c["name"], c["country"], c["country_name"], c["departement"], c["x"] is None) for c in body["communes"]]
+    assert listed == [("Aignay-le-Duc", "FR", "France", "21", False),  # France first, then Belgium
+                      ("Namur", "BE", "Belgique", "NAM", True)]  # no point on the map of French départements
+    assert {"code": "NAM", "name": "Namur", "communes": 1, "communities": 1} in body["departements"]
