@@ -12,6 +12,7 @@ journals, the HTTP session) lives on its SAQ context and is closed when it stops
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections import defaultdict
@@ -27,6 +28,8 @@ from backend.delivery.outcomes import Outcomes, SentJournal
 from backend.delivery.states import DeliveryState
 from backend.lib import i18n, metrics
 from backend.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF = (5, 30, 120, 600)  # seconds before attempts 2, 3, 4, 5
@@ -117,24 +120,37 @@ class ResultSorter:
 
 # Push first ----------------------------------------------------------------------------------
 
+PUSHING_KEY = "vigie:pushing"
+"""Valkey hash: worker id -> until when (epoch ms) that worker says it is running push jobs."""
+
+
 class PushFirst:
-    """E-mail jobs of a worker process start once its push jobs are done, or after `limit` s.
+    """E-mail jobs start once the push jobs of every worker process are done, or after `limit` s.
 
     Both compete for the same CPU (encrypting a push and writing an e-mail cost about the
     same), and a push is what wakes a neighbour up: with 10,000 recipients, sending both at
-    once delayed the last push by the whole e-mail batch (bench/fanout.py).
+    once delayed the last push by the whole e-mail batch (bench/fanout.py). Within a process
+    the running push jobs are counted; across processes each worker running push jobs keeps
+    its entry of the `PUSHING_KEY` hash `ttl` s ahead (a worker that dies stops renewing it):
+    a worker whose own pushes were done started its e-mails while the other still pushed on
+    the same 2 cores, which delayed the last pushes (bench/fanout.py, up to 2 s at load 15).
     """
 
-    def __init__(self, limit: float = 10.0) -> None:
+    def __init__(self, limit: float = 10.0, ttl: float = 1.5) -> None:
         self.limit = limit
+        self.ttl = ttl
         self.running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._beacon: asyncio.Task[None] | None = None
 
     @asynccontextmanager
-    async def pushing(self) -> AsyncIterator[None]:
+    async def pushing(self, ctx: dict[str, Any] | None = None) -> AsyncIterator[None]:
         self.running += 1
         self._idle.clear()
+        client = (ctx or {}).get("valkey")
+        if client is not None and (self._beacon is None or self._beacon.done()):
+            self._beacon = asyncio.create_task(self._announce(client, ctx.get("worker_id") or "?"))  # type: ignore[union-attr]
         try:
             yield
         finally:
@@ -142,12 +158,41 @@ class PushFirst:
             if not self.running:
                 self._idle.set()
 
-    async def wait(self) -> None:
+    async def _announce(self, client: Any, worker_id: str) -> None:
+        """While this process runs push jobs, keep its entry `ttl` s ahead; remove it when done."""
+        try:
+            while self.running:
+                while self.running:
+                    await client.hset(PUSHING_KEY, worker_id, int((time.time() + self.ttl) * 1000))
+                    try:
+                        await asyncio.wait_for(self._idle.wait(), self.ttl / 3)
+                    except TimeoutError:
+                        pass
+                await client.hdel(PUSHING_KEY, worker_id)  # then again if push jobs came meanwhile
+        except Exception as exc:  # Valkey trouble: the other processes' e-mails wait only for `limit`
+            log.debug("push beacon: %r", exc)
+
+    async def wait(self, ctx: dict[str, Any] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limit
         if self.running:
             try:
                 await asyncio.wait_for(self._idle.wait(), self.limit)
             except TimeoutError:
-                pass
+                return
+        client = (ctx or {}).get("valkey")
+        if client is None:
+            return
+        mine = str((ctx or {}).get("worker_id") or "?").encode()
+        try:
+            while loop.time() < deadline:
+                now_ms = time.time() * 1000
+                others = (await client.hgetall(PUSHING_KEY)).items()
+                if not any(int(until) > now_ms for worker, until in others if worker not in (mine, mine.decode())):
+                    return
+                await asyncio.sleep(0.05)
+        except Exception as exc:  # Valkey trouble: go on
+            log.debug("push beacons not read: %r", exc)
 
 
 _push_first: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PushFirst] = weakref.WeakKeyDictionary()

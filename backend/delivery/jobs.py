@@ -56,7 +56,7 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
 
 async def send_push(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     """Send one Web Push per device of each claimed delivery; record sent/failed/retry per delivery."""
-    async with push_first().pushing():
+    async with push_first().pushing(ctx):
         return await sends.send_push_batch(ctx, delivery_ids)
 
 

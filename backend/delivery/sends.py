@@ -137,7 +137,7 @@ async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
     """Render each notice once, personalise by substitution, send over a few reused connections;
     each result is journaled as it comes (not at the end of the job of 100)."""
     settings: Settings = ctx["settings"]
-    await push_first().wait()
+    await push_first().wait(ctx)
     rows = await claim(ctx, delivery_ids)
     if not rows:
         return 0
