@@ -7,7 +7,7 @@ from typing import Any
 from backend.alerts.service import ALERT_KIND, CATEGORY_LABELS, FOLLOWUP_KIND, RESOLUTION_LABELS, URGENT
 from backend.alerts.tables import Alert
 from backend.delivery.kinds import Notice
-from backend.delivery.service import FanoutPlan, Recipient, community_recipients
+from backend.delivery.service import FanoutPlan, Members
 from backend.lib.i18n import moment_in_figures, supported
 from backend.lib.templates import render_notice
 from backend.settings import Settings
@@ -22,11 +22,11 @@ async def _alert(ref_id: int) -> dict[str, Any] | None:
 
 
 class AlertNotice:
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+    async def audience(self, ref_id: int) -> tuple[Members, FanoutPlan] | None:
         row = await _alert(ref_id)
         if row is None:
             return None
-        return await community_recipients([row["community"]], row["author"]), FanoutPlan(urgent=row["category"] in URGENT)
+        return Members([row["community"]], row["author"]), FanoutPlan(urgent=row["category"] in URGENT)
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _alert(ref_id)
@@ -53,11 +53,11 @@ class AlertNotice:
 
 
 class FollowupNotice:
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+    async def audience(self, ref_id: int) -> tuple[Members, FanoutPlan] | None:
         row = await _alert(ref_id)
         if row is None or row["resolution"] == "open":
             return None
-        return await community_recipients([row["community"]], row["author"]), FanoutPlan(channels=("push",))
+        return Members([row["community"]], row["author"]), FanoutPlan(channels=("push",))
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _alert(ref_id)

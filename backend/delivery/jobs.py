@@ -44,10 +44,14 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
     jobs = 0
     if audience is not None:
         recipients, plan = audience
-        jobs = await fanout_rows.fan_out(ctx["queues"], kind, ref_id, recipients, plan)
+        fanned = await fanout_rows.fan_out(ctx["queues"], kind, ref_id, recipients, plan)
+        jobs = fanned.jobs
         phones = getattr(handler, "phones", None)  # optional: SMS to people without an account
         if phones is not None:
             jobs += await fanout_rows.fan_out_phones(ctx["queues"], kind, ref_id, await phones(ref_id))
+        settle = getattr(handler, "settle", None)
+        if settle is not None:
+            await settle(ref_id, plan, fanned.queued)
     await outbox.complete_outbox(kind, ref_id)
     return jobs
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol
 
-from backend.delivery.fanout import FanoutPlan, Recipient
+from backend.delivery.fanout import Audience, FanoutPlan
 from backend.settings import Settings
 
 
@@ -34,8 +34,12 @@ class Notice:
 
 
 class KindHandler(Protocol):
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
-        """Recipients and channel plan, or None when the thing is gone (nothing to send)."""
+    async def audience(self, ref_id: int) -> tuple[Audience, FanoutPlan] | None:
+        """Recipients (a list, or `Members` of communities for an audience walked in slices) and
+        channel plan, or None when the thing is gone (nothing to send).
+
+        A handler may also define `async def settle(ref_id, plan, queued)`, called once the rows
+        of every slice are written, with the rows queued per channel (the SMS budget's spend)."""
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         """What to say in `locale` ("fr" or "en"), or None when the thing is gone."""

@@ -10,8 +10,8 @@ send are in `channels/`. Other domains import `backend.delivery.service as deliv
 
 from __future__ import annotations
 
-from backend.delivery.fanout import (BATCH, FanoutPlan, PlannedRow, Recipient, community_recipients, enqueue_queued,
-                                     fan_out, plan_rows, requeue_stale, user_recipients)
+from backend.delivery.fanout import (BATCH, Audience, FanoutPlan, Members, PlannedRow, Recipient, community_recipients,
+                                     enqueue_queued, fan_out, plan_rows, requeue_stale, user_recipients)
 from backend.delivery.outbox import add_outbox, complete_outbox, dispatch, redispatch_outbox
 from backend.delivery.outcomes import counts, mine, receipt, record
 from backend.delivery.preferences import (LOCAL_TZ, email_token, email_tokens, get_preferences, in_quiet_hours,
@@ -21,7 +21,8 @@ from backend.delivery.subscriptions import (forget_devices, list_subscriptions, 
                                            unsubscribe)
 
 __all__ = [
-    "BATCH", "CHANNELS", "LOCAL_TZ", "Channel", "DeliveryState", "FanoutPlan", "PlannedRow", "Recipient",
+    "BATCH", "CHANNELS", "LOCAL_TZ", "Audience", "Channel", "DeliveryState", "FanoutPlan", "Members", "PlannedRow",
+    "Recipient",
     "add_outbox", "community_recipients", "complete_outbox", "counts", "dispatch", "email_token", "email_tokens",
     "enqueue_queued", "fan_out", "forget_devices", "get_preferences", "in_quiet_hours", "list_subscriptions", "mine",
     "own_subscription", "plan_rows", "receipt", "record", "redispatch_outbox", "requeue_stale", "set_channel",

@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.communities.tables import Community
 from backend.delivery.kinds import Notice
-from backend.delivery.service import FanoutPlan, Recipient, community_recipients, user_recipients
+from backend.delivery.service import Audience, FanoutPlan, Members, Recipient, user_recipients
 from backend.gazette.access import MAIRIE, MAIRIE_KIND, mairie_targets
 from backend.gazette.carpools import RIDE_ANSWER_KIND, RIDE_ASK_KIND, RIDE_CANCEL_KIND
 from backend.gazette.comments import COMMENT_KIND
@@ -104,7 +104,7 @@ async def _published(post_id: int) -> dict[str, Any] | None:
 
 
 class MairieCommunicationNotice:
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+    async def audience(self, ref_id: int) -> tuple[Audience, FanoutPlan] | None:
         row = await _published(ref_id)
         if row is None or row["kind"] != MAIRIE:
             return None
@@ -114,7 +114,7 @@ class MairieCommunicationNotice:
             ids = (await mairie_targets([ref_id])).get(ref_id, [])
         if not ids:
             return [], PUSH_AND_EMAIL
-        return await community_recipients(ids, row["author"]), PUSH_AND_EMAIL
+        return Members(ids, row["author"]), PUSH_AND_EMAIL
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await _published(ref_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from backend.communities.tables import Commune, Community
 from backend.db import write_transaction
@@ -147,12 +147,13 @@ async def release_sms(kind: str, ref_id: int) -> None:
     await SmsSpend.delete().where((SmsSpend.ref_kind == kind) & (SmsSpend.ref_id == ref_id))
 
 
-async def spend_sms(commune_id: int, kind: str, ref_id: int, recipients: Sequence[Recipient], plan: FanoutPlan,
+async def spend_sms(commune_id: int, kind: str, ref_id: int, queued: Mapping[str, int], plan: FanoutPlan,
                     segments: int) -> int:
-    """At fan-out: replace the reservation by the segments actually queued (idempotent)."""
+    """After the fan-out: replace the reservation by the segments actually queued (idempotent);
+    `queued`: the fan-out's queued rows per channel."""
     if "sms" not in plan.channels:
         return 0
-    used = queued_per_channel(kind, recipients, plan).get("sms", 0) * segments
+    used = queued.get("sms", 0) * segments
     async with write_transaction():
         row = await SmsSpend.select(SmsSpend.reserved).where(
             (SmsSpend.ref_kind == kind) & (SmsSpend.ref_id == ref_id)).first()

@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Mapping
 
 from backend.communities.tables import Commune
 from backend.delivery.kinds import Notice
-from backend.delivery.service import FanoutPlan, Recipient, community_recipients
+from backend.delivery.service import Audience, FanoutPlan, Members, Recipient, community_recipients
 from backend.lib.french import de
 from backend.lib.i18n import moment_in_figures, phrasebook, supported
 from backend.lib.templates import render_notice
@@ -143,15 +143,17 @@ class BroadcastNotice:
         row = await Broadcast.select().where((Broadcast.id == ref_id) & (Broadcast.status == "sent")).first()
         return row
 
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+    async def audience(self, ref_id: int) -> tuple[Audience, FanoutPlan] | None:
         row = await self._row(ref_id)
         if row is None:
             return None
-        area = (await areas_of(BROADCAST_KIND, [ref_id]))[ref_id]
-        recipients = await community_recipients(area, None)
-        plan = plan_of(row)
-        await spend_sms(row["commune"], BROADCAST_KIND, ref_id, recipients, plan, row["sms_segments"])
-        return recipients, plan
+        return Members((await areas_of(BROADCAST_KIND, [ref_id]))[ref_id]), plan_of(row)
+
+    async def settle(self, ref_id: int, plan: FanoutPlan, queued: Mapping[str, int]) -> None:
+        """The SMS queued by the fan-out replace the reservation made when it was sent."""
+        row = await Broadcast.select(Broadcast.commune, Broadcast.sms_segments).where(Broadcast.id == ref_id).first()
+        if row is not None:
+            await spend_sms(row["commune"], BROADCAST_KIND, ref_id, queued, plan, row["sms_segments"])
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
@@ -184,16 +186,20 @@ class SafetyNotice:
     async def _row(self, ref_id: int) -> dict[str, Any] | None:
         return await SafetyCheck.select().where((SafetyCheck.id == ref_id) & (SafetyCheck.status == "open")).first()
 
-    async def audience(self, ref_id: int) -> tuple[list[Recipient], FanoutPlan] | None:
+    async def audience(self, ref_id: int) -> tuple[Audience, FanoutPlan] | None:
         row = await self._row(ref_id)
         if row is None:
             return None
         asked = {r["user"] for r in await SafetyAnswer.select(SafetyAnswer.user).where(SafetyAnswer.safety_check == ref_id)}
         area = (await areas_of(SAFETY_KIND, [ref_id]))[ref_id]
-        recipients = [r for r in await community_recipients(area, None) if r.user_id in asked]
-        plan = urgent_plan(row["channels"].split(","), True)
-        await spend_sms(row["commune"], SAFETY_KIND, ref_id, recipients, plan, row["sms_segments"])
-        return recipients, plan
+        return Members(area, only=frozenset(asked)), urgent_plan(row["channels"].split(","), True)
+
+    async def settle(self, ref_id: int, plan: FanoutPlan, queued: Mapping[str, int]) -> None:
+        """The SMS queued by the fan-out replace the reservation made when the check opened."""
+        row = await SafetyCheck.select(SafetyCheck.commune, SafetyCheck.sms_segments).where(
+            SafetyCheck.id == ref_id).first()
+        if row is not None:
+            await spend_sms(row["commune"], SAFETY_KIND, ref_id, queued, plan, row["sms_segments"])
 
     async def notice(self, settings: Settings, ref_id: int, locale: str = "fr") -> Notice | None:
         row = await self._row(ref_id)
