@@ -14,7 +14,8 @@ under load from a child process (bench/api.py's load generator, 50 keep-alive cl
 2. a member's home as the PWA loads it (/auth/me, the feed's first page of 20, /me/preferences,
    /me/safety-checks, the community's active broadcasts, /messages/unread), members of the
    largest commune on the seed-scale database;
-3. the directory of those communities (all their members in one answer);
+3. the directory of those communities as the PWA opens it: its first page of 30 by name
+   (pwa/js/community.js DIRECTORY_PAGE; the whole directory was one answer until 2 Dec 2026);
 4. the mairie dashboard of the largest commune, 20 requests one after the other (one staff member).
 
 On the seed-scale database only: a commune-wide urgent broadcast to the ~50,000 residents of the
@@ -53,6 +54,7 @@ from bench.fanout import SMS_KEY, Child, serve_mail_and_sms, serve_push  # noqa:
 
 FEED_PAGE = 50
 HOME_PAGE = 20  # pwa/js/alerts.js PAGE_SIZE
+DIRECTORY_PAGE = 30  # pwa/js/community.js DIRECTORY_PAGE
 MIN_ALERTS = 60  # a full page of 50 after moderation hid a few
 DASHBOARD_REQUESTS = 20
 BROADCAST = {"category": "meteo", "severity": "urgence", "title": "Crue de la Loire : évacuation des quais",
@@ -170,7 +172,8 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
         lines = {
             "feed": [(f"/api/v1/communities/{c}/alerts?limit={FEED_PAGE}", cookie(u)) for c, u in who["feed"]],
             "home": [(p, cookie(u)) for c, u in who["home"] for p in home_paths(c)],
-            "directory": [(f"/api/v1/communities/{c}/directory", cookie(u)) for c, u in who["home"]],
+            "directory": [(f"/api/v1/communities/{c}/directory/page?limit={DIRECTORY_PAGE}", cookie(u))
+                          for c, u in who["home"]],
         }
         for name, pairs in lines.items():
             if name in args.lines:

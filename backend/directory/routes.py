@@ -10,7 +10,7 @@ from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
 from backend.directory import service
 from backend.directory.photos import MAX_BYTES, PhotoTooLarge
-from backend.directory.schemas import DirectoryEntry, MyProfile, ProfileIn, Skill
+from backend.directory.schemas import DirectoryEntry, DirectoryPage, MyProfile, ProfileIn, Skill
 from backend.lib.deps import settings_of, valkey_of
 from backend.lib.images import upload_limit
 
@@ -25,6 +25,12 @@ class CommunityDirectoryController(Controller):
     @get("/")
     async def list_members(self, request: Request, community_id: int, q: str = "") -> list[DirectoryEntry]:
         return await service.list_directory(principal_of(request), community_id, q)
+
+    @get("/page")
+    async def page(self, request: Request, community_id: int, q: str = "", limit: int = service.PAGE_DEFAULT,
+                   after: str | None = None) -> DirectoryPage:
+        """A page of the directory by name; `q` searches the whole directory (accents and case aside)."""
+        return await service.directory_page(principal_of(request), community_id, q, limit, after)
 
     @get("/{user_id:int}")
     async def member(self, request: Request, community_id: int, user_id: int) -> DirectoryEntry:

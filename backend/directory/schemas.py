@@ -54,6 +54,14 @@ class DirectoryEntry(Card):
     is_me: bool
 
 
+class DirectoryPage(msgspec.Struct):
+    """A page of a community's directory, by name: `next_after` asks for the next one (null: the last)."""
+
+    items: list[DirectoryEntry]
+    total: int  # members matching the search (all the listed members without one)
+    next_after: str | None
+
+
 class MyProfile(Card):
     user_id: int
     first_name: str

@@ -209,6 +209,8 @@ ENGLISH: dict[str, str] = {
     "gazette_post_rate_limited": "You have reached the Gazette's limit of posts per hour. Try again in a few minutes.",
     "gazette_comment_rate_limited": "You have reached the Gazette's limit of comments per hour. Try again in a few minutes.",
     # directory
+    "invalid_page_size": "A page of the directory holds 1 to 100 members.",
+    "invalid_cursor": "This link to the rest of the directory is no longer valid: reload the page.",
     "invalid_visibility": "Unknown visibility: « community », « referents » or « nobody ».",
     "invalid_skills": "Unknown or too many skills.",
     "invalid_interests": "Interests: too many, or one too short or too long.",

@@ -37,9 +37,20 @@ export function postPath(postId) {
   return `/gazette/posts/${encodeURIComponent(postId)}`;
 }
 
-/** The whole directory of a community (one answer, kept for offline reading). */
+/** The whole directory of a community (one answer: the member pickers of messages and check-ins). */
 export function directoryPath(communityId) {
   return `/communities/${encodeURIComponent(communityId)}/directory`;
+}
+
+/** Members per page of the directory screen (the first page is what the device keeps for offline reading). */
+export const DIRECTORY_PAGE = 30;
+
+/** GET path of a page of a community's directory, by name: the same URL online, offline and when preparing. */
+export function directoryPagePath(communityId, { q = "", after = null } = {}) {
+  const params = new URLSearchParams({ limit: String(DIRECTORY_PAGE) });
+  if (q) params.set("q", q);
+  if (after) params.set("after", after);
+  return `/communities/${encodeURIComponent(communityId)}/directory/page?${params}`;
 }
 
 /** The active membership whose community the screens show, or null. */

@@ -2,7 +2,7 @@
 // worker keeps a copy (network-first API answers are stored as they pass).
 import { api } from "./api.js";
 import { alertPath, feedPath } from "./alerts.js";
-import { directoryPath, gazettePath, postPath } from "./community.js";
+import { directoryPagePath, gazettePath, postPath } from "./community.js";
 
 const ALERT_DETAILS = 10;
 const POST_DETAILS = 10;
@@ -18,7 +18,7 @@ const SOURCES = [
     path: (communityId) => gazettePath(communityId),
     follow: (page) => [...page.pinned, ...page.items].slice(0, POST_DETAILS).map((post) => postPath(post.id)),
   },
-  { path: (communityId) => directoryPath(communityId) },
+  { path: (communityId) => directoryPagePath(communityId) },
 ];
 
 /** Fetch every source of the community; returns how many answers are now kept on the device. */

@@ -5,6 +5,7 @@ from tests.security.guard_matrix import MEMBERS, PLATFORM, SIGNED_IN
 
 MATRIX: dict[str, set[str]] = {
     "GET /api/v1/communities/{community_id:int}/directory": MEMBERS | PLATFORM,
+    "GET /api/v1/communities/{community_id:int}/directory/page": MEMBERS | PLATFORM,
     "GET /api/v1/communities/{community_id:int}/directory/{user_id:int}": MEMBERS | PLATFORM,
     "GET /api/v1/directory/skills": SIGNED_IN,
     "GET /api/v1/directory/me": SIGNED_IN,
