@@ -177,6 +177,9 @@ class Settings:
     """Requests to push services in flight per push job (a worker runs `worker_concurrency` jobs)."""
     email_connections: int = 4
     """SMTP connections per e-mail job, each sending one message at a time."""
+    fanout_slice: int = 2000
+    """People a fan-out reads, writes and enqueues at a time (one query, one insert per channel):
+    the first sends leave after one slice, and a fan-out's memory is one slice's."""
     delivery_unrecorded_limit: int = 10
     """At most this many sends accepted by the far side wait to be written (beyond the requests
     in flight); new sends of that channel pause until they are. What a killed worker may resend."""
