@@ -22,7 +22,7 @@ from backend.delivery.states import CHANNELS, DeliveryState
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from backend.lib.queues import Queues
-from backend.lib.sql import bulk_insert, chunks, placeholders
+from backend.lib.sql import bulk_insert, chunks, placeholders, raw
 
 BATCH = 100  # recipients per send job
 SLICE = 2000  # recipients per slice of a fan-out (one query, one insert per channel, their jobs)
@@ -70,7 +70,9 @@ async def community_recipients(community_ids: Sequence[int], exclude_user: int |
     if limit is not None:
         sql += " AND u.id > {} ORDER BY u.id LIMIT {}"
         args += [after, limit]
-    rows = await Delivery.raw(sql, *args)
+    # Not piccolo's raw(): its QueryString took 0.1–0.3 s to compile the ~5,000 community ids
+    # of a commune, once a slice, with the event loop (and the worker's leases) held.
+    rows = await raw(Delivery, sql, *args)
     return [_recipient(r) for r in rows]
 
 
