@@ -1,5 +1,6 @@
-// #/annuaire/<id> — one member's card, read from the community's directory (the same answer as
-// the list, so an opened card reads offline), and "Écrire un message".
+// #/annuaire/<id> — one member's card (its own small answer, kept for offline reading once
+// opened; offline, a card not opened yet is looked for in the directory's first page the device
+// kept), and "Écrire un message".
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
@@ -7,7 +8,7 @@ import { getMe } from "../store.js";
 import { navigate } from "../router.js";
 import { announce, statusRegion } from "../forms.js";
 import { cachedBanner } from "../ui.js";
-import { avatar, badge, directoryPath, memberOrNotice } from "../community.js";
+import { avatar, badge, directoryPagePath, memberOrNotice } from "../community.js";
 import { contactList, helpText } from "./directory.js";
 
 /** Open (or create) the two-person conversation with this member. */
@@ -57,12 +58,23 @@ export function render(container, { params }) {
   }
 
   container.append(cached, content, back);
-  apiRead(directoryPath(membership.community_id))
+  const failed = (text) => mount(content, h("h1", {}, t("directory.title")), h("p", { class: "banner banner--error", role: "alert" }, text));
+  const communityId = membership.community_id;
+  apiRead(`/communities/${encodeURIComponent(communityId)}/directory/${encodeURIComponent(userId)}`)
     .then(({ data, cachedAt }) => {
       cachedBanner(cachedAt, cached);
-      const entry = data.find((e) => e.user_id === userId);
-      if (entry) show(entry, Boolean(cachedAt));
-      else mount(content, h("h1", {}, t("directory.title")), h("p", { class: "banner banner--error", role: "alert" }, t("directory.notFound")));
+      show(data, Boolean(cachedAt));
     })
-    .catch((err) => mount(content, h("h1", {}, t("directory.title")), h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err))));
+    .catch(async (err) => {
+      if (err.status === 404) return failed(t("directory.notFound"));
+      if (err.status === 0 || err.code === "offline") {
+        const kept = await apiRead(directoryPagePath(communityId)).catch(() => null);
+        const entry = kept && kept.data.items.find((e) => e.user_id === userId);
+        if (entry) {
+          cachedBanner(kept.cachedAt || new Date(), cached);
+          return show(entry, true);
+        }
+      }
+      return failed(errorMessage(err));
+    });
 }
