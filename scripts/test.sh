@@ -2,7 +2,8 @@
 # The whole suite on SQLite, then again on a throwaway PostgreSQL cluster when its server
 # binaries are installed (Debian: apt-get install postgresql). The browser tests (tests/e2e)
 # run once, on SQLite: they drive the same API, which the PostgreSQL pass tests directly; they
-# took ~2.7 of the ~6.4 minutes of that pass. VIGIE_E2E_ON_POSTGRES=1 runs them there too.
+# took ~2.7 of the ~6.4 minutes of that pass. VIGIE_E2E_ON_POSTGRES=1 runs them there too. Nor do the tests
+# whose fixtures never reach the database (tests/conftest.py leaves them out of --db=postgres: ~230 of them).
 # Tests run in VIGIE_TEST_PROCESSES processes (pytest-xdist, default 2, one per core of this class of machine: with 3,
 # browser and live-event tests timed out under the load in CI runs): each process starts its own Valkey, mail catcher, SQLite
 # files and PostgreSQL cluster on free ports; a test file stays in one process (--dist loadfile) so its

@@ -30,6 +30,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", default="sqlite", choices=["sqlite", "postgres"], help="database engine for the suite")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On `--db=postgres`, leave out the tests that never reach the suite's database.
+
+    The engine is chosen by one fixture, `fx_database_url`; a test whose fixtures do not lead to it
+    (templates, settings, the CLI on its own SQLite files, the dependency rule...) runs exactly the
+    same code on both passes, so the PostgreSQL pass would only repeat it.
+    """
+    if config.getoption("--db") != "postgres":
+        return
+    kept, left = [], []
+    for item in items:
+        (kept if "fx_database_url" in getattr(item, "fixturenames", ()) else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def fx_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("vigie")
