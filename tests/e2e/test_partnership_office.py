@@ -34,7 +34,7 @@ async def test_admin_approves_agent_sets_password_and_records_the_convention(fx_
     async with laptop_page(fx_browser, fx_server, w.email("admin")) as page:
         await page.goto("/#/admin/adhesions")
         card = page.locator("[data-application]")
-        await expect(card.get_by_role("heading", name="Saint-Aubin (45301)")).to_be_visible()
+        await expect(card.get_by_role("heading", name="Saint-Aubin (France, 45301)")).to_be_visible()
         await expect(card.get_by_text("Louis Perrin (l.perrin@saint-aubin.fr)")).to_be_visible()
         await assert_accessible(page, "admin applications")
         await card.get_by_role("button", name="Accepter la demande").click()
