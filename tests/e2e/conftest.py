@@ -182,11 +182,19 @@ async def fx_persistent(fx_playwright: Any, fx_server: LiveServer, fx_settings: 
 
 
 async def browser_login(context: Any, email: str, password: str = TEST_PASSWORD) -> None:
-    """Log the browser context in through the API (the cookies land in the context)."""
-    await context.request.get("/api/v1/health")
-    token = next(c["value"] for c in await context.cookies() if c["name"] == "csrftoken")
-    response = await context.request.post("/api/v1/auth/login", data={"email": email, "password": password},
-                                          headers={"x-csrftoken": token})
+    """Log the browser context in through the API (the cookies land in the context).
+
+    After `clear_cookies()` an open page's own requests (its live stream reconnecting, a refresh) can be
+    given a new CSRF cookie between our read of the token and the login: the server then rightly refuses
+    the stale header. That answer, and only it, is tried again with the token of the moment.
+    """
+    for _ in range(3):
+        await context.request.get("/api/v1/health")
+        token = next(c["value"] for c in await context.cookies() if c["name"] == "csrftoken")
+        response = await context.request.post("/api/v1/auth/login", data={"email": email, "password": password},
+                                              headers={"x-csrftoken": token})
+        if response.status != 403 or (await response.json()).get("code") != "csrf_failed":
+            break
     assert response.ok, await response.text()
 
 
