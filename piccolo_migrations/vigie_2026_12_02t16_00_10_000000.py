@@ -10,7 +10,6 @@ Not wrapped in piccolo's transaction, which would hold the database the rebuild 
 
 import asyncio
 import re
-import sqlite3
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
@@ -35,30 +34,17 @@ async def _postgres(engine) -> None:
 
 
 def _sqlite(path: str) -> None:
-    from backend.lib.sqlite_ids import rebuild_table
+    from backend.lib.sqlite_ids import rebuild_table, rebuilding
 
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        connection.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for table in TABLES:
-                (create,) = connection.execute(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-                rebuilt = re.sub(r'("insee_code" VARCHAR\(\d+\)) UNIQUE', r"\1", create)
-                if rebuilt != create:
-                    rebuild_table(connection, table, rebuilt)
-                connection.execute(
-                    f'CREATE UNIQUE INDEX IF NOT EXISTS {table}_country_code_uniq ON "{table}" (country, insee_code)')
-            problems = connection.execute("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise RuntimeError(f"foreign keys broken by the rebuild: {problems[:5]}")
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    finally:
-        connection.close()
+    with rebuilding(path, "the country rebuild") as connection:
+        for table in TABLES:
+            (create,) = connection.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+            rebuilt = re.sub(r'("insee_code" VARCHAR\(\d+\)) UNIQUE', r"\1", create)
+            if rebuilt != create:
+                rebuild_table(connection, table, rebuilt)
+            connection.execute(
+                f'CREATE UNIQUE INDEX IF NOT EXISTS {table}_country_code_uniq ON "{table}" (country, insee_code)')
 
 
 async def forwards():

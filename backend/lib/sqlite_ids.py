@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from piccolo.engine.sqlite import SQLiteEngine
 
@@ -55,26 +57,36 @@ def rebuild_table(connection: sqlite3.Connection, name: str, sql: str) -> None:
         connection.execute(statement)
 
 
-def convert_file(path: str | Path) -> list[str]:
-    """Rebuild the tables of the SQLite file at `path` that may still reuse ids; their names."""
+@contextmanager
+def rebuilding(path: str | Path, what: str) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite file at `path` for rebuilding tables: its own, foreign keys off
+    (so dropping an old table cascades to nothing), one BEGIN IMMEDIATE transaction committed only
+    when `PRAGMA foreign_key_check` finds nothing broken (`what` names the work in that error),
+    rolled back on any error."""
     connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     try:
         connection.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction
         connection.execute("BEGIN IMMEDIATE")
         try:
-            todo = tables_to_convert(connection)
-            for name, sql in todo:
-                _rebuild(connection, name, sql)
+            yield connection
             problems = connection.execute("PRAGMA foreign_key_check").fetchall()
             if problems:
-                raise RuntimeError(f"foreign keys broken by the id rebuild: {problems[:5]}")
+                raise RuntimeError(f"foreign keys broken by {what}: {problems[:5]}")
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        return [name for name, _ in todo]
     finally:
         connection.close()
+
+
+def convert_file(path: str | Path) -> list[str]:
+    """Rebuild the tables of the SQLite file at `path` that may still reuse ids; their names."""
+    with rebuilding(path, "the id rebuild") as connection:
+        todo = tables_to_convert(connection)
+        for name, sql in todo:
+            _rebuild(connection, name, sql)
+    return [name for name, _ in todo]
 
 
 async def never_reuse_ids(engine: object) -> list[str]:
