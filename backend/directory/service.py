@@ -118,15 +118,9 @@ def _entry(row: dict[str, Any], principal: Principal, level: str) -> DirectoryEn
     )
 
 
-def _haystack(entry: DirectoryEntry) -> str:
-    """What `q` searches: name, street (never the house number), interests and skills."""
-    parts = [entry.name, entry.street, *entry.interests, *(s.label for s in entry.skills), *entry.skills_other,
-             entry.help_note]
-    return unaccent(" ".join(parts))
-
-
-def _row_haystack(row: dict[str, Any]) -> str:
-    """`_haystack` of a row of _SEARCH_SQL, without building its entry."""
+def _haystack(row: dict[str, Any]) -> str:
+    """What `q` searches in a member's row (of _MEMBERS_SQL or _SEARCH_SQL): name, street (never the
+    house number), interests and skills, folded."""
     skills = [SKILLS[c] for c in _list(row["skills"]) if c in SKILLS]
     parts = [f"{row['first_name']} {row['last_name']}".strip(), street_of(row["address_line1"]),
              *_list(row["interests"]), *skills, *_list(row["skills_other"]), row["help_note"] or ""]
@@ -146,10 +140,10 @@ async def list_directory(principal: Principal, community_id: int, q: str = "") -
     """
     level = _viewer_level(principal, community_id)
     rows = await Profile.raw(_MEMBERS_SQL, community_id, False)
-    entries = [_entry(r, principal, level) for r in rows]
     tokens = _tokens(q)
     if tokens:
-        entries = [e for e in entries if all(t in _haystack(e) for t in tokens)]
+        rows = [r for r in rows if all(t in _haystack(r) for t in tokens)]
+    entries = [_entry(r, principal, level) for r in rows]
     return sorted(entries, key=lambda e: (unaccent(e.last_name), unaccent(e.first_name), e.user_id))
 
 
@@ -204,7 +198,7 @@ async def directory_page(principal: Principal, community_id: int, q: str = "", l
     tokens = _tokens(q)
     rows = await raw(Profile, _SEARCH_SQL if tokens else _NAMES_SQL, community_id, False)
     if tokens:
-        rows = [r for r in rows if all(t in _row_haystack(r) for t in tokens)]
+        rows = [r for r in rows if all(t in _haystack(r) for t in tokens)]
     keyed = sorted((_sort_key(r), r["user_id"]) for r in rows)
     first = bisect.bisect_right(keyed, (start, float("inf"))) if start else 0
     page = keyed[first:first + limit]
