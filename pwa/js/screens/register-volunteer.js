@@ -11,8 +11,9 @@ function personCard(person, reload) {
   const record = (result) => async () => {
     try {
       await api(`/register/checks/${person.check_id}/call`, { method: "POST", body: { result } });
-      announce(status, t("register.volunteer.recorded"), "success");
-      reload();
+      // The list is drawn again with the result: the confirmation goes into the new card (said in
+      // this one, it was wiped by the redraw, sometimes before anyone could read it).
+      await reload({ entryId: person.entry_id, text: t("register.volunteer.recorded") });
     } catch (err) {
       announce(status, errorMessage(err));
     }
@@ -41,12 +42,15 @@ function personCard(person, reload) {
 
 export function render(container, { title }) {
   const body = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
-  async function load() {
+  // `notice`: a confirmation to say in one person's card once the list is drawn again ({ entryId, text }).
+  async function load(notice) {
     try {
       const { data } = await apiRead("/register/volunteer");
       if (!data.episode) body.replaceChildren(h("p", { class: "banner banner--info" }, t("register.volunteer.none")));
       else if (!data.people.length) body.replaceChildren(h("p", { class: "banner banner--info" }, t("register.volunteer.empty")));
       else body.replaceChildren(h("p", { class: "alert-card-kicker" }, data.episode.title), h("ul", { class: "plain-list" }, data.people.map((p) => personCard(p, load))));
+      const region = notice && body.querySelector(`[data-entry-id="${notice.entryId}"] .form-status`);
+      if (region) announce(region, notice.text, "success");
     } catch (err) {
       body.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
     }
