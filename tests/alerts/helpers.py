@@ -9,7 +9,7 @@ from typing import Any
 
 from backend.delivery import service as delivery
 from backend.delivery.schemas import Preferences, SubscriptionIn, SubscriptionKeys
-from backend.delivery.tables import Delivery
+from backend.delivery.tables import Delivery, Outbox
 from backend.demo import make_commune, make_community, make_user
 
 _keys = itertools.count(1)
@@ -71,11 +71,18 @@ async def neighbourhood(settings: Any, password_hash: str, receiver: Any, count:
 
 
 async def wait_settled(ref_id: int, kind: str = "alert", timeout: float = 30.0) -> list[dict[str, Any]]:
-    """Wait until no delivery of (kind, ref) is queued or sending; return the rows."""
+    """Wait until the fan-out of (kind, ref) is complete and none of its deliveries is queued or
+    sending; return the rows.
+
+    The fan-out writes its rows channel by channel (push first, its jobs started before the
+    e-mail rows exist): settled rows alone can be the pushes of a fan-out still under way, so its
+    outbox row (when it has one) must be completed too."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
+        pending = await Outbox.exists().where((Outbox.kind == kind) & (Outbox.ref_id == ref_id)
+                                              & Outbox.completed_at.is_null())
         rows = await Delivery.select().where((Delivery.kind == kind) & (Delivery.ref_id == ref_id))
-        if rows and all(r["state"] not in ("queued", "sending") for r in rows):
+        if not pending and rows and all(r["state"] not in ("queued", "sending") for r in rows):
             return rows
         if asyncio.get_running_loop().time() > deadline:
             states = sorted((r["channel"], r["state"], r["reason"]) for r in rows)
