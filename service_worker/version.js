@@ -2,4 +2,4 @@
 // service_worker/: the new worker then precaches a fresh "vigie-shell-<VERSION>" cache,
 // open pages show "Nouvelle version — recharger", and the old cache is deleted on activation.
 // Pages read it too (pwa/js/sw-client.js registers /sw.js?v=<VERSION>).
-export const VERSION = "2026-12-02.34";
+export const VERSION = "2026-12-02.35";

@@ -12,3 +12,9 @@ export function personFields() {
     inputField({ name: "phone", label: t("register.relative.phone"), type: "tel", maxlength: "20", autocomplete: "off" }),
   ];
 }
+
+/** A contact's number that is not French or Belgian (E.164 as the API gives it): never texted,
+ *  whether mobile or not — the mairie calls it, and the screens say why. */
+export function foreignNumber(phone) {
+  return !/^\+3[23]/.test(phone || "");
+}

@@ -3,7 +3,7 @@
 - the staff key in a paper form with the consent (and are told the contacts without Vigie will be
   texted), open a heatwave episode from its form, and watch the board move live — the question,
   then « no answer » and the neighbour's SMS (« contact prévenu par SMS à 14 h 32 »), a landline
-  « à appeler (fixe) »;
+  « à appeler (fixe) », a foreign mobile « à appeler (numéro étranger…) » (never texted);
 - a volunteer sees only the people assigned to them, only during the episode, and records
   « appelé, tout va bien ».
 The new screens pass axe."""
@@ -97,13 +97,14 @@ async def test_staff_key_in_a_paper_form_open_an_episode_and_the_board_follows(
     assert not staff.errors, staff.errors
 
 
-async def test_a_landline_contact_is_shown_to_call(fx_page, fx_server, fx_town, fx_live_api):
+async def test_a_landline_or_foreign_contact_is_shown_to_call(fx_page, fx_server, fx_town, fx_live_api):
     staff_api = await fx_live_api(Town.STAFF)
     r = await staff_api.request("POST", f"/api/v1/communes/{fx_town.commune}/register", json={
         "community_id": fx_town.tilleuls, "first_name": "Lucienne", "last_name": "Roux",
         "address": "9 rue des Lilas, 45100 Bellerive-sur-Loire", "phone": "02 38 00 00 02", "channel": "call",
-        "consent": {"method": "oral"}, "contacts": [{"name": "Paul Ami", "phone": "01 45 67 89 01"}]})
-    assert r.status_code == 201 and r.json()["contacts"][0]["mobile"] is False, r.text
+        "consent": {"method": "oral"}, "contacts": [{"name": "Paul Ami", "phone": "01 45 67 89 01"},
+                                                    {"name": "Hans Keller", "phone": "+41 79 123 45 67"}]})
+    assert r.status_code == 201 and [c["mobile"] for c in r.json()["contacts"]] == [False, False], r.text
     today = local_day(clock.now())
     r = await staff_api.request("POST", f"/api/v1/communes/{fx_town.commune}/episodes", json={
         "kind": "canicule", "starts_on": today.isoformat(), "ends_on": today.isoformat(), "check_time": "00:00",
@@ -117,6 +118,13 @@ async def test_a_landline_contact_is_shown_to_call(fx_page, fx_server, fx_town, 
     row = staff.locator(".register-board .mairie-resident").filter(has_text="Lucienne Roux")
     await expect(row.locator(".register-contact--landline")).to_have_text(
         "Paul Ami : à appeler (fixe) au +33145678901", timeout=20_000)
+    await expect(row.locator(".register-contact--foreign")).to_have_text(
+        "Hans Keller : à appeler (numéro étranger, pas de SMS automatique) au +41791234567")
+    assert not await row.locator(".register-contact--pending, .register-contact--sent").count()
+    await staff.goto("/#/mairie/registre")
+    entry = staff.locator("li").filter(has_text="Lucienne Roux")
+    await expect(entry.get_by_text("Hans Keller (+41791234567) : numéro étranger, pas de SMS automatique, à appeler "
+                                   "par la mairie")).to_be_visible(timeout=20_000)
     assert not staff.errors, staff.errors
 
 

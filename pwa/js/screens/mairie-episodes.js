@@ -10,6 +10,7 @@ import { navigate } from "../router.js";
 import { watchLive } from "../live.js";
 import { when } from "../mairie.js";
 import { clockTime } from "../time.js";
+import { foreignNumber } from "../register.js";
 import { coalesce, communePath, confirmBox, staffHeading, staffScreen } from "../mairie-staff.js";
 
 const KINDS = ["canicule", "grand_froid", "inondation", "autre"];
@@ -72,7 +73,7 @@ function textPending(row, c) {
   return !c.has_account && c.mobile && (c.sms === "queued" || c.sms === "sending" || (c.sms === "" && row.state === "no_answer"));
 }
 
-/** What became of each named contact: texted (when, or why not), a landline to call, a member alerted in Vigie. */
+/** What became of each named contact: texted (when, or why not), a landline or a foreign number to call, a member alerted in Vigie. */
 function contactLines(row) {
   if (!row.escalated_at) return null; // nobody is told before the delay runs out
   const lines = [];
@@ -80,7 +81,7 @@ function contactLines(row) {
     const values = { name: c.name, phone: c.phone, reason: c.sms_reason, time: c.sms_at ? hourOf(c.sms_at) : "" };
     let key = null;
     if (c.has_account) key = "member";
-    else if (!c.mobile) key = "landline";
+    else if (!c.mobile) key = foreignNumber(c.phone) ? "foreign" : "landline";
     else if (c.sms === "sent") key = "sent";
     else if (textPending(row, c)) key = "pending";
     else if (c.sms === "failed" || c.sms === "skipped") key = c.sms;

@@ -4,7 +4,7 @@
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
-import { personFields } from "../register.js";
+import { foreignNumber, personFields } from "../register.js";
 import { announce, choiceGroup, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton, textareaField } from "../forms.js";
 import { communePath, staffHeading, staffScreen } from "../mairie-staff.js";
 
@@ -34,7 +34,7 @@ function entryItem(commune, entry, volunteers, message, reload) {
       ? h(
           "ul",
           { class: "register-contacts", "aria-label": t("mairie.register.contacts", { names: "" }).replace(/[:\s]+$/, "") },
-          entry.contacts.map((c) => h("li", {}, t(`mairie.register.contact.${c.has_account ? "member" : c.texted ? "texted" : "landline"}`, { name: c.name, phone: c.phone }))),
+          entry.contacts.map((c) => h("li", {}, t(`mairie.register.contact.${c.has_account ? "member" : c.texted ? "texted" : foreignNumber(c.phone) ? "foreign" : "landline"}`, { name: c.name, phone: c.phone }))),
         )
       : null,
     entry.volunteers.length ? h("p", {}, t("mairie.register.volunteers", { names: entry.volunteers.join(", ") })) : null,
