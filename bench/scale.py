@@ -1,7 +1,7 @@
 """The network's size on PostgreSQL: the small database and the seed-scale one, side by side.
 
     .venv/bin/python bench/scale.py [--members 300000] [--clients 50] [--seconds 8] [--workers 2]
-                                    [--sms-rate 100] [--skip-broadcast] [--explain MS]
+                                    [--sms-rate 100] [--skip-broadcast] [--explain MS] [--keep DIR]
 
 Needs PostgreSQL's server binaries (`apt-get install postgresql`): one throwaway cluster is
 started as the tests start theirs (tests/fixtures/postgres.py: initdb in a temp dir, loopback
@@ -28,6 +28,12 @@ the seed-scale one within 10 % of the small one's rate and p99; dashboard ≤ 20
 50,000 pushes ≤ 20 s and 50,000 e-mails ≤ 60 s from the POST; the API's RSS on the seed-scale
 database within 10 % of the small one's. `--explain MS` logs the plan (EXPLAIN ANALYZE, via
 auto_explain) of every statement slower than MS ms and prints them at the end.
+
+`--keep DIR` keeps the cluster and its two databases in DIR (and what was built in
+DIR/summaries.pickle): the next run with the same DIR and sizes starts that cluster again, applies
+any new migration and measures without building (for A/B runs of one change). The broadcast
+changes the data it measures (a new broadcast and ~100,000 delivery rows, subscriptions pointing
+at this run's receiver), so `--keep` skips it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import pickle
 import random
 import sys
 import tempfile
@@ -264,8 +271,13 @@ def main() -> int:
     parser.add_argument("--skip-broadcast", action="store_true")
     parser.add_argument("--explain", type=float, default=0, metavar="MS",
                         help="log EXPLAIN ANALYZE of statements slower than MS ms (auto_explain) and print them")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the cluster and its databases in DIR and reuse them next time (no broadcast)")
     args = parser.parse_args()
     args.lines = args.lines.split(",")
+    if args.keep:
+        args.keep = args.keep.resolve()
+        args.skip_broadcast = True
 
     from backend.devtools.valkey import EmbeddedValkey
     from tests.fixtures.postgres import ThrowawayPostgres
@@ -283,7 +295,9 @@ def main() -> int:
     loader.start()
     push = mail = None
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="vigie-scale-") as tmp_name, ThrowawayPostgres(max_connections=200) as pg:
+    kept = args.keep / "summaries.pickle" if args.keep else None
+    with tempfile.TemporaryDirectory(prefix="vigie-scale-") as tmp_name, \
+            ThrowawayPostgres(max_connections=200, keep=args.keep and args.keep / "pg") as pg:
         tmp = Path(tmp_name)
         valkey = EmbeddedValkey(tmp / "valkey")
         try:
@@ -303,12 +317,22 @@ def main() -> int:
                     return subscriptions.pop()
 
             built = {}
+            shapes = {"small": small_shape, "scale": shape}
+            saved = pickle.loads(kept.read_bytes()) if kept and kept.exists() else {}
             for label, db_shape, sub in (("small", small_shape, None), ("scale", shape, subscription)):
+                if label in saved and saved[label][0] == db_shape:
+                    url = pg.url.rsplit("/", 1)[0] + f"/vigie_{label}"
+                    asyncio.run(migrate_kept(url))
+                    built[label] = (url, saved[label][1])
+                    print(f"{label}: kept in {args.keep}, migrated; {load_average()}")
+                    continue
                 url = asyncio.run(create_database(pg.url, f"vigie_{label}"))
                 summary = asyncio.run(build(url, db_shape, push_subscription=sub, progress=lambda _: None))
                 built[label] = (url, summary)
                 print(f"{label}: {summary.seconds:.0f} s to build: "
                       + ", ".join(f"{t} {n:,}" for t, n in summary.rows.items()) + f"; {load_average()}")
+            if kept:
+                kept.write_bytes(pickle.dumps({label: (shapes[label], built[label][1]) for label in built}))
             if receivers:
                 big = built["scale"][1]
                 residents = [u for c, commune in big.community_commune.items() if commune == big.big_commune
@@ -330,6 +354,16 @@ def main() -> int:
             valkey.stop()
     report(results, args)
     return 0
+
+
+async def migrate_kept(url: str) -> None:
+    """Apply the migrations written since a kept database was built."""
+    from backend import apps, db
+    from backend.migrate import migrate
+    from backend.settings import Settings
+
+    engine = apps.bind_engine(db.make_engine(Settings(database_url=url)))
+    await migrate(engine, quiet=True)
 
 
 async def enable_auto_explain(url: str, ms: float) -> None:

@@ -5,6 +5,7 @@ Every table is one grouped query (or one plain read aggregated here); nothing pe
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable
@@ -111,22 +112,31 @@ async def safety_figures(commune_id: int) -> list[SafetyFigure]:
 
 
 async def dashboard(commune_id: int) -> Dashboard:
+    """Every table of the dashboard. The tables are independent reads, run together: on PostgreSQL
+    each takes its own pooled connection, so the slowest one, not their sum, sets the wait (the
+    largest commune, 1/6 of the network: 5,275 communities, ~50,000 members — bench/scale.py)."""
     commune = await commune_row(commune_id)
+    generated_at = clock.now().isoformat()
+    communities, per_day, forwarded, reach, checks, sms_budget, silent = await asyncio.gather(
+        community_figures(commune_id), alerts_per_day(commune_id), forwarded_awaiting(commune_id),
+        broadcast_reach(commune_id), safety_figures(commune_id), budget(commune_id), silent_devices(commune_id))
     return Dashboard(
-        commune_id=commune_id, commune_name=commune["name"], generated_at=clock.now().isoformat(),
-        communities=await community_figures(commune_id), alerts_per_day=await alerts_per_day(commune_id),
-        forwarded_awaiting=await forwarded_awaiting(commune_id), broadcast_reach=await broadcast_reach(commune_id),
-        safety_checks=await safety_figures(commune_id), sms_budget=await budget(commune_id),
-        silent_devices=await silent_devices(commune_id),
+        commune_id=commune_id, commune_name=commune["name"], generated_at=generated_at, communities=communities,
+        alerts_per_day=per_day, forwarded_awaiting=forwarded, broadcast_reach=reach, safety_checks=checks,
+        sms_budget=sms_budget, silent_devices=silent,
     )
+
+
+SILENT_SQL = (
+    'SELECT COUNT(DISTINCT s.id) AS n FROM push_subscriptions s JOIN memberships m ON m."user" = s."user" '
+    "JOIN communities c ON c.id = m.community WHERE c.commune = {} AND m.status = 'active' "
+    "AND s.silent_since IS NOT NULL")
+"""Read from the partial index `push_subscriptions_silent` (the few flagged devices), not the network's."""
 
 
 async def silent_devices(commune_id: int) -> int:
     """Devices of the commune's active members flagged as no longer receiving notifications."""
-    rows = await Community.raw(
-        'SELECT COUNT(DISTINCT s.id) AS n FROM push_subscriptions s JOIN memberships m ON m."user" = s."user" '
-        "JOIN communities c ON c.id = m.community WHERE c.commune = {} AND m.status = 'active' "
-        "AND s.silent_since IS NOT NULL", commune_id)
+    rows = await Community.raw(SILENT_SQL, commune_id)
     return int(rows[0]["n"] or 0)
 
 

@@ -93,14 +93,18 @@ async def acknowledgement_for(principal: Principal, alert_id: int) -> AckOut:
     return (await _acks([alert_id])).get(alert_id) or AckOut(alert_id=alert_id, acknowledged=False)
 
 
+AWAITING_SQL = (
+    "SELECT a.id, a.title, a.category, a.notify_mairie, a.notify_police, a.created_at, c.name AS community_name "
+    "FROM alerts a JOIN communities c ON c.id = a.community "
+    "LEFT JOIN mairie_acknowledgements k ON k.alert = a.id "
+    "WHERE c.commune = {} AND (a.notify_mairie OR a.notify_police) "
+    "AND a.moderation IN ('pending', 'approved') AND k.id IS NULL ORDER BY a.id DESC")
+"""Its condition is the partial index `alerts_forwarded`'s (the forwarded alerts, not the network's)."""
+
+
 async def awaiting_count_rows(commune_id: int) -> list[dict[str, Any]]:
     """Forwarded alerts not yet acknowledged (plain rows, for the dashboard)."""
-    return await Alert.raw(
-        "SELECT a.id, a.title, a.category, a.notify_mairie, a.notify_police, a.created_at, c.name AS community_name "
-        "FROM alerts a JOIN communities c ON c.id = a.community "
-        "LEFT JOIN mairie_acknowledgements k ON k.alert = a.id "
-        "WHERE c.commune = {} AND (a.notify_mairie = {} OR a.notify_police = {}) "
-        "AND a.moderation IN ('pending', 'approved') AND k.id IS NULL ORDER BY a.id DESC", commune_id, True, True)
+    return await Alert.raw(AWAITING_SQL, commune_id)
 
 
 async def police_contact(commune_id: int) -> PoliceContact:

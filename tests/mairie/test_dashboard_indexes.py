@@ -1,0 +1,36 @@
+"""The mairie dashboard's reads that the network's size made slow are answered from their partial
+indexes (bench/scale.py: a sequential scan of every subscription, of every alert, before), on both
+database engines. The planners of the test's tiny tables may prefer another path: PostgreSQL is
+asked with sequential scans off (a scan is then left only when no index can answer), SQLite with
+`INDEXED BY` (an error when the index cannot answer the query)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from backend.alerts.tables import Alert
+from backend.mairie.dashboard import SILENT_SQL
+from backend.mairie.liaison import AWAITING_SQL
+
+
+async def plan(engine: Any, index: str, table: str, sql: str, *args: Any) -> str:
+    if isinstance(engine, PostgresEngine):
+        async with engine.transaction():
+            await Alert.raw("SET LOCAL enable_seqscan = off")
+            rows = await Alert.raw("EXPLAIN " + sql, *args)
+        return "\n".join(r["QUERY PLAN"] for r in rows)
+    forced = sql.replace(f"FROM {table} ", f"FROM {table} INDEXED BY {index} ")
+    assert forced != sql
+    rows = await Alert.raw("EXPLAIN QUERY PLAN " + forced, *args)
+    return "\n".join(r["detail"] for r in rows)
+
+
+async def test_silent_devices_are_read_from_their_partial_index(fx_engine):
+    assert "push_subscriptions_silent" in await plan(fx_engine, "push_subscriptions_silent", "push_subscriptions s",
+                                                    SILENT_SQL, 1)
+
+
+async def test_forwarded_alerts_awaiting_are_read_from_their_partial_index(fx_engine):
+    assert "alerts_forwarded" in await plan(fx_engine, "alerts_forwarded", "alerts a", AWAITING_SQL, 1)
