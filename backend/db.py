@@ -102,10 +102,21 @@ def engine() -> Engine:
     return _engine
 
 
+async def keep_session(connection: Any) -> None:
+    """The pool's `reset`: nothing beyond what asyncpg always does on release (roll back an open
+    transaction, drop listeners). asyncpg's default also sends `SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL` — one more round trip after every query, as piccolo takes a
+    connection from the pool for each one (~5 % of the API's CPU in the alerts feed, bench/scale.py).
+    Vigie leaves no session state on a pooled connection: settings are `SET LOCAL` inside a
+    transaction, advisory locks are `pg_advisory_xact_lock` (`vigie migrate` holds its session
+    lock on its own connection), no LISTEN, no cursors outside transactions.
+    tests/db/test_pool_reset.py checks that a transaction's state does not outlive it."""
+
+
 async def start_engine(engine_: Engine) -> None:
     """Open pools / set pragmas; call once at startup."""
     if isinstance(engine_, PostgresEngine):
-        await engine_.start_connection_pool(min_size=2, max_size=20)
+        await engine_.start_connection_pool(min_size=2, max_size=20, reset=keep_session)
     elif isinstance(engine_, PersistentSQLiteEngine):
         await engine_.open_shared()
     else:

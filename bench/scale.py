@@ -264,6 +264,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--warmup", type=float, default=1.5)
     parser.add_argument("--lines", default="feed,home,directory", help="which of feed,home,directory to load")
+    parser.add_argument("--databases", default="small,scale", help="which of small,scale to measure (built: both)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=10, help="worker_concurrency of each worker")
     parser.add_argument("--sms-rate", type=int, default=100, help="SMS provider rate limit (messages/s)")
@@ -340,6 +341,8 @@ def main() -> int:
                 receivers.update(pushes=len(residents), emails=len(residents),
                                  sms=sum(1 for u in residents if u % 10 == 0))
             for label, (url, summary) in built.items():
+                if label not in args.databases.split(","):
+                    continue
                 results[label] = measure_database(label, url, summary, tmp, valkey_url, parent, args,
                                                   receivers if label == "scale" else None)
                 print(f"{label}: measured; {load_average()}")

@@ -87,7 +87,7 @@ def validate(data: AlertIn) -> dict[str, Any]:
                 notify_mairie=data.notify_mairie, notify_police=data.notify_police)
 
 
-def to_out(row: dict[str, Any], delivery_info: dict[str, Any] | None = None) -> AlertOut:
+def to_out(row: Mapping[str, Any], delivery_info: dict[str, Any] | None = None) -> AlertOut:
     return AlertOut(
         id=row["id"], community_id=row["community"], community_name=row["community.name"],
         category=row["category"], category_label=CATEGORIES.get(row["category"], row["category"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from piccolo.table import Table
 
@@ -65,16 +65,19 @@ async def raw(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]  # asyncpg Records
 
 
-async def select_plain(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
-    """A SELECT whose rows skip piccolo's type converters where that is cheaper (SQLite:
-    timestamps stay text, booleans 0/1 — see `PersistentSQLiteEngine.select_plain`), else
-    `raw()`. Callers must accept both forms (`iso_utc`, `bool()`)."""
+async def select_plain(table: type[Table], sql: str, *args: Any) -> Sequence[Mapping[str, Any]]:
+    """A SELECT whose rows skip what a hot read does not need: on SQLite piccolo's type converters
+    (timestamps stay text, booleans 0/1 — see `PersistentSQLiteEngine.select_plain`), on
+    PostgreSQL the copy of each asyncpg `Record` into a dict (~1.5 µs a row: 51 rows are a tenth
+    of the alerts feed's CPU). Callers must accept both forms (`iso_utc`, `bool()`) and read the
+    rows by column name only (a `Record` is no dict: no `dict(row)` merging, no item assignment)."""
     engine = table._meta.db
     if isinstance(engine, PersistentSQLiteEngine):
         rows = engine.select_plain(*PlainQuery(sql, args).compile_string("sqlite"))
         if rows is not None:
             return rows
-    return await raw(table, sql, *args)
+        return await raw(table, sql, *args)
+    return await run_plain(engine, sql, args)
 
 
 def iso_utc(value: Any) -> str | None:
