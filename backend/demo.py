@@ -7,6 +7,7 @@ from backend.auth.tables import User
 from backend.communities.tables import Commune, Community, MairieStaff, Membership, MembershipStatus
 from backend.lib import clock
 from backend.lib.phones import is_sms_capable
+from backend.lib.text import sort_name
 from backend.verification.service import create_letter
 
 DEMO_PASSWORD = "vigie-demo-2026"
@@ -34,7 +35,8 @@ async def make_user(email: str, first_name: str, last_name: str, *, password_has
                     address_line1: str = "12 rue des Tilleuls", postal_code: str = "45100",
                     city: str = "Bellerive-sur-Loire") -> int:
     rows = await User.insert(User(
-        email=email, first_name=first_name, last_name=last_name, phone=phone, phone_mobile=is_sms_capable(phone),
+        email=email, first_name=first_name, last_name=last_name, sort_name=sort_name(first_name, last_name),
+        phone=phone, phone_mobile=is_sms_capable(phone),
         password_hash=password_hash,
         address_line1=address_line1, postal_code=postal_code, city=city, country="FR",
         is_moderator=is_moderator, is_admin=is_admin, address_verified=status == MembershipStatus.ACTIVE,

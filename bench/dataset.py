@@ -213,6 +213,8 @@ async def _copy(conn: Any, table: str, columns: Sequence[str], records: Iterable
 
 async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: Any, summary: Summary,
                 progress: Callable[[str], None]) -> None:
+    from backend.lib.text import sort_name
+
     rng = random.Random(shape.seed)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     year_ago = now - timedelta(days=shape.days)
@@ -246,6 +248,7 @@ async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: 
             joined = moment()
             mobile = uid % 10 == 0
             users.append((uid, f"voisin{uid}@scale.vigie.fr", password_hash, f"Voisin{uid}", "Échelle",
+                          sort_name(f"Voisin{uid}", "Échelle"),
                           f"+336{10000000 + uid}" if mobile else "", mobile, f"{1 + uid % 150} {STREETS[uid % len(STREETS)]}",
                           f"{10000 + summary.community_commune[cid]:05d}", "Ville", True, joined))
             pending = not big and uid % 50 == 0
@@ -266,11 +269,13 @@ async def _fill(conn: Any, shape: Shape, password_hash: str, push_subscription: 
     staff = []
     for c in range(1, shape.communes + 1):
         uid += 1
-        staff.append((uid, f"mairie{c}@scale.vigie.fr", password_hash, "Agent", f"Mairie {c}", "", False,
+        staff.append((uid, f"mairie{c}@scale.vigie.fr", password_hash, "Agent", f"Mairie {c}",
+                      sort_name("Agent", f"Mairie {c}"), "", False,
                       "1 place de la Mairie", f"{10000 + c:05d}", "Ville", True, year_ago))
         summary.staff_of[c] = uid
-    await _copy(conn, "users", ["id", "email", "password_hash", "first_name", "last_name", "phone", "phone_mobile",
-                                "address_line1", "postal_code", "city", "address_verified", "created_at"], users + staff, summary, progress)
+    await _copy(conn, "users", ["id", "email", "password_hash", "first_name", "last_name", "sort_name", "phone",
+                                "phone_mobile", "address_line1", "postal_code", "city", "address_verified",
+                                "created_at"], users + staff, summary, progress)
     await _copy(conn, "mairie_staff", ["id", "user", "commune", "created_at"],
                 [(c, summary.staff_of[c], c, year_ago) for c in range(1, shape.communes + 1)], summary, progress)
     await _copy(conn, "memberships", ["id", "user", "community", "status", "role", "created_at", "activated_at"],

@@ -24,6 +24,7 @@ from backend.lib import i18n, ratelimit
 from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
 from backend.lib.templates import render
+from backend.lib.text import sort_name
 from backend.lib.errors import DomainError, NotFound, Unauthorized
 from backend.settings import Settings
 
@@ -185,6 +186,7 @@ async def update_identity(cache: avalkey.Valkey | None, user_id: int, first_name
         raise NotFound("Cet utilisateur n'existe pas.", "user_not_found")
     values[User.phone] = normalise_phone(required_field(phone, "Téléphone", 40), row["country"] or "FR")
     values[User.phone_mobile] = is_sms_capable(values[User.phone])  # read by the fan-out, never parsed there
+    values[User.sort_name] = sort_name(values[User.first_name], values[User.last_name])
     await User.update(values).where(User.id == user_id)
     await sessions.invalidate_principal(cache, user_id)
     return values[User.phone]
@@ -192,7 +194,8 @@ async def update_identity(cache: avalkey.Valkey | None, user_id: int, first_name
 
 async def set_name(cache: avalkey.Valkey | None, user_id: int, first_name: str, last_name: str) -> None:
     """The name others see, as it is given (the privacy domain's « Membre parti » and its return)."""
-    await User.update({User.first_name: first_name, User.last_name: last_name}).where(User.id == user_id)
+    await User.update({User.first_name: first_name, User.last_name: last_name,
+                       User.sort_name: sort_name(first_name, last_name)}).where(User.id == user_id)
     await sessions.invalidate_principal(cache, user_id)
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -10,6 +10,8 @@ class User(Table, tablename="users"):
     password_hash = Varchar(length=255, secret=True)
     first_name = Varchar(length=100)
     last_name = Varchar(length=100)
+    # lib.text.sort_name(first_name, last_name), written with the names: the directory sorts and pages by it
+    sort_name = Text(default="")
     phone = Varchar(length=20, index=True)
     # `phone` is a French or Belgian mobile (lib.phones.is_sms_capable): decided once when the phone is
     # saved, so a fan-out reads it instead of parsing every number (~85 µs each)

@@ -19,6 +19,13 @@ def unaccent(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def sort_name(first_name: str, last_name: str) -> str:
+    """How a person is sorted by name: folded last name, a tab, folded first name (the tab sorts
+    before any letter, so this orders as the pair (last, first) does). Stored in `users.sort_name`
+    where names are written; the directory pages by it (keyset on (sort_name, id))."""
+    return f"{unaccent(last_name)}\t{unaccent(first_name)}"
+
+
 def fold(*texts: str) -> str:
     """Lower-case, accent-free words of `texts` separated by single spaces."""
     return _NOT_WORD.sub(" ", unaccent(" ".join(texts))).strip()

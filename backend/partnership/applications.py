@@ -28,6 +28,7 @@ from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.i18n import day_in_words, phrasebook, supported
 from backend.lib.phones import normalise_phone
 from backend.lib.templates import render
+from backend.lib.text import sort_name
 from backend.partnership.schemas import (
     AgentIn, ApplicationIn, ApplicationOut, ApplicationReceipt, InvitationOut,
 )
@@ -215,7 +216,8 @@ async def approve(res: Mapping[str, Any], actor_id: int, application_id: int) ->
             if user is None:
                 created = await User.insert(User(
                     email=agent["email"], password_hash=UNUSABLE_PASSWORD, first_name=agent["first_name"],
-                    last_name=agent["last_name"], phone="", address_line1="", postal_code="", city=commune_name,
+                    last_name=agent["last_name"], sort_name=sort_name(agent["first_name"], agent["last_name"]),
+                    phone="", address_line1="", postal_code="", city=commune_name,
                     locale=row["locale"],  # a new agent reads the application's language until they choose
                 )).returning(User.id)
                 token = invitation_token(settings.secret_key, created[0]["id"], UNUSABLE_PASSWORD)

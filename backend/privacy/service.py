@@ -40,6 +40,7 @@ from backend.lib.personal_data import OnErase, PersonalData
 from backend.lib.phones import is_sms_capable
 from backend.lib.queues import Queues
 from backend.lib.templates import render
+from backend.lib.text import sort_name
 from backend.privacy.tables import ErasureRequest
 from backend.settings import Settings
 from backend.verification import service as verification
@@ -194,7 +195,8 @@ async def restore_on_login(state: Any, user_id: int) -> bool:
 async def former_member_id() -> int:
     """The id of the « Ancien membre » placeholder account, created on first need (never logs in)."""
     await User.insert(User(
-        email=FORMER_MEMBER_EMAIL, password_hash="!", first_name="Ancien", last_name="membre", phone="",
+        email=FORMER_MEMBER_EMAIL, password_hash="!", first_name="Ancien", last_name="membre",
+        sort_name=sort_name("Ancien", "membre"), phone="",
         address_line1="", postal_code="", city="", is_suspended=True,
     )).on_conflict(target=User.email, action="DO NOTHING")
     row = await User.select(User.id).where(User.email == FORMER_MEMBER_EMAIL).first()

@@ -27,6 +27,7 @@ from backend.lib.errors import DomainError
 from backend.lib.phones import is_sms_capable, normalise_phone
 from backend.lib.queues import Queues
 from backend.lib.templates import render
+from backend.lib.text import sort_name
 from backend.settings import Settings
 from backend.verification import service as verification
 
@@ -80,6 +81,7 @@ async def signup(settings: Settings, data: SignupIn, queues: Queues | None = Non
         locale="en" if data.locale == "en" else "fr",
     )
     values["phone_mobile"] = is_sms_capable(values["phone"])  # read by the fan-out, never parsed there
+    values["sort_name"] = sort_name(values["first_name"], values["last_name"])
     check_password(data.password)
     community = await communities.require_community(data.community_id)
     if community["commune.country"] != country:  # a Belgian address joins a Belgian commune, and the reverse

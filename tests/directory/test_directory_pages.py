@@ -97,3 +97,43 @@ async def test_scope_and_bad_requests(api, world):
         r = await member.get(PAGE.format(world.community), params=params)
         assert r.status_code == 400 and r.json()["code"] == code, r.text
         assert r.json()["detail"][0].isupper()
+
+
+async def test_order_is_the_folded_name_stored_with_the_names_and_follows_a_rename(api, world):
+    from backend.auth import service as accounts
+    from backend.auth.tables import User
+    from backend.lib.text import sort_name, unaccent
+
+    users = await User.select(User.id, User.first_name, User.last_name, User.sort_name)
+    assert all(u["sort_name"] == sort_name(u["first_name"], u["last_name"]) for u in users)
+    member = await api.as_user(world.email("member"))
+    items, _ = await walk(member, world.community, 7)
+    assert [e["user_id"] for e in items] == [e["user_id"] for e in sorted(
+        items, key=lambda e: (unaccent(e["last_name"]), unaccent(e["first_name"]), e["user_id"]))]
+    assert [e["name"] for e in items[:3]] == ["Luc Durand", "Ana Émery", "Elodie Lefebvre"]
+    # A rename moves the member at once: « Durand » becomes « Zèbre », last of the directory.
+    await accounts.update_identity(None, world.users["n4"], "Luc", "Zèbre", "+33612000004")
+    items, _ = await walk(member, world.community, 30)
+    assert items[-1]["name"] == "Luc Zèbre" and items[0]["name"] == "Ana Émery"
+    # A cursor handed out before the stored name, (last, first, id) folded, still goes on after that member.
+    import base64
+    import json
+
+    lefebvre = next(e for e in items if e["name"] == "Elodie Lefebvre")
+    old = base64.urlsafe_b64encode(json.dumps(["lefebvre", "elodie", lefebvre["user_id"]]).encode()).decode().rstrip("=")
+    after = (await member.get(PAGE.format(world.community), params={"limit": 1, "after": old})).json()
+    assert [e["name"] for e in after["items"]] == ["Élodie Lefèvre"]
+
+
+async def test_the_migration_fills_the_sort_name_of_accounts_made_before_it(world, monkeypatch):
+    import importlib
+
+    from backend.auth.tables import User
+    from backend.lib.text import sort_name
+
+    await User.update({User.sort_name: ""}, force=True)
+    migration = importlib.import_module("piccolo_migrations.vigie_2026_12_02t20_40_10_000000")
+    monkeypatch.setattr(migration, "BATCH", 7)  # several batches over the world's ~70 accounts
+    await (await migration.forwards()).run()
+    users = await User.select(User.first_name, User.last_name, User.sort_name)
+    assert len(users) > 14 and all(u["sort_name"] == sort_name(u["first_name"], u["last_name"]) for u in users)
