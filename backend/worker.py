@@ -134,6 +134,10 @@ class WorkerSet:
                 raise
             except Exception:  # a maintenance loop must survive Valkey or DB hiccups
                 log.exception("periodic task %s failed", func.__name__)
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                # stop() cancelled us while a library under `func` swallowed the CancelledError:
+                # sleeping on would hold the shutdown for a whole interval (its 10 s bound, then a warning)
+                raise asyncio.CancelledError
             await asyncio.sleep(interval)
 
     async def _beat(self) -> None:
