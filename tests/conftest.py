@@ -38,13 +38,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", default="sqlite", choices=["sqlite", "postgres"], help="database engine for the suite")
 
 
+LONGEST_FILES = (
+    "tests/security/test_fuzz_api.py", "tests/auth/test_signup_and_login.py", "tests/ops/test_process_model.py",
+    "tests/cli/test_production_refusals.py", "tests/gazette/test_photos.py", "tests/verification/test_letter_limits.py",
+    "tests/e2e/test_sms_fallback.py", "tests/verification/test_activation_letter.py",
+    "tests/security/test_guard_matrix.py", "tests/directory/test_directory_visibility.py",
+    "tests/alerts/test_alert_delivery.py", "tests/delivery/test_worker_kill.py", "tests/delivery/test_tls_channels.py",
+    "tests/e2e/test_push_kill.py", "tests/e2e/test_alerts_online.py", "tests/e2e/test_zoom_200.py",
+    "tests/e2e/test_offline.py", "tests/directory/test_photos.py", "tests/auth/test_phone_numbers.py",
+    "tests/messages/test_conversations.py", "tests/cli/test_communes_import_once.py",
+    "tests/cli/test_vigie_command.py", "tests/security/test_input_limits.py",
+    "tests/partnership/test_mairie_applications.py",
+)
+"""The suite's longest files (a whole-suite run's --durations, 2026-12-02), longest first. They run
+first: with `--dist loadfile` xdist hands files out in collection order, so a long file collected
+last kept one process busy while the other had finished. A file missing here only runs later."""
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """LONGEST_FILES first, in that order; every file's tests stay together and in their order."""
+    rank = {path: i for i, path in enumerate(LONGEST_FILES)}
+    order = sorted(enumerate(items), key=lambda pair: (rank.get(pair[1].nodeid.split("::")[0], len(rank)), pair[0]))
+    items[:] = [item for _, item in order]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On `--db=postgres`, leave out the tests that never reach the suite's database.
+    """Longest files first (see LONGEST_FILES); on `--db=postgres`, leave out the tests that never
+    reach the suite's database.
 
     The engine is chosen by one fixture, `fx_database_url`; a test whose fixtures do not lead to it
     (templates, settings, the CLI on its own SQLite files, the dependency rule...) runs exactly the
     same code on both passes, so the PostgreSQL pass would only repeat it.
     """
+    longest_first(items)
     if config.getoption("--db") != "postgres":
         return
     kept, left = [], []
