@@ -36,7 +36,11 @@ def make_engine(settings: Settings) -> Engine:
     if is_postgres_url(url):
         # JIT off: it compiled the fan-out's recipients query of a 50,000-resident commune for ~0.8 s
         # (of 2.3 s) on bench/scale.py's database; Vigie's queries are short and never gain from it.
-        return PostgresEngine(config={"dsn": url, "server_settings": {"jit": "off"}}, log_queries=False)
+        # No parallel workers either: a directory page of a 2,000-member community was planned with
+        # two of them (10–15 ms against 4–8 ms alone, bench/scale.py's database), each a process
+        # started per query — under 50 clients the database's CPU, not the API's, set the pace.
+        return PostgresEngine(config={"dsn": url, "server_settings": {
+            "jit": "off", "max_parallel_workers_per_gather": "0"}}, log_queries=False)
     if not url.startswith("sqlite:///"):
         raise ValueError(f"Unsupported database_url: {url!r}")
     path = Path(url[len("sqlite:///"):])
