@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# A real hash to compare against when the account does not exist, so timing does not reveal it.
-_DUMMY = _hasher.hash("vigie-dummy-password")
+
+
+@functools.cache
+def _dummy() -> str:
+    """A real hash to compare against when the account does not exist, so timing does not reveal it.
+    Made on first use (in the verifying thread), not at import: every process importing the app
+    (`vigie` commands, servers, workers) otherwise paid a hash (~0.1-0.2 s) it mostly never used."""
+    return _hasher.hash("vigie-dummy-password")
 
 
 async def hash_password(password: str) -> str:
@@ -19,7 +26,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+            return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
