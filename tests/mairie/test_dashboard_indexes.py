@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.alerts.tables import Alert
@@ -34,3 +36,28 @@ async def test_silent_devices_are_read_from_their_partial_index(fx_engine):
 
 async def test_forwarded_alerts_awaiting_are_read_from_their_partial_index(fx_engine):
     assert "alerts_forwarded" in await plan(fx_engine, "alerts_forwarded", "alerts a", AWAITING_SQL, 1)
+
+
+async def test_members_per_community_read_per_community_on_postgresql_count_as_the_grouped_query(
+        fx_engine, fx_password_hash):
+    if not isinstance(fx_engine, PostgresEngine):
+        pytest.skip("the LATERAL form is PostgreSQL's")
+    from datetime import timedelta
+
+    from backend.communities.tables import Membership
+    from backend.lib import clock
+    from backend.lib.sql import raw
+    from backend.mairie.dashboard import MEMBERS_SQL, MEMBERS_SQL_POSTGRES
+    from tests.builders import build_world
+
+    w = await build_world(fx_password_hash)
+    members = await Membership.select(Membership.id).where(Membership.community == w.community)
+    await Membership.update({Membership.status: "left"}).where(Membership.id == members[0]["id"])
+    await Membership.update({Membership.created_at: clock.now() - timedelta(days=40)}).where(
+        Membership.id == members[1]["id"])
+    since = clock.now() - timedelta(days=30)
+    grouped = [dict(r) for r in await raw(Alert, MEMBERS_SQL, since, w.commune)]
+    lateral = [dict(r) for r in await raw(Alert, MEMBERS_SQL_POSTGRES, since, w.commune)]
+    assert lateral == grouped and len(grouped) >= 2
+    mine = next(r for r in grouped if r["id"] == w.community)
+    assert mine["members"] == len(members) - 1 and mine["signups"] == len(members) - 1  # the one who left, the old one
