@@ -1,8 +1,9 @@
 """The mairie dashboard's reads that the network's size made slow are answered from their partial
 indexes (bench/scale.py: a sequential scan of every subscription, of every alert, before), on both
 database engines. The planners of the test's tiny tables may prefer another path: PostgreSQL is
-asked with sequential scans off (a scan is then left only when no index can answer), SQLite with
-`INDEXED BY` (an error when the index cannot answer the query)."""
+asked with sequential scans off and the table's other plain indexes dropped in a transaction rolled
+back (a scan, or a whole unique index, is then left only when this index cannot answer), SQLite
+with `INDEXED BY` (an error when the index cannot answer the query)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,28 @@ from backend.mairie.dashboard import SILENT_SQL
 from backend.mairie.liaison import AWAITING_SQL
 
 
+class _RolledBack(Exception):
+    pass
+
+
 async def plan(engine: Any, index: str, table: str, sql: str, *args: Any) -> str:
     if isinstance(engine, PostgresEngine):
-        async with engine.transaction():
-            await Alert.raw("SET LOCAL enable_seqscan = off")
-            rows = await Alert.raw("EXPLAIN " + sql, *args)
+        # Tables left by earlier tests give the planner other cheap paths (the alerts' community
+        # index): inside a transaction rolled back, the table keeps only its pkey, its constraints'
+        # indexes and the one under test.
+        name = table.split()[0]
+        rows: list[dict[str, Any]] = []
+        try:
+            async with engine.transaction():
+                await Alert.raw("SET LOCAL enable_seqscan = off")
+                for r in await Alert.raw(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = {} AND indexname != {} "
+                        "AND indexname NOT IN (SELECT conname FROM pg_constraint)", name, index):
+                    await Alert.raw(f'DROP INDEX "{r["indexname"]}"')
+                rows = await Alert.raw("EXPLAIN " + sql, *args)
+                raise _RolledBack
+        except _RolledBack:
+            pass
         return "\n".join(r["QUERY PLAN"] for r in rows)
     forced = sql.replace(f"FROM {table} ", f"FROM {table} INDEXED BY {index} ")
     assert forced != sql
