@@ -39,18 +39,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 LONGEST_FILES = (
-    "tests/security/test_fuzz_api.py", "tests/auth/test_signup_and_login.py", "tests/ops/test_process_model.py",
-    "tests/cli/test_production_refusals.py", "tests/gazette/test_photos.py", "tests/verification/test_letter_limits.py",
-    "tests/e2e/test_sms_fallback.py", "tests/verification/test_activation_letter.py",
-    "tests/security/test_guard_matrix.py", "tests/directory/test_directory_visibility.py",
-    "tests/alerts/test_alert_delivery.py", "tests/delivery/test_worker_kill.py", "tests/delivery/test_tls_channels.py",
-    "tests/e2e/test_push_kill.py", "tests/e2e/test_alerts_online.py", "tests/e2e/test_zoom_200.py",
-    "tests/e2e/test_offline.py", "tests/directory/test_photos.py", "tests/auth/test_phone_numbers.py",
-    "tests/messages/test_conversations.py", "tests/cli/test_communes_import_once.py",
-    "tests/cli/test_vigie_command.py", "tests/security/test_input_limits.py",
-    "tests/partnership/test_mairie_applications.py",
+    "tests/security/test_fuzz_api.py", "tests/ops/test_process_model.py", "tests/e2e/test_sms_fallback.py",
+    "tests/auth/test_signup_and_login.py", "tests/verification/test_activation_letter.py",
+    "tests/e2e/test_push_kill.py", "tests/gazette/test_photos.py", "tests/security/test_guard_matrix.py",
+    "tests/delivery/test_tls_channels.py", "tests/delivery/test_worker_kill.py",
+    "tests/cli/test_production_refusals.py", "tests/ops/test_backup_restore.py", "tests/e2e/test_accessibility.py",
+    "tests/e2e/test_zoom_200.py", "tests/cli/test_vigie_command.py", "tests/e2e/test_moderation_office.py",
+    "tests/e2e/test_office_screens.py", "tests/cli/test_communes_import_once.py", "tests/e2e/test_alerts_online.py",
+    "tests/e2e/test_community_messages.py", "tests/messages/test_conversations.py",
+    "tests/e2e/test_register_flows.py", "tests/verification/test_letter_limits.py", "tests/e2e/test_home_alert.py",
+    "tests/e2e/test_partnership_office.py", "tests/e2e/test_perimeter_screens.py",
 )
-"""The suite's longest files (a whole-suite run's --durations, 2026-12-02), longest first. They run
+"""The suite's longest files (a whole-suite run's --durations on SQLite, 2026-12-02), longest first. They run
 first: with `--dist loadfile` xdist hands files out in collection order, so a long file collected
 last kept one process busy while the other had finished. A file missing here only runs later."""
 
@@ -107,6 +107,11 @@ def fx_password_hash() -> str:
     return TEST_HASHER.hash(TEST_PASSWORD)
 
 
+def _non_empty(tables: list[str]) -> str:
+    """One query naming those of `tables` that hold a row."""
+    return " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+
+
 async def _wipe(engine: Any, settings: Settings) -> None:
     """Empty every table (ids restart at 1) in one statement or one transaction, touching only the
     tables a test wrote to: one DELETE per table, each its own connection and commit, took ~0.3 s
@@ -114,9 +119,8 @@ async def _wipe(engine: Any, settings: Settings) -> None:
     tables = [t._meta.tablename for t in apps.all_tables()]
     if db.is_postgres_url(settings.database_url):
         # Rows, or a sequence used since its last restart (pg_sequences.last_value is NULL then).
-        used = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
         rows = await engine.run_ddl(
-            f"SELECT * FROM ({used}) AS t(name) UNION SELECT c.relname FROM pg_sequences s "
+            f"SELECT * FROM ({_non_empty(tables)}) AS t(name) UNION SELECT c.relname FROM pg_sequences s "
             "JOIN pg_class seq ON seq.relname = s.sequencename JOIN pg_depend d ON d.objid = seq.oid "
             "AND d.deptype IN ('a', 'i') JOIN pg_class c ON c.oid = d.refobjid "
             "WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL")
@@ -130,8 +134,7 @@ async def _wipe(engine: Any, settings: Settings) -> None:
 def _wipe_sqlite(path: str, tables: list[str]) -> None:
     with contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as conn:
         conn.execute("PRAGMA foreign_keys = 1")
-        used = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
-        dirty = {name for (name,) in conn.execute(used)}
+        dirty = {name for (name,) in conn.execute(_non_empty(tables))}
         sequences = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone()
         if not dirty and not (sequences and conn.execute("SELECT 1 FROM sqlite_sequence LIMIT 1").fetchone()):
             return
