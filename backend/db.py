@@ -7,6 +7,7 @@ PostgreSQL is used when `database_url` starts with postgres:// or postgresql://.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -127,9 +128,16 @@ async def start_engine(engine_: Engine) -> None:
         await engine_.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def stop_engine(engine_: Engine) -> None:
+async def stop_engine(engine_: Engine, grace: float = 10.0) -> None:
+    """Close the pool / shared connections. A pooled connection still in use (a request or job cut
+    short without giving it back) would make asyncpg's graceful close wait for ever: after `grace`
+    seconds the pool is terminated instead (asyncpg does so when its close is cancelled)."""
     if isinstance(engine_, PostgresEngine):
-        await engine_.close_connection_pool()
+        try:
+            await asyncio.wait_for(engine_.close_connection_pool(), grace)
+        except TimeoutError:
+            log.warning("database connections still in use %.0f s after the stop: closed without waiting", grace)
+            engine_.pool = None
     elif isinstance(engine_, PersistentSQLiteEngine):
         await engine_.close_shared()
 
