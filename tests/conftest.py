@@ -7,8 +7,6 @@ Everything async shares one session event loop (see pyproject's pytest options).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -109,13 +107,13 @@ def fx_password_hash() -> str:
 
 def _non_empty(tables: list[str]) -> str:
     """One query naming those of `tables` that hold a row."""
-    return " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    return " UNION ALL ".join(f"SELECT '{t}' AS name WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
 
 
 async def _wipe(engine: Any, settings: Settings) -> None:
-    """Empty every table (ids restart at 1) in one statement or one transaction, touching only the
-    tables a test wrote to: one DELETE per table, each its own connection and commit, took ~0.3 s
-    a test on SQLite; the TRUNCATE of all tables ~0.1 s on PostgreSQL."""
+    """Empty every table (ids restart at 1), touching only the tables a test wrote to: a DELETE of
+    every table, each its own connection and commit, took ~0.3 s a test on SQLite; the TRUNCATE of
+    all tables ~0.1 s on PostgreSQL."""
     tables = [t._meta.tablename for t in apps.all_tables()]
     if db.is_postgres_url(settings.database_url):
         # Rows, or a sequence used since its last restart (pg_sequences.last_value is NULL then).
@@ -130,23 +128,15 @@ async def _wipe(engine: Any, settings: Settings) -> None:
         if dirty:
             await engine.run_ddl("TRUNCATE " + ", ".join(f'"{t}"' for t in dirty) + " RESTART IDENTITY CASCADE")
     else:
-        await asyncio.to_thread(_wipe_sqlite, engine.connection_kwargs["database"], tables)
-
-
-def _wipe_sqlite(path: str, tables: list[str]) -> None:
-    with contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as conn:
-        conn.execute("PRAGMA foreign_keys = 1")
-        dirty = {name for (name,) in conn.execute(_non_empty(tables))}
-        sequences = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone()
-        if not dirty and not (sequences and conn.execute("SELECT 1 FROM sqlite_sequence LIMIT 1").fetchone()):
-            return
-        conn.execute("BEGIN IMMEDIATE")
+        # Through the app's own engine, as its writes go: a connection of our own (one transaction for
+        # every DELETE) found the database locked for 30 s now and then in CI runs, behind a write of
+        # the previous test's app still under way.
+        dirty = {r["name"] for r in await engine.run_ddl(_non_empty(tables))}
         for name in reversed(tables):
             if name in dirty:
-                conn.execute(f'DELETE FROM "{name}"')
-        if sequences:
-            conn.execute("DELETE FROM sqlite_sequence")  # ids restart at 1, as RESTART IDENTITY does
-        conn.execute("COMMIT")
+                await engine.run_ddl(f'DELETE FROM "{name}"')
+        if await engine.run_ddl("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+            await engine.run_ddl("DELETE FROM sqlite_sequence")  # ids restart at 1, as RESTART IDENTITY does
 
 
 @pytest.fixture(autouse=True)
