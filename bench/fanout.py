@@ -36,6 +36,7 @@ import multiprocessing
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from multiprocessing.connection import Connection
@@ -265,6 +266,40 @@ async def latency_phase(poster: AlertPoster, data: dict[str, Any], posts: int, p
     return times
 
 
+class CpuTimeline:
+    """CPU seconds of the workers and the push receiver, sampled every `every` s in a thread, so
+    the CPU spent up to the last push can be read afterwards: a figure that moves less with the
+    machine's other load than wall-clock seconds do."""
+
+    def __init__(self, procs: Processes, push: Child, every: float = 0.02) -> None:
+        self.pids = {name: proc.pid for name, proc in procs.procs.items() if name.startswith("worker")}
+        self.pids["push receiver"] = push.process.pid
+        self.every = every
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), {name: cpu_seconds(pid) for name, pid in self.pids.items()}))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "CpuTimeline":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def spent(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds of each process between the samples nearest `start` and `end`."""
+        def at(t: float) -> dict[str, float]:
+            return min(self.samples, key=lambda sample: abs(sample[0] - t))[1]
+        first, last = at(start), at(end)
+        return {name: last[name] - first[name] for name in self.pids}
+
+
 def receivers_cpu(push: Child, mail: Child) -> dict[str, float]:
     return {"push receiver": cpu_seconds(push.process.pid), "smtp+sms": cpu_seconds(mail.process.pid)}
 
@@ -412,6 +447,7 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
         latencies = await latency_phase(poster, data, args.posts, settings.alerts_per_hour)
         await wait_outbox_done(settings, "alert", 60)
         cpu_before = {**procs.cpu(), **receivers_cpu(push, mail)}
+        timeline = CpuTimeline(procs, push).__enter__()
         posted_at = time.time()
         post_seconds, status, alert = await poster.post(data["big"], data["sessions"][data["author"]], ALERT)
         if status != 201:
@@ -431,9 +467,12 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
                                           loop.run_in_executor(None, mail.ask, "wait", ((n, deadline), (sms_expected, deadline))))
     cpu_after = procs.cpu()
     cpu_after.update(receivers_cpu(push, mail))
+    timeline.__exit__()
+    push_counts = push.ask("counts")
     await asyncio.sleep(0.5)  # let the last outcomes be written
     states, payload, reasons = await delivery_report(settings, alert["id"])
-    return {"latencies": latencies, "post": post_seconds, "posted_at": posted_at, "push": push.ask("counts"),
+    return {"latencies": latencies, "post": post_seconds, "posted_at": posted_at, "push": push_counts,
+            "push_cpu": timeline.spent(posted_at, push_counts["last"]) if pushed else None,
             "mail": mail.ask("counts"), "complete": pushed and mailed, "states": states, "reasons": reasons,
             "payload": payload, "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after if k in cpu_before},
             "sms_expected": sms_expected, "kill": kill}
@@ -459,6 +498,11 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> None:
         print(f"  not sent: {reason}")
     print("CPU seconds from the POST to the last delivery: "
           + ", ".join(f"{name} {sec:.1f}" for name, sec in r["cpu"].items()))
+    if r["push_cpu"] and not r["kill"]:  # a replaced worker is not in the timeline
+        workers_cpu = sum(v for k, v in r["push_cpu"].items() if k.startswith("worker"))
+        print("CPU seconds from the POST to the last push: "
+              + ", ".join(f"{name} {sec:.2f}" for name, sec in r["push_cpu"].items())
+              + f"; the workers' per push: {workers_cpu / n * 1e6:.0f} µs (sampled every 20 ms)")
     print(f"SAQ jobs: {jobs}")
     t0 = r["posted_at"]
     print(f"pushes: first {pc['first'] - t0:.2f} s, half {pc['half'] - t0:.2f} s, last {pc['last'] - t0:.2f} s; "

@@ -45,7 +45,8 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
     if audience is not None:
         recipients, plan = audience
         fanned = await fanout_rows.fan_out(ctx["queues"], kind, ref_id, recipients, plan,
-                                           slice_size=ctx["settings"].fanout_slice)
+                                           slice_size=ctx["settings"].fanout_slice,
+                                           after_pushes=lambda: push_first().wait(ctx))
         jobs = fanned.jobs
         phones = getattr(handler, "phones", None)  # optional: SMS to people without an account
         if phones is not None:

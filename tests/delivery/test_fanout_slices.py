@@ -127,3 +127,24 @@ async def test_a_list_audience_goes_in_slices_too_and_a_replay_adds_nothing(
     replay = await fan_out(queues, KIND, REF, listed, FanoutPlan(channels=("email",)))
     assert replay.queued == first.queued and not any(ok for (*_, ok, _) in queues.calls[3:])
     assert await Delivery.count() == len(reached)
+
+
+async def test_the_other_channels_rows_wait_for_the_pushes_once_and_only_when_pushes_were_queued(
+        fx_engine: Any, fx_password_hash: str, queues_client: Any) -> None:
+    communities, author, reached = await two_communities(fx_password_hash)
+    seen: list[Counter[str]] = []
+
+    async def after_pushes() -> None:  # what the worker's "push first" wait would find written
+        rows = await Delivery.select(Delivery.channel).where(Delivery.ref_id == REF)
+        seen.append(Counter(r["channel"] for r in rows))
+
+    queues = Recording(queues_client)
+    await fan_out(queues, KIND, REF, Members(communities, author), FanoutPlan(urgent=True, follow_channels=False),
+                  slice_size=SLICE, after_pushes=after_pushes)
+    assert seen == [Counter(push=len(reached))]  # once, after every push row and before any other
+    pushes = sum(1 for c in queues.calls if c[0] == "push")
+    assert pushes == -(-len(reached) // SLICE) and [c[0] for c in queues.calls[:pushes]] == ["push"] * pushes
+
+    await fan_out(Recording(queues_client), KIND, REF + 1, Members(communities, author),
+                  FanoutPlan(channels=("email", "sms")), slice_size=SLICE, after_pushes=after_pushes)
+    assert len(seen) == 1  # no push queued: nothing to wait for
