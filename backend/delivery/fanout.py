@@ -170,12 +170,14 @@ class PlannedRow(NamedTuple):
 
 
 def plan_rows(kind: str, ref_id: int, recipients: Iterable[Recipient], plan: FanoutPlan,
-              at: datetime) -> list[PlannedRow]:
-    """The delivery rows of a fan-out: queued where the channel can be used, skipped (with why) elsewhere."""
+              at: datetime, channels: Sequence[str] | None = None) -> list[PlannedRow]:
+    """The delivery rows of a fan-out: queued where the channel can be used, skipped (with why) elsewhere.
+    `channels`: only those of the plan's channels (a walk of `fan_out`)."""
     rows = []
+    wanted_channels = [c for c in plan.channels if channels is None or c in channels]
     for r in recipients:
         quiet = not plan.urgent and in_quiet_hours(r.quiet_start, r.quiet_end, at)
-        for channel in plan.channels:
+        for channel in wanted_channels:
             wanted = getattr(r, channel) if plan.follow_channels else True
             state, reason = DeliveryState.QUEUED, ""
             if not wanted:
@@ -226,7 +228,7 @@ async def fan_out(queues: Queues, kind: str, ref_id: int, audience: Audience, pl
         async for recipients in _slices(audience, slice_size or SLICE):
             if not recipients:
                 continue
-            rows = [r for r in plan_rows(kind, ref_id, recipients, plan, at) if r.channel in channels]
+            rows = plan_rows(kind, ref_id, recipients, plan, at, channels)
             queued.update(r.channel for r in rows if r.state == DeliveryState.QUEUED)
             users = (recipients[0].user_id, recipients[-1].user_id)
             for channel in channels:
