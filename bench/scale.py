@@ -10,7 +10,9 @@ community of 2,000 members) and « scale » (600 communes, 30,000 communities, 3
 a commune of ~50,000). Then, for each database, the API as deployed (`vigie serve`, one process)
 under load from a child process (bench/api.py's load generator, 50 keep-alive clients):
 
-1. the alerts feed, a page of 50, each client a member of a community with ≥ 60 alerts;
+1. the alerts feed, a page of 50, each client a member of a community with ≥ 60 alerts
+   (« feed-one », seed-scale only and without target: every client in the community with the
+   most alerts, the small database's shape, to tell the network's size from the readers' spread);
 2. a member's home as the PWA loads it (/auth/me, the feed's first page of 20, /me/preferences,
    /me/safety-checks, the community's active broadcasts, /messages/unread), members of the
    largest commune on the seed-scale database;
@@ -54,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.api import load_generator  # noqa: E402
 from bench.common import (  # noqa: E402
     Processes, cpu_seconds, csrf_token, load_average, open_sessions, percentile, print_table, settings_env,
-    wait_http, wait_workers,
+    tree_cpu_seconds, wait_http, wait_workers,
 )
 from bench.dataset import Shape, Summary, build  # noqa: E402
 from bench.fanout import SMS_KEY, Child, serve_mail_and_sms, serve_push  # noqa: E402
@@ -112,11 +114,17 @@ def pick_clients(summary: Summary, clients: int, rng: random.Random) -> dict[str
         raise RuntimeError(f"no community has {MIN_ALERTS} alerts: build a bigger dataset")
     feed = [(c, summary.active_members(c)[1 + i // len(feed_communities)])
             for i, c in zip(range(clients), (feed_communities * clients)[:clients])]
+    # The small database's shape on any database: every reader in the one community with the most
+    # alerts (« small »: 2,000 members, 102 alerts; « scale »: 1,955 and 100). What `feed` adds on
+    # « scale » is the spread: its readers' feeds are those of 16 communities, not one.
+    top = feed_communities[0]
+    feed_one = [(top, u) for u in summary.active_members(top)[1:1 + clients]]
     big = [c for c, commune in summary.community_commune.items() if commune == summary.big_commune]
     home_communities = rng.sample(big, min(clients, len(big)))
     home = [(c, summary.active_members(c)[1 + i // len(home_communities)])
             for i, c in zip(range(clients), (home_communities * clients)[:clients])]
-    return {"feed": feed, "home": home, "staff": summary.staff_of[summary.big_commune]}
+    return {"feed": feed, "feed-one": feed_one if len(feed_communities) > 1 else [], "home": home,
+            "staff": summary.staff_of[summary.big_commune]}
 
 
 def requests(port: int, paths_cookies: list[tuple[str, str]]) -> list[bytes]:
@@ -134,8 +142,9 @@ def home_paths(community: int) -> list[str]:
 
 
 def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_url: str, loader: Any,
-                     args: argparse.Namespace, broadcast: dict[str, Any] | None) -> dict[str, Any]:
-    """The API's lines on one database (and the broadcast when `broadcast` has the receivers)."""
+                     args: argparse.Namespace, broadcast: dict[str, Any] | None, postmaster: int) -> dict[str, Any]:
+    """The API's lines on one database (and the broadcast when `broadcast` has the receivers);
+    `postmaster` is the cluster's pid, whose backends' CPU is measured beside the API's."""
     import json
     import urllib.request
 
@@ -156,7 +165,8 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
 
         ensure_vapid_keys(settings)
     who = pick_clients(summary, args.clients, random.Random(2))
-    tokens = asyncio.run(sessions_for(settings, sorted({u for _, u in who["feed"] + who["home"]} | {who["staff"]})))
+    readers = {u for _, u in who["feed"] + who["feed-one"] + who["home"]} | {who["staff"]}
+    tokens = asyncio.run(sessions_for(settings, sorted(readers)))
     out: dict[str, Any] = {"lines": [], "rss": {}}
     log_dir = tmp / label
     log_dir.mkdir()
@@ -178,16 +188,18 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
             raise RuntimeError(f"{label}: the feed returned {len(page['items'])} alerts, not {FEED_PAGE}")
         lines = {
             "feed": [(f"/api/v1/communities/{c}/alerts?limit={FEED_PAGE}", cookie(u)) for c, u in who["feed"]],
+            "feed-one": [(f"/api/v1/communities/{c}/alerts?limit={FEED_PAGE}", cookie(u)) for c, u in who["feed-one"]],
             "home": [(p, cookie(u)) for c, u in who["home"] for p in home_paths(c)],
             "directory": [(f"/api/v1/communities/{c}/directory/page?limit={DIRECTORY_PAGE}", cookie(u))
                           for c, u in who["home"]],
         }
         for name, pairs in lines.items():
-            if name in args.lines:
-                cpu = cpu_seconds(api.pid)
+            if name in args.lines and pairs:
+                cpu, pg_cpu = cpu_seconds(api.pid), tree_cpu_seconds(postmaster)
                 loader.send((port, requests(port, pairs), args.clients, args.warmup, args.seconds))
                 result = loader.recv()
                 result["server_cpu"] = (cpu_seconds(api.pid) - cpu) / (args.warmup + args.seconds)
+                result["pg_cpu"] = (tree_cpu_seconds(postmaster) - pg_cpu) / (args.warmup + args.seconds)
                 procs.check_alive()
                 out["lines"].append((name, result))
                 out["rss"][f"API after {name}"] = rss_mb(api.pid)
@@ -263,7 +275,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--warmup", type=float, default=1.5)
-    parser.add_argument("--lines", default="feed,home,directory", help="which of feed,home,directory to load")
+    parser.add_argument("--lines", default="feed,feed-one,home,directory",
+                        help="which of feed,feed-one,home,directory to load")
     parser.add_argument("--databases", default="small,scale", help="which of small,scale to measure (built: both)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=10, help="worker_concurrency of each worker")
@@ -343,8 +356,9 @@ def main() -> int:
             for label, (url, summary) in built.items():
                 if label not in args.databases.split(","):
                     continue
+                postmaster = int((Path(pg.directory) / "data" / "postmaster.pid").read_text().split()[0])
                 results[label] = measure_database(label, url, summary, tmp, valkey_url, parent, args,
-                                                  receivers if label == "scale" else None)
+                                                  receivers if label == "scale" else None, postmaster)
                 print(f"{label}: measured; {load_average()}")
             if args.explain:
                 print_plans(Path(pg.directory) / "postgres.log")
@@ -410,8 +424,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             rates.setdefault(name, {})[label] = (rate, line["p99"])
             # CPU per request moves much less with the machine's load than req/s and latency do.
             cpu_ms = line["server_cpu"] * 1000 / rate if rate else float("nan")
+            pg_ms = line["pg_cpu"] * 1000 / rate if rate else float("nan")
             measured = (f"{rate:6.0f} req/s  p50 {line['p50'] * 1000:5.1f} ms  p99 {line['p99'] * 1000:5.1f} ms  "
-                        f"server CPU {line['server_cpu'] * 100:3.0f} %, {cpu_ms:.2f} ms a request"
+                        f"server CPU {line['server_cpu'] * 100:3.0f} %, {cpu_ms:.2f} ms a request; "
+                        f"PostgreSQL {line['pg_cpu'] * 100:3.0f} %, {pg_ms:.2f} ms"
                         + (f"  {errors} errors {line['statuses']}" if errors else ""))
             target, ok = "", None
             if name == "feed" and label == "small":
@@ -420,6 +436,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
                 small_rate, small_p99 = rates["feed"]["small"]
                 target = "within 10 % of small"
                 ok = rate >= 0.9 * small_rate and line["p99"] <= 1.1 * small_p99 and not errors
+            elif name == "feed-one" and "small" in rates.get("feed", {}):
+                small_rate, small_p99 = rates["feed"]["small"]
+                target = f"(no target) {rate / small_rate * 100:.0f} % of small's rate"
+                ok = False if errors else None
             elif errors:
                 ok = False
             rows.append((f"{label}: {name}" + (" (6 requests a home)" if name == "home" else ""), measured, target, ok))
