@@ -58,13 +58,17 @@ LIMITS = {"bio": 300, "help_note": 200, "other_contact": 200}
 MAX_INTERESTS, INTEREST_LEN = 12, 30
 MAX_SKILLS_OTHER, SKILL_OTHER_LEN = 5, 40
 
+# Who a community's directory lists: its active members whose account is not suspended. Every read
+# below ends with it (`memberships m JOIN users u`); its arguments are (community_id, False).
+_LISTED = "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
+
 # One query for a community's listed members: account fields, role and profile (photos apart).
 _MEMBERS_SQL = (
     "SELECT u.id AS user_id, u.first_name, u.last_name, u.sort_name, u.email, u.phone, u.address_line1, "
     "u.address_line2, m.role, p.bio, p.interests, p.skills, p.skills_other, p.help_note, p.other_contact, "
     "p.phone_visibility, p.email_visibility, p.other_contact_visibility, p.address_visibility, p.photo_version "
     'FROM memberships m JOIN users u ON u.id = m."user" LEFT JOIN directory_profiles p ON p."user" = u.id '
-    "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
+    + _LISTED
 )
 
 
@@ -150,17 +154,13 @@ async def list_directory(principal: Principal, community_id: int, q: str = "") -
 _SEARCH_SQL = (
     "SELECT u.id AS user_id, u.sort_name, u.first_name, u.last_name, u.address_line1, p.interests, p.skills, "
     'p.skills_other, p.help_note FROM memberships m JOIN users u ON u.id = m."user" '
-    'LEFT JOIN directory_profiles p ON p."user" = u.id '
-    "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
+    'LEFT JOIN directory_profiles p ON p."user" = u.id ' + _LISTED
 )
 _PAGE_SQL = (
     'SELECT u.id AS user_id, u.sort_name, COUNT(*) OVER () AS n FROM memberships m JOIN users u ON u.id = m."user" '
-    "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
+    + _LISTED
 )
-_COUNT_SQL = (
-    'SELECT COUNT(*) AS n FROM memberships m JOIN users u ON u.id = m."user" '
-    "WHERE m.community = {} AND m.status = 'active' AND u.is_suspended = {}"
-)
+_COUNT_SQL = 'SELECT COUNT(*) AS n FROM memberships m JOIN users u ON u.id = m."user" ' + _LISTED
 PAGE_DEFAULT, PAGE_MAX = 30, 100
 SortKey = tuple[str, int]
 """(users.sort_name, user id): the directory's order, and its pages' keyset."""
