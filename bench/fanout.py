@@ -58,23 +58,22 @@ ALERT = {"category": "suspicious_vehicle", "title": "Camionnette blanche",
 
 
 class Arrivals:
-    """When the first, the middle and the last of `expected` arrivals came (`time.time()`)."""
+    """When the first, the middle and the last of `expected` arrivals came (`time.time()`).
+    Every arrival's time is kept: `expected` may be set after the middle one (--kill-worker-after
+    waits for its arrivals before the bench asks for the rest)."""
 
     def __init__(self) -> None:
         self.expected = 0
-        self.seen = 0
-        self.first = self.half = self.last = 0.0
+        self.stamps: list[float] = []
 
     def note(self) -> None:
-        self.seen += 1
-        self.last = time.time()
-        if self.seen == 1:
-            self.first = self.last
-        if self.seen * 2 == self.expected:
-            self.half = self.last
+        self.stamps.append(time.time())
 
     def times(self) -> dict[str, float]:
-        return {"first": self.first, "half": self.half, "last": self.last}
+        if not self.stamps:
+            return {"first": 0.0, "half": 0.0, "last": 0.0}
+        middle = min(len(self.stamps), max(1, (self.expected or len(self.stamps)) // 2)) - 1
+        return {"first": self.stamps[0], "half": self.stamps[middle], "last": self.stamps[-1]}
 
 
 class TimedRecorder(Recorder[Any]):
