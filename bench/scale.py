@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/scale.py [--members 300000] [--clients 50] [--seconds 8] [--workers 2]
                                     [--sms-rate 100] [--skip-broadcast] [--explain MS] [--keep DIR]
+                                    [--rounds N]
 
 Needs PostgreSQL's server binaries (`apt-get install postgresql`): one throwaway cluster is
 started as the tests start theirs (tests/fixtures/postgres.py: initdb in a temp dir, loopback
 only, fsync off), with two databases built by bench/dataset.py: « small » (one commune, one
 community of 2,000 members) and « scale » (600 communes, 30,000 communities, 300,000 members,
-a commune of ~50,000). Then, for each database, the API as deployed (`vigie serve`, one process)
-under load from a child process (bench/api.py's load generator, 50 keep-alive clients):
+a commune of ~50,000). Then, for each database, the API as deployed (`vigie serve`, one process;
+both up at once, their lines measured in turn, each `--rounds` times) under load from a child
+process (bench/api.py's load generator, 50 keep-alive clients):
 
 1. the alerts feed, a page of 50, each client a member of a community with ≥ 60 alerts
    (« feed-one », seed-scale only and without target: every client in the community with the
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import pickle
 import random
@@ -49,7 +52,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Generator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -142,9 +145,13 @@ def home_paths(community: int) -> list[str]:
 
 
 def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_url: str, loader: Any,
-                     args: argparse.Namespace, broadcast: dict[str, Any] | None, postmaster: int) -> dict[str, Any]:
+                     args: argparse.Namespace, broadcast: dict[str, Any] | None,
+                     postmaster: int) -> Generator[str, None, dict[str, Any]]:
     """The API's lines on one database (and the broadcast when `broadcast` has the receivers);
-    `postmaster` is the cluster's pid, whose backends' CPU is measured beside the API's."""
+    `postmaster` is the cluster's pid, whose backends' CPU is measured beside the API's.
+
+    A generator: with its API up, it yields each line's name (`--rounds` times each) before
+    measuring it, so that main() runs the two databases' lines in turn; it returns the results."""
     import json
     import urllib.request
 
@@ -193,8 +200,9 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
             "directory": [(f"/api/v1/communities/{c}/directory/page?limit={DIRECTORY_PAGE}", cookie(u))
                           for c, u in who["home"]],
         }
-        for name, pairs in lines.items():
-            if name in args.lines and pairs:
+        for name, pairs in [(name, lines.get(name, [])) for name in args.lines for _ in range(args.rounds)]:
+            yield name
+            if pairs:
                 cpu, pg_cpu = cpu_seconds(api.pid), tree_cpu_seconds(postmaster)
                 loader.send((port, requests(port, pairs), args.clients, args.warmup, args.seconds))
                 result = loader.recv()
@@ -278,6 +286,8 @@ def main() -> int:
     parser.add_argument("--lines", default="feed,feed-one,home,directory",
                         help="which of feed,feed-one,home,directory to load")
     parser.add_argument("--databases", default="small,scale", help="which of small,scale to measure (built: both)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each line this many times, the databases in turn (small, scale, small, …)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=10, help="worker_concurrency of each worker")
     parser.add_argument("--sms-rate", type=int, default=100, help="SMS provider rate limit (messages/s)")
@@ -353,13 +363,23 @@ def main() -> int:
                              for u in big.members_of[c]]
                 receivers.update(pushes=len(residents), emails=len(residents),
                                  sms=sum(1 for u in residents if u % 10 == 0))
-            for label, (url, summary) in built.items():
-                if label not in args.databases.split(","):
-                    continue
-                postmaster = int((Path(pg.directory) / "data" / "postmaster.pid").read_text().split()[0])
-                results[label] = measure_database(label, url, summary, tmp, valkey_url, parent, args,
-                                                  receivers if label == "scale" else None, postmaster)
-                print(f"{label}: measured; {load_average()}")
+            # Both APIs up at once, their lines in turn: the ratio of two lines measured seconds
+            # apart depends less on what else runs on the machine than two measured a minute apart.
+            postmaster = int((Path(pg.directory) / "data" / "postmaster.pid").read_text().split()[0])
+            running = {label: measure_database(label, url, summary, tmp, valkey_url, parent, args,
+                                               receivers if label == "scale" else None, postmaster)
+                       for label, (url, summary) in built.items() if label in args.databases.split(",")}
+            with contextlib.ExitStack() as stack:
+                for gen in running.values():
+                    stack.callback(gen.close)  # an error in one stops the other's API too
+                while running:
+                    for label, gen in list(running.items()):
+                        try:
+                            next(gen)
+                        except StopIteration as done:
+                            results[label] = done.value
+                            del running[label]
+                            print(f"{label}: measured; {load_average()}")
             if args.explain:
                 print_plans(Path(pg.directory) / "postgres.log")
         finally:
@@ -413,12 +433,31 @@ def print_plans(log: Path) -> None:
             print(head + "Query Text:" + query[:400] + "\n" + tree.rstrip()[:3000], "\n")
 
 
+def combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One line measured `--rounds` times: its requests over its seconds, the median of its p50s
+    and p99s, the mean of its CPU shares, and each round's rate."""
+    statuses: dict[Any, int] = {}
+    for run in runs:
+        for status, n in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return {"requests": sum(r["requests"] for r in runs), "seconds": sum(r["seconds"] for r in runs),
+            "statuses": statuses, "p50": percentile([r["p50"] for r in runs], 50),
+            "p99": percentile([r["p99"] for r in runs], 50),
+            "server_cpu": sum(r["server_cpu"] for r in runs) / len(runs),
+            "pg_cpu": sum(r["pg_cpu"] for r in runs) / len(runs),
+            "round_rates": [r["requests"] / r["seconds"] for r in runs]}
+
+
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     print()
     rows: list[tuple[str, str, str, bool | None]] = []
     rates: dict[str, dict[str, tuple[float, float]]] = {}
+    round_rates: dict[str, dict[str, list[float]]] = {}
     for label, r in results.items():
+        by_name: dict[str, list[dict[str, Any]]] = {}
         for name, line in r["lines"]:
+            by_name.setdefault(name, []).append(line)
+        for name, line in ((name, combined(runs)) for name, runs in by_name.items()):
             rate = line["requests"] / line["seconds"]
             errors = sum(n for status, n in line["statuses"].items() if status != 200)
             rates.setdefault(name, {})[label] = (rate, line["p99"])
@@ -443,6 +482,12 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             elif errors:
                 ok = False
             rows.append((f"{label}: {name}" + (" (6 requests a home)" if name == "home" else ""), measured, target, ok))
+            round_rates.setdefault(name, {})[label] = line["round_rates"]
+            if args.rounds > 1 and label != "small" and "small" in round_rates[name]:
+                pairs = zip(round_rates[name]["small"], line["round_rates"])
+                ratios = [scale / small * 100 if small else float("nan") for small, scale in pairs]
+                rows.append((f"{label}: {name}, round by round", ", ".join(f"{x:.0f} %" for x in ratios)
+                             + f" of small's rate (median {percentile(ratios, 50):.0f} %)", "", None))
         d = r["dashboard"]["times"]
         p95 = percentile(d, 95)
         rows.append((f"{label}: dashboard ({r['dashboard']['communities']} communities)",
