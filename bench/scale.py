@@ -309,7 +309,7 @@ def main() -> int:
     if not ThrowawayPostgres.available():
         print("bench/scale.py needs PostgreSQL's server binaries (apt-get install postgresql)")
         return 2
-    print(f"bench/scale.py: {args.clients} clients, one API process; {load_average()}")
+    print(f"bench/scale.py: {args.clients} clients, one API process a database; {load_average()}")
     shape = Shape(communes=args.communes, communities=args.communities, members=args.members,
                   big_commune_members=args.big_commune_members)
     small_shape = Shape(communes=1, communities=1, members=args.small_members, big_commune_members=args.small_members)
