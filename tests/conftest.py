@@ -7,6 +7,7 @@ Everything async shares one session event loop (see pyproject's pytest options).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -19,6 +20,7 @@ from backend import apps, db
 from backend.app import create_app
 from backend.lib import clock
 from backend.lib.valkey import make_client
+from backend.live.service import LiveChannels
 from backend.migrate import migrate
 from backend.settings import Settings, load_settings
 from tests.fixtures.services import fx_database_url, fx_mail, fx_valkey  # noqa: F401  (fixtures)
@@ -211,10 +213,62 @@ class Api:
         await self.http.aclose()
 
 
+class AppPool:
+    """Stopped apps kept for the next tests with the same settings, in this worker process.
+
+    Building an app costs ~0.3 s (Litestar registers every route handler; collecting the dropped
+    app's ~100,000 objects costs more again), and ~650 tests start one, nearly all with the same few
+    settings. A stopped app holds nothing of its test: its lifespan opens the Valkey client, queues,
+    workers and live channels' connection at each start and closes them at its stop. What could
+    outlive a test is emptied when it is given back (the response cache), or the app is dropped:
+    once a live stream was opened on it, since Litestar's channels plugin keeps every channel it
+    has seen and subscribes to them all again at the next start (its listener then spun, holding
+    the event loop, while that subscription connected).
+    """
+
+    def __init__(self, kinds: int = 6, per_kind: int = 2) -> None:
+        self.kinds, self.per_kind = kinds, per_kind
+        self.free: OrderedDict[Settings, list[Litestar]] = OrderedDict()  # least recently used first
+
+    def take(self, settings: Settings, engine: Any) -> Litestar:
+        """A stopped app of these settings, or a new one (create_app's refusals are raised as ever)."""
+        try:
+            free = self.free.get(settings)
+        except TypeError:  # a setting given as a list: unhashable, never pooled
+            free = None
+        return free.pop() if free else create_app(settings, engine=engine)
+
+    async def give_back(self, settings: Settings, app: Litestar) -> None:
+        """Keep a stopped app for the next tests, unless a live stream was opened on it."""
+        if app.plugins.get(LiveChannels)._channels:  # the channels it will subscribe to at its next start
+            return
+        try:
+            hash(settings)
+        except TypeError:
+            return
+        await app.response_cache_config.get_store_from_app(app).delete_all()
+        free = self.free.setdefault(settings, [])
+        self.free.move_to_end(settings)
+        if len(free) < self.per_kind:
+            free.append(app)
+        while len(self.free) > self.kinds:
+            self.free.popitem(last=False)
+
+
+@pytest.fixture(scope="session")
+def fx_app_pool() -> AppPool:
+    return AppPool()
+
+
 @pytest.fixture
-async def fx_app_factory(fx_settings: Settings, fx_engine: Any) -> AsyncIterator[Callable[..., Any]]:
-    """Start an app with optional settings overrides: `app = await fx_app_factory(alerts_per_hour=1)`."""
-    running: list[tuple[asyncio.Event, asyncio.Task]] = []
+async def fx_app_factory(fx_settings: Settings, fx_engine: Any,
+                         fx_app_pool: AppPool) -> AsyncIterator[Callable[..., Any]]:
+    """Start an app with optional settings overrides: `app = await fx_app_factory(alerts_per_hour=1)`.
+
+    Each call starts an app of its own (two calls, two running apps); stopped at the end of the test,
+    it goes back to the pool (`AppPool`) for a later test with the same settings.
+    """
+    running: list[tuple[Settings, Litestar, asyncio.Event, asyncio.Task]] = []
 
     async def hold(app: Litestar, started: asyncio.Event, stop: asyncio.Event) -> None:
         # The lifespan's task group must be entered and left by one task.
@@ -223,19 +277,21 @@ async def fx_app_factory(fx_settings: Settings, fx_engine: Any) -> AsyncIterator
             await stop.wait()
 
     async def make(**overrides: Any) -> Litestar:
-        app = create_app(fx_settings.with_(**overrides), engine=fx_engine)
+        settings = fx_settings.with_(**overrides)
+        app = fx_app_pool.take(settings, fx_engine)
         started, stop = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(hold(app, started, stop))
         await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
         if task.done():
-            task.result()  # startup failed: raise its error
-        running.append((stop, task))
+            task.result()  # startup failed: raise its error (the app is not given back)
+        running.append((settings, app, stop, task))
         return app
 
     yield make
-    for stop, task in running:
+    for settings, app, stop, task in running:
         stop.set()
         await task
+        await fx_app_pool.give_back(settings, app)
 
 
 @pytest.fixture
