@@ -12,6 +12,11 @@
 # pass 1,520 s before and 871 s after the tests' speed-ups (the cast's password hash at a test cost, the per-test
 # wipe in one transaction, workers' stop no longer waiting 10 s on a swallowed cancel, the longest files first:
 # tests/conftest.py); summed test time 2,897 -> 1,683 s. The PostgreSQL pass took ~8 min in CI before them.
+# 2026-12-03, with stopped apps reused by the next tests of the same settings (tests/conftest.py's AppPool;
+# create_app cost ~0.3 s a test): the SQLite pass 815 s (878 passed), load average 3.9 at its start and 6.4 at its
+# end (other benches running); summed test time 1,595 s. The API-heavy files gained most: tests/alerts,
+# tests/messages and tests/checkins summed 135 -> 89 s (load 3-4.4). The last quiet CI run, before it:
+# SQLite 711 s, PostgreSQL 418 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 procs="${VIGIE_TEST_PROCESSES:-2}"

@@ -40,17 +40,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 LONGEST_FILES = (
     "tests/security/test_fuzz_api.py", "tests/ops/test_process_model.py", "tests/e2e/test_sms_fallback.py",
-    "tests/auth/test_signup_and_login.py", "tests/verification/test_activation_letter.py",
-    "tests/e2e/test_push_kill.py", "tests/gazette/test_photos.py", "tests/security/test_guard_matrix.py",
-    "tests/delivery/test_tls_channels.py", "tests/delivery/test_worker_kill.py",
-    "tests/cli/test_production_refusals.py", "tests/ops/test_backup_restore.py", "tests/e2e/test_accessibility.py",
-    "tests/e2e/test_zoom_200.py", "tests/cli/test_vigie_command.py", "tests/e2e/test_moderation_office.py",
-    "tests/e2e/test_office_screens.py", "tests/cli/test_communes_import_once.py", "tests/e2e/test_alerts_online.py",
-    "tests/e2e/test_community_messages.py", "tests/messages/test_conversations.py",
-    "tests/e2e/test_register_flows.py", "tests/verification/test_letter_limits.py", "tests/e2e/test_home_alert.py",
-    "tests/e2e/test_partnership_office.py", "tests/e2e/test_perimeter_screens.py",
+    "tests/security/test_guard_matrix.py", "tests/cli/test_production_refusals.py", "tests/e2e/test_push_kill.py",
+    "tests/delivery/test_worker_kill.py", "tests/delivery/test_tls_channels.py", "tests/e2e/test_zoom_200.py",
+    "tests/e2e/test_community_checkins.py", "tests/e2e/test_open_pages.py", "tests/e2e/test_alerts_online.py",
+    "tests/auth/test_signup_and_login.py", "tests/e2e/test_mairie_screens.py", "tests/e2e/test_accessibility.py",
+    "tests/e2e/test_register_flows.py", "tests/cli/test_vigie_command.py", "tests/e2e/test_community_offline.py",
+    "tests/e2e/test_community_messages.py", "tests/cli/test_vigie_run_supervises.py",
+    "tests/e2e/test_moderation_office.py", "tests/delivery/test_fanout_kill.py", "tests/e2e/test_community_screens.py",
+    "tests/e2e/test_offline.py", "tests/e2e/test_partnership_pages.py", "tests/e2e/test_offline_everywhere.py",
 )
-"""The suite's longest files (a whole-suite run's --durations on SQLite, 2026-12-02), longest first. They run
+"""The suite's longest files (a whole-suite run's per-file sums on SQLite, 2026-12-03), longest first. They run
 first: with `--dist loadfile` xdist hands files out in collection order, so a long file collected
 last kept one process busy while the other had finished. A file missing here only runs later."""
 
