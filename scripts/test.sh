@@ -14,9 +14,9 @@
 # tests/conftest.py); summed test time 2,897 -> 1,683 s. The PostgreSQL pass took ~8 min in CI before them.
 # 2026-12-03, with stopped apps reused by the next tests of the same settings (tests/conftest.py's AppPool;
 # create_app cost ~0.3 s a test): the SQLite pass 815 s (878 passed), load average 3.9 at its start and 6.4 at its
-# end (other benches running); summed test time 1,595 s. The API-heavy files gained most: tests/alerts,
-# tests/messages and tests/checkins summed 135 -> 89 s (load 3-4.4). The last quiet CI run, before it:
-# SQLite 711 s, PostgreSQL 418 s.
+# end (other benches running); summed test time 1,595 s. Again once the machine was quiet (load average 1.0 at
+# its start, 3.0 at its end, the suite's own load included): 655 s, 879 passed, summed 1,273 s — the last quiet CI
+# run before the pool took 711 s (SQLite) and 418 s (PostgreSQL, not re-measured since).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 procs="${VIGIE_TEST_PROCESSES:-2}"
