@@ -172,12 +172,18 @@ class PushFirst:
         except Exception as exc:  # Valkey trouble: the other processes' e-mails wait only for `limit`
             log.debug("push beacon: %r", exc)
 
-    async def wait(self, ctx: dict[str, Any] | None = None) -> None:
+    async def wait(self, ctx: dict[str, Any] | None = None, until: float | None = None) -> None:
+        """Return once no worker process runs push jobs, after `limit` s at most — or at `until`
+        (a Unix time) when sooner: a fan-out's e-mails wait at most `limit` from its start, the
+        fan-out's own wait before writing their rows included (`fanout.fan_out(after_pushes=…)`)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.limit
+        limit = self.limit if until is None else max(0.0, min(self.limit, until - time.time()))
+        deadline = loop.time() + limit
+        if not limit:
+            return
         if self.running:
             try:
-                await asyncio.wait_for(self._idle.wait(), self.limit)
+                await asyncio.wait_for(self._idle.wait(), limit)
             except TimeoutError:
                 return
         client = (ctx or {}).get("valkey")

@@ -209,14 +209,16 @@ class Fanned(NamedTuple):
 
 
 async def fan_out(queues: Queues, kind: str, ref_id: int, audience: Audience, plan: FanoutPlan,
-                  slice_size: int | None = None, after_pushes: Callable[[], Awaitable[None]] | None = None) -> Fanned:
+                  slice_size: int | None = None, after_pushes: Callable[[], Awaitable[None]] | None = None,
+                  hold_until: float | None = None) -> Fanned:
     """Create the delivery rows (idempotent) and enqueue send jobs of BATCH recipients per channel,
     a slice of the audience at a time (see the module's docstring).
 
     Pushes first, for the whole audience, then the other channels in the plan's order, slice by
     slice. `after_pushes`, when pushes were queued, is awaited in between (the send jobs' "push
-    first" wait: the rows of the other channels are not written while pushes go out). One time
-    for the whole fan-out: quiet hours are those of its start.
+    first" wait: the rows of the other channels are not written while pushes go out), and
+    `hold_until` given to the e-mail jobs (their own wait for pushes ends then at the latest).
+    One time for the whole fan-out: quiet hours are those of its start.
     """
     at = clock.now()
     jobs, queued = 0, Counter[str]()
@@ -234,7 +236,7 @@ async def fan_out(queues: Queues, kind: str, ref_id: int, audience: Audience, pl
             users = (recipients[0].user_id, recipients[-1].user_id)
             for channel in channels:
                 await bulk_insert(Delivery, DELIVERY_COLUMNS, [r for r in rows if r.channel == channel])
-                jobs += await enqueue_queued(queues, kind, ref_id, channel=channel, users=users)
+                jobs += await enqueue_queued(queues, kind, ref_id, channel=channel, users=users, hold_until=hold_until)
     return Fanned(jobs, queued)
 
 
@@ -253,13 +255,14 @@ async def fan_out_phones(queues: Queues, kind: str, ref_id: int, phones: Sequenc
 
 
 async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = "", channel: str | None = None,
-                         users: tuple[int, int] | None = None) -> int:
+                         users: tuple[int, int] | None = None, hold_until: float | None = None) -> int:
     """Enqueue send jobs for every still-queued delivery of (kind, ref): jobs are keyed, so this is idempotent.
 
     `again` is added to the keys when re-sending rows whose job died with its worker: SAQ keeps
     that job, under the old key, until its sweep finds it stuck (minutes), and would refuse a
     job with the same key until then. A duplicate job is harmless: `claim` gives each row once.
-    `channel` limits it to that channel's rows, `users` (first, last user id) to a slice's.
+    `channel` limits it to that channel's rows, `users` (first, last user id) to a slice's;
+    `hold_until` goes to the e-mail jobs (`jobs.send_email`).
     """
     sql = f"SELECT id, channel FROM deliveries WHERE kind = {{}} AND ref_id = {{}} AND state = '{DeliveryState.QUEUED}'"
     args: list[Any] = [kind, ref_id]
@@ -276,8 +279,9 @@ async def enqueue_queued(queues: Queues, kind: str, ref_id: int, again: str = ""
     parts = [(name, part) for name, ids in by_channel.items() for part in chunks(ids, BATCH)]
 
     async def enqueue(name: str, part: Sequence[int]) -> None:
+        extra = {"hold_until": hold_until} if name == "email" and hold_until is not None else {}
         await queues.enqueue(name, f"send_{name}", job_key=f"send:{name}:{part[0]}-{part[-1]}{again}",
-                             delivery_ids=list(part), timeout=120, retries=3)
+                             delivery_ids=list(part), timeout=120, retries=3, **extra)
 
     # The first job alone (it can leave at once), then the others ENQUEUE_AT_ONCE at a time: a
     # fan-out shares its worker's event loop with that worker's push jobs, and each await of an

@@ -133,11 +133,11 @@ async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
 
 # E-mail ---------------------------------------------------------------------------------------
 
-async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
+async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int], hold_until: float | None = None) -> int:
     """Render each notice once, personalise by substitution, send over a few reused connections;
     each result is journaled as it comes (not at the end of the job of 100)."""
     settings: Settings = ctx["settings"]
-    await push_first().wait(ctx)
+    await push_first().wait(ctx, until=hold_until)
     rows = await claim(ctx, delivery_ids)
     if not rows:
         return 0

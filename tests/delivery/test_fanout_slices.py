@@ -31,14 +31,15 @@ class Recording(Queues):
     def __init__(self, client: Any, die_at: int | None = None) -> None:
         super().__init__(client)
         self.die_at = die_at
-        self.calls: list[tuple[str, str, list[int], bool, int]] = []  # queue, key, ids, accepted, rows then
+        self.calls: list[tuple[str, str, list[int], bool, int, float | None]] = []  # queue, key, ids, accepted, rows then, hold_until
 
     async def enqueue(self, queue: str, function: str, *, job_key: str | None = None, **kwargs: Any) -> Any:
         if self.die_at is not None and len(self.calls) + 1 == self.die_at:
             raise RuntimeError("fan-out worker killed")
         job = await super().enqueue(queue, function, job_key=job_key, **kwargs)
         written = await Delivery.count().where((Delivery.kind == KIND) & (Delivery.ref_id == REF))
-        self.calls.append((queue, job_key or "", list(kwargs["delivery_ids"]), job is not None, written))
+        self.calls.append((queue, job_key or "", list(kwargs["delivery_ids"]), job is not None, written,
+                           kwargs.get("hold_until")))
         return job
 
 
@@ -100,11 +101,11 @@ async def test_a_fan_out_killed_after_two_slices_and_run_again_reaches_everyone_
     queued = {r["id"] for r in rows if r["state"] == "queued"}
     assert len(queued) == len(reached) * 2 + len(reached) // 2  # e-mail, SMS for all; push for the half with a device
     assert fanned.queued == Counter(push=len(reached) // 2, email=len(reached), sms=len(reached))
-    accepted = [ids for (_, _, ids, ok, _) in dying.calls + again.calls if ok]
+    accepted = [ids for (_, _, ids, ok, *_) in dying.calls + again.calls if ok]
     in_jobs = Counter(i for ids in accepted for i in ids)
     assert set(in_jobs) == queued and max(in_jobs.values()) == 1  # every queued row in exactly one live job
     # The push pass and slices 1–2's e-mail and SMS again: same keys, refused by SAQ.
-    assert not any(ok for (_, _, _, ok, _) in again.calls[:slices + 4])
+    assert not any(ok for (_, _, _, ok, *_) in again.calls[:slices + 4])
     assert [c[0] for c in again.calls if c[3]] == ["email", "sms"] * (slices - 2)
     first_push = next(c for c in dying.calls if c[0] == "push")
     assert first_push[4] == SLICE * 1  # the first push job left when one slice (its push rows) was written
@@ -125,7 +126,7 @@ async def test_a_list_audience_goes_in_slices_too_and_a_replay_adds_nothing(
     first = await fan_out(queues, KIND, REF, list(reversed(listed)), FanoutPlan(channels=("email",)))
     assert first.jobs == 3 and first.queued == Counter(email=len(reached))  # 50 + 50 + 20
     replay = await fan_out(queues, KIND, REF, listed, FanoutPlan(channels=("email",)))
-    assert replay.queued == first.queued and not any(ok for (*_, ok, _) in queues.calls[3:])
+    assert replay.queued == first.queued and not any(c[3] for c in queues.calls[3:])
     assert await Delivery.count() == len(reached)
 
 
@@ -140,8 +141,10 @@ async def test_the_other_channels_rows_wait_for_the_pushes_once_and_only_when_pu
 
     queues = Recording(queues_client)
     await fan_out(queues, KIND, REF, Members(communities, author), FanoutPlan(urgent=True, follow_channels=False),
-                  slice_size=SLICE, after_pushes=after_pushes)
+                  slice_size=SLICE, after_pushes=after_pushes, hold_until=1234.5)
     assert seen == [Counter(push=len(reached))]  # once, after every push row and before any other
+    # The fan-out's one deadline for e-mails goes to its e-mail jobs (their own wait for pushes ends then).
+    assert {c[0]: c[5] for c in queues.calls} == {"push": None, "email": 1234.5, "sms": None}
     pushes = sum(1 for c in queues.calls if c[0] == "push")
     assert pushes == -(-len(reached) // SLICE) and [c[0] for c in queues.calls[:pushes]] == ["push"] * pushes
 

@@ -52,3 +52,26 @@ async def test_e_mails_wait_for_another_process_pushing_not_for_a_dead_one_nor_p
         assert 1.4 <= time.monotonic() - started < 2.5
     finally:
         await client.aclose()
+
+
+async def test_a_fan_outs_e_mails_wait_no_later_than_its_deadline_whoever_is_pushing(fx_settings: Settings) -> None:
+    """`until` (set once by a fan-out for its e-mail rows and e-mail jobs) cuts every wait short."""
+    client = make_client(fx_settings.valkey_url)
+    gate = PushFirst(limit=5.0)
+    mailer: dict[str, Any] = {"valkey": client, "worker_id": "w:2:bbbbbb"}
+    try:
+        await client.hset(PUSHING_KEY, "w:1:aaaaaa", int((time.time() + 60) * 1000))  # another process pushing
+        started = time.monotonic()
+        await gate.wait(mailer, until=time.time() + 0.5)
+        assert 0.4 <= time.monotonic() - started < 1.5  # its deadline, not the 5 s limit
+        started = time.monotonic()
+        await gate.wait(mailer, until=time.time() - 1)  # a deadline passed: no wait at all
+        assert time.monotonic() - started < 0.1
+
+        async with gate.pushing(mailer):  # its own process pushing holds it the same way
+            started = time.monotonic()
+            await asyncio.wait_for(gate.wait(mailer, until=time.time() + 0.3), 3)
+            assert 0.2 <= time.monotonic() - started < 1.2
+    finally:
+        await client.delete(PUSHING_KEY)
+        await client.aclose()
