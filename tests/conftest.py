@@ -7,6 +7,9 @@ Everything async shares one session event loop (see pyproject's pytest options).
 from __future__ import annotations
 
 import asyncio
+import gc
+import sqlite3
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
@@ -132,12 +135,28 @@ async def _wipe(engine: Any, settings: Settings) -> None:
         # Through the app's own engine, as its writes go: a connection of our own (one transaction for
         # every DELETE) found the database locked for 30 s now and then in CI runs, behind a write of
         # the previous test's app still under way.
-        dirty = {r["name"] for r in await engine.run_ddl(_non_empty(tables))}
-        for name in reversed(tables):
-            if name in dirty:
-                await engine.run_ddl(f'DELETE FROM "{name}"')
-        if await engine.run_ddl("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
-            await engine.run_ddl("DELETE FROM sqlite_sequence")  # ids restart at 1, as RESTART IDENTITY does
+        for attempt in range(3):
+            try:
+                await _wipe_sqlite(engine, tables)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 2:
+                    raise
+                # Still locked after the 30 s busy timeout (fresh-clone CI runs: now and then after
+                # tests/delivery/test_sms_fallback.py's first test): a connection of the previous
+                # test's stopped app, orphaned in the middle of a write, keeps the lock until it is
+                # collected. Cause not found yet (see the session notes); collect, then try again.
+                warnings.warn(f"per-test wipe: database locked, attempt {attempt + 1}: {exc}", stacklevel=1)
+                gc.collect()
+
+
+async def _wipe_sqlite(engine: Any, tables: list[str]) -> None:
+    dirty = {r["name"] for r in await engine.run_ddl(_non_empty(tables))}
+    for name in reversed(tables):
+        if name in dirty:
+            await engine.run_ddl(f'DELETE FROM "{name}"')
+    if await engine.run_ddl("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+        await engine.run_ddl("DELETE FROM sqlite_sequence")  # ids restart at 1, as RESTART IDENTITY does
 
 
 @pytest.fixture(autouse=True)
