@@ -283,11 +283,11 @@ class CpuTimeline:
             self.samples.append((time.time(), {name: cpu_seconds(pid) for name, pid in self.pids.items()}))
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "CpuTimeline":
+    def start(self) -> "CpuTimeline":
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -446,7 +446,7 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
         latencies = await latency_phase(poster, data, args.posts, settings.alerts_per_hour)
         await wait_outbox_done(settings, "alert", 60)
         cpu_before = {**procs.cpu(), **receivers_cpu(push, mail)}
-        timeline = CpuTimeline(procs, push).__enter__()
+        timeline = CpuTimeline(procs, push).start()
         posted_at = time.time()
         post_seconds, status, alert = await poster.post(data["big"], data["sessions"][data["author"]], ALERT)
         if status != 201:
@@ -466,7 +466,7 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
                                           loop.run_in_executor(None, mail.ask, "wait", ((n, deadline), (sms_expected, deadline))))
     cpu_after = procs.cpu()
     cpu_after.update(receivers_cpu(push, mail))
-    timeline.__exit__()
+    timeline.stop()
     push_counts = push.ask("counts")
     await asyncio.sleep(0.5)  # let the last outcomes be written
     states, payload, reasons = await delivery_report(settings, alert["id"])
