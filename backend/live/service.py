@@ -254,6 +254,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
         self._resync = False
         self._down = False
         self._wake: asyncio.Event | None = None
+        self._connecting: asyncio.Future | None = None
 
     async def on_startup(self) -> None:
         self._client = make_client(self._url)
@@ -285,9 +286,25 @@ class ValkeyPubSubBackend(ChannelsBackend):
     async def _tell_valkey(self, command: Any, channels: list[str]) -> None:
         """(UN)SUBSCRIBE now if Valkey answers; if not, the listener re-syncs once it is back."""
         try:
+            await self._connect()
             await command(*channels)
         except VALKEY_ERRORS as exc:
             self._lost(exc)
+
+    async def _connect(self) -> None:
+        """Make the pub/sub's connection if it has none, or wait for the one being made.
+
+        PubSub.connect() is not guarded: (UN)SUBSCRIBEs sent together before the first connection
+        each made one, the last one made replaced the others, and what was subscribed on those was
+        never read again (two streams opening together on a fresh process: one heard nothing). Shielded:
+        a caller that leaves (a browser closing its stream) does not cancel the others' connection.
+        """
+        if self._pubsub.connection is not None:
+            return
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.ensure_future(self._pubsub.connect())
+            self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())  # each caller is told
+        await asyncio.shield(self._connecting)
 
     async def stream_events(self) -> AsyncIterator[tuple[str, bytes]]:  # type: ignore[override]
         assert self._wake is not None, "stream_events before startup"
@@ -324,6 +341,8 @@ class ValkeyPubSubBackend(ChannelsBackend):
             log.warning("live: Valkey pub/sub unavailable, retrying every %.0f s: %r", self._retry_seconds, exc)
 
     async def _sync_subscriptions(self) -> None:
+        if self._wanted:
+            await self._connect()
         pending = {c.decode() for c in self._pubsub.pending_unsubscribe_channels}
         current = {c.decode() for c in self._pubsub.channels} - pending
         if missing := self._wanted - current:

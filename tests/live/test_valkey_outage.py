@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,37 @@ async def _listening(client: Any, channel: str) -> bool:
     except Exception:  # still down
         await asyncio.sleep(0.1)
         return False
+
+
+async def test_subscriptions_made_at_once_share_the_first_connection(tmp_path: Path):
+    # Two streams open together on a fresh process: both SUBSCRIBEs find no connection yet.
+    server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
+    server.start()
+    admin = make_client(server.url)
+    backend = service.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
+    heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+
+    async def listen() -> None:
+        async for channel, data in backend.stream_events():
+            heard.put_nowait((channel, data))
+
+    listener: asyncio.Future[None] | None = None
+    try:
+        await backend.on_startup()
+        listener = asyncio.ensure_future(listen())
+        await asyncio.sleep(0.05)  # the listener waits: nothing is wanted yet
+        await asyncio.gather(backend.subscribe(["first"]), backend.subscribe(["second"]))
+        # One connection holds both subscriptions, and it is the one the listener reads.
+        assert await admin.publish("first", b"1") == 1
+        assert await admin.publish("second", b"2") == 1
+        received: set[tuple[str, bytes]] = set()
+        with contextlib.suppress(TimeoutError):
+            while len(received) < 2:
+                received.add(await asyncio.wait_for(heard.get(), 5))
+        assert received == {("first", b"1"), ("second", b"2")}
+    finally:
+        if listener is not None:
+            listener.cancel()
+        await admin.aclose()
+        await backend.on_shutdown()
+        server.stop()
