@@ -316,7 +316,8 @@ class ValkeyPubSubBackend(ChannelsBackend):
             try:
                 if self._resync:
                     await self._sync_subscriptions()
-                if self._pubsub.connection is None:  # nothing was ever subscribed
+                if self._pubsub.connection is None:
+                    await self._wait_for_connection()
                     continue
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=self._poll_seconds)
             except VALKEY_ERRORS as exc:
@@ -339,6 +340,21 @@ class ValkeyPubSubBackend(ChannelsBackend):
         if not self._down:
             self._down = True
             log.warning("live: Valkey pub/sub unavailable, retrying every %.0f s: %r", self._retry_seconds, exc)
+
+    async def _wait_for_connection(self) -> None:
+        """Channels are wanted but the pub/sub has no connection yet: a first SUBSCRIBE is still
+        connecting (ChannelsPlugin starts this listener, then subscribes to the channels it knows:
+        at a restart, every channel it has seen). Wait for it to end (it sets the wake event) or
+        for a poll interval, then re-sync: that joins the connection being made (`_connect`), or
+        makes it, and subscribes to what is still missing. Going round again without an await held
+        the event loop for good: the connection it waited for could never be made."""
+        assert self._wake is not None
+        self._resync = True
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+        except TimeoutError:
+            pass
 
     async def _sync_subscriptions(self) -> None:
         if self._wanted:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from backend.auth import sessions
 from backend.devtools.loopback import free_port
@@ -69,6 +70,69 @@ async def _listening(client: Any, channel: str) -> bool:
     except Exception:  # still down
         await asyncio.sleep(0.1)
         return False
+
+
+async def test_the_listener_lets_the_event_loop_run_while_the_first_subscription_connects(tmp_path: Path):
+    # Litestar's ChannelsPlugin starts the listener, then subscribes to the channels it knows (at a
+    # restart, all it has seen): the listener then has channels to hear and no connection yet to read.
+    # A paused Valkey holds that first connection's handshake for PAUSE seconds.
+    pause = 2.0
+    server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
+    server.start()
+    admin = make_client(server.url)
+    backend = service.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
+    ticks: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.ensure_future(tick())
+    try:
+        await admin.ping()
+        await backend.on_startup()
+        await admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+        events = backend.stream_events()
+        with _loop_held_at_most(10.0):
+            started = time.monotonic()
+            # As ChannelsPlugin starts: the listener's task first, then the subscription, with no await
+            # between (its first step runs once the subscription waits for its connection).
+            first = asyncio.ensure_future(anext(events))
+            await backend.subscribe(["news"])
+            connected = time.monotonic()
+        assert connected - started >= pause * 0.9  # the handshake did wait for the pause
+        during = [t for t in ticks if started <= t <= connected]
+        gaps = [b - a for a, b in zip([started, *during], [*during, connected])]
+        assert max(gaps) < 0.5, f"the event loop was held {max(gaps):.2f} s while the subscription connected"
+        assert await admin.publish("news", b"hello") == 1
+        assert await asyncio.wait_for(first, 5) == ("news", b"hello")  # the stream goes on once connected
+        await events.aclose()
+    finally:
+        ticker.cancel()
+        await admin.aclose()
+        await backend.on_shutdown()
+        server.stop()
+
+
+class _LoopHeld(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _loop_held_at_most(seconds: float) -> Iterator[None]:
+    """Raise _LoopHeld in whatever runs after `seconds` (a signal handler runs even in a loop that never
+    awaits, so a listener spinning on the event loop fails the test instead of hanging it)."""
+    def expire(signum: int, frame: Any) -> None:
+        raise _LoopHeld(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 async def test_subscriptions_made_at_once_share_the_first_connection(tmp_path: Path):
