@@ -250,19 +250,14 @@ class AppPool:
 
     def take(self, settings: Settings, engine: Any) -> Litestar:
         """A stopped app of these settings, or a new one (create_app's refusals are raised as ever)."""
-        try:
-            free = self.free.get(settings)
-        except TypeError:  # a setting given as a list: unhashable, never pooled
-            free = None
+        free = self.free.get(settings) if _poolable(settings) else None
         return free.pop() if free else create_app(settings, engine=engine)
 
     async def give_back(self, settings: Settings, app: Litestar) -> None:
         """Keep a stopped app for the next tests, unless a live stream was opened on it."""
         if app.plugins.get(LiveChannels)._channels:  # the channels it will subscribe to at its next start
             return
-        try:
-            hash(settings)
-        except TypeError:
+        if not _poolable(settings):
             return
         await app.response_cache_config.get_store_from_app(app).delete_all()
         free = self.free.setdefault(settings, [])
@@ -271,6 +266,16 @@ class AppPool:
             free.append(app)
         while len(self.free) > self.kinds:
             self.free.popitem(last=False)
+
+
+def _poolable(settings: Settings) -> bool:
+    """Whether apps of these settings can be pooled: the settings key the pool, so they must hash
+    (a setting given as a list does not)."""
+    try:
+        hash(settings)
+    except TypeError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
