@@ -240,8 +240,7 @@ class AppPool:
     workers and live channels' connection at each start and closes them at its stop. What could
     outlive a test is emptied when it is given back (the response cache), or the app is dropped:
     once a live stream was opened on it, since Litestar's channels plugin keeps every channel it
-    has seen and subscribes to them all again at the next start (its listener then spun, holding
-    the event loop, while that subscription connected).
+    has seen and subscribes to them all again at the next start (`_has_live_channels`).
     """
 
     def __init__(self, kinds: int = 6, per_kind: int = 2) -> None:
@@ -255,9 +254,7 @@ class AppPool:
 
     async def give_back(self, settings: Settings, app: Litestar) -> None:
         """Keep a stopped app for the next tests, unless a live stream was opened on it."""
-        if app.plugins.get(LiveChannels)._channels:  # the channels it will subscribe to at its next start
-            return
-        if not _poolable(settings):
+        if _has_live_channels(app) or not _poolable(settings):
             return
         await app.response_cache_config.get_store_from_app(app).delete_all()
         free = self.free.setdefault(settings, [])
@@ -276,6 +273,21 @@ def _poolable(settings: Settings) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _has_live_channels(app: Litestar) -> bool:
+    """Whether the app's channels plugin has seen a channel: it subscribes to every channel it has
+    seen again at its next start, so such an app would carry its test's channels into the next one.
+
+    Litestar's ChannelsPlugin has no public way to ask (its reference, checked at 2.25, offers
+    publish, wait_published, subscribe, unsubscribe, start_subscription, put_subscriber_history):
+    the channels live in its private `_channels` dict, read here only. Checked, so that a Litestar
+    which renames it fails every test's teardown here instead of pooling apps with channels unnoticed.
+    """
+    channels = getattr(app.plugins.get(LiveChannels), "_channels", None)
+    assert isinstance(channels, dict), (
+        "Litestar's ChannelsPlugin no longer keeps its channels in `_channels`: update _has_live_channels")
+    return bool(channels)
 
 
 @pytest.fixture(scope="session")
