@@ -118,20 +118,45 @@ async def keep_session(connection: Any) -> None:
     tests/db/test_pool_reset.py checks that a transaction's state does not outlive it."""
 
 
+_users: dict[tuple[Engine, asyncio.AbstractEventLoop], int] = {}
+"""How many started users (apps, commands) each engine has on each event loop: its pool (PostgreSQL)
+or shared connection (SQLite) is opened by the first start and closed by the last stop."""
+
+
 async def start_engine(engine_: Engine) -> None:
-    """Open pools / set pragmas; call once at startup."""
-    if isinstance(engine_, PostgresEngine):
-        await engine_.start_connection_pool(min_size=2, max_size=20, reset=keep_session)
-    elif isinstance(engine_, PersistentSQLiteEngine):
-        await engine_.open_shared()
-    else:
-        await engine_.run_ddl("PRAGMA journal_mode=WAL")
+    """Open pools / set pragmas; call once at startup.
+
+    Apps sharing an engine in one process (tests run two at once) share its pool: a second start
+    only counts a user (piccolo's start_connection_pool warned "A pool already exists" and kept the
+    first pool, which the first app's stop then closed under the other app).
+    """
+    key = (engine_, asyncio.get_running_loop())
+    if key in _users:
+        _users[key] += 1
+        return
+    _users[key] = 1
+    try:
+        if isinstance(engine_, PostgresEngine):
+            await engine_.start_connection_pool(min_size=2, max_size=20, reset=keep_session)
+        elif isinstance(engine_, PersistentSQLiteEngine):
+            await engine_.open_shared()
+        else:
+            await engine_.run_ddl("PRAGMA journal_mode=WAL")
+    except BaseException:
+        _users.pop(key, None)
+        raise
 
 
 async def stop_engine(engine_: Engine, grace: float = 10.0) -> None:
-    """Close the pool / shared connections. A pooled connection still in use (a request or job cut
-    short without giving it back) would make asyncpg's graceful close wait for ever: after `grace`
-    seconds the pool is terminated instead (asyncpg does so when its close is cancelled)."""
+    """Close the pool / shared connections, at the last user's stop (`start_engine`). A pooled
+    connection still in use (a request or job cut short without giving it back) would make asyncpg's
+    graceful close wait for ever: after `grace` seconds the pool is terminated instead (asyncpg does
+    so when its close is cancelled)."""
+    key = (engine_, asyncio.get_running_loop())
+    if _users.get(key, 0) > 1:
+        _users[key] -= 1
+        return
+    _users.pop(key, None)
     if isinstance(engine_, PostgresEngine):
         try:
             await asyncio.wait_for(engine_.close_connection_pool(), grace)
