@@ -1,1 +1,2 @@
-"""Live updates: Server-Sent Events fed by Valkey pub/sub through Litestar's channels (see service)."""
+"""Live updates: Server-Sent Events fed by Valkey pub/sub through Litestar's channels (see service,
+and pubsub for the channels backend)."""

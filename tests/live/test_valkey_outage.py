@@ -13,7 +13,7 @@ from backend.auth import sessions
 from backend.devtools.loopback import free_port
 from backend.devtools.valkey import EmbeddedValkey
 from backend.lib.valkey import make_client
-from backend.live import service
+from backend.live import pubsub, service
 from backend.live.service import LiveEvent, publish
 from tests.builders import build_world
 from tests.live.sse import SseStream, wait_until
@@ -80,7 +80,7 @@ async def test_the_listener_lets_the_event_loop_run_while_the_first_subscription
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
     server.start()
     admin = make_client(server.url)
-    backend = service.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
+    backend = pubsub.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
     ticks: list[float] = []
 
     async def tick() -> None:
@@ -140,7 +140,7 @@ async def test_subscriptions_made_at_once_share_the_first_connection(tmp_path: P
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
     server.start()
     admin = make_client(server.url)
-    backend = service.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
+    backend = pubsub.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
     heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
 
     async def listen() -> None:

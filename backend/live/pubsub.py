@@ -1,0 +1,164 @@
+"""The Valkey pub/sub channels backend of the live stream (Litestar's ChannelsPlugin runs it: service.py).
+
+One pub/sub connection per API process carries every channel its streams listen to; messages go
+out with a plain `PUBLISH` (`publish_raw`), the wire format of Litestar's Redis pub/sub backend
+(service.py describes the channels and the messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, AsyncIterator, Iterable
+
+import valkey.asyncio as avalkey
+from litestar.channels.backends.base import ChannelsBackend
+from valkey.exceptions import ValkeyError
+
+from backend.lib.valkey import make_client
+
+log = logging.getLogger(__name__)
+
+VALKEY_ERRORS = (ValkeyError, OSError)  # OSError includes TimeoutError and refused connections
+
+
+async def publish_raw(client: avalkey.Valkey, data: bytes, channels: Iterable[str]) -> None:
+    """PUBLISH `data` on every channel, atomically (MULTI/EXEC, as Litestar's Lua script does)."""
+    async with client.pipeline(transaction=True) as pipe:
+        for channel in channels:
+            pipe.publish(channel, data)
+        await pipe.execute()
+
+
+class ValkeyPubSubBackend(ChannelsBackend):
+    """Pub/sub channels on Valkey, wire-compatible with Litestar's RedisChannelsPubSubBackend.
+
+    Litestar's backend works with a valkey client, but its listener ends for good at the first
+    connection error (no live event reaches that process again), and a subscription made while
+    Valkey is down is forgotten. This one creates its client inside the running loop, never
+    touches Valkey at startup, keeps the set of wanted channels itself, and re-subscribes to
+    exactly that set once Valkey answers again.
+    """
+
+    def __init__(self, url: str, *, retry_seconds: float = 1.0, poll_seconds: float = 1.0) -> None:
+        self._url = url
+        self._retry_seconds = retry_seconds
+        self._poll_seconds = poll_seconds
+        self._client: avalkey.Valkey | None = None
+        self._pubsub: Any = None
+        self._wanted: set[str] = set()
+        self._resync = False
+        self._down = False
+        self._wake: asyncio.Event | None = None
+        self._connecting: asyncio.Future | None = None
+
+    async def on_startup(self) -> None:
+        self._client = make_client(self._url)
+        self._pubsub = self._client.pubsub()
+        self._wake = asyncio.Event()
+
+    async def on_shutdown(self) -> None:
+        for name, closing in (("pub/sub", self._pubsub.aclose), ("client", self._client.aclose)):
+            try:
+                await asyncio.wait_for(closing(), 5)
+            except Exception as exc:  # shutting down: report and carry on
+                log.warning("live: closing the Valkey %s failed: %r", name, exc)
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        assert self._client is not None, "publish before startup"
+        await publish_raw(self._client, data, channels)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        channels = list(channels)
+        self._wanted.update(channels)
+        await self._tell_valkey(self._pubsub.subscribe, channels)
+        self._wake.set()  # type: ignore[union-attr]
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        channels = list(channels)
+        self._wanted.difference_update(channels)
+        await self._tell_valkey(self._pubsub.unsubscribe, channels)
+
+    async def _tell_valkey(self, command: Any, channels: list[str]) -> None:
+        """(UN)SUBSCRIBE now if Valkey answers; if not, the listener re-syncs once it is back."""
+        try:
+            await self._connect()
+            await command(*channels)
+        except VALKEY_ERRORS as exc:
+            self._lost(exc)
+
+    async def _connect(self) -> None:
+        """Make the pub/sub's connection if it has none, or wait for the one being made.
+
+        PubSub.connect() is not guarded: (UN)SUBSCRIBEs sent together before the first connection
+        each made one, the last one made replaced the others, and what was subscribed on those was
+        never read again (two streams opening together on a fresh process: one heard nothing). Shielded:
+        a caller that leaves (a browser closing its stream) does not cancel the others' connection.
+        """
+        if self._pubsub.connection is not None:
+            return
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.ensure_future(self._pubsub.connect())
+            self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())  # each caller is told
+        await asyncio.shield(self._connecting)
+
+    async def stream_events(self) -> AsyncIterator[tuple[str, bytes]]:  # type: ignore[override]
+        assert self._wake is not None, "stream_events before startup"
+        while True:
+            if not (self._wanted or self._resync):
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                if self._resync:
+                    await self._sync_subscriptions()
+                if self._pubsub.connection is None:
+                    await self._wait_for_connection()
+                    continue
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=self._poll_seconds)
+            except VALKEY_ERRORS as exc:
+                self._lost(exc)
+                await asyncio.sleep(self._retry_seconds)
+                continue
+            if self._down:
+                self._down = False
+                log.info("live: Valkey pub/sub is back")
+            if message is not None and (channel := message["channel"].decode()) in self._wanted:
+                yield channel, message["data"]
+
+    async def get_history(self, channel: str, limit: int | None = None) -> list[bytes]:
+        raise NotImplementedError("pub/sub keeps no history")
+
+    def _lost(self, exc: BaseException) -> None:
+        self._resync = True
+        if self._wake is not None:
+            self._wake.set()
+        if not self._down:
+            self._down = True
+            log.warning("live: Valkey pub/sub unavailable, retrying every %.0f s: %r", self._retry_seconds, exc)
+
+    async def _wait_for_connection(self) -> None:
+        """Channels are wanted but the pub/sub has no connection yet: a first SUBSCRIBE is still
+        connecting (ChannelsPlugin starts this listener, then subscribes to the channels it knows:
+        at a restart, every channel it has seen). Wait for it to end (it sets the wake event) or
+        for a poll interval, then re-sync: that joins the connection being made (`_connect`), or
+        makes it, and subscribes to what is still missing. Going round again without an await held
+        the event loop for good: the connection it waited for could never be made."""
+        assert self._wake is not None
+        self._resync = True
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+        except TimeoutError:
+            pass
+
+    async def _sync_subscriptions(self) -> None:
+        if self._wanted:
+            await self._connect()
+        pending = {c.decode() for c in self._pubsub.pending_unsubscribe_channels}
+        current = {c.decode() for c in self._pubsub.channels} - pending
+        if missing := self._wanted - current:
+            await self._pubsub.subscribe(*missing)
+        if stale := current - self._wanted:
+            await self._pubsub.unsubscribe(*stale)
+        self._resync = False
