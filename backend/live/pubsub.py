@@ -82,25 +82,39 @@ class ValkeyPubSubBackend(ChannelsBackend):
     async def _tell_valkey(self, command: Any, channels: list[str]) -> None:
         """(UN)SUBSCRIBE now if Valkey answers; if not, the listener re-syncs once it is back."""
         try:
-            await self._connect()
-            await command(*channels)
+            await self._send(command, channels)
         except VALKEY_ERRORS as exc:
             self._lost(exc)
 
-    async def _connect(self) -> None:
-        """Make the pub/sub's connection if it has none, or wait for the one being made.
+    async def _send(self, command: Any, channels: list[str]) -> None:
+        """(UN)SUBSCRIBE on a connection made or remade by `_connect` only: sent with no await after
+        `_connect` returns, the command finds the connection up and does not reconnect on its own."""
+        await self._connect()
+        await command(*channels)
 
-        PubSub.connect() is not guarded: (UN)SUBSCRIBEs sent together before the first connection
-        each made one, the last one made replaced the others, and what was subscribed on those was
-        never read again (two streams opening together on a fresh process: one heard nothing). Shielded:
-        a caller that leaves (a browser closing its stream) does not cancel the others' connection.
+    def _ready(self) -> bool:
+        """The pub/sub has its connection, up, and no (re)connection is under way."""
+        connection = self._pubsub.connection
+        return (connection is not None and connection.is_connected
+                and (self._connecting is None or self._connecting.done()))
+
+    async def _connect(self) -> None:
+        """Make the pub/sub's connection, or remake it after an outage, or wait for the one being made.
+
+        Neither PubSub.connect() nor the reconnection of a dropped connection is guarded: commands sent
+        together each opened a socket, the last one opened replaced the others on the connection, and
+        what was subscribed on those was never read again — at the first connection (two streams opening
+        together on a fresh process: one heard nothing) as at a reconnection after a Valkey outage (there
+        two handshakes also read one socket at once: RuntimeError). The replaced sockets stayed open and
+        subscribed. One attempt at a time, then: a shielded future every caller waits on, so a caller that
+        leaves (a browser closing its stream) does not cancel the others' connection. While it is under
+        way the connection may already look up (its handshake is still reading): callers wait for it.
         """
-        if self._pubsub.connection is not None:
-            return
-        if self._connecting is None or self._connecting.done():
-            self._connecting = asyncio.ensure_future(self._pubsub.connect())
-            self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())  # each caller is told
-        await asyncio.shield(self._connecting)
+        while not self._ready():
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.ensure_future(self._pubsub.connect())
+                self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())  # each caller is told
+            await asyncio.shield(self._connecting)
 
     async def stream_events(self) -> AsyncIterator[tuple[str, bytes]]:  # type: ignore[override]
         assert self._wake is not None, "stream_events before startup"
@@ -112,7 +126,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
             try:
                 if self._resync:
                     await self._sync_subscriptions()
-                if self._pubsub.connection is None:
+                if not self._ready():
                     await self._wait_for_connection()
                     continue
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=self._poll_seconds)
@@ -138,9 +152,10 @@ class ValkeyPubSubBackend(ChannelsBackend):
             log.warning("live: Valkey pub/sub unavailable, retrying every %.0f s: %r", self._retry_seconds, exc)
 
     async def _wait_for_connection(self) -> None:
-        """Channels are wanted but the pub/sub has no connection yet: a first SUBSCRIBE is still
-        connecting (ChannelsPlugin starts this listener, then subscribes to the channels it knows:
-        at a restart, every channel it has seen). Wait for it to end (it sets the wake event) or
+        """Channels are wanted but the pub/sub's connection is not ready: a SUBSCRIBE is still
+        (re)connecting (at the first connection, ChannelsPlugin starts this listener, then subscribes
+        to the channels it knows: at a restart, every channel it has seen). Reading meanwhile would
+        reconnect on its own, or read the socket the handshake reads. Wait for it to end (it sets the wake event) or
         for a poll interval, then re-sync: that joins the connection being made (`_connect`), or
         makes it, and subscribes to what is still missing. Going round again without an await held
         the event loop for good: the connection it waited for could never be made."""
@@ -154,11 +169,11 @@ class ValkeyPubSubBackend(ChannelsBackend):
 
     async def _sync_subscriptions(self) -> None:
         if self._wanted:
-            await self._connect()
+            await self._connect()  # reconnecting re-subscribes what the pub/sub had (its on_connect)
         pending = {c.decode() for c in self._pubsub.pending_unsubscribe_channels}
         current = {c.decode() for c in self._pubsub.channels} - pending
         if missing := self._wanted - current:
-            await self._pubsub.subscribe(*missing)
+            await self._send(self._pubsub.subscribe, sorted(missing))
         if stale := current - self._wanted:
-            await self._pubsub.unsubscribe(*stale)
+            await self._send(self._pubsub.unsubscribe, sorted(stale))
         self._resync = False
