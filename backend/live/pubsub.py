@@ -71,8 +71,10 @@ class ValkeyPubSubBackend(ChannelsBackend):
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)
         self._wanted.update(channels)
-        await self._tell_valkey(self._pubsub.subscribe, channels)
-        self._wake.set()  # type: ignore[union-attr]
+        try:
+            await self._tell_valkey(self._pubsub.subscribe, channels)
+        finally:  # cancelled too: the listener must hear the channels wanted (or re-sync what is left)
+            self._wake.set()  # type: ignore[union-attr]
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)

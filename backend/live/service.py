@@ -275,7 +275,7 @@ def channels_plugin(settings: Settings) -> LiveChannels:
 
 
 _decode_wire = msgspec.json.Decoder(_Wire).decode
-_cleanups: set[asyncio.Task] = set()
+_cleanups: set[asyncio.Future] = set()
 _open: set[LiveSubscriber] = set()  # the live streams open in this process
 
 
@@ -296,7 +296,7 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
     """
     config = plugin.config
     limit = config.max_stream_seconds if max_seconds is None else min(max(max_seconds, 0.0), config.max_stream_seconds)
-    subscriber: LiveSubscriber = await plugin.subscribe(channels)  # type: ignore[assignment]
+    subscriber = await _subscribe(plugin, channels)
     _open.add(subscriber)
     try:
         yield ServerSentEventMessage(data=None, comment="vigie live", retry=config.retry_ms)
@@ -313,11 +313,45 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
         pass
     finally:
         _open.discard(subscriber)
-        # Shielded: a cancelled UNSUBSCRIBE would drop the process's shared pub/sub connection.
-        task = asyncio.ensure_future(plugin.unsubscribe(subscriber, channels))
-        _cleanups.add(task)
-        task.add_done_callback(_cleanups.discard)
-        await asyncio.shield(task)
+        await asyncio.shield(_unsubscribe(plugin, subscriber, channels))
+
+
+async def _subscribe(plugin: LiveChannels, channels: list[str]) -> LiveSubscriber:
+    """The stream's subscriber, subscribed to `channels`; undone if the stream leaves meanwhile.
+
+    The plugin adds the subscriber to each channel before the backend's SUBSCRIBE: a stream whose
+    browser left during it (its task cancelled) never got the subscriber to unsubscribe, so the
+    channel kept it (a later stream on the channel sent no SUBSCRIBE of its own) and the backend
+    kept wanting the channel. Shielded as the unsubscription is (a cancelled SUBSCRIBE would drop
+    the process's shared pub/sub connection), and undone once it ends.
+    """
+    subscribing = asyncio.ensure_future(plugin.subscribe(channels))
+    try:
+        return await asyncio.shield(subscribing)  # type: ignore[return-value]
+    except asyncio.CancelledError:
+        _cleanups.add(subscribing)
+        subscribing.add_done_callback(_cleanups.discard)
+        subscribing.add_done_callback(lambda done: _undo(plugin, channels, done))
+        raise
+
+
+def _undo(plugin: LiveChannels, channels: list[str], subscribing: asyncio.Future) -> None:
+    """Unsubscribe what a stream that left subscribed (nothing if its subscription failed)."""
+    if subscribing.cancelled():
+        return
+    if (exc := subscribing.exception()) is not None:
+        log.warning("live: the subscription of a stream that left failed: %r", exc)
+        return
+    _unsubscribe(plugin, subscribing.result(), channels)
+
+
+def _unsubscribe(plugin: LiveChannels, subscriber: LiveSubscriber, channels: list[str]) -> asyncio.Task:
+    """Unsubscribe in a task of its own, kept until it ends (a cancelled UNSUBSCRIBE would drop the
+    process's shared pub/sub connection): the plugin unsubscribes the channels nobody else hears."""
+    task = asyncio.ensure_future(plugin.unsubscribe(subscriber, channels))
+    _cleanups.add(task)
+    task.add_done_callback(_cleanups.discard)
+    return task
 
 
 def _sse_message(raw: bytes, seen: deque[str]) -> ServerSentEventMessage | None:

@@ -214,3 +214,51 @@ async def test_resubscriptions_after_an_outage_share_one_reconnection(tmp_path: 
         await admin.aclose()
         await backend.on_shutdown()
         server.stop()
+
+
+async def test_a_stream_that_leaves_during_its_first_subscription_keeps_no_channel(tmp_path: Path):
+    # A paused Valkey holds the pub/sub's first connection, so the stream's subscription is still
+    # under way when its browser leaves (its task is cancelled, as the SSE response does). Before:
+    # the plugin kept the stream's subscriber on the channel, so the second stream sent no SUBSCRIBE
+    # and, the listener never woken, heard nothing; with the listener woken, the channel stayed
+    # subscribed after the second stream left.
+    pause = 1.0
+    server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
+    server.start()
+    admin = make_client(server.url)
+    plugin = service.LiveChannels(pubsub.ValkeyPubSubBackend(server.url, poll_seconds=0.2), service.LiveConfig())
+    try:
+        await admin.ping()
+        async with plugin:
+            await admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+            leaving = service.event_stream(plugin, ["news"])
+            opening = asyncio.ensure_future(anext(leaving))
+            await asyncio.sleep(0.2)
+            assert not opening.done()  # still subscribing
+            opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await opening
+            await admin.ping()  # the pause is over
+
+            # Another stream on the same channel hears its events, then leaves: nobody listens to
+            # the channel any more, so the process no longer subscribes to it.
+            staying = service.event_stream(plugin, ["news"])
+            assert (await asyncio.wait_for(anext(staying), 5)).comment == "vigie live"
+            await wait_until(lambda: _listening(admin, "news"), "the second stream to subscribe")
+            assert await admin.publish("news", _wire("alert.created")) == 1
+            assert (await asyncio.wait_for(anext(staying), 5)).event == "alert.created"
+            await staying.aclose()
+            await wait_until(lambda: _unheard(admin, "news"), "the channel to be unsubscribed")
+            # The plugin keeps no subscriber on it (its private `_channels`, read as test_live_stream.py does).
+            assert not plugin._channels.get("news"), plugin._channels
+    finally:
+        await admin.aclose()
+        server.stop()
+
+
+def _wire(event_type: str) -> bytes:
+    return service.encode_event(LiveEvent(event_type, {}))
+
+
+async def _unheard(client: Any, channel: str) -> bool:
+    return dict(await client.pubsub_numsub(channel))[channel.encode()] == 0
