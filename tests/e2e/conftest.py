@@ -99,13 +99,50 @@ class LiveServer:
                 self.proc.wait()
 
 
+class SharedServer:
+    """The live server of the suite's settings, kept from one browser test file to the next in this
+    process: `vigie serve` took ~2.5-4 s to start (~35 of the 41 files used it, a start each).
+
+    It is stopped as soon as the next test of this process is not one of them (`stop_unless_next`):
+    no live server (and no worker of its own, sharing our database and taking the jobs queued on its
+    Valkey database) is left running beside the rest of the suite or beside a file's own server. Its
+    state between files is what it already was between the tests of one file: the tables and Valkey
+    are emptied before each test (tests/conftest.py's `fx_clean`)."""
+
+    server: LiveServer | None = None
+
+    @classmethod
+    def get(cls, settings: Settings, log_dir: Path) -> LiveServer:
+        if cls.server is None or cls.server.proc is None or cls.server.proc.poll() is not None:
+            cls.stop()
+            cls.server = LiveServer(settings, log_dir).start()
+        return cls.server
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.server is not None:
+            cls.server.stop()
+            cls.server = None
+
+    @classmethod
+    def stop_unless_next(cls, nextitem: pytest.Item | None) -> None:
+        """After a test: stop the server unless the next test runs on it (this conftest's `fx_server`)."""
+        if cls.server is None:
+            return
+        defs = getattr(getattr(nextitem, "_fixtureinfo", None), "name2fixturedefs", {}).get("fx_server")
+        if not defs or defs[-1].baseid != "tests/e2e":
+            cls.stop()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    SharedServer.stop_unless_next(nextitem)
+
+
 @pytest.fixture(scope="module")
 def fx_server(fx_base_settings: Settings, fx_engine: Any, fx_tmp: Path) -> Any:
-    # Per module: once the browser tests are done no live server (and no worker of its
-    # own, sharing our database) is left running beside the rest of the suite.
-    server = LiveServer(fx_base_settings, fx_tmp).start()
-    yield server
-    server.stop()
+    """The live server of the suite's settings, shared by consecutive browser test files (`SharedServer`)."""
+    return SharedServer.get(fx_base_settings, fx_tmp)
 
 
 @pytest.fixture(scope="session")
