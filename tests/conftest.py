@@ -198,8 +198,8 @@ class Api:
 
     async def _csrf(self) -> dict[str, str]:
         token = self.http.cookies.get("csrftoken")
-        if token is None:
-            await self.http.get("/api/v1/health")
+        if token is None:  # the cookie comes with any answer; /ping touches nothing (/health reads every component)
+            await self.http.get("/api/v1/ping")
             token = self.http.cookies.get("csrftoken")
         return {"x-csrftoken": token or ""}
 

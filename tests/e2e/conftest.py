@@ -226,7 +226,7 @@ async def browser_login(context: Any, email: str, password: str = TEST_PASSWORD)
     the stale header. That answer, and only it, is tried again with the token of the moment.
     """
     for _ in range(3):
-        await context.request.get("/api/v1/health")
+        await context.request.get("/api/v1/ping")  # for the CSRF cookie
         token = next(c["value"] for c in await context.cookies() if c["name"] == "csrftoken")
         response = await context.request.post("/api/v1/auth/login", data={"email": email, "password": password},
                                               headers={"x-csrftoken": token})
@@ -259,7 +259,7 @@ class LiveApi:
 
     async def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         if "csrftoken" not in self.http.cookies:
-            await self.http.get("/api/v1/health")
+            await self.http.get("/api/v1/ping")
         headers = {"x-csrftoken": self.http.cookies.get("csrftoken", ""), **kw.pop("headers", {})}
         return await self.http.request(method, path, headers=headers, **kw)
 
