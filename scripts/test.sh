@@ -17,6 +17,13 @@
 # end (other benches running); summed test time 1,595 s. Again once the machine was quiet (load average 1.0 at
 # its start, 3.0 at its end, the suite's own load included): 655 s, 879 passed, summed 1,273 s — the last quiet CI
 # run before the pool took 711 s (SQLite) and 418 s (PostgreSQL, not re-measured since).
+# 2026-12-03 08:51, other engineers' test runs beside it (load 1.0 at its start, 4-7 during): SQLite 803 s
+# (summed 1,561 s, the browser files 691 s of it), PostgreSQL 455 s (summed 828 s). Then: one live server for
+# consecutive browser files (tests/e2e/conftest.py's SharedServer, ~38 starts of `vigie serve` fewer), the
+# clients' CSRF cookie from /api/v1/ping rather than /api/v1/health, one CSRF token for the guard matrix
+# (19.6 -> 7-8 s on SQLite, 35.9 -> 11-15 s on PostgreSQL); whole passes not re-measured yet. Both passes at
+# once (4 processes) was tried and is not worth it: 1,160 s for the two (load up to 8, others' runs beside)
+# against 803 + 455 s one after the other, every test slower (the non-browser files summed 870 -> 1,440 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 procs="${VIGIE_TEST_PROCESSES:-2}"
