@@ -9,7 +9,7 @@ slice, not after the whole commune, and the pushes are not slowed by the writes 
 sends wait for them anyway (`push_first`: e-mails hold while pushes are in flight). bench/fanout.py,
 10,000 members, idle machine: last push 2.19 and 2.66 s against 2.78 s with one walk. The
 second walk itself starts once the pushes are out (`after_pushes`, the same "push first" wait,
-10 s at most): written during the pushes, its 20,000 rows and second read of the audience took
+10 s at most, longer for more than 10,000 pushes: `batches.PushFirst.hold_seconds`): written during the pushes, its 20,000 rows and second read of the audience took
 the CPU and SQLite's write lock from them — workers' CPU per push 235-296 µs against 293-356 µs
 (bench/fanout.py, 4 runs each, alternating, load ~4). The
 fan-out's memory is one slice's whatever the size of the audience. A fan-out killed mid-way is
@@ -209,25 +209,26 @@ class Fanned(NamedTuple):
 
 
 async def fan_out(queues: Queues, kind: str, ref_id: int, audience: Audience, plan: FanoutPlan,
-                  slice_size: int | None = None, after_pushes: Callable[[], Awaitable[None]] | None = None,
-                  hold_until: float | None = None) -> Fanned:
+                  slice_size: int | None = None,
+                  after_pushes: Callable[[int], Awaitable[float | None]] | None = None) -> Fanned:
     """Create the delivery rows (idempotent) and enqueue send jobs of BATCH recipients per channel,
     a slice of the audience at a time (see the module's docstring).
 
     Pushes first, for the whole audience, then the other channels in the plan's order, slice by
-    slice. `after_pushes`, when pushes were queued, is awaited in between (the send jobs' "push
-    first" wait: the rows of the other channels are not written while pushes go out), and
-    `hold_until` given to the e-mail jobs (their own wait for pushes ends then at the latest).
-    One time for the whole fan-out: quiet hours are those of its start.
+    slice. `after_pushes`, when pushes were queued, is awaited in between with their number (the
+    send jobs' "push first" wait: the rows of the other channels are not written while pushes go
+    out); the deadline it returns goes to the e-mail jobs (their own wait for pushes ends then at
+    the latest). One time for the whole fan-out: quiet hours are those of its start.
     """
     at = clock.now()
     jobs, queued = 0, Counter[str]()
+    hold_until: float | None = None
     push_pass = [c for c in plan.channels if c == "push"]
     for channels in (push_pass, [c for c in plan.channels if c != "push"]):
         if not channels:
             continue
         if channels != push_pass and queued["push"] and after_pushes is not None:
-            await after_pushes()
+            hold_until = await after_pushes(queued["push"])
         async for recipients in _slices(audience, slice_size or SLICE):
             if not recipients:
                 continue

@@ -135,15 +135,17 @@ async def test_the_other_channels_rows_wait_for_the_pushes_once_and_only_when_pu
     communities, author, reached = await two_communities(fx_password_hash)
     seen: list[Counter[str]] = []
 
-    async def after_pushes() -> None:  # what the worker's "push first" wait would find written
-        rows = await Delivery.select(Delivery.channel).where(Delivery.ref_id == REF)
+    async def after_pushes(pushes: int) -> float:  # what the worker's "push first" wait would find written
+        rows = await Delivery.select(Delivery.channel, Delivery.state).where(Delivery.ref_id == REF)
         seen.append(Counter(r["channel"] for r in rows))
+        assert 0 < pushes == sum(r["state"] == "queued" for r in rows)  # told how many pushes it waits for
+        return 1234.5
 
     queues = Recording(queues_client)
     await fan_out(queues, KIND, REF, Members(communities, author), FanoutPlan(urgent=True, follow_channels=False),
-                  slice_size=SLICE, after_pushes=after_pushes, hold_until=1234.5)
+                  slice_size=SLICE, after_pushes=after_pushes)
     assert seen == [Counter(push=len(reached))]  # once, after every push row and before any other
-    # The fan-out's one deadline for e-mails goes to its e-mail jobs (their own wait for pushes ends then).
+    # The deadline the wait returns goes to the fan-out's e-mail jobs (their own wait for pushes ends then).
     assert {c[0]: c[5] for c in queues.calls} == {"push": None, "email": 1234.5, "sms": None}
     pushes = sum(1 for c in queues.calls if c[0] == "push")
     assert pushes == -(-len(reached) // SLICE) and [c[0] for c in queues.calls[:pushes]] == ["push"] * pushes

@@ -55,7 +55,7 @@ async def test_e_mails_wait_for_another_process_pushing_not_for_a_dead_one_nor_p
 
 
 async def test_a_fan_outs_e_mails_wait_no_later_than_its_deadline_whoever_is_pushing(fx_settings: Settings) -> None:
-    """`until` (set once by a fan-out for its e-mail rows and e-mail jobs) cuts every wait short."""
+    """`until` (set once by a fan-out for its e-mail rows and e-mail jobs) ends every wait then."""
     client = make_client(fx_settings.valkey_url)
     gate = PushFirst(limit=5.0)
     mailer: dict[str, Any] = {"valkey": client, "worker_id": "w:2:bbbbbb"}
@@ -72,6 +72,35 @@ async def test_a_fan_outs_e_mails_wait_no_later_than_its_deadline_whoever_is_pus
             started = time.monotonic()
             await asyncio.wait_for(gate.wait(mailer, until=time.time() + 0.3), 3)
             assert 0.2 <= time.monotonic() - started < 1.2
+    finally:
+        await client.delete(PUSHING_KEY)
+        await client.aclose()
+
+
+async def test_a_big_fan_outs_e_mails_wait_for_its_pushes_past_the_limit_at_the_pushes_pace(fx_settings: Settings) -> None:
+    """A fan-out of many pushes holds its e-mails as long as those pushes take at `pace` (not
+    just `limit`): the deadline it gives goes past the limit, and the wait still ends as soon
+    as nobody pushes."""
+    gate = PushFirst(limit=0.3, pace=1000)
+    assert gate.hold_seconds(100) == 0.3 and gate.hold_seconds(50_000) == 50.0
+    client = make_client(fx_settings.valkey_url)
+    mailer: dict[str, Any] = {"valkey": client, "worker_id": "w:2:bbbbbb"}
+    try:
+        await client.hset(PUSHING_KEY, "w:1:aaaaaa", int((time.time() + 60) * 1000))  # another process pushing
+        started = time.monotonic()
+        await gate.wait(mailer, until=time.time() + gate.hold_seconds(1_200))  # 1.2 s: past the 0.3 s limit
+        assert 1.1 <= time.monotonic() - started < 2.0
+
+        async def pushes_end() -> None:
+            await asyncio.sleep(0.5)
+            await client.hdel(PUSHING_KEY, "w:1:aaaaaa")
+
+        await client.hset(PUSHING_KEY, "w:1:aaaaaa", int((time.time() + 60) * 1000))
+        ending = asyncio.create_task(pushes_end())
+        started = time.monotonic()
+        await gate.wait(mailer, until=time.time() + gate.hold_seconds(50_000))
+        assert 0.4 <= time.monotonic() - started < 1.5  # the pushes ended: no need to wait 50 s
+        await ending
     finally:
         await client.delete(PUSHING_KEY)
         await client.aclose()
