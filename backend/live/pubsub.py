@@ -151,7 +151,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
             self._wake.set()
         if not self._down:
             self._down = True
-            log.warning("live: Valkey pub/sub unavailable, retrying every %.0f s: %r", self._retry_seconds, exc)
+            log.warning("live: Valkey pub/sub unavailable, retrying every %g s: %r", self._retry_seconds, exc)
 
     async def _wait_for_connection(self) -> None:
         """Channels are wanted but the pub/sub's connection is not ready: a SUBSCRIBE is still
