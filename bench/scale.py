@@ -163,7 +163,13 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
     if broadcast:
         extra = dict(smtp_port=broadcast["smtp_port"], sms_provider="http", sms_http_url=broadcast["sms_url"],
                      sms_api_key=SMS_KEY, sms_rate_per_second=args.sms_rate, push_allow_http_loopback=True,
-                     vapid_private_key_file=str(tmp / "vapid.pem"), worker_concurrency=args.concurrency)
+                     vapid_private_key_file=str(tmp / "vapid.pem"), worker_concurrency=args.concurrency,
+                     # The dataset holds a year of deliveries, as an instance keeping them a year would;
+                     # with the default 90 days, the workers' first daily privacy run purged ~9 months of
+                     # them (millions of rows, 1,000 a statement) during the broadcast: a third of the
+                     # workers' samples (py-spy) and much of PostgreSQL's CPU, a backlog no running
+                     # instance has (it purges a day's rows a day).
+                     retention_delivery_days=400)
     settings = Settings(env="bench", base_url=f"http://127.0.0.1:{port}", port=port, var_dir=str(tmp / "var"),
                         database_url=url, valkey_url=valkey_url, secret_key="bench-secret-key-not-for-production",
                         secure_cookies=False, outbox_dir=str(tmp / "outbox"), log_level="WARNING", **extra)
@@ -220,14 +226,16 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
         out["dashboard"] = {"times": times[3:], "communities": len(dashboard["communities"])}
         out["rss"]["API after dashboard"] = rss_mb(api.pid)
         if broadcast:
-            out["broadcast"] = run_broadcast(settings, procs, broadcast, commune, cookie(who["staff"]), csrf, args)
+            out["broadcast"] = run_broadcast(settings, procs, broadcast, commune, cookie(who["staff"]), csrf, args,
+                                             postmaster)
             out["rss"]["API after broadcast"] = rss_mb(api.pid)
     return out
 
 
 def run_broadcast(settings: Any, procs: Processes, receivers: dict[str, Any], commune: int, cookie: str, csrf: str,
-                  args: argparse.Namespace) -> dict[str, Any]:
-    """POST an urgent commune-wide broadcast; seconds until the last push and e-mail arrive."""
+                  args: argparse.Namespace, postmaster: int) -> dict[str, Any]:
+    """POST an urgent commune-wide broadcast; seconds until the last push and e-mail arrive, and the
+    CPU of each process meanwhile (the API, the workers, PostgreSQL's, the receivers')."""
     import json
     import urllib.request
 
@@ -235,7 +243,11 @@ def run_broadcast(settings: Any, procs: Processes, receivers: dict[str, Any], co
     asyncio.run(wait_workers(settings.valkey_url, procs, args.workers, settings, timeout=60))
     rss = {f"worker{i + 1} idle": rss_mb(w.pid) for i, w in enumerate(workers)}
     push, mail = receivers["push"], receivers["mail"]
-    cpu_before = procs.cpu()
+    def others() -> dict[str, float]:
+        return {"postgresql": tree_cpu_seconds(postmaster), "push receiver": cpu_seconds(push.process.pid),
+                "smtp+sms": cpu_seconds(mail.process.pid)}
+
+    cpu_before = {**procs.cpu(), **others()}
     request = urllib.request.Request(
         f"{settings.base_url}/api/v1/communes/{commune}/broadcasts", data=json.dumps(BROADCAST).encode(),
         method="POST", headers={"Cookie": cookie, "x-csrftoken": csrf, "Content-Type": "application/json"})
@@ -252,13 +264,29 @@ def run_broadcast(settings: Any, procs: Processes, receivers: dict[str, Any], co
 
     pushes_ok = _wait_sampling(push, ("wait", (receivers["pushes"], deadline)), sample)
     mails_ok = _wait_sampling(mail, ("wait", ((receivers["emails"], deadline), (receivers["sms"], deadline))), sample)
-    cpu_after = procs.cpu()
+    cpu_after = {**procs.cpu(), **others()}
     pc, mc = push.ask("counts"), mail.ask("counts")
+    states = asyncio.run(delivery_states(settings.database_url, body.get("id")))
     rss.update({f"{name} peak": mb for name, mb in peak.items()})
     rss.update({f"worker{i + 1} end": rss_mb(w.pid) for i, w in enumerate(workers)})
     return {"id": body.get("id"), "post": post_seconds, "posted_at": posted_at, "complete": pushes_ok and mails_ok,
-            "push": pc, "mail": mc, "rss": rss,
+            "push": pc, "mail": mc, "rss": rss, "states": states,
             "cpu": {k: cpu_after.get(k, 0) - cpu_before.get(k, 0) for k in cpu_after}}
+
+
+async def delivery_states(url: str, broadcast_id: int | None) -> list[tuple[str, str, str, int]]:
+    """The broadcast's delivery rows by (channel, state, reason): what a missing delivery became."""
+    import asyncpg
+
+    from backend.mairie.notify import BROADCAST_KIND
+
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT channel, state, reason, COUNT(*) AS n FROM deliveries WHERE kind = $1 "
+                                "AND ref_id = $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC", BROADCAST_KIND, broadcast_id)
+    finally:
+        await conn.close()
+    return [(r["channel"], r["state"], r["reason"][:60], r["n"]) for r in rows]
 
 
 def _wait_sampling(child: Child, command: tuple[str, Any], sample: Any) -> bool:
@@ -507,6 +535,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
              mail_s <= 60 if b["mail"]["emails"] >= 49_000 else None),
             (f"broadcast: {b['mail']['sms']} SMS accepted", f"{sms_s:.1f} s", f"(provider rate {args.sms_rate}/s)", None),
             ("broadcast: all delivered", str(b["complete"]), "", b["complete"]),
+            ("broadcast: rows by state", "; ".join(f"{c} {st}{f' ({why})' if why and st != 'skipped' else ''} {n}"
+                                                   for c, st, why, n in b["states"] if st != "skipped")
+             + f"; skipped {sum(n for _, st, _, n in b['states'] if st == 'skipped')}", "", None),
             ("broadcast: CPU seconds", ", ".join(f"{k} {v:.1f}" for k, v in b["cpu"].items()), "", None),
             ("broadcast: workers' CPU per delivery", f"{sum(v for k, v in b['cpu'].items() if k.startswith('worker')) * 1000 / max(1, b['push']['pushes'] + b['mail']['emails'] + b['mail']['sms']):.2f} ms", "", None),
         ]
