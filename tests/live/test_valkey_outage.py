@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, AsyncIterator, Iterator
 
 from backend.auth import sessions
 from backend.devtools.loopback import free_port
@@ -135,85 +136,83 @@ def _loop_held_at_most(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-async def test_subscriptions_made_at_once_share_the_first_connection(tmp_path: Path):
-    # Two streams open together on a fresh process: both SUBSCRIBEs find no connection yet.
+@dataclass
+class _Listened:
+    """A Valkey of the test's own, a client to publish with, and a pub/sub backend whose listener
+    puts every event it hears in `heard`."""
+
+    server: EmbeddedValkey
+    admin: Any
+    backend: pubsub.ValkeyPubSubBackend
+    heard: asyncio.Queue[tuple[str, bytes]]
+
+    async def received(self, count: int) -> set[tuple[str, bytes]]:
+        """The events heard, once `count` came (or 5 s without one)."""
+        events: set[tuple[str, bytes]] = set()
+        with contextlib.suppress(TimeoutError):
+            while len(events) < count:
+                events.add(await asyncio.wait_for(self.heard.get(), 5))
+        return events
+
+
+@contextlib.asynccontextmanager
+async def _listened(tmp_path: Path, **options: float) -> AsyncIterator[_Listened]:
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
     server.start()
-    admin = make_client(server.url)
-    backend = pubsub.ValkeyPubSubBackend(server.url, poll_seconds=0.2)
-    heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+    found = _Listened(server, make_client(server.url), pubsub.ValkeyPubSubBackend(server.url, **options),
+                      asyncio.Queue())
 
     async def listen() -> None:
-        async for channel, data in backend.stream_events():
-            heard.put_nowait((channel, data))
+        async for channel, data in found.backend.stream_events():
+            found.heard.put_nowait((channel, data))
 
     listener: asyncio.Future[None] | None = None
     try:
-        await backend.on_startup()
+        await found.backend.on_startup()
         listener = asyncio.ensure_future(listen())
-        await asyncio.sleep(0.05)  # the listener waits: nothing is wanted yet
-        await asyncio.gather(backend.subscribe(["first"]), backend.subscribe(["second"]))
-        # One connection holds both subscriptions, and it is the one the listener reads.
-        assert await admin.publish("first", b"1") == 1
-        assert await admin.publish("second", b"2") == 1
-        received: set[tuple[str, bytes]] = set()
-        with contextlib.suppress(TimeoutError):
-            while len(received) < 2:
-                received.add(await asyncio.wait_for(heard.get(), 5))
-        assert received == {("first", b"1"), ("second", b"2")}
+        yield found
     finally:
         if listener is not None:
             listener.cancel()
-        await admin.aclose()
-        await backend.on_shutdown()
+        await found.admin.aclose()
+        await found.backend.on_shutdown()
         server.stop()
+
+
+async def test_subscriptions_made_at_once_share_the_first_connection(tmp_path: Path):
+    # Two streams open together on a fresh process: both SUBSCRIBEs find no connection yet.
+    async with _listened(tmp_path, poll_seconds=0.2) as live:
+        await asyncio.sleep(0.05)  # the listener waits: nothing is wanted yet
+        await asyncio.gather(live.backend.subscribe(["first"]), live.backend.subscribe(["second"]))
+        # One connection holds both subscriptions, and it is the one the listener reads.
+        assert await live.admin.publish("first", b"1") == 1
+        assert await live.admin.publish("second", b"2") == 1
+        assert await live.received(2) == {("first", b"1"), ("second", b"2")}
 
 
 async def test_resubscriptions_after_an_outage_share_one_reconnection(tmp_path: Path):
     # Valkey goes away and comes back: the pub/sub's connection object stays, disconnected, and
     # every command sent on it reconnects it. Two streams subscribing together then both reconnect.
-    server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
-    server.start()
-    admin = make_client(server.url)
-    backend = pubsub.ValkeyPubSubBackend(server.url, retry_seconds=0.5, poll_seconds=0.2)
-    heard: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-
-    async def listen() -> None:
-        async for channel, data in backend.stream_events():
-            heard.put_nowait((channel, data))
-
-    listener: asyncio.Future[None] | None = None
-    try:
-        await backend.on_startup()
-        listener = asyncio.ensure_future(listen())
-        await backend.subscribe(["before"])
+    async with _listened(tmp_path, retry_seconds=0.5, poll_seconds=0.2) as live:
+        admin = live.admin
+        await live.backend.subscribe(["before"])
         assert await admin.publish("before", b"0") == 1
-        assert await asyncio.wait_for(heard.get(), 5) == ("before", b"0")
+        assert await asyncio.wait_for(live.heard.get(), 5) == ("before", b"0")
 
-        server.stop()
+        live.server.stop()
         await asyncio.sleep(1.0)  # the listener notices (its read fails) and retries while Valkey is down
-        server.start()
-        await asyncio.gather(backend.subscribe(["first"]), backend.subscribe(["second"]))
+        live.server.start()
+        await asyncio.gather(live.backend.subscribe(["first"]), live.backend.subscribe(["second"]))
         await wait_until(lambda: _listening(admin, "before"), "the listener to subscribe again to what it had")
         assert await admin.publish("first", b"1") == 1
         assert await admin.publish("second", b"2") == 1
         assert await admin.publish("before", b"3") == 1
-        received: set[tuple[str, bytes]] = set()
-        with contextlib.suppress(TimeoutError):
-            while len(received) < 3:
-                received.add(await asyncio.wait_for(heard.get(), 5))
-        assert received == {("first", b"1"), ("second", b"2"), ("before", b"3")}
+        assert await live.received(3) == {("first", b"1"), ("second", b"2"), ("before", b"3")}
         # One connection holds them all: no other one was opened and left behind (the backend's
         # publishing client never connected here: this test publishes through `admin`).
         own = await admin.client_id()
         others = [c for c in await admin.client_list() if int(c["id"]) != own]
         assert [(c["flags"], c["sub"]) for c in others] == [("P", "3")], others
-    finally:
-        if listener is not None:
-            listener.cancel()
-        await admin.aclose()
-        await backend.on_shutdown()
-        server.stop()
 
 
 async def test_a_stream_that_leaves_during_its_first_subscription_keeps_no_channel(tmp_path: Path):
