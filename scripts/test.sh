@@ -24,6 +24,8 @@
 # (19.6 -> 7-8 s on SQLite, 35.9 -> 11-15 s on PostgreSQL); whole passes not re-measured yet. Both passes at
 # once (4 processes) was tried and is not worth it: 1,160 s for the two (load up to 8, others' runs beside)
 # against 803 + 455 s one after the other, every test slower (the non-browser files summed 870 -> 1,440 s).
+# Fresh-clone `CI=true bash .ci/run` at 671f473 (3 Dec 2026, 10:54-11:12, nothing else running): SQLite pass 673 s
+# (886 passed), PostgreSQL pass 344 s (541 passed), 18.6 min with the installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 procs="${VIGIE_TEST_PROCESSES:-2}"
