@@ -9,10 +9,10 @@ slice, not after the whole commune, and the pushes are not slowed by the writes 
 sends wait for them anyway (`push_first`: e-mails hold while pushes are in flight). bench/fanout.py,
 10,000 members, idle machine: last push 2.19 and 2.66 s against 2.78 s with one walk. The
 second walk itself starts once the pushes are out (`after_pushes`, the same "push first" wait,
-10 s at most, longer for more than 10,000 pushes: `batches.PushFirst.hold_seconds`): written during the pushes, its 20,000 rows and second read of the audience took
-the CPU and SQLite's write lock from them — workers' CPU per push 235-296 µs against 293-356 µs
-(bench/fanout.py, 4 runs each, alternating, load ~4). The
-fan-out's memory is one slice's whatever the size of the audience. A fan-out killed mid-way is
+10 s at most, longer for more than 10,000 pushes: `batches.PushFirst.hold_seconds`): written
+during the pushes, its 20,000 rows and second read of the audience took the CPU and SQLite's
+write lock from them — workers' CPU per push 235-296 µs against 293-356 µs (bench/fanout.py,
+4 runs each, alternating, load ~4). The fan-out's memory is one slice's whatever the size of the audience. A fan-out killed mid-way is
 run again by SAQ (or the outbox): it walks every slice again, finds the rows of the slices done
 and enqueues again only their rows still queued, under the same keys.
 """

@@ -329,9 +329,7 @@ async def _subscribe(plugin: LiveChannels, channels: list[str]) -> LiveSubscribe
     try:
         return await asyncio.shield(subscribing)  # type: ignore[return-value]
     except asyncio.CancelledError:
-        _cleanups.add(subscribing)
-        subscribing.add_done_callback(_cleanups.discard)
-        subscribing.add_done_callback(lambda done: _undo(plugin, channels, done))
+        _kept(subscribing).add_done_callback(lambda done: _undo(plugin, channels, done))
         raise
 
 
@@ -345,13 +343,17 @@ def _undo(plugin: LiveChannels, channels: list[str], subscribing: asyncio.Future
     _unsubscribe(plugin, subscribing.result(), channels)
 
 
-def _unsubscribe(plugin: LiveChannels, subscriber: LiveSubscriber, channels: list[str]) -> asyncio.Task:
+def _unsubscribe(plugin: LiveChannels, subscriber: LiveSubscriber, channels: list[str]) -> asyncio.Future:
     """Unsubscribe in a task of its own, kept until it ends (a cancelled UNSUBSCRIBE would drop the
     process's shared pub/sub connection): the plugin unsubscribes the channels nobody else hears."""
-    task = asyncio.ensure_future(plugin.unsubscribe(subscriber, channels))
-    _cleanups.add(task)
-    task.add_done_callback(_cleanups.discard)
-    return task
+    return _kept(asyncio.ensure_future(plugin.unsubscribe(subscriber, channels)))
+
+
+def _kept(future: asyncio.Future) -> asyncio.Future:
+    """`future`, referenced until it ends (a task nobody awaits any more may be collected mid-way)."""
+    _cleanups.add(future)
+    future.add_done_callback(_cleanups.discard)
+    return future
 
 
 def _sse_message(raw: bytes, seen: deque[str]) -> ServerSentEventMessage | None:
