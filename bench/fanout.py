@@ -105,10 +105,20 @@ class TimedCountingHandler(CountingHandler):
 # --------------------------------------------------------------------------- receivers
 
 
+def _receivers_on_uvloop() -> None:
+    """The receivers' event loops are uvloop's, as the workers' are: they stand in for push services and
+    mail relays that run elsewhere in production, so the less of the 2 cores they take from the workers,
+    the closer the figures are to a deployment's."""
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # the loops BackgroundHTTPServer and aiosmtpd make
+
+
 def serve_push(conn: Connection) -> None:
     """Child process: the Web Push receiver (1 push in 20 verified and decrypted)."""
     from tests.fixtures.webpush_receiver import WebPushReceiver
 
+    _receivers_on_uvloop()
     receiver = WebPushReceiver(verify_sample=0.05)
     receiver._recorder = TimedRecorder("pushes")
     with receiver:
@@ -136,6 +146,7 @@ def serve_mail_and_sms(conn: Connection) -> None:
     from backend.devtools.loopback import free_port
     from tests.fixtures.sms_emulator import SmsEmulator
 
+    _receivers_on_uvloop()
     sink = TimedCountingHandler()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port(), decode_data=False)
     controller.start()
