@@ -16,7 +16,7 @@ says so); each contact's text shows on the board as it is sent or fails.
 
 `run_episodes(res, now)` is the periodic driver: one day row per episode and day, one check per
 person and day under unique indexes, and every step a conditional UPDATE, so two workers never
-ask or alert twice.
+ask or alert twice. The answers and the recorded calls are in `backend.register.answers`.
 """
 
 from __future__ import annotations
@@ -33,16 +33,14 @@ from backend.db import on_commit, write_transaction
 from backend.delivery import service as delivery
 from backend.delivery.service import LOCAL_TZ
 from backend.lib import clock
-from backend.lib.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.lib.errors import Conflict, DomainError, NotFound
 from backend.lib.phones import is_sms_capable, to_e164
 from backend.lib.sql import placeholders
 from backend.lib.text import iso
 from backend.live.service import LiveEvent, publish
-from backend.register.schemas import (
-    AnswerIn, Board, BoardContact, BoardCounts, BoardRow, CallIn, EpisodeIn, EpisodeOut, MyCheck,
-)
+from backend.register.schemas import Board, BoardContact, BoardCounts, BoardRow, EpisodeIn, EpisodeOut
 from backend.register.service import contacts_of, parse_ids, volunteers_of
-from backend.register.tables import Episode, EpisodeCheck, EpisodeDay, VolunteerAssignment
+from backend.register.tables import Episode, EpisodeCheck, EpisodeDay
 
 QUESTION_KIND = "register_question"  # « Tout va bien ? » of one episode day: push or SMS by each person's choice
 NO_ANSWER_KIND = "register_no_answer"  # one unanswered question: to the named contacts and the volunteers, urgent
@@ -51,11 +49,7 @@ ALL_CLEAR_KIND = "register_all_clear"  # a late answer: to everyone who was aler
 KINDS = {"canicule": "Canicule", "grand_froid": "Grand froid", "inondation": "Inondation", "autre": "Épisode"}
 KINDS_EN = {"canicule": "Heatwave", "grand_froid": "Extreme cold", "inondation": "Flood", "autre": "Episode"}
 ANSWERED = ("ok", "help")
-OPEN_STATES = ("asked", "no_answer")
 NOT_FOUND = ("Cet épisode n'existe pas.", "episode_not_found")
-CHECK_NOT_FOUND = ("Cette demande de nouvelles n'existe pas ou ne vous concerne pas.", "register_check_not_found")
-OK_REPLIES = {"fr": "Vigie : merci, la mairie a noté que tout va bien. Urgence : 112.",
-              "en": "Vigie: thank you, the town hall has noted that all is well. Emergency: 112."}
 
 
 def local_day(at: datetime) -> date:
@@ -67,7 +61,7 @@ def due_at(day: date, check_time: str) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
 
 
-def _date(value: Any) -> date:
+def as_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -158,6 +152,14 @@ async def _episode(commune_id: int, episode_id: int) -> dict[str, Any]:
     return row
 
 
+async def open_episode_of(commune_id: int) -> dict[str, Any] | None:
+    """The commune's open episode running today (the newest), if any."""
+    today = local_day(clock.now())
+    return await Episode.select().where(
+        (Episode.commune == commune_id) & (Episode.status == "open") & (Episode.starts_on <= today)
+        & (Episode.ends_on >= today)).order_by(Episode.id, ascending=False).first()
+
+
 async def day_counts(episode_ids: list[int]) -> dict[int, tuple[date | None, BoardCounts]]:
     """The figures of each episode's latest day (one query)."""
     out: dict[int, tuple[date | None, BoardCounts]] = {e: (None, BoardCounts()) for e in episode_ids}
@@ -174,14 +176,14 @@ async def day_counts(episode_ids: list[int]) -> dict[int, tuple[date | None, Boa
         counts.total += n
         setattr(counts, {"asked": "waiting"}.get(r["state"], r["state"]),
                 getattr(counts, {"asked": "waiting"}.get(r["state"], r["state"])) + n)
-        out[r["episode"]] = (_date(r["day"]), counts)
+        out[r["episode"]] = (as_date(r["day"]), counts)
     return out
 
 
 def episode_out(r: dict[str, Any], counts: BoardCounts) -> EpisodeOut:
     return EpisodeOut(id=r["id"], commune_id=r["commune"], kind=r["kind"], title=r["title"],
-                      community_ids=parse_ids(r["community_ids"]), starts_on=_date(r["starts_on"]).isoformat(),
-                      ends_on=_date(r["ends_on"]).isoformat(), check_time=r["check_time"],
+                      community_ids=parse_ids(r["community_ids"]), starts_on=as_date(r["starts_on"]).isoformat(),
+                      ends_on=as_date(r["ends_on"]).isoformat(), check_time=r["check_time"],
                       no_answer_minutes=r["no_answer_minutes"], callback_phone=r["callback_phone"] or "",
                       status=r["status"], created_at=iso(r["created_at"]) or "",
                       closed_at=iso(r["closed_at"]), counts=counts)
@@ -208,7 +210,7 @@ async def board(principal: Principal, commune_id: int, episode_id: int, day: str
     else:
         latest = await EpisodeCheck.select(EpisodeCheck.day).where(EpisodeCheck.episode == episode_id).order_by(
             EpisodeCheck.day, ascending=False).first()
-        shown = _date(latest["day"]) if latest else None
+        shown = as_date(latest["day"]) if latest else None
     rows = [] if shown is None else await EpisodeCheck.select(
         EpisodeCheck.all_columns(), EpisodeCheck.entry.first_name, EpisodeCheck.entry.last_name,
         EpisodeCheck.entry.phone, EpisodeCheck.entry.address, EpisodeCheck.entry.community.name,
@@ -322,109 +324,3 @@ async def _escalate(res: Mapping[str, Any], now: datetime) -> int:
                 on_commit(partial(publish_board, res, row["episode.commune"], row["episode"]))
                 done += 1
     return done
-
-
-# Answers and calls ----------------------------------------------------------------------------
-
-CHECK_COLUMNS = (
-    EpisodeCheck.id, EpisodeCheck.state, EpisodeCheck.entry, EpisodeCheck.episode, EpisodeCheck.day,
-    EpisodeCheck.entry.person, EpisodeCheck.episode.commune, EpisodeCheck.episode.status,
-    EpisodeCheck.episode.title, EpisodeCheck.episode.kind,
-)
-
-
-async def _check(check_id: int) -> dict[str, Any]:
-    row = await EpisodeCheck.select(*CHECK_COLUMNS).where(EpisodeCheck.id == check_id).first()
-    if row is None:
-        raise NotFound(*CHECK_NOT_FOUND)
-    return row
-
-
-def _my_check(row: dict[str, Any]) -> MyCheck:
-    return MyCheck(id=row["id"], episode_id=row["episode"], episode_title=row["episode.title"],
-                   kind=row["episode.kind"], day=_date(row["day"]).isoformat(), state=row["state"])
-
-
-async def _set_answer(res: Mapping[str, Any] | None, row: dict[str, Any], state: str, via: str,
-                      caller: int | None = None, note: str = "") -> bool:
-    """Record an answer (or a call) on an open episode's check; False when nothing changed."""
-    if row["episode.status"] != "open":
-        raise Conflict("Cet épisode est clos : en cas de besoin, appelez la mairie ou le 112.", "episode_closed")
-    now = clock.now()
-    values: dict[Any, Any] = {}
-    if state in ANSWERED and row["state"] != state:
-        values.update({EpisodeCheck.state: state, EpisodeCheck.answered_at: now, EpisodeCheck.answered_via: via})
-    if caller is not None:
-        values.update({EpisodeCheck.called_by: caller, EpisodeCheck.called_at: now, EpisodeCheck.call_note: note[:500]})
-    if not values:
-        return False
-    async with write_transaction():
-        updated = await EpisodeCheck.update(values).where(EpisodeCheck.id == row["id"]).returning(
-            EpisodeCheck.escalated_at)
-        if EpisodeCheck.state in values and updated and updated[0]["escalated_at"] is not None:
-            # Answered after the alert went out: everyone alerted hears it (once: one delivery row each).
-            await delivery.add_outbox(ALL_CLEAR_KIND, row["id"])
-            if res is not None and res.get("queues") is not None:
-                on_commit(partial(delivery.dispatch, res["queues"], ALL_CLEAR_KIND, row["id"]))
-        if res is not None:
-            on_commit(partial(publish_board, res, row["episode.commune"], row["episode"]))
-    return True
-
-
-async def answer(res: Mapping[str, Any], principal: Principal, check_id: int, data: AnswerIn) -> MyCheck:
-    """The person's own answer in the app: « Tout va bien » or « J'ai besoin d'aide »."""
-    if data.answer not in ANSWERED:
-        raise DomainError("Réponse inconnue : ok ou help.", "invalid_answer")
-    row = await _check(check_id)
-    if row["entry.person"] != principal.user_id:
-        raise NotFound(*CHECK_NOT_FOUND)
-    await _set_answer(res, row, data.answer, "app")
-    return _my_check(await _check(check_id))
-
-
-async def record_call(res: Mapping[str, Any], principal: Principal, check_id: int, data: CallIn) -> MyCheck:
-    """A volunteer assigned to the person, or an agent of the commune, records a call they made."""
-    if data.result not in (*ANSWERED, "unreachable"):
-        raise DomainError("Résultat de l'appel inconnu : ok, help ou unreachable.", "invalid_call_result")
-    row = await _check(check_id)
-    staff = principal.is_staff_of(row["episode.commune"])
-    if not staff:
-        assigned = await VolunteerAssignment.count().where(
-            (VolunteerAssignment.volunteer == principal.user_id) & (VolunteerAssignment.entry == row["entry"])
-            & (VolunteerAssignment.active == True))  # noqa: E712
-        if not assigned or row["episode.status"] != "open":
-            raise NotFound(*CHECK_NOT_FOUND)
-    note = " ".join(data.note.split())
-    await _set_answer(res, row, data.result, "call", caller=principal.user_id, note=note)
-    await audit.record(principal.user_id, "register.call", f"register:{row['entry']}",
-                       {"check": check_id, "result": data.result}, commune_id=row["episode.commune"])
-    return _my_check(await _check(check_id))
-
-
-async def my_checks(user_id: int) -> list[MyCheck]:
-    """Today's questions of open episodes to this person (answered or not)."""
-    rows = await EpisodeCheck.select(*CHECK_COLUMNS).where(
-        (EpisodeCheck.entry.person == user_id) & (EpisodeCheck.episode.status == "open")
-        & (EpisodeCheck.day == local_day(clock.now()))).order_by(EpisodeCheck.id, ascending=False)
-    return [_my_check(r) for r in rows]
-
-
-async def ok_by_sms(res: Mapping[str, Any], user_id: int, locale: str = "fr") -> str | None:
-    """« OK » from a person with an open question: recorded, and the reply to text back; None when
-    no question is open for them (the SMS goes on: a check-in's OK, then an alert)."""
-    row = await EpisodeCheck.select(*CHECK_COLUMNS).where(
-        (EpisodeCheck.entry.person == user_id) & (EpisodeCheck.episode.status == "open")
-        & EpisodeCheck.state.is_in(list(OPEN_STATES))).order_by(EpisodeCheck.id, ascending=False).first()
-    if row is None:
-        return None
-    await _set_answer(res, row, "ok", "sms")
-    return OK_REPLIES.get(locale, OK_REPLIES["fr"])
-
-
-async def open_episode_of(commune_id: int) -> dict[str, Any] | None:
-    """The commune's open episode running today (the newest), if any."""
-    today = local_day(clock.now())
-    return await Episode.select().where(
-        (Episode.commune == commune_id) & (Episode.status == "open") & (Episode.starts_on <= today)
-        & (Episode.ends_on >= today)).order_by(Episode.id, ascending=False).first()
-

@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from backend.auth.guards import authenticated, commune_scope
 from backend.auth.principal import principal_of
 from backend.lib.deps import queues_of
-from backend.register import episodes, service, volunteers
+from backend.register import answers, episodes, service, volunteers
 from backend.register.schemas import (
     AgentIn, AnswerIn, AssignmentIn, Board, CallConfirmationIn, CallIn, EntryOut, EpisodeIn, EpisodeOut, MyCheck,
     MyRegister, RelativeIn, SelfIn, VolunteerCandidate, VolunteerView,
@@ -75,7 +75,7 @@ class RegisterController(Controller):
     async def mine(self, request: Request) -> MyRegister:
         principal = principal_of(request)
         own, named = await service.my_entries(principal.user_id)
-        return MyRegister(mine=own, named_by=named, checks=await episodes.my_checks(principal.user_id))
+        return MyRegister(mine=own, named_by=named, checks=await answers.my_checks(principal.user_id))
 
     @post("/me", status_code=HTTP_201_CREATED)
     async def register_me(self, request: Request, data: SelfIn) -> EntryOut:
@@ -107,11 +107,11 @@ class RegisterController(Controller):
 
     @post("/checks/{check_id:int}/answer", status_code=HTTP_200_OK)
     async def answer(self, request: Request, check_id: int, data: AnswerIn) -> MyCheck:
-        return await episodes.answer(request.app.state, principal_of(request), check_id, data)
+        return await answers.answer(request.app.state, principal_of(request), check_id, data)
 
     @post("/checks/{check_id:int}/call", status_code=HTTP_200_OK)
     async def call(self, request: Request, check_id: int, data: CallIn) -> MyCheck:
-        return await episodes.record_call(request.app.state, principal_of(request), check_id, data)
+        return await answers.record_call(request.app.state, principal_of(request), check_id, data)
 
 
 ROUTES = [StaffRegisterController, RegisterController]

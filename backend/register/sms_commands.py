@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from backend.checkins.actions import checkin_by_sms, is_ok_reply
 from backend.delivery.inbound import ANSWER, REPLY, Handled, SmsCommand, SmsContext
-from backend.register.episodes import ok_by_sms
+from backend.register.answers import ok_by_sms
 from backend.register.service import CONFIRM_WORDS, answer_by_sms
 
 
