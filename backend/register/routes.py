@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from backend.auth.guards import authenticated, commune_scope
 from backend.auth.principal import principal_of
 from backend.lib.deps import queues_of
-from backend.register import answers, episodes, service, volunteers
+from backend.register import answers, confirmation, episodes, service, volunteers
 from backend.register.schemas import (
     AgentIn, AnswerIn, AssignmentIn, Board, CallConfirmationIn, CallIn, EntryOut, EpisodeIn, EpisodeOut, MyCheck,
     MyRegister, RelativeIn, SelfIn, VolunteerCandidate, VolunteerView,
@@ -35,7 +35,7 @@ class StaffRegisterController(Controller):
     @post("/register/{entry_id:int}/call-confirmation", status_code=HTTP_200_OK)
     async def call_confirmation(self, request: Request, commune_id: int, entry_id: int,
                                 data: CallConfirmationIn) -> EntryOut:
-        return await service.confirm_by_call(principal_of(request), commune_id, entry_id, data)
+        return await confirmation.confirm_by_call(principal_of(request), commune_id, entry_id, data)
 
     @get("/volunteers")
     async def volunteer_list(self, commune_id: int) -> list[VolunteerCandidate]:
@@ -95,11 +95,11 @@ class RegisterController(Controller):
 
     @post("/{entry_id:int}/confirm", status_code=HTTP_200_OK)
     async def confirm(self, request: Request, entry_id: int) -> EntryOut:
-        return await service.answer_in_app(principal_of(request), entry_id, True)
+        return await confirmation.answer_in_app(principal_of(request), entry_id, True)
 
     @post("/{entry_id:int}/refuse", status_code=HTTP_200_OK)
     async def refuse(self, request: Request, entry_id: int) -> EntryOut:
-        return await service.answer_in_app(principal_of(request), entry_id, False)
+        return await confirmation.answer_in_app(principal_of(request), entry_id, False)
 
     @post("/{entry_id:int}/remove", status_code=HTTP_204_NO_CONTENT)
     async def remove(self, request: Request, entry_id: int) -> None:

@@ -5,7 +5,8 @@ paper form with the consent recorded, or — when a relative or carer registered
 person's own confirmation (in the app, by answering OUI to the SMS, or by a call the agent
 records). Only the commune's mairie staff, the person and the people they named (with a Vigie
 account) may read it; anyone else gets 404, and every reading is written to the audit log.
-Episodes and the daily « Tout va bien ? » are in `backend.register.episodes`; volunteers in
+The person's confirmation of an entry a relative made is in `backend.register.confirmation`;
+episodes and the daily « Tout va bien ? » in `backend.register.episodes`; volunteers in
 `backend.register.volunteers`.
 """
 
@@ -27,7 +28,7 @@ from backend.lib.phones import is_sms_capable, to_e164
 from backend.lib.queues import Queues
 from backend.lib.text import iso
 from backend.register.schemas import (
-    AgentIn, CallConfirmationIn, ContactIn, ContactOut, EntryOut, EntrySummary, PersonIn, RelativeIn, SelfIn,
+    AgentIn, ContactIn, ContactOut, EntryOut, EntrySummary, PersonIn, RelativeIn, SelfIn,
 )
 from backend.register.tables import RegisterContact, RegisterEntry, VolunteerAssignment
 
@@ -35,14 +36,6 @@ CONFIRM_KIND = "register_confirm"  # to the person a relative registered: OUI / 
 CHANNELS = ("app", "sms", "call")
 CONSENT_METHODS = ("ecrit", "oral", "telephone")
 NOT_FOUND = ("Cette inscription n'existe pas ou ne vous concerne pas.", "register_entry_not_found")
-CONFIRM_WORDS = {"OUI": True, "NON": False}
-CONFIRM_REPLIES = {
-    "fr": {True: "Vigie : merci, votre inscription au registre de la mairie est confirmée.",
-           False: "Vigie : c'est noté, vous n'êtes pas inscrit(e) au registre."},
-    "en": {True: "Vigie: thank you, your registration with the town hall's register is confirmed.",
-           False: "Vigie: noted, you are not on the register."},
-}
-"""The SMS answering OUI / NON to the confirmation request, by language (the words stay French)."""
 
 ENTRY_COLUMNS = (
     RegisterEntry.all_columns(), RegisterEntry.community.name,
@@ -52,7 +45,7 @@ ENTRY_COLUMNS = (
 
 # Checks on what people key in ------------------------------------------------------------------
 
-def _clean(value: str, most: int, label: str, code: str, least: int = 0) -> str:
+def clean(value: str, most: int, label: str, code: str, least: int = 0) -> str:
     value = " ".join(value.split())
     if not least <= len(value) <= most:
         raise DomainError(f"{label} : entre {least} et {most} caractères.", code)
@@ -94,8 +87,8 @@ async def _contacts(contacts: list[ContactIn]) -> list[dict[str, Any]]:
     """The named people, each linked to the verified member with that phone, if any (one query)."""
     if len(contacts) > 5:
         raise DomainError("Cinq personnes à prévenir au plus.", "too_many_contacts")
-    rows = [{"name": _clean(c.name, 120, "Le nom de la personne à prévenir", "invalid_contact", 2),
-             "phone": _phone(c.phone, required=True), "relation": _clean(c.relation, 60, "Le lien", "invalid_contact")}
+    rows = [{"name": clean(c.name, 120, "Le nom de la personne à prévenir", "invalid_contact", 2),
+             "phone": _phone(c.phone, required=True), "relation": clean(c.relation, 60, "Le lien", "invalid_contact")}
             for c in contacts]
     accounts = await members_by_phone([r["phone"] for r in rows])
     for r in rows:
@@ -160,7 +153,7 @@ async def register_self(principal: Principal, data: SelfIn) -> EntryOut:
         entry_id = await _insert(dict(
             commune=community["commune"], community=community["id"], person=principal.user_id,
             first_name=user["first_name"], last_name=user["last_name"], birth_year=_birth_year(data.birth_year),
-            address=address, phone=phone, health_notes=_clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
+            address=address, phone=phone, health_notes=clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
             channel=_channel(data.channel, True, phone), source="self", status="active",
             registered_by=principal.user_id, consent_method="app", confirmed_at=now), contacts)
         await audit.record(principal.user_id, "register.create", f"register:{entry_id}", {"source": "self"},
@@ -174,10 +167,10 @@ async def _person_values(data: PersonIn) -> tuple[dict[str, Any], list[dict[str,
     person = (await members_by_phone([phone])).get(phone)
     values = dict(
         commune=community["commune"], community=community["id"], person=person,
-        first_name=_clean(data.first_name, 100, "Le prénom", "invalid_name", 1),
-        last_name=_clean(data.last_name, 100, "Le nom", "invalid_name", 1),
-        birth_year=_birth_year(data.birth_year), address=_clean(data.address, 300, "L'adresse", "invalid_address", 5),
-        phone=phone, health_notes=_clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
+        first_name=clean(data.first_name, 100, "Le prénom", "invalid_name", 1),
+        last_name=clean(data.last_name, 100, "Le nom", "invalid_name", 1),
+        birth_year=_birth_year(data.birth_year), address=clean(data.address, 300, "L'adresse", "invalid_address", 5),
+        phone=phone, health_notes=clean(data.health_notes, 1000, "Les notes de santé", "invalid_notes"),
         channel=_channel(data.channel, person is not None, phone))
     return values, await _contacts(data.contacts)
 
@@ -194,7 +187,7 @@ async def register_relative(queues: Queues | None, principal: Principal, data: R
     me = await User.select(User.phone).where(User.id == principal.user_id).first()
     if principal.user_id not in {c["user"] for c in contacts}:
         contacts.append({"name": principal.display_name, "phone": me["phone"] or "",
-                         "relation": _clean(data.relation, 60, "Le lien", "invalid_contact"), "user": principal.user_id})
+                         "relation": clean(data.relation, 60, "Le lien", "invalid_contact"), "user": principal.user_id})
     async with write_transaction():
         await _open_entry_of(values["person"])
         entry_id = await _insert(dict(values, source="relative", status="pending", registered_by=principal.user_id),
@@ -220,73 +213,19 @@ async def register_by_agent(principal: Principal, commune_id: int, data: AgentIn
         await _open_entry_of(values["person"])
         entry_id = await _insert(dict(
             values, source="agent", status="active", registered_by=principal.user_id,
-            consent_method=data.consent.method, consent_detail=_clean(data.consent.detail, 300, "Le détail", "invalid_consent"),
+            consent_method=data.consent.method, consent_detail=clean(data.consent.detail, 300, "Le détail", "invalid_consent"),
             consent_recorded_by=principal.user_id, confirmed_at=clock.now()), contacts)
         await audit.record(principal.user_id, "register.create", f"register:{entry_id}",
                            {"source": "agent", "consent": data.consent.method}, commune_id=commune_id)
     return await read_entry(principal, entry_id, audited=False)
 
 
-# Confirming -----------------------------------------------------------------------------------
-
-async def _settle(entry_id: int, agreed: bool, method: str, actor: int, detail: str = "",
-                  recorded_by: int | None = None) -> bool:
-    """pending → active | refused, once; False when it was no longer pending."""
-    updated = await RegisterEntry.update({
-        RegisterEntry.status: "active" if agreed else "refused", RegisterEntry.confirmed_at: clock.now(),
-        RegisterEntry.consent_method: method, RegisterEntry.consent_detail: detail[:300],
-        RegisterEntry.consent_recorded_by: recorded_by,
-    }).where((RegisterEntry.id == entry_id) & (RegisterEntry.status == "pending")).returning(RegisterEntry.commune)
-    if updated:
-        await audit.record(actor, "register.confirm" if agreed else "register.refuse", f"register:{entry_id}",
-                           {"via": method}, commune_id=updated[0]["commune"])
-    return bool(updated)
-
-
-async def answer_in_app(principal: Principal, entry_id: int, agreed: bool) -> EntryOut:
-    """The person registered by a relative accepts or refuses, in the app."""
-    row = await _load(entry_id)
-    if row["person"] != principal.user_id:
-        await _readers_or_404(principal, row)
-        raise Forbidden("Seule la personne inscrite peut confirmer son inscription.", "not_the_person")
-    if row["status"] != "pending":
-        raise Conflict("Cette inscription n'attend plus de réponse.", "register_not_pending")
-    async with write_transaction():
-        await _settle(entry_id, agreed, "app", principal.user_id)
-    return await read_entry(principal, entry_id, audited=False)
-
-
-async def confirm_by_call(principal: Principal, commune_id: int, entry_id: int, data: CallConfirmationIn) -> EntryOut:
-    """The agent called the person: their answer, recorded with who took it."""
-    row = await _load(entry_id)
-    if row["commune"] != commune_id:
-        raise NotFound(*NOT_FOUND)
-    if row["status"] != "pending":
-        raise Conflict("Cette inscription n'attend plus de réponse.", "register_not_pending")
-    detail = _clean(data.detail, 300, "Le détail de l'appel", "invalid_consent")
-    async with write_transaction():
-        await _settle(entry_id, data.agreed, "telephone", principal.user_id, detail, recorded_by=principal.user_id)
-    return await read_entry(principal, entry_id, audited=False)
-
-
-async def answer_by_sms(user_id: int, word: str, locale: str = "fr") -> str | None:
-    """OUI / NON from a person whose registration by a relative waits for them: the reply text;
-    None when nothing waits (the SMS goes on to the next command)."""
-    if word not in CONFIRM_WORDS:
-        return None
-    row = await RegisterEntry.select(RegisterEntry.id).where(
-        (RegisterEntry.person == user_id) & (RegisterEntry.status == "pending")).order_by(RegisterEntry.id).first()
-    if row is None:
-        return None
-    async with write_transaction():
-        await _settle(row["id"], CONFIRM_WORDS[word], "sms", user_id)
-    return CONFIRM_REPLIES.get(locale, CONFIRM_REPLIES["fr"])[CONFIRM_WORDS[word]]
-
+# Taking an entry off the register ------------------------------------------------------------
 
 async def remove(principal: Principal, entry_id: int) -> None:
     """The person (or the commune's staff) takes the entry off the register; it is no longer asked."""
-    row = await _load(entry_id)
-    roles = await _readers_or_404(principal, row)
+    row = await load_entry(entry_id)
+    roles = await readers_or_404(principal, row)
     if not roles & {"person", "staff"}:
         raise Forbidden("Seuls la personne et la mairie peuvent retirer cette inscription.", "register_remove_forbidden")
     async with write_transaction():
@@ -297,14 +236,14 @@ async def remove(principal: Principal, entry_id: int) -> None:
 
 # Reading --------------------------------------------------------------------------------------
 
-async def _load(entry_id: int) -> dict[str, Any]:
+async def load_entry(entry_id: int) -> dict[str, Any]:
     row = await RegisterEntry.select(*ENTRY_COLUMNS).where(RegisterEntry.id == entry_id).first()
     if row is None:
         raise NotFound(*NOT_FOUND)
     return row
 
 
-async def _readers_or_404(principal: Principal, row: dict[str, Any]) -> set[str]:
+async def readers_or_404(principal: Principal, row: dict[str, Any]) -> set[str]:
     """staff (of the entry's commune), person, contact — or 404 for anyone else."""
     roles = set()
     if principal.is_staff_of(row["commune"]):
@@ -362,8 +301,8 @@ def _entry_out(row: dict[str, Any], contacts: list[dict[str, Any]], volunteers: 
 async def read_entry(principal: Principal, entry_id: int, *, audited: bool = True) -> EntryOut:
     """One entry for the commune's staff, the person or a person they named (404 for anyone else);
     the reading is written to the audit log (`audited=False` only right after a write that was)."""
-    row = await _load(entry_id)
-    roles = await _readers_or_404(principal, row)
+    row = await load_entry(entry_id)
+    roles = await readers_or_404(principal, row)
     if audited:
         await audit.record(principal.user_id, "register.read", f"register:{entry_id}", {"as": sorted(roles)},
                            commune_id=row["commune"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from backend.checkins.actions import checkin_by_sms, is_ok_reply
 from backend.delivery.inbound import ANSWER, REPLY, Handled, SmsCommand, SmsContext
 from backend.register.answers import ok_by_sms
-from backend.register.service import CONFIRM_WORDS, answer_by_sms
+from backend.register.confirmation import CONFIRM_WORDS, answer_by_sms
 
 
 async def _confirm(context: SmsContext) -> Handled | None:
