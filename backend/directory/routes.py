@@ -8,7 +8,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from backend.auth.guards import authenticated
 from backend.auth.principal import principal_of
 from backend.communities.guards import community_scope
-from backend.directory import service
+from backend.directory import profile, service
 from backend.directory.photos import MAX_BYTES, PhotoTooLarge
 from backend.directory.schemas import DirectoryEntry, DirectoryPage, MyProfile, ProfileIn, Skill
 from backend.lib.deps import settings_of, valkey_of
@@ -48,11 +48,11 @@ class DirectoryController(Controller):
 
     @get("/me")
     async def my_profile(self, request: Request) -> MyProfile:
-        return await service.get_my_profile(principal_of(request).user_id)
+        return await profile.get_my_profile(principal_of(request).user_id)
 
     @patch("/me")
     async def update_profile(self, request: Request, data: ProfileIn) -> MyProfile:
-        return await service.update_profile(principal_of(request).user_id, data)
+        return await profile.update_profile(principal_of(request).user_id, data)
 
     @put("/me/photo")
     async def set_photo(self, request: Request) -> MyProfile:
@@ -68,13 +68,13 @@ class DirectoryController(Controller):
             raw += chunk
             if len(raw) > MAX_BYTES:
                 raise PhotoTooLarge()
-        profile = await service.set_photo(user_id, bytes(raw))
+        mine = await profile.set_photo(user_id, bytes(raw))
         await limit.count()
-        return profile
+        return mine
 
     @delete("/me/photo", status_code=HTTP_204_NO_CONTENT)
     async def delete_photo(self, request: Request) -> None:
-        await service.delete_photo(principal_of(request).user_id)
+        await profile.delete_photo(principal_of(request).user_id)
 
     @get("/photos/{user_id:int}", media_type="image/jpeg")
     async def photo(self, request: Request, user_id: int) -> Response[bytes]:

@@ -6,33 +6,28 @@ e-mail, "autre contact" and the full address with the house number — carries i
 visibility: `community` (every active member of a community the member belongs to),
 `referents` (only that community's referents) or `nobody`. A member always sees all of their
 own fields. Moderators and admins who are not members see the profile (to moderate it) but
-never a contact field. Mairie staff do not see the directory.
+never a contact field. Mairie staff do not see the directory. One's own profile (editing it, the
+photo) is in `backend.directory.profile`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import bisect
 import json
 import re
 from typing import Any
 
-import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.auth.principal import Principal
 from backend.communities.service import street_of
-from backend.db import write_transaction
-from backend.directory import photos
-from backend.directory.schemas import Contacts, DirectoryEntry, DirectoryPage, MyProfile, ProfileIn, Skill
+from backend.directory.schemas import Contacts, DirectoryEntry, DirectoryPage, Skill
 from backend.directory.tables import Profile, ProfilePhoto
-from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
-from backend.lib.sql import bulk_insert, placeholders, raw, select_in
+from backend.lib.sql import placeholders, raw, select_in
 from backend.lib.text import unaccent
 
-VISIBILITIES = ("community", "referents", "nobody")
 SKILLS = {
     "courses": "Courses",
     "bricolage": "Bricolage",
@@ -54,9 +49,6 @@ SKILLS = {
 }
 DEFAULT_VISIBILITY = {"phone_visibility": "nobody", "email_visibility": "nobody",
                       "other_contact_visibility": "community", "address_visibility": "nobody"}
-LIMITS = {"bio": 300, "help_note": 200, "other_contact": 200}
-MAX_INTERESTS, INTEREST_LEN = 12, 30
-MAX_SKILLS_OTHER, SKILL_OTHER_LEN = 5, 40
 
 # Who a community's directory lists: its active members whose account is not suspended. Every read
 # below ends with it (`memberships m JOIN users u`); its arguments are (community_id, False).
@@ -77,15 +69,15 @@ def skill_list() -> list[Skill]:
     return [Skill(code=code, label=label) for code, label in SKILLS.items()]
 
 
-def _list(raw: str | None) -> list[str]:
+def json_list(raw: str | None) -> list[str]:
     return json.loads(raw) if raw else []
 
 
-def _full_address(row: dict[str, Any]) -> str:
+def full_address(row: dict[str, Any]) -> str:
     return ", ".join(part for part in (row["address_line1"].strip(), (row["address_line2"] or "").strip()) if part)
 
 
-def _photo_url(user_id: int, version: int | None) -> str | None:
+def photo_url(user_id: int, version: int | None) -> str | None:
     return f"/api/v1/directory/photos/{user_id}?v={version}" if version and version > 0 else None
 
 
@@ -115,19 +107,19 @@ def _entry(row: dict[str, Any], principal: Principal, level: str) -> DirectoryEn
     return DirectoryEntry(
         user_id=row["user_id"], first_name=row["first_name"], last_name=row["last_name"],
         name=f"{row['first_name']} {row['last_name']}".strip(), role=row["role"],
-        street=street_of(row["address_line1"]), address=_full_address(row) if may("address_visibility") else None,
-        photo_url=_photo_url(row["user_id"], row["photo_version"]), bio=row["bio"] or "",
-        interests=_list(row["interests"]), skills=[Skill(c, SKILLS[c]) for c in _list(row["skills"]) if c in SKILLS],
-        skills_other=_list(row["skills_other"]), help_note=row["help_note"] or "", contacts=contacts, is_me=me,
+        street=street_of(row["address_line1"]), address=full_address(row) if may("address_visibility") else None,
+        photo_url=photo_url(row["user_id"], row["photo_version"]), bio=row["bio"] or "",
+        interests=json_list(row["interests"]), skills=[Skill(c, SKILLS[c]) for c in json_list(row["skills"]) if c in SKILLS],
+        skills_other=json_list(row["skills_other"]), help_note=row["help_note"] or "", contacts=contacts, is_me=me,
     )
 
 
 def _haystack(row: dict[str, Any]) -> str:
     """What `q` searches in a member's row (of _MEMBERS_SQL or _SEARCH_SQL): name, street (never the
     house number), interests and skills, folded."""
-    skills = [SKILLS[c] for c in _list(row["skills"]) if c in SKILLS]
+    skills = [SKILLS[c] for c in json_list(row["skills"]) if c in SKILLS]
     parts = [f"{row['first_name']} {row['last_name']}".strip(), street_of(row["address_line1"]),
-             *_list(row["interests"]), *skills, *_list(row["skills_other"]), row["help_note"] or ""]
+             *json_list(row["interests"]), *skills, *json_list(row["skills_other"]), row["help_note"] or ""]
     return unaccent(" ".join(parts))
 
 
@@ -233,123 +225,7 @@ async def get_entry(principal: Principal, community_id: int, user_id: int) -> Di
     return _entry(rows[0], principal, _viewer_level(principal, community_id))
 
 
-# One's own profile ---------------------------------------------------------------------------
-
-async def get_my_profile(user_id: int) -> MyProfile:
-    """All of the member's own profile, visibilities included (defaults before any edit)."""
-    rows = await Profile.raw(
-        "SELECT u.id AS user_id, u.first_name, u.last_name, u.email, u.phone, u.address_line1, u.address_line2, "
-        "p.bio, p.interests, p.skills, p.skills_other, p.help_note, p.other_contact, p.phone_visibility, "
-        "p.email_visibility, p.other_contact_visibility, p.address_visibility, p.photo_version, p.updated_at "
-        'FROM users u LEFT JOIN directory_profiles p ON p."user" = u.id WHERE u.id = {}', user_id)
-    if not rows:
-        raise NotFound("Compte introuvable.", "user_not_found")
-    r = rows[0]
-    def value(name: str) -> str:  # no profile row yet: the defaults
-        return r[name] if r[name] is not None else DEFAULT_VISIBILITY.get(name, "")
-
-    updated = r["updated_at"]
-    return MyProfile(
-        user_id=r["user_id"], first_name=r["first_name"], last_name=r["last_name"],
-        street=street_of(r["address_line1"]), address=_full_address(r), phone=r["phone"], email=r["email"],
-        photo_url=_photo_url(r["user_id"], r["photo_version"]), bio=value("bio"), interests=_list(r["interests"]),
-        skills=[Skill(c, SKILLS[c]) for c in _list(r["skills"]) if c in SKILLS], skills_other=_list(r["skills_other"]),
-        help_note=value("help_note"), other_contact=value("other_contact"),
-        phone_visibility=value("phone_visibility"), email_visibility=value("email_visibility"),
-        other_contact_visibility=value("other_contact_visibility"), address_visibility=value("address_visibility"),
-        updated_at=updated.isoformat() if updated else None,
-    )
-
-
-def _text(value: str, field: str, label: str) -> str:
-    value = value.strip()
-    if len(value) > LIMITS[field]:
-        raise DomainError(f"{label} est trop long ({LIMITS[field]} caractères au plus).", f"invalid_{field}")
-    return value
-
-
-def _tags(values: list[str], most: int, longest: int, code: str, label: str) -> str:
-    out: list[str] = []
-    seen: set[str] = set()
-    for raw in values:
-        tag = " ".join(raw.split())
-        if not tag:
-            continue
-        if not 2 <= len(tag) <= longest:
-            raise DomainError(f"{label} : chaque entrée fait entre 2 et {longest} caractères.", code)
-        if unaccent(tag) not in seen:
-            seen.add(unaccent(tag))
-            out.append(tag)
-    if len(out) > most:
-        raise DomainError(f"{label} : {most} au plus.", code)
-    return json.dumps(out, ensure_ascii=False)
-
-
-def _changes(data: ProfileIn) -> dict[str, Any]:
-    """Validated column values for the fields present in `data` (French errors otherwise)."""
-    changes: dict[str, Any] = {}
-    for field, label in (("bio", "La présentation"), ("help_note", "Le texte « Je peux aider pour… »"),
-                         ("other_contact", "L'autre contact")):
-        value = getattr(data, field)
-        if value is not msgspec.UNSET:
-            changes[field] = _text(value, field, label)
-    if data.interests is not msgspec.UNSET:
-        changes["interests"] = _tags(data.interests, MAX_INTERESTS, INTEREST_LEN, "invalid_interests",
-                                     "Centres d'intérêt")
-    if data.skills_other is not msgspec.UNSET:
-        changes["skills_other"] = _tags(data.skills_other, MAX_SKILLS_OTHER, SKILL_OTHER_LEN, "invalid_skills",
-                                        "Autres coups de main")
-    if data.skills is not msgspec.UNSET:
-        unknown = [s for s in data.skills if s not in SKILLS]
-        if unknown:
-            raise DomainError(f"Compétence inconnue : {', '.join(unknown)}.", "invalid_skills")
-        changes["skills"] = json.dumps(list(dict.fromkeys(data.skills)))
-    for field in ("phone_visibility", "email_visibility", "other_contact_visibility", "address_visibility"):
-        value = getattr(data, field)
-        if value is msgspec.UNSET:
-            continue
-        if value not in VISIBILITIES:
-            raise DomainError("Visibilité inconnue : « community », « referents » ou « nobody ».",
-                              "invalid_visibility")
-        changes[field] = value
-    return changes
-
-
-async def _upsert(user_id: int, values: dict[str, Any]) -> None:
-    """Update the member's profile row, creating it first if needed (inside a write transaction)."""
-    values = {**values, "updated_at": clock.now()}
-    await bulk_insert(Profile, ["user"], [(user_id,)])  # the row with its defaults, unless it exists
-    await Profile.update({getattr(Profile, k): v for k, v in values.items()}).where(Profile.user == user_id)
-
-
-async def update_profile(user_id: int, data: ProfileIn) -> MyProfile:
-    """Change the fields sent; nothing is written when one of them is invalid."""
-    changes = _changes(data)
-    if changes:
-        async with write_transaction():
-            await _upsert(user_id, changes)
-    return await get_my_profile(user_id)
-
-
-async def set_photo(user_id: int, raw: bytes) -> MyProfile:
-    """Replace the member's photo by a clean re-encoding of `raw` (checked by content)."""
-    photo = await asyncio.to_thread(photos.reencode, raw)
-    async with write_transaction():
-        current = await Profile.select(Profile.photo_version).where(Profile.user == user_id).first()
-        # The version only grows (a deleted photo keeps it, negated): a photo URL never comes back.
-        await _upsert(user_id, {"photo_version": abs(current["photo_version"] if current else 0) + 1})
-        await ProfilePhoto.delete().where(ProfilePhoto.user == user_id)
-        await ProfilePhoto.insert(ProfilePhoto(user=user_id, data=photo.data, width=photo.width, height=photo.height))
-    return await get_my_profile(user_id)
-
-
-async def delete_photo(user_id: int) -> None:
-    """Remove the member's photo (its URL stops answering)."""
-    async with write_transaction():
-        await ProfilePhoto.delete().where(ProfilePhoto.user == user_id)
-        await Profile.raw('UPDATE directory_profiles SET photo_version = -ABS(photo_version), updated_at = {} '
-                          'WHERE "user" = {}', clock.now(), user_id)
-
+# Photos ----------------------------------------------------------------------------------------
 
 async def _listed_with(user_id: int, community_ids: list[int]) -> bool:
     """Is `user_id` listed in the directory of one of these communities?"""
@@ -377,7 +253,7 @@ async def get_photo(principal: Principal, user_id: int) -> bytes:
 async def photo_urls(user_ids: list[int]) -> dict[int, str | None]:
     """Photo URLs of these people (for other screens that show members, e.g. conversations)."""
     rows = await select_in(Profile, 'SELECT "user", photo_version FROM directory_profiles WHERE "user"', user_ids)
-    found = {r["user"]: _photo_url(r["user"], r["photo_version"]) for r in rows}
+    found = {r["user"]: photo_url(r["user"], r["photo_version"]) for r in rows}
     return {u: found.get(u) for u in user_ids}
 
 

@@ -17,7 +17,7 @@ import valkey.asyncio as avalkey
 from playwright.async_api import expect
 
 from backend.directory.schemas import ProfileIn
-from backend.directory.service import update_profile
+from backend.directory.profile import update_profile
 from backend.lib import clock
 from backend.register.episodes import local_day, run_episodes
 from backend.register.tables import EpisodeCheck

@@ -10,7 +10,7 @@ from backend.delivery import service as delivery
 from backend.delivery.schemas import SubscriptionIn, SubscriptionKeys
 from backend.demo import make_user
 from backend.directory.schemas import ProfileIn
-from backend.directory.service import update_profile
+from backend.directory.profile import update_profile
 from backend.register.episodes import run_episodes
 from backend.register.tables import EpisodeCheck
 from backend.register.volunteers import VOLUNTEER_SKILL
