@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from typing import Any, AsyncIterator, Iterable
 
 import valkey.asyncio as avalkey
@@ -37,7 +38,8 @@ class ValkeyPubSubBackend(ChannelsBackend):
     connection error (no live event reaches that process again), and a subscription made while
     Valkey is down is forgotten. This one creates its client inside the running loop, never
     touches Valkey at startup, keeps the set of wanted channels itself, and re-subscribes to
-    exactly that set once Valkey answers again.
+    exactly that set once Valkey answers again. It also reads Valkey's answers to its (UN)SUBSCRIBEs,
+    so a stream can wait until its channels are really subscribed (`wait_subscribed`).
     """
 
     def __init__(self, url: str, *, retry_seconds: float = 1.0, poll_seconds: float = 1.0) -> None:
@@ -51,6 +53,9 @@ class ValkeyPubSubBackend(ChannelsBackend):
         self._down = False
         self._wake: asyncio.Event | None = None
         self._connecting: asyncio.Future | None = None
+        self._confirmed: set[str] = set()  # subscribed, as Valkey answered
+        self._unanswered: Counter[str] = Counter()  # (UN)SUBSCRIBEs sent whose answer is not read yet
+        self._answered = asyncio.Event()  # set, then cleared, on each answer (wakes every waiter)
 
     async def on_startup(self) -> None:
         self._client = make_client(self._url)
@@ -81,6 +86,34 @@ class ValkeyPubSubBackend(ChannelsBackend):
         self._wanted.difference_update(channels)
         await self._tell_valkey(self._pubsub.unsubscribe, channels)
 
+    def subscribed(self, channels: Iterable[str]) -> bool:
+        """Valkey answered the last (UN)SUBSCRIBE sent for each of `channels`, and it was a SUBSCRIBE."""
+        return all(c in self._confirmed and not self._unanswered[c] for c in channels)
+
+    async def wait_subscribed(self, channels: Iterable[str]) -> None:
+        """Return once Valkey has confirmed the subscription to each of `channels`: from then on, what is
+        published there reaches this process. A SUBSCRIBE merely sent is not enough (a PUBLISH from
+        another connection may still be handled before it). Waits as long as it takes (an outage too)."""
+        channels = list(channels)
+        while not self.subscribed(channels):
+            await self._answered.wait()
+
+    def _forget_answers(self) -> None:
+        """The connection is lost or remade: nothing counts as subscribed until Valkey answers on the new one."""
+        self._confirmed.clear()
+        self._unanswered.clear()
+
+    def _answer(self, kind: str, channel: str) -> None:
+        """Valkey's answer to a SUBSCRIBE or an UNSUBSCRIBE of `channel` (read by the listener)."""
+        if self._unanswered[channel] > 0:  # answers to the re-subscriptions of a reconnection were never counted
+            self._unanswered[channel] -= 1
+        if kind == "subscribe":
+            self._confirmed.add(channel)
+        else:
+            self._confirmed.discard(channel)
+        self._answered.set()
+        self._answered.clear()
+
     async def _tell_valkey(self, command: Any, channels: list[str]) -> None:
         """(UN)SUBSCRIBE now if Valkey answers; if not, the listener re-syncs once it is back."""
         try:
@@ -92,6 +125,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
         """(UN)SUBSCRIBE on a connection made or remade by `_connect` only: sent with no await after
         `_connect` returns, the command finds the connection up and does not reconnect on its own."""
         await self._connect()
+        self._unanswered.update(channels)
         await command(*channels)
 
     def _ready(self) -> bool:
@@ -114,6 +148,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
         """
         while not self._ready():
             if self._connecting is None or self._connecting.done():
+                self._forget_answers()  # a new connection: its own answers confirm its subscriptions
                 self._connecting = asyncio.ensure_future(self._pubsub.connect())
                 self._connecting.add_done_callback(lambda f: f.cancelled() or f.exception())  # each caller is told
             await asyncio.shield(self._connecting)
@@ -131,7 +166,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
                 if not self._ready():
                     await self._wait_for_connection()
                     continue
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=self._poll_seconds)
+                message = await self._pubsub.get_message(timeout=self._poll_seconds)
             except VALKEY_ERRORS as exc:
                 self._lost(exc)
                 await asyncio.sleep(self._retry_seconds)
@@ -139,7 +174,12 @@ class ValkeyPubSubBackend(ChannelsBackend):
             if self._down:
                 self._down = False
                 log.info("live: Valkey pub/sub is back")
-            if message is not None and (channel := message["channel"].decode()) in self._wanted:
+            if message is None or message["channel"] is None:  # nothing within a poll interval, or a PONG
+                continue
+            channel = message["channel"].decode()
+            if message["type"] in ("subscribe", "unsubscribe"):
+                self._answer(message["type"], channel)
+            elif message["type"] == "message" and channel in self._wanted:
                 yield channel, message["data"]
 
     async def get_history(self, channel: str, limit: int | None = None) -> list[bytes]:
@@ -147,6 +187,7 @@ class ValkeyPubSubBackend(ChannelsBackend):
 
     def _lost(self, exc: BaseException) -> None:
         self._resync = True
+        self._forget_answers()
         if self._wake is not None:
             self._wake.set()
         if not self._down:

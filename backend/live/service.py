@@ -21,7 +21,8 @@ the first attempt, which then goes on in the background (a cancelled MULTI/EXEC 
 connection and the event with it); a failed attempt is retried in the background (RETRY_DELAYS).
 Each outcome is counted (`vigie_live_publishes{outcome}`: sent, late, retried, dropped) and an
 event finally dropped is logged as an error. Screens that show counts read them again from the
-database on each event and after each reconnection, so one late or lost event is repaired by the next.
+database on each event and on each `ready` of their stream (READY_TYPE), so one late or lost event is
+repaired by the next.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import msgspec
 import valkey.asyncio as avalkey
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.subscriber import Subscriber
 from litestar.response.sse import ServerSentEventMessage
 
@@ -263,9 +263,10 @@ class LiveSubscriber(Subscriber):
 class LiveChannels(ChannelsPlugin):
     """Litestar's ChannelsPlugin on Valkey pub/sub, carrying the stream's configuration."""
 
-    def __init__(self, backend: ChannelsBackend, config: LiveConfig) -> None:
+    def __init__(self, backend: ValkeyPubSubBackend, config: LiveConfig) -> None:
         super().__init__(backend, arbitrary_channels_allowed=True, subscriber_class=LiveSubscriber,
                          subscriber_max_backlog=config.backlog, subscriber_backlog_strategy="dropleft")
+        self.pubsub = backend
         self.config = config
 
 
@@ -274,15 +275,20 @@ def channels_plugin(settings: Settings) -> LiveChannels:
     return LiveChannels(ValkeyPubSubBackend(settings.valkey_url), LiveConfig.from_settings(settings))
 
 
+READY_TYPE = "ready"
+"""The stream's event that says it now hears every one of its channels: what is published from then on
+reaches the browser. Whatever happened before may have been missed (between the screen's own GET and
+this), so the PWA reads its screen again on each `ready` (pwa/js/live.js)."""
 _decode_wire = msgspec.json.Decoder(_Wire).decode
 _cleanups: set[asyncio.Future] = set()
-_open: set[LiveSubscriber] = set()  # the live streams open in this process
+_open: dict[LiveSubscriber, asyncio.Future] = {}  # the live streams open in this process, and their `ready`
 
 
 def close_streams() -> int:
     """End every live stream open in this process, cleanly (the server is stopping: each browser
     reconnects after its `retry:` delay, to another instance behind the proxy). Returns how many."""
-    for subscriber in list(_open):
+    for subscriber, ready in list(_open.items()):
+        ready.cancel()  # a stream still waiting for its subscription stops waiting
         subscriber.put_nowait(None)  # next_event raises EOFError: the stream's loop ends
     return len(_open)
 
@@ -291,17 +297,23 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
                        max_seconds: float | None = None) -> AsyncIterator[ServerSentEventMessage]:
     """SSE messages of `channels` until the client leaves or the stream's time is up.
 
-    Opens with the `retry:` delay, sends a comment after each `ping_seconds` of silence, and
-    drops duplicates (an event sent on two channels the person listens to arrives twice).
+    Opens with the `retry:` delay, then sends the event `ready` once Valkey has confirmed the
+    subscription to every channel (READY_TYPE); sends a comment after each `ping_seconds` of
+    silence, and drops duplicates (an event sent on two channels the person listens to arrives twice).
     """
     config = plugin.config
     limit = config.max_stream_seconds if max_seconds is None else min(max(max_seconds, 0.0), config.max_stream_seconds)
     subscriber = await _subscribe(plugin, channels)
-    _open.add(subscriber)
+    ready = _open[subscriber] = asyncio.ensure_future(plugin.pubsub.wait_subscribed(channels))
     try:
         yield ServerSentEventMessage(data=None, comment="vigie live", retry=config.retry_ms)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
+        while not ready.done() and (remaining := deadline - loop.time()) > 0:
+            if not (await asyncio.wait([ready], timeout=min(config.ping_seconds, remaining)))[0]:
+                yield ServerSentEventMessage(data=None, comment="ping")
+        if ready.done() and not ready.cancelled():
+            yield ServerSentEventMessage(data="{}", event=READY_TYPE)
         seen: deque[str] = deque(maxlen=64)
         while (remaining := deadline - loop.time()) > 0:
             raw = await subscriber.next_event(min(config.ping_seconds, remaining))
@@ -312,7 +324,8 @@ async def event_stream(plugin: LiveChannels, channels: list[str],
     except EOFError:
         pass
     finally:
-        _open.discard(subscriber)
+        ready.cancel()
+        _open.pop(subscriber, None)
         await asyncio.shield(_unsubscribe(plugin, subscriber, channels))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from backend.auth import sessions
+from backend.live.service import READY_TYPE
 
 TIMEOUT = 5.0
 
@@ -113,12 +114,12 @@ class SseStream:
         return parse_message(block)
 
     async def next_event(self, timeout: float = TIMEOUT) -> SseMessage:
-        """The next message that is an event (comments and the `retry:` opening are skipped)."""
+        """The next message that is an event (comments, the `retry:` opening and `ready` are skipped)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             message = await self.next_message(max(deadline - loop.time(), 0))
-            if message.event is not None or message.data is not None:
+            if message.event != READY_TYPE and (message.event is not None or message.data is not None):
                 return message
 
     async def no_event(self, within: float = 0.5) -> None:

@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 
 from backend.auth import sessions
-from backend.live.service import LiveChannels, LiveEvent, publish
+from backend.live.service import READY_TYPE, LiveChannels, LiveEvent, publish
 from tests.builders import World
 from tests.live.sse import SseStream, wait_until
 
@@ -20,14 +20,16 @@ async def subscribers(valkey: Any, channel: str) -> int:
 
 @asynccontextmanager
 async def live(app: Litestar, world: World, role: str, valkey: Any, ready_on: str) -> AsyncIterator[SseStream]:
-    """`role`'s stream, once Valkey routes `ready_on` to it (SUBSCRIBE is sent, not awaited)."""
+    """`role`'s stream, once it said `ready`: Valkey then routes `ready_on` to it."""
     token = await sessions.create_session(world.users[role], 3600)
     async with SseStream(app, "/api/v1/live", token) as stream:
         assert stream.status == 200, stream.status
         assert stream.headers["content-type"].startswith("text/event-stream")
         opening = await stream.next_message()
         assert opening.retry == 5000 and opening.data is None
-        await wait_until(lambda: _subscribed(valkey, ready_on), f"a subscriber on {ready_on}")
+        while (ready := await stream.next_message()).event != READY_TYPE:
+            assert ready.comments == ["ping"], ready  # nothing but keep-alives before it
+        assert await _subscribed(valkey, ready_on), f"ready, but no subscriber on {ready_on}"
         yield stream
 
 

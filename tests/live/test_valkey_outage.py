@@ -222,6 +222,62 @@ async def test_a_stream_that_leaves_during_its_first_subscription_keeps_no_chann
     # and, the listener never woken, heard nothing; with the listener woken, the channel stayed
     # subscribed after the second stream left.
     pause = 1.0
+    async with _own_plugin(tmp_path) as (plugin, admin):
+        await admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+        leaving = service.event_stream(plugin, ["news"])
+        opening = asyncio.ensure_future(anext(leaving))
+        await asyncio.sleep(0.2)
+        assert not opening.done()  # still subscribing
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await opening
+        await admin.ping()  # the pause is over
+
+        # Another stream on the same channel hears its events, then leaves: nobody listens to
+        # the channel any more, so the process no longer subscribes to it.
+        staying = service.event_stream(plugin, ["news"])
+        assert (await asyncio.wait_for(anext(staying), 5)).comment == "vigie live"
+        assert (await asyncio.wait_for(anext(staying), 5)).event == service.READY_TYPE
+        assert await _listening(admin, "news")  # ready: subscribed
+        assert await admin.publish("news", _wire("alert.created")) == 1
+        assert (await asyncio.wait_for(anext(staying), 5)).event == "alert.created"
+        await staying.aclose()
+        await wait_until(lambda: _unheard(admin, "news"), "the channel to be unsubscribed")
+        # The plugin keeps no subscriber on it (its private `_channels`, read as test_live_stream.py does).
+        assert not plugin._channels.get("news"), plugin._channels
+
+
+async def test_ready_comes_once_valkey_has_answered_the_subscription_of_each_channel(tmp_path: Path):
+    # The PWA reads its screen again on `ready` (what happened before may have been missed), so from
+    # `ready` on whatever is published must reach the stream. A paused Valkey holds the SUBSCRIBE the
+    # stream has sent on the pub/sub's connection (already up): the stream opens, but says `ready` only
+    # once Valkey has answered — for its own SUBSCRIBE, and for a stream on the same channel, which
+    # sends none (the plugin counts the first one) while that one is still unanswered.
+    pause = 2.0
+    async with _own_plugin(tmp_path) as (plugin, admin):
+        first = service.event_stream(plugin, ["before"])
+        assert (await asyncio.wait_for(anext(first), 5)).comment == "vigie live"
+        assert (await asyncio.wait_for(anext(first), 5)).event == service.READY_TYPE
+        assert await _listening(admin, "before")
+        await admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+        own = service.event_stream(plugin, ["before", "news"])
+        shared = service.event_stream(plugin, ["news"])
+        for stream in (own, shared):  # opened at once: SUBSCRIBE news is sent, not answered
+            assert (await asyncio.wait_for(anext(stream), 0.5)).comment == "vigie live"
+        readies = [asyncio.ensure_future(anext(stream)) for stream in (own, shared)]
+        assert not (await asyncio.wait(readies, timeout=0.5))[0], "ready before Valkey answered"
+        for ready in readies:
+            assert (await asyncio.wait_for(ready, 5)).event == service.READY_TYPE
+        assert await admin.publish("news", _wire("alert.created")) == 1  # published right after ready: heard
+        for stream in (own, shared):
+            assert (await asyncio.wait_for(anext(stream), 5)).event == "alert.created"
+            await stream.aclose()
+        await first.aclose()
+
+
+@contextlib.asynccontextmanager
+async def _own_plugin(tmp_path: Path) -> AsyncIterator[tuple[service.LiveChannels, Any]]:
+    """A started live plugin on a Valkey of its own (CLIENT PAUSE holds no other test), and a client of it."""
     server = EmbeddedValkey(tmp_path / "valkey", port=free_port())
     server.start()
     admin = make_client(server.url)
@@ -229,27 +285,7 @@ async def test_a_stream_that_leaves_during_its_first_subscription_keeps_no_chann
     try:
         await admin.ping()
         async with plugin:
-            await admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
-            leaving = service.event_stream(plugin, ["news"])
-            opening = asyncio.ensure_future(anext(leaving))
-            await asyncio.sleep(0.2)
-            assert not opening.done()  # still subscribing
-            opening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await opening
-            await admin.ping()  # the pause is over
-
-            # Another stream on the same channel hears its events, then leaves: nobody listens to
-            # the channel any more, so the process no longer subscribes to it.
-            staying = service.event_stream(plugin, ["news"])
-            assert (await asyncio.wait_for(anext(staying), 5)).comment == "vigie live"
-            await wait_until(lambda: _listening(admin, "news"), "the second stream to subscribe")
-            assert await admin.publish("news", _wire("alert.created")) == 1
-            assert (await asyncio.wait_for(anext(staying), 5)).event == "alert.created"
-            await staying.aclose()
-            await wait_until(lambda: _unheard(admin, "news"), "the channel to be unsubscribed")
-            # The plugin keeps no subscriber on it (its private `_channels`, read as test_live_stream.py does).
-            assert not plugin._channels.get("news"), plugin._channels
+            yield plugin, admin
     finally:
         await admin.aclose()
         server.stop()
