@@ -232,6 +232,9 @@ class Settings:
     """Days after which the description of a « personne suspecte » alert is blurred."""
     retention_audit_days: int = 365
     """Days an entry of the staff and moderators' audit log is kept."""
+    retention_pause_ratio: float = 1.0
+    """After each batch of 1,000 rows a retention purge waits this many times as long as the batch
+    took (at most 5 s; 0: no wait), so a purge of a large backlog leaves the database to the sends."""
     privacy_check_seconds: float = 600.0
     """How often each worker looks whether today's privacy run (retention, erasures) is due; one worker runs it."""
 

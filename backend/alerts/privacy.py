@@ -24,7 +24,7 @@ async def blur_suspect_descriptions(settings: Any, cutoff: datetime) -> int:
     """A « personne suspecte » alert older than the cut-off loses its description (its title and place stay)."""
     return await sql.in_batches(
         Alert, (Alert.category == "suspicious_person") & (Alert.created_at < cutoff) & (Alert.body != BLURRED),
-        {Alert.body: BLURRED})
+        {Alert.body: BLURRED}, pause=settings.retention_pause_ratio)
 
 
 RETENTION = [

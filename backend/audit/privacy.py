@@ -17,7 +17,7 @@ PERSONAL_DATA = [
 
 async def purge_audit(settings: Any, cutoff: datetime) -> int:
     """Audit entries older than the cut-off."""
-    return await sql.in_batches(AuditEntry, AuditEntry.created_at < cutoff)
+    return await sql.in_batches(AuditEntry, AuditEntry.created_at < cutoff, pause=settings.retention_pause_ratio)
 
 
 RETENTION = [

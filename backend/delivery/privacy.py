@@ -21,7 +21,8 @@ PERSONAL_DATA = [
 
 async def purge_deliveries(settings: Any, cutoff: datetime) -> int:
     """Delivery rows (and their receipts: received, opened) older than the cut-off, once settled."""
-    return await sql.in_batches(Delivery, (Delivery.created_at < cutoff) & Delivery.state.not_in(["queued", "sending"]))
+    return await sql.in_batches(Delivery, (Delivery.created_at < cutoff) & Delivery.state.not_in(["queued", "sending"]),
+                                pause=settings.retention_pause_ratio)
 
 
 RETENTION = [

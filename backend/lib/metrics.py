@@ -30,6 +30,8 @@ SENDS_IN_FLIGHT = Gauge("vigie_sends_in_flight", "Requests to a push service or 
 LIVE_PUBLISHES = Counter("vigie_live_publishes", "Live events published, by outcome: sent (within the caller's "
                          "wait), late (finished in the background), retried (after a failed attempt), dropped "
                          "(given up, logged as an error).", ["outcome"])
+BATCH_PAUSES = Counter("vigie_batch_pause_seconds", "Seconds a long batched purge (retention) waited between two "
+                       "of its batches to leave the database to the sends, by table.", ["table"])
 QUEUE_DEPTH = Gauge("vigie_queue_depth", "Jobs waiting in each queue.", ["queue"])
 QUEUE_OLDEST = Gauge("vigie_queue_oldest_job_seconds", "Age of the oldest job waiting in each queue.", ["queue"])
 WORKERS_LIVE = Gauge("vigie_workers_live", "Worker processes whose heartbeat is current.")

@@ -8,11 +8,13 @@ backend/lib/piccolo_private.py).
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from piccolo.table import Table
 
+from backend.lib import metrics
 from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, run_plain
 
 T = TypeVar("T")
@@ -25,13 +27,22 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 BATCH_ROWS = 1000
 """Rows one statement of `in_batches` touches: a few milliseconds of SQLite's write lock each."""
+MAX_PAUSE = 5.0
+"""The longest wait of `in_batches` between two batches, whatever the batch took."""
 
 
-async def in_batches(table: type[Table], where: Any, values: dict[Any, Any] | None = None) -> int:
+async def in_batches(table: type[Table], where: Any, values: dict[Any, Any] | None = None, *,
+                     pause: float = 0.0) -> int:
     """Delete the rows of `table` matching `where` — or, given `values`, update them — BATCH_ROWS
     at a time, each batch its own short statement, the event loop free between two: a first
     retention run over a year of rows never holds SQLite's lock for long. With `values`, `where`
     must stop matching an updated row (or the loop would not end). Returns the rows touched.
+
+    After each full batch it waits `pause` times as long as the batch took (at most MAX_PAUSE
+    seconds; the waits are counted in `vigie_batch_pause_seconds`): with 1.0 a purge of millions of
+    rows (the first run after an upgrade, or a lowered retention) keeps the database busy half the
+    time instead of all of it, and the sends running beside it keep their pace; the daily purge of
+    one day's rows (a few batches) takes a few seconds more.
 
     Each batch is one statement, its rows chosen by a sub-select (`id IN (SELECT id … LIMIT n)`):
     reading the ids first and sending them back, two thirds of the purge's samples in the worker
@@ -43,11 +54,14 @@ async def in_batches(table: type[Table], where: Any, values: dict[Any, Any] | No
     while True:
         batch = key.is_in(table.select(key).where(where).limit(BATCH_ROWS))
         query = table.delete().where(batch) if values is None else table.update(values).where(batch)
+        started = time.monotonic()
         done = len(await query.returning(key))
         touched += done
         if done < BATCH_ROWS:
             return touched
-        await asyncio.sleep(0)  # other writers (a resident's alert) take the lock between two batches
+        wait = min(max(0.0, pause) * (time.monotonic() - started), MAX_PAUSE)
+        metrics.BATCH_PAUSES.labels(table._meta.tablename).inc(wait)
+        await asyncio.sleep(wait)  # other writers (a resident's alert) take the lock between two batches
 
 
 def quote(name: str) -> str:
