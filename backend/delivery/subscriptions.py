@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.delivery.channels.push import is_allowed_endpoint
+from backend.delivery.channels.endpoints import is_allowed_endpoint
 from backend.delivery.schemas import SubscriptionIn, SubscriptionOut
 from backend.delivery.tables import PushSubscription
 from backend.lib.errors import DomainError, NotFound

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from backend.delivery.channels.push import PushResult, PushSender, PushTarget, is_allowed_endpoint
+from backend.delivery.channels.endpoints import is_allowed_endpoint
+from backend.delivery.channels.push import PushResult, PushSender, PushTarget
 from backend.delivery.channels.vapid import ensure_vapid_keys, public_key_b64
 from backend.settings import Settings
 from tests.fixtures.webpush_receiver import WebPushReceiver

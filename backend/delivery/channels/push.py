@@ -23,7 +23,7 @@ Outcomes, sorted as Mastodon and ntfy do:
 - `failed`: permanent but not the subscription's fault: payload too large (checked before
   sending, or 413), 401/415 (our VAPID token or encoding refused: deleting every subscription
   over a configuration error would lose them all), redirects (never followed), endpoints
-  outside the allow-list (SSRF guard, no request made), malformed subscription keys.
+  outside the allow-list (SSRF guard in endpoints.py, no request made), malformed subscription keys.
 """
 
 from __future__ import annotations
@@ -32,13 +32,11 @@ import asyncio
 import base64
 import binascii
 import hmac
-import ipaddress
 import logging
 import os
 import re
 import ssl
 import struct
-import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +48,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from backend.delivery.channels.endpoints import endpoint_origin, proxy_for
 from backend.delivery.channels.http1 import Http1Pool
 from backend.delivery.channels.vapid import VapidSigner
 from backend.lib import metrics
@@ -61,9 +60,6 @@ MAX_PAYLOAD = 3000
 """Bytes of clear payload we accept; encrypted it stays under the 4096 push services take."""
 URGENCIES = frozenset({"very-low", "low", "normal", "high"})
 _TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
-_UNSAFE_CHARS = re.compile(r"[\s\\\x00-\x1f\x7f]")
-_PORT_RE = re.compile(r"^[1-9][0-9]{0,4}$")
 _REASON_LIMIT = 200
 _ENCRYPT_RUN = 16
 """Messages encrypted in a row before the producer yields to the loop (~2 ms)."""
@@ -96,53 +92,6 @@ class _Route:
     raw_headers: bytes
     headers: dict[str, str]
     proxy: str | None
-
-
-def is_allowed_endpoint(settings: Settings, url: str) -> bool:
-    """True when `url` may receive a push: HTTPS, on the default port, to a host of
-    `settings.push_allowed_hosts` (`*.` for any subdomain), no credentials, no IP literal;
-    or `http://127.0.0.1:<port>/…` when `push_allow_http_loopback` (tests' receiver)."""
-    return _endpoint_origin(settings, url) is not None
-
-
-def _endpoint_origin(settings: Settings, url: str) -> str | None:
-    """The origin (VAPID `aud`) of an allowed endpoint, None when it is not allowed.
-
-    Stricter than a URL parser on purpose: the authority is everything between `//` and the
-    next `/`, and must be a bare host name (and port), so `?`, `#`, `@` or `\\` tricks that
-    parsers read differently are refused rather than interpreted.
-    """
-    if not url.isascii() or _UNSAFE_CHARS.search(url):
-        return None
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return None
-    authority = rest.split("/", 1)[0]
-    return _allowed_origin(
-        scheme.lower(), authority.lower(), settings.push_allowed_hosts, settings.push_allow_http_loopback
-    )
-
-
-@lru_cache(maxsize=1024)
-def _allowed_origin(scheme: str, authority: str, allowed: tuple[str, ...], http_loopback: bool) -> str | None:
-    host, colon, port = authority.partition(":")
-    if scheme == "http":
-        ok = http_loopback and host == "127.0.0.1" and _PORT_RE.match(port) is not None
-        return f"http://{authority}" if ok else None
-    if scheme != "https" or (colon and port != "443") or not _HOST_RE.match(host):
-        return None
-    try:
-        ipaddress.ip_address(host)
-        return None
-    except ValueError:
-        pass
-    for pattern in allowed:
-        pattern = pattern.lower()
-        if pattern.startswith("*.") and host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
-            return f"https://{host}"
-        if host == pattern:
-            return f"https://{host}"
-    return None
 
 
 def _b64url_decode(text: str) -> bytes:
@@ -191,16 +140,6 @@ def encrypt_payload(target: PushTarget, payload: bytes) -> bytes:
     nonce = hmac.digest(prk, _NONCE_INFO, "sha256")[:12]
     body = AESGCM(key).encrypt(nonce, payload + b"\x02", None)  # \x02: the last (only) record's delimiter
     return salt + struct.pack("!IB", _RECORD_SIZE, len(sender)) + sender + body
-
-
-def proxy_for(origin: str) -> str | None:
-    """The proxy URL the environment gives for `origin` (`scheme://host[:port]`), or None
-    (no proxy set, or the host is in `NO_PROXY`)."""
-    proxies = urllib.request.getproxies_environment()
-    scheme, _, authority = origin.partition("://")
-    if urllib.request.proxy_bypass_environment(authority.partition(":")[0], proxies):
-        return None
-    return proxies.get(scheme)
 
 
 def classify_status(status: int) -> str:
@@ -322,7 +261,7 @@ class PushSender:
         async def produce() -> None:
             for index, target in enumerate(targets):
                 clear = payload(target) if callable(payload) else payload
-                origin = _endpoint_origin(self.settings, target.endpoint)
+                origin = endpoint_origin(self.settings, target.endpoint)
                 if len(clear) > MAX_PAYLOAD:
                     await record(index, PushResult(target.ref, "failed", None, "payload too large"))
                     continue
