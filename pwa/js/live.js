@@ -7,15 +7,17 @@ const MAX_RETRY_MS = 600000;
 
 /**
  * watchLive({onEvent(type, data), refresh(), types}): onEvent for each event of `types` (default:
- * alerts and moderation); refresh() when polling, and after a reconnection (events may have been
- * missed). Returns the stop function.
+ * alerts and moderation); refresh() when polling, and each time the stream says `ready`: the server
+ * sends it once Valkey has confirmed the stream's subscriptions, so from then on nothing is missed,
+ * but what happened before may have been — between the screen's own read and the subscription (the
+ * first time), or during a cut (each reconnection). A refresh must leave the screen as it is when
+ * nothing changed (no duplicate, no lost focus, no lost typing). Returns the stop function.
  */
 export function watchLive({ onEvent, refresh, types = EVENT_TYPES }) {
   let source = null;
   let pollTimer = null;
   let retryTimer = null;
   let retryDelay = FIRST_RETRY_MS;
-  let opened = false;
   let stopped = false;
 
   function startPolling() {
@@ -34,12 +36,11 @@ export function watchLive({ onEvent, refresh, types = EVENT_TYPES }) {
       return;
     }
     source = new EventSource("/api/v1/live");
-    source.onopen = () => {
+    source.addEventListener("ready", () => {
       stopPolling();
       retryDelay = FIRST_RETRY_MS;
-      if (opened) refresh(); // back after a cut: catch up on what was missed
-      opened = true;
-    };
+      refresh(); // catch up on what the stream may have missed before it was ready
+    });
     for (const type of types) {
       source.addEventListener(type, (event) => {
         let data = null;

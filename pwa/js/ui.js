@@ -50,9 +50,72 @@ export function watchCachedReads(container) {
   });
 }
 
+// The fields the person changed (typed in, ticked, picked) and has not sent yet: a refresh never replaces a
+// node holding one. Sent (its form submitted), a field no longer holds them: the answer may redraw it.
+const edited = new WeakSet();
+document.addEventListener("input", (event) => edited.add(event.target), true);
+document.addEventListener("submit", (event) => event.target.querySelectorAll("input, textarea, select").forEach((field) => edited.delete(field)), true);
+
+/** The person is writing in `el`: one of its fields has the focus, or holds what they typed and did not send. */
+export function beingEdited(el) {
+  const fields = [...el.querySelectorAll("input, textarea, select")];
+  return fields.includes(document.activeElement) || fields.some((field) => edited.has(field) && field.value !== "");
+}
+
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+/** Replace `old` with `node`; the focus, if it was in `old`, goes to what sits at its place in `node`. */
+function replaceKeepingFocus(old, node) {
+  const focused = document.activeElement;
+  const index = focused && old.contains(focused) ? [...old.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
+  old.replaceWith(node);
+  const target = index >= 0 ? node.querySelectorAll(FOCUSABLE)[index] : null;
+  if (target) target.focus({ preventScroll: true });
+}
+
+/**
+ * Replace the children of `el` with `children` (nodes, strings, arrays, as h() takes them), unless they
+ * show just what `el` shows: a refresh with nothing new leaves the screen, and its focus, alone.
+ * Returns true when it replaced them.
+ */
+export function refill(el, ...children) {
+  const next = h("div", {}, ...children);
+  const same = next.childNodes.length === el.childNodes.length && [...next.childNodes].every((node, i) => node.isEqualNode(el.childNodes[i]));
+  if (!same) el.replaceChildren(...next.childNodes);
+  return !same;
+}
+
+/**
+ * `draw(data)`, made to skip data equal to what it drew last: a refresh with nothing new leaves the screen
+ * alone. Its clear(slot, ...nodes) puts `nodes` (or nothing) in the slot it drew in, in place of the drawing:
+ * the next data is drawn whatever it is.
+ */
+export function drawWhenChanged(draw) {
+  let last = null;
+  const drawn = (data) => {
+    const key = JSON.stringify(data);
+    if (key === last) return;
+    last = key;
+    draw(data);
+  };
+  drawn.clear = (slot, ...nodes) => {
+    slot.replaceChildren(...nodes);
+    last = null;
+  };
+  return drawn;
+}
+
+/** When `wanted`, fill `slot` with makeForm() unless it holds one already (what was typed there stays); else empty it. */
+export function keepForm(slot, wanted, makeForm) {
+  if (!wanted) slot.replaceChildren();
+  else if (!slot.firstElementChild) slot.replaceChildren(makeForm());
+}
+
 /**
  * A list of nodes keyed by numeric id and kept in id order (newest first with "desc"):
  * put(id, node) adds or replaces and returns true for a new one; remove(id); has(id); clear().
+ * A node is kept as it is when the new one shows the same, or while the person writes in it;
+ * replaced, the focus it held goes to the same place in the new one.
  */
 export function keyedList(className, order = "desc") {
   const element = h("div", { class: className });
@@ -67,7 +130,8 @@ export function keyedList(className, order = "desc") {
     put(id, node) {
       node.dataset.key = String(id);
       const existing = nodes.get(id);
-      if (existing) existing.replaceWith(node);
+      if (existing && (existing.isEqualNode(node) || beingEdited(existing))) return false;
+      if (existing) replaceKeepingFocus(existing, node);
       else element.insertBefore(node, [...element.children].find((other) => before(id, Number(other.dataset.key))) || null);
       nodes.set(id, node);
       return !existing;

@@ -235,6 +235,33 @@ async def browser_login(context: Any, email: str, password: str = TEST_PASSWORD)
     assert response.ok, await response.text()
 
 
+class HeldStreams:
+    """`held = await HeldStreams.on(page.context)`: the PWA's live streams (/api/v1/live) wait before they
+    reach the server until `held.release()` (`held.asked` is set once one has been asked for). What is
+    published meanwhile reaches no stream: the screen must catch up once its stream is ready."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+        self._released = asyncio.Event()
+
+    @classmethod
+    async def on(cls, context: Any) -> "HeldStreams":
+        held = cls()
+        await context.route("**/api/v1/live*", held._hold)  # the context's routes see the worker's fetches too
+        return held
+
+    async def _hold(self, route: Any) -> None:
+        self.asked.set()
+        await self._released.wait()
+        await route.continue_()
+
+    async def wait_asked(self) -> None:
+        await asyncio.wait_for(self.asked.wait(), 30)
+
+    def release(self) -> None:
+        self._released.set()
+
+
 @asynccontextmanager
 async def person_page(browser: Any, server: "LiveServer", email: str, device: dict[str, Any] | None = None
                       ) -> AsyncIterator[Any]:

@@ -4,19 +4,30 @@ updates from a neighbour, closing an alert, and moderation."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.async_api import expect
 
 from backend.alerts.tables import Alert
 from backend.communities.tables import Commune, Community
 from backend.demo import make_user
-from tests.e2e.conftest import Neighbours, browser_login
+from tests.e2e.conftest import HeldStreams, Neighbours, browser_login
 
 SHOTS = "/tmp/vigie-screens"
 
 
 async def commune_of(community_id: int) -> int:
     return (await Community.select(Community.commune).where(Community.id == community_id).first())["commune"]
+
+
+async def alert_then_screen_held(page: Any, alice: Any, community: int, person: str, screen: str,
+                                 title: str) -> tuple[dict[str, Any], HeldStreams]:
+    """Alice's alert `title`, then `person` opens `screen` with its live streams held (HeldStreams)."""
+    alert = await alice.post_alert(community, f"key-{title.encode().hex()[:16]}", title=title)
+    await browser_login(page.context, person)
+    held = await HeldStreams.on(page.context)
+    await page.goto(screen)
+    return alert, held
 
 
 async def test_member_posts_an_alert_with_the_form_and_sees_it_in_the_feed_and_its_page(fx_page, fx_neighbours,
@@ -88,6 +99,24 @@ async def test_neighbours_alert_appears_live_and_its_author_closes_it(fx_page, f
     assert not page.errors, page.errors
 
 
+async def test_an_alert_raised_before_the_live_stream_is_ready_still_appears_once(fx_page, fx_neighbours, fx_live_api):
+    # The feed is read first, then the live stream subscribes: an alert published in between reached
+    # no stream, and the card never came (before: the screen read again only after a reconnection).
+    # Here the stream is held until the alert is posted; once ready, the screen reads the feed again.
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    first, held = await alert_then_screen_held(page, alice, fx_neighbours.community, Neighbours.ODETTE, "/#/alertes",
+                                               "Portail ouvert")
+    await expect(page.locator(f'[data-alert-id="{first["id"]}"]')).to_be_visible()
+    await held.wait_asked()
+
+    second = await alice.post_alert(fx_neighbours.community, "key-gap-second-1", title="Volets forcés au 3")
+    held.release()
+    await expect(page.locator(f'[data-alert-id="{second["id"]}"]')).to_be_visible(timeout=10_000)
+    await expect(page.locator("[data-alert-id]")).to_have_count(2)  # the first one not twice
+    assert not page.errors, page.errors
+
+
 async def test_author_marks_the_alert_resolved(fx_page, fx_neighbours, fx_live_api):
     page = fx_page
     odette = await fx_live_api(Neighbours.ODETTE)
@@ -127,6 +156,30 @@ async def test_moderator_hides_an_alert_with_a_reason(fx_page, fx_neighbours, fx
     await page.get_by_role("link", name="Masquées").click()
     await page.locator(f'[data-alert-id="{alert["id"]}"]').get_by_text("Historique").click()
     await expect(page.get_by_text("Raison : Accusation nominative sans fait précis")).to_be_visible()
+    assert not page.errors, page.errors
+
+
+async def test_the_moderation_list_catches_up_without_touching_the_reason_being_typed(fx_page, fx_neighbours,
+                                                                                      fx_live_api):
+    # The queue is read, a moderator starts writing why an alert should be hidden; an alert posted
+    # before the stream is ready reached no stream. Once ready the queue is read again: the new alert
+    # comes, and the card being written in is left as it is (its reason, its focus).
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    first, held = await alert_then_screen_held(page, alice, fx_neighbours.community, Neighbours.MODERATOR,
+                                               "/#/moderation", "Mon voisin est un voleur")
+    card = page.locator(f'[data-alert-id="{first["id"]}"]')
+    await card.get_by_role("button", name="Masquer").click()
+    reason = card.get_by_label("Raison")
+    await reason.fill("Accusation nominative")
+    await held.wait_asked()
+
+    second = await alice.post_alert(fx_neighbours.community, "key-gap-moder-02", title="Camion garé devant l'école")
+    held.release()
+    await expect(page.locator(f'[data-alert-id="{second["id"]}"]')).to_be_visible(timeout=10_000)
+    await expect(reason).to_have_value("Accusation nominative")
+    await expect(reason).to_be_focused()
+    await expect(page.locator("[data-alert-id]")).to_have_count(2)
     assert not page.errors, page.errors
 
 

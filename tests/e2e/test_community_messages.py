@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from backend.messages.tables import Block, ConversationReport, Message, Participant
 from tests.e2e.community import SHOTS, Street, fx_street, open_conversation  # noqa: F401
-from tests.e2e.conftest import Neighbours, browser_login, person_page
+from tests.e2e.conftest import HeldStreams, Neighbours, browser_login, person_page
 
 
 async def test_message_sent_online_appears_in_the_other_members_thread(fx_page, fx_browser, fx_server, fx_street):
@@ -125,6 +125,39 @@ async def test_member_adds_a_neighbour_to_a_conversation(fx_page, fx_street, fx_
     await expect(page.locator(".message-note")).to_contain_text("Odette Lambert a ajouté Jeanne Leroy à la conversation")
     await expect(page.get_by_role("heading", name="Alice Martin, Jeanne Leroy")).to_be_visible()
     assert await Participant.count().where(Participant.conversation == conversation["id"]) == 3
+    assert not page.errors, page.errors
+
+
+async def test_a_message_sent_before_the_live_stream_is_ready_appears_and_the_reply_being_typed_stays(
+        fx_page, fx_street, fx_live_api):
+    # The thread is read first, then the live stream subscribes: a message sent in between reached no
+    # stream. Here the stream is held until it is sent; once ready, the thread reads what is newer than
+    # what it shows — without touching the reply Odette is typing.
+    n = fx_street.n
+    alice = await fx_live_api(Neighbours.ALICE)
+    conversation = await open_conversation(alice, n.community, n.odette)
+
+    async def alice_writes(body: str, key: str) -> None:
+        sent = await alice.request("POST", f"/api/v1/messages/conversations/{conversation['id']}/messages",
+                                   json={"body": body}, headers={"Idempotency-Key": key})
+        assert sent.status_code == 201, sent.text
+
+    await alice_writes("Bonjour Odette", "gap-message-00001")
+    page = fx_page
+    await browser_login(page.context, Neighbours.ODETTE)
+    held = await HeldStreams.on(page.context)
+    await page.goto(f"/#/messages/{conversation['id']}")
+    await expect(page.locator(".message--theirs")).to_contain_text("Bonjour Odette")
+    await held.wait_asked()
+    reply = page.get_by_label("Votre message")
+    await reply.fill("Je passe ce soir")
+
+    await alice_writes("Tu as vu le camion ?", "gap-message-00002")
+    held.release()
+    await expect(page.locator(".message--theirs")).to_have_count(2, timeout=10_000)
+    await expect(page.locator(".message--theirs").last).to_contain_text("Tu as vu le camion ?")
+    await expect(reply).to_have_value("Je passe ce soir")
+    await expect(reply).to_be_focused()
     assert not page.errors, page.errors
 
 

@@ -150,10 +150,12 @@ export function render(container, { params, query }) {
   const cached = cachedBanner(null);
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
   let refreshTimer = null;
+  let shown = ""; // the alert as last drawn, as JSON
   let linkSlot = null; // built once: re-renders while the alert is being sent keep it
   let message = query.envoyee ? t("alertDetail.sent") : "";
 
   function show(alert, cachedAt) {
+    shown = JSON.stringify(alert);
     cachedBanner(cachedAt, cached);
     document.title = `${alert.title} — Vigie`;
     const isAuthor = alert.author.id === me.id;
@@ -179,10 +181,11 @@ export function render(container, { params, query }) {
     if (stillSending(alert) && !cachedAt) refreshTimer = setTimeout(load, REFRESH_WHILE_SENDING_MS);
   }
 
-  async function load() {
+  /** Read the alert and draw it (with `ifChanged`, only when it changed since it was drawn). */
+  async function load({ ifChanged = false } = {}) {
     try {
       const { data, cachedAt } = await apiRead(alertPath(alertId));
-      show(data, cachedAt);
+      if (!ifChanged || JSON.stringify(data) !== shown) show(data, cachedAt);
     } catch (err) {
       mount(
         content,
@@ -197,7 +200,7 @@ export function render(container, { params, query }) {
     onEvent: (type, alert) => {
       if (alert.id === alertId) load();
     },
-    refresh: () => undefined, // the delivery figures refresh on their own timer
+    refresh: () => load({ ifChanged: true }), // closed or hidden while the stream was not ready yet
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
   container.append(cached, content);

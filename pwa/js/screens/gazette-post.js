@@ -43,6 +43,7 @@ export function render(container, { params, query }) {
   const status = statusRegion();
   const content = h("div", {}, h("p", { class: "loading" }, t("common.loading")));
   let offline = false;
+  let shown = ""; // the post as last drawn, as JSON
   let draft = ""; // the comment being written survives the post being shown again (live updates)
   let key = null; // one Idempotency-Key per comment, kept when the same comment is tried again
   // My comments on this post still in the outbox (written offline, or as the network dropped).
@@ -305,6 +306,7 @@ export function render(container, { params, query }) {
   }
 
   function show(post, cachedAt) {
+    shown = JSON.stringify(post);
     offline = Boolean(cachedAt);
     cachedBanner(cachedAt, cached);
     document.title = `${post.title} — Vigie`;
@@ -324,21 +326,23 @@ export function render(container, { params, query }) {
     );
   }
 
-  async function load() {
+  /** Read the post and draw it (with `ifChanged`, only when it changed since it was drawn). */
+  async function load({ ifChanged = false } = {}) {
     try {
       const { data, cachedAt } = await apiRead(postPath(postId));
-      show(data, cachedAt);
+      if (!ifChanged || JSON.stringify(data) !== shown) show(data, cachedAt);
     } catch (err) {
       mount(content, ...notice({ title: t("gazettePost.title"), text: errorMessage(err), kind: "error", href: "#/gazette", link: t("gazettePost.back"), variant: "secondary" }));
     }
   }
 
+  const writing = () => content.querySelector("form[aria-busy], textarea:focus"); // a redraw would lose the focus
   const stopLive = watchLive({
     types: GAZETTE_EVENTS,
     onEvent: (type, data) => {
-      if (Number(data.post_id) === postId && !content.querySelector("form[aria-busy], textarea:focus")) load();
+      if (Number(data.post_id) === postId && !writing()) load();
     },
-    refresh: () => undefined,
+    refresh: () => writing() || load({ ifChanged: true }),
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
   const stopOutbox = onOutboxChange((message) => {

@@ -5,7 +5,7 @@ import { h, mount } from "../dom.js";
 import { hasKey, t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
 import { getMe } from "../store.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, refill } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { watchLive } from "../live.js";
 import { broadcastCard } from "../mairie.js";
@@ -136,9 +136,9 @@ export function render(container, { query }) {
 
   function showFirstPage(data) {
     const broadcasts = data.broadcasts || [];
-    mairie.replaceChildren(...broadcasts.map((b) => broadcastCard(b, { level: 3 })));
+    refill(mairie, broadcasts.map((b) => broadcastCard(b, { level: 3 })));
     mairieTitle.hidden = broadcasts.length === 0;
-    pinned.replaceChildren(...data.pinned.map((post) => postCard(post)));
+    refill(pinned, data.pinned.map((post) => postCard(post)));
     pinnedTitle.hidden = data.pinned.length === 0;
     data.pinned.forEach((post) => list.remove(post.id));
   }

@@ -4,7 +4,7 @@ import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton, textareaField } from "../forms.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, refill } from "../ui.js";
 import { badge, broadcastCard, when } from "../mairie.js";
 import { areaText, tabs, channelList, coalesce, communePath, confirmBox, reachTable, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
@@ -134,10 +134,10 @@ export function render(container, { query, title }) {
         if (!before) {
           cachedBanner(cachedAt, cached);
           shown.length = 0;
-          list.replaceChildren();
         }
         shown.push(...data);
-        list.append(...data.map(card));
+        if (before) list.append(...data.map(card));
+        else refill(list, data.map(card));
         nextBefore = data.length === PAGE_SIZE ? data[data.length - 1].id : null;
         more.hidden = nextBefore === null;
         empty.hidden = shown.length > 0;
@@ -161,11 +161,12 @@ export function render(container, { query, title }) {
       const slot = list.querySelector(`[data-broadcast-id="${data.broadcast_id}"] .mairie-reach`);
       if (b && slot && data.delivery) {
         slot.replaceChildren(reachTable(data.delivery, t("mairie.list.reachCaption", { title: b.title })) || "");
-      } else if (!list.querySelector("form")) {
+      } else if (!writing()) {
         reload();
       }
     }
-    const stopLive = watchCommune(commune.id, { onSection: (section, data) => section === "broadcast_reach" && onReach(data), refresh: () => load() });
+    const writing = () => list.querySelector("form"); // a follow-up is being written
+    const stopLive = watchCommune(commune.id, { onSection: (section, data) => section === "broadcast_reach" && onReach(data), refresh: () => writing() || load() });
     mount(
       container,
       ...staffHeading(t("mairie.list.title"), commune),

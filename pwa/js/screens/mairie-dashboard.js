@@ -4,7 +4,7 @@
 import { h, mount } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { apiRead, errorMessage } from "../api.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, refill } from "../ui.js";
 import { CATEGORIES as ALERT_CATEGORIES, categoryLabel as alertCategoryLabel } from "../alerts.js";
 import { stackedBarChart } from "../charts.js";
 import { severityLabel, when } from "../mairie.js";
@@ -148,7 +148,7 @@ export function render(container, { query, title }) {
       try {
         const { data, cachedAt } = await apiRead(communePath(commune.id, "/dashboard"));
         cachedBanner(cachedAt, cached);
-        mount(body, summaryFigures(data), ...sections(data));
+        refill(body, summaryFigures(data), ...sections(data));
         updated.textContent = t("mairie.dashboard.updatedAt", { when: when(data.generated_at) });
       } catch (err) {
         body.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));

@@ -3,6 +3,7 @@
 // (how, when), who needs help, who has not answered (their relatives were told), who called them
 // and when; an agent notes their own calls; close the episode. Earlier episodes below.
 import { h, mount } from "../dom.js";
+import { drawWhenChanged, keepForm, refill } from "../ui.js";
 import { getLang, t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, selectField, statusRegion, submitButton } from "../forms.js";
@@ -169,9 +170,10 @@ export function render(container, { query, title }) {
     }
 
     let pendingTimer = null;
+    const drawBoard = drawWhenChanged(showBoard);
     async function loadBoard(id) {
       const { data } = await apiRead(communePath(commune.id, `/episodes/${id}/board`));
-      showBoard(data);
+      drawBoard(data);
       // Contacts' SMS being sent: their outcome comes from the workers, not as a live event — look again shortly.
       clearTimeout(pendingTimer);
       const pending = data.rows.some((r) => r.escalated_at && (r.contacts || []).some((c) => textPending(r, c)));
@@ -184,10 +186,11 @@ export function render(container, { query, title }) {
         const wanted = Number(query.id) || null;
         const chosen = episodes.find((e) => e.id === wanted) || episodes.find((e) => e.status === "open") || null;
         if (chosen) await loadBoard(chosen.id);
-        else boardSlot.replaceChildren();
-        openSlot.replaceChildren(chosen && chosen.status === "open" ? "" : openForm(commune, (e) => navigate(`/mairie/episodes?id=${e.id}`)));
+        else drawBoard.clear(boardSlot);
+        keepForm(openSlot, !(chosen && chosen.status === "open"), () => openForm(commune, (e) => navigate(`/mairie/episodes?id=${e.id}`)));
         const others = episodes.filter((e) => !chosen || e.id !== chosen.id);
-        historySlot.replaceChildren(
+        refill(
+          historySlot,
           others.length
             ? h(
                 "section",
@@ -198,7 +201,7 @@ export function render(container, { query, title }) {
             : "",
         );
       } catch (err) {
-        boardSlot.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
+        drawBoard.clear(boardSlot, h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
       }
     }
 

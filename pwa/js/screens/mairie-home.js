@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { monthInWords } from "../time.js";
 import { apiRead, errorMessage } from "../api.js";
 import { navigate } from "../router.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, refill } from "../ui.js";
 import { coalesce, communePath, rememberCommune, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
 const TILES = [
@@ -101,7 +101,7 @@ export function render(container, { query, title }) {
       try {
         const { data, cachedAt } = await apiRead(communePath(commune.id, "/dashboard"));
         cachedBanner(cachedAt, cached);
-        summary.replaceChildren(summaryFigures(data));
+        refill(summary, summaryFigures(data));
         const count = data.forwarded_awaiting.length;
         awaiting.textContent = t("mairie.tiles.awaitingCount", { count });
         awaiting.hidden = count === 0;

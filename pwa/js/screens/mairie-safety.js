@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, formAlert, handleSubmit, inputField, statusRegion, submitButton } from "../forms.js";
 import { navigate } from "../router.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, drawWhenChanged, keepForm, refill } from "../ui.js";
 import { when } from "../mairie.js";
 import { areaPicker, areaText, channelBoxes, checkedValues, coalesce, communePath, confirmBox, staffHeading, staffScreen, watchCommune } from "../mairie-staff.js";
 
@@ -147,9 +147,10 @@ export function render(container, { query, title }) {
       );
     }
 
+    const drawDetail = drawWhenChanged(showDetail);
     async function loadDetail(checkId) {
       const { data } = await apiRead(communePath(commune.id, `/safety-checks/${checkId}`));
-      showDetail(data);
+      drawDetail(data);
     }
 
     async function load() {
@@ -159,12 +160,12 @@ export function render(container, { query, title }) {
         const wanted = Number(query.id) || null;
         const chosen = checks.find((c) => c.id === wanted) || checks.find((c) => c.status === "open") || null;
         if (chosen) await loadDetail(chosen.id);
-        else detailSlot.replaceChildren();
+        else drawDetail.clear(detailSlot);
         // A new check is opened only when none is running (or from the history view).
-        openSlot.replaceChildren(chosen && chosen.status === "open" ? "" : openForm(commune, (check) => navigate(`/mairie/verification?id=${check.id}`)));
-        historySlot.replaceChildren(historyList(commune, checks, chosen && chosen.id) || "");
+        keepForm(openSlot, !(chosen && chosen.status === "open"), () => openForm(commune, (check) => navigate(`/mairie/verification?id=${check.id}`)));
+        refill(historySlot, historyList(commune, checks, chosen && chosen.id) || "");
       } catch (err) {
-        detailSlot.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
+        drawDetail.clear(detailSlot, h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
       }
     }
 

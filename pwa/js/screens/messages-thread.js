@@ -337,7 +337,7 @@ export function render(container, { params }) {
       put(message, { live: true });
       markRead();
     },
-    refresh: loadNewer,
+    refresh: () => loading.then(loadNewer), // after the first load: newer than the last message it showed
   });
   const onVisible = () => markRead();
   document.addEventListener("visibilitychange", onVisible);
@@ -358,7 +358,7 @@ export function render(container, { params }) {
     h("a", { href: "#/messages", class: "button button--secondary button--block" }, t("messages.back")),
   );
   showQueued();
-  load();
+  const loading = load();
   return () => {
     setOpenConversation(null);
     stopOutbox();

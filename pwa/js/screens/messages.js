@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { api, apiRead, errorMessage } from "../api.js";
 import { announce, statusRegion } from "../forms.js";
 import { getMe } from "../store.js";
-import { cachedBanner } from "../ui.js";
+import { cachedBanner, refill } from "../ui.js";
 import { refreshTimes, timeElement } from "../alerts.js";
 import { watchLive } from "../live.js";
 import { avatar, badge, memberOrNotice } from "../community.js";
@@ -102,7 +102,7 @@ export function render(container) {
     try {
       const { data, cachedAt } = await apiRead("/messages/conversations");
       cachedBanner(cachedAt, cached);
-      list.replaceChildren(...(data.length ? data.map(conversationCard) : [h("p", { class: "lead" }, t("messages.empty"))]));
+      refill(list, data.length ? data.map(conversationCard) : h("p", { class: "lead" }, t("messages.empty")));
     } catch (err) {
       list.replaceChildren(h("p", { class: "banner banner--error", role: "alert" }, errorMessage(err)));
     }
