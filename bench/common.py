@@ -112,6 +112,7 @@ def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
         "vapid_private_key_file": settings.vapid_private_key_file,
         "push_allow_http_loopback": settings.push_allow_http_loopback, "log_level": settings.log_level,
         "retention_delivery_days": settings.retention_delivery_days,
+        "retention_pause_ratio": settings.retention_pause_ratio,
         **extra,
     }  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}

@@ -168,8 +168,9 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
                      # with the default 90 days, the workers' first daily privacy run purged ~9 months of
                      # them (millions of rows, 1,000 a statement) during the broadcast: a third of the
                      # workers' samples (py-spy) and much of PostgreSQL's CPU, a backlog no running
-                     # instance has (it purges a day's rows a day).
-                     retention_delivery_days=400)
+                     # instance has (it purges a day's rows a day). `--retention-days 90` measures the
+                     # broadcast beside that backlog's purge, paced by `--pause-ratio`.
+                     retention_delivery_days=args.retention_days, retention_pause_ratio=args.pause_ratio)
     settings = Settings(env="bench", base_url=f"http://127.0.0.1:{port}", port=port, var_dir=str(tmp / "var"),
                         database_url=url, valkey_url=valkey_url, secret_key="bench-secret-key-not-for-production",
                         secure_cookies=False, outbox_dir=str(tmp / "outbox"), log_level="WARNING", **extra)
@@ -321,6 +322,9 @@ def main() -> int:
     parser.add_argument("--sms-rate", type=int, default=100, help="SMS provider rate limit (messages/s)")
     parser.add_argument("--timeout", type=float, default=240, help="seconds to wait for the broadcast's deliveries")
     parser.add_argument("--skip-broadcast", action="store_true")
+    parser.add_argument("--retention-days", type=int, default=400,
+                        help="the workers' retention_delivery_days (90: a first purge of ~9 months runs beside the broadcast)")
+    parser.add_argument("--pause-ratio", type=float, default=1.0, help="the workers' retention_pause_ratio")
     parser.add_argument("--explain", type=float, default=0, metavar="MS",
                         help="log EXPLAIN ANALYZE of statements slower than MS ms (auto_explain) and print them")
     parser.add_argument("--keep", type=Path, metavar="DIR",
