@@ -136,9 +136,10 @@ async def _wipe(engine: Any, settings: Settings) -> None:
                 if "locked" not in str(exc) or attempt == 2:
                     raise
                 # Still locked after the 30 s busy timeout (fresh-clone CI runs: now and then after
-                # tests/delivery/test_sms_fallback.py's first test): a connection of the previous
-                # test's stopped app, orphaned in the middle of a write, keeps the lock until it is
-                # collected. Cause not found yet (see the session notes); collect, then try again.
+                # tests/delivery/test_sms_fallback.py's first test). One cause found and fixed: a job
+                # cancelled by its app's stop while its BEGIN IMMEDIATE waited kept the write lock
+                # for good (backend/lib/piccolo_private.py's _ReusedConnection.execute, reproduced by
+                # tests/lib/test_piccolo_private.py). Should another remain: collect, then try again.
                 warnings.warn(f"per-test wipe: database locked, attempt {attempt + 1}: {exc}", stacklevel=1)
                 gc.collect()
 

@@ -163,11 +163,44 @@ class _ReusedConnection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
 
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        """aiosqlite's `execute`, except for a BEGIN cancelled while it waits (behind another writer,
+        up to the busy timeout): aiosqlite's thread runs it all the same once the lock is free, and
+        piccolo's `__aexit__` (rollback, close) never runs since `__aenter__` did not return, so the
+        connection kept SQLite's write lock for good (the suite's per-test wipe then found the
+        database locked, behind a job cancelled by its app's stop). A ROLLBACK and a close are
+        queued behind the BEGIN on the connection's thread, in a task of their own. Any other
+        statement returns aiosqlite's own result (awaited, or used as `async with` by piccolo)."""
+        if not sql.startswith("BEGIN"):
+            return self._conn.execute(sql, parameters)
+        return self._begin(sql, parameters)
+
+    async def _begin(self, sql: str, parameters: Any) -> Any:
+        try:
+            return await self._conn.execute(sql, parameters)
+        except asyncio.CancelledError:
+            task = asyncio.get_running_loop().create_task(_abandon(self._conn))
+            _abandoning.add(task)
+            task.add_done_callback(_abandoning.discard)
+            raise
+
     async def close(self) -> None:
         if self._conn.in_transaction or len(self._idle) >= self.MAX_IDLE:
             await self._conn.close()
         else:
             self._idle.append(self._conn)
+
+
+_abandoning: set[asyncio.Task[None]] = set()
+
+
+async def _abandon(conn: aiosqlite.Connection) -> None:
+    """Roll back (a BEGIN that failed leaves nothing to roll back) and close `conn`."""
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        pass
+    await conn.close()
 
 
 class PlainQuery:

@@ -15,7 +15,7 @@ import piccolo
 import pytest
 from packaging.specifiers import SpecifierSet
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, rolled_back, run_plain
@@ -130,3 +130,43 @@ async def test_rolled_back_tells_a_transaction_rolled_back_by_hand(fx_sqlite: Pe
         await undone.rollback()
     assert rolled_back(undone) is True
     assert await run_plain(fx_sqlite, "SELECT n FROM r", []) == [{"n": 1}]
+
+
+async def test_a_transaction_cancelled_while_its_begin_waits_for_the_lock_does_not_keep_the_lock(
+        tmp_path: Path) -> None:
+    """A job cancelled (its app stopping) while its BEGIN IMMEDIATE waits behind another writer: aiosqlite's
+    thread still runs the BEGIN once the lock is free, and piccolo's `__aexit__` (its rollback and close) never
+    runs, as `__aenter__` did not return. The connection then held SQLite's write lock for good: the suite's next
+    per-test wipe found the database locked (tests/conftest.py)."""
+    path = tmp_path / "cancelled.db"
+    engine = PersistentSQLiteEngine(path=str(path), timeout=30, check_same_thread=False)
+    await engine.open_shared()
+    try:
+        await run_plain(engine, "CREATE TABLE w (n INTEGER)", [])
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        entered = asyncio.Event()
+
+        async def write() -> None:
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                entered.set()
+                await run_plain(engine, "INSERT INTO w (n) VALUES ({})", [1])
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0.3)  # its BEGIN IMMEDIATE waits in aiosqlite's thread
+        assert not entered.is_set()
+        task.cancel()
+        blocker.execute("ROLLBACK")  # the lock is free: the waiting BEGIN takes it
+        blocker.close()
+        assert (await asyncio.gather(task, return_exceptions=True))[0].__class__ is asyncio.CancelledError
+        await asyncio.sleep(0.5)  # the BEGIN's busy handler tries again every 0.1 s at most: it has the lock
+        other = sqlite3.connect(path, timeout=3, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" after 3 s when the lock was kept
+            other.execute("INSERT INTO w (n) VALUES (2)")
+            other.execute("COMMIT")
+        finally:
+            other.close()
+        assert await run_plain(engine, "SELECT n FROM w", []) == [{"n": 2}]
+    finally:
+        await engine.close_shared()
