@@ -43,8 +43,9 @@ class Neighbourhood:
 
 
 async def neighbourhood(settings: Any, password_hash: str, receiver: Any, count: int,
-                        prefs_for=None, devices_for=None, behaviour_for=None) -> Neighbourhood:
-    """`count` members besides the author; `prefs_for(i)`, `devices_for(i)` choose per member."""
+                        prefs_for=None, devices_for=None, behaviour_for=None, slow_delay: float = 0.5) -> Neighbourhood:
+    """`count` members besides the author; `prefs_for(i)`, `devices_for(i)` choose per member;
+    `behaviour_for(i)` how its devices answer ("slow": after `slow_delay` s)."""
     commune = await make_commune()
     community = await make_community(commune, "Les Tilleuls")
     author = await make_user("auteur@test.vigie.fr", "Alice", "Auteur", password_hash=password_hash,
@@ -63,7 +64,7 @@ async def neighbourhood(settings: Any, password_hash: str, receiver: Any, count:
         await delivery.set_preferences(uid, prefs)
         hood.subs[uid] = []
         for _ in range(devices_for(i) if devices_for else 1):
-            sub = receiver.new_subscription(behaviour_for(i) if behaviour_for else None)
+            sub = receiver.new_subscription(behaviour_for(i) if behaviour_for else None, delay=slow_delay)
             hood.subs[uid].append(sub)
             await delivery.subscribe(settings, uid, SubscriptionIn(
                 endpoint=sub["endpoint"], keys=SubscriptionKeys(**sub["keys"]), device_label=f"téléphone {i}"))

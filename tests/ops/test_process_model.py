@@ -198,10 +198,12 @@ async def test_worker_given_sigterm_mid_job_finishes_or_hands_back_its_deliverie
     fx_push.clear()
     ensure_vapid_keys(fx_settings)
     app = await fx_app_factory(run_workers_in_process=False)
-    # Every push service answers after 0.5 s: a job of 100 pushes 8 at a time lasts ~6 s.
+    # Every push service answers after 0.25 s: a job of 100 pushes 8 at a time lasts ~3 s, so that jobs are
+    # running at the SIGTERM (after 20 pushes) and the third still queued. 0.5 s (~6 s a job) only made the test
+    # wait longer: 16-18 s a variant, ~9 s of it the pushes' waits.
     hood = await neighbourhood(fx_settings, fx_password_hash, fx_push, MEMBERS,
                                prefs_for=lambda i: Preferences(push=True, email=False),
-                               behaviour_for=lambda i: "slow")
+                               behaviour_for=lambda i: "slow", slow_delay=0.25)
     author = Api(app)
     await author.login("auteur@test.vigie.fr")
     r = await author.post(f"/api/v1/communities/{hood.community}/alerts", ALERT, headers=idem())
