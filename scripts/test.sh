@@ -26,10 +26,10 @@
 # against 803 + 455 s one after the other, every test slower (the non-browser files summed 870 -> 1,440 s).
 # Fresh-clone `CI=true bash .ci/run` at 671f473 (3 Dec 2026, 10:54-11:12, nothing else running): SQLite pass 673 s
 # (886 passed), PostgreSQL pass 344 s (541 passed), 18.6 min with the installs.
-# 2026-12-03 13:11, at 8aa3de5 + the SMS-fallback delay 15 -> 8 s (tests/e2e/test_sms_fallback.py, 44 -> 26 s) and
-# slow pushes 0.5 -> 0.25 s (tests/ops/test_process_model.py's SIGTERM tests, 23.6 + 21.2 -> 13.1 + 13.3 s), nothing
+# 2026-12-03 13:11, at eb4a9be (with the SMS-fallback delay 15 -> 8 s (tests/e2e/test_sms_fallback.py, 44 -> 26 s) and
+# slow pushes 0.5 -> 0.25 s (tests/ops/test_process_model.py's SIGTERM tests, 23.6 + 21.2 -> 13.1 + 13.3 s)), nothing
 # else running (load 1.5 at its start, ~4 during): SQLite pass 589 s (892 passed, 7 skipped). PostgreSQL pass
-# (per-test TRUNCATE, as before) 352 s (542 passed), load 0.5 at its start, 1.5 at its end.
+# (per-test TRUNCATE, as before; at c65448d) 352 s (542 passed), load 0.5 at its start, 1.5 at its end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 procs="${VIGIE_TEST_PROCESSES:-2}"
