@@ -20,6 +20,7 @@ from backend.domains import DOMAINS
 from tests.builders import build_world
 
 ROWS = 2500
+DELIVERY_COLUMNS = ("kind", "ref_id", "user", "channel", "state", "created_at")
 
 
 async def _watch(count, done: asyncio.Event) -> set[int]:
@@ -35,7 +36,7 @@ async def test_a_year_of_rows_is_purged_in_batches_committed_one_by_one(fx_setti
     monkeypatch.setattr(sql, "BATCH_ROWS", 500)
     w = await build_world(fx_password_hash)
     member, old = w.users["member"], clock.now() - timedelta(days=365)
-    await sql.bulk_insert(Delivery, ("kind", "ref_id", "user", "channel", "state", "created_at"),
+    await sql.bulk_insert(Delivery, DELIVERY_COLUMNS,
                           [("alert", i, member, "push", "sent", old) for i in range(ROWS)])
     await sql.bulk_insert(AuditEntry, ("action", "target", "details", "created_at"),
                           [("alert.hide", f"alert:{i}", "{}", old - timedelta(days=400)) for i in range(ROWS)])
@@ -74,14 +75,14 @@ async def test_a_long_purge_waits_between_its_batches_in_proportion_to_their_tim
     cutoff = clock.now() - timedelta(days=90)
 
     # Without a ratio, no wait.
-    await sql.bulk_insert(Delivery, ("kind", "ref_id", "user", "channel", "state", "created_at"), rows)
+    await sql.bulk_insert(Delivery, DELIVERY_COLUMNS, rows)
     before = _paused()
     assert await purge_deliveries(fx_settings.with_(retention_pause_ratio=0.0), cutoff) == ROWS
     assert _paused() == before
 
     # With 3.0: after each of the 5 full batches, three times the batch's own time; the purge took
     # at least its waits, and its statements the rest (so the waits are at most 3/4 of it).
-    await sql.bulk_insert(Delivery, ("kind", "ref_id", "user", "channel", "state", "created_at"), rows)
+    await sql.bulk_insert(Delivery, DELIVERY_COLUMNS, rows)
     before, started = _paused(), time.monotonic()
     assert await purge_deliveries(fx_settings.with_(retention_pause_ratio=3.0), cutoff) == ROWS
     elapsed, waited = time.monotonic() - started, _paused() - before
