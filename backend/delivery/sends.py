@@ -16,8 +16,9 @@ from typing import Any
 from backend.auth.tables import User
 from backend.delivery import preferences
 from backend.delivery.batches import (Claimed, ResultSorter, claim, http_session, journal, kept, load_notices,
-                                      notice_key, push_first, retry_or_fail)
-from backend.delivery.channels.email import MailTemplate, delivery_message_id, render_template_bytes, send_rendered
+                                      notice_key, push_first, retry_or_fail, worker_context)
+from backend.delivery.channels.email import (MailTemplate, SmtpPool, delivery_message_id, render_template_bytes,
+                                             send_rendered)
 from backend.delivery.channels.push import PushResult, PushSender, PushTarget
 from backend.delivery.channels.sms import SmsOut, acquire_sms_quota, fit_sms, make_sms_sender
 from backend.delivery.kinds import Notice
@@ -133,6 +134,14 @@ async def send_push_batch(ctx: dict[str, Any], delivery_ids: list[int]) -> int:
 
 # E-mail ---------------------------------------------------------------------------------------
 
+async def smtp_pool(ctx: dict[str, Any]) -> SmtpPool | None:
+    """The worker's SMTP sessions, kept open from one e-mail job to the next; None outside a SAQ
+    worker (nothing would close them): the send then opens and closes its own."""
+    if worker_context(ctx) is ctx:
+        return None
+    return await kept(ctx, "smtp_pool", lambda: SmtpPool(ctx["settings"]))
+
+
 async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int], hold_until: float | None = None) -> int:
     """Render each notice once, personalise by substitution, send over a few reused connections;
     each result is journaled as it comes (not at the end of the job of 100)."""
@@ -168,7 +177,7 @@ async def send_email_batch(ctx: dict[str, Any], delivery_ids: list[int], hold_un
         sorter = ResultSorter(ctx, "email", by_ref, outcomes)
         if items:
             await send_rendered(settings, items, connections=settings.email_connections, on_result=sorter.add,
-                                before_send=outcomes.room)
+                                before_send=outcomes.room, pool=await smtp_pool(ctx))
         await sorter.finish()
     return len(rows)
 

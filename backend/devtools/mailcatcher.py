@@ -28,6 +28,8 @@ class CaughtMail:
     received_at: datetime
     path: Path | None
     """The `.eml` file written for it (None when the catcher has no outbox_dir)."""
+    peer: tuple[str, int] | None = None
+    """The sending client's address and port: mails of one SMTP session share it."""
 
 
 class MailCatcher(LoopbackService, Recording[CaughtMail]):
@@ -107,7 +109,7 @@ class MailCatcher(LoopbackService, Recording[CaughtMail]):
         enhanced = "4.3.2" if code < 500 else "5.3.0"
         return f"{code} {enhanced} Service not available (MailCatcher refuse_with)"
 
-    def _catch(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
+    def _catch(self, mail_from: str, rcpt_tos: list[str], raw: bytes, peer: tuple[str, int] | None = None) -> None:
         received_at = datetime.now(UTC)
         path = None
         if self.mail_dir is not None:
@@ -119,7 +121,7 @@ class MailCatcher(LoopbackService, Recording[CaughtMail]):
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self._recorder.add(
-            CaughtMail(mail_from, tuple(rcpt_tos), raw, message, received_at, path)
+            CaughtMail(mail_from, tuple(rcpt_tos), raw, message, received_at, path, peer)
         )
 
 
@@ -145,5 +147,6 @@ class _CatcherHandler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
-        self._catcher._catch(envelope.mail_from, list(envelope.rcpt_tos), raw)
+        peer = tuple(session.peer[:2]) if isinstance(session.peer, tuple) else None
+        self._catcher._catch(envelope.mail_from, list(envelope.rcpt_tos), raw, peer)
         return "250 Message accepted for delivery"

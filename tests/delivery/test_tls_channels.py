@@ -105,7 +105,7 @@ class Relay:
         # session.ssl after STARTTLS; on SMTPS the transport itself is the TLS one
         tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         self.messages.append({"to": envelope.rcpt_tos, "tls": tls,
-                              "login": session.authenticated and USER})
+                              "login": session.authenticated and USER, "peer": session.peer})
         return "250 OK"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -177,6 +177,27 @@ async def test_mail_goes_out_encrypted_and_authenticated_to_a_relay_with_a_priva
     assert [r["state"] for r in rows] == ["sent"] * MEMBERS, rows
     assert sorted(to for m in seen.messages for to in m["to"]) == sorted(hood.emails.values())
     assert all(m["tls"] and m["login"] == USER for m in seen.messages)
+    await author.aclose()
+
+
+async def test_the_next_alert_goes_over_the_encrypted_sessions_the_first_one_opened(
+        relay: tuple[Relay, dict[str, Any]], pki: Pki, fx_app_factory: Any, fx_delivery_overrides: dict[str, Any],
+        fx_settings: Settings, fx_password_hash: str, fx_push: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker keeps its relay sessions (STARTTLS or TLS, then AUTH) open from one e-mail job
+    to the next, rather than shaking hands again for each job of 100 e-mails."""
+    seen, smtp = relay
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
+    hood, author, first = await alert_to(fx_app_factory, fx_settings, fx_password_hash, fx_push, "email",
+                                         **fx_delivery_overrides, **smtp, smtp_password=PASSWORD)
+    assert [r["state"] for r in await settled(first, "email", 30)] == ["sent"] * MEMBERS
+    first_peers = {m["peer"] for m in seen.messages}
+    r = await author.post(f"/api/v1/communities/{hood.community}/alerts",
+                          {**ALERT, "title": "Fenêtre ouverte au 12"}, headers=idem())
+    assert r.status_code == 201, r.text
+    assert [r["state"] for r in await settled(r.json()["id"], "email", 30)] == ["sent"] * MEMBERS
+    second = seen.messages[MEMBERS:]
+    assert len(second) == MEMBERS and all(m["tls"] and m["login"] == USER for m in second)
+    assert {m["peer"] for m in second} <= first_peers  # no new session for the second job
     await author.aclose()
 
 

@@ -1,4 +1,4 @@
-"""Email adapter: aiosmtplib, connections reused for a whole batch; pre-rendered bulk mail."""
+"""Email adapter: aiosmtplib, sessions kept open across jobs (`SmtpPool`); pre-rendered bulk mail."""
 
 from __future__ import annotations
 
@@ -193,30 +193,98 @@ def render_template_bytes(settings: Settings, template: MailTemplate, to: str, v
     return b"".join(parts)
 
 
+class SmtpPool:
+    """SMTP sessions kept open between e-mail jobs, as an HTTP client keeps its connections.
+
+    An alert's e-mails go out in jobs of 100, each over `email_connections` sessions: without a
+    pool each job opened (TCP, banner, EHLO, and STARTTLS and AUTH in production) and closed
+    them all. A session handed back stays open for the next job, up to `keep` of them, for at
+    most `idle_seconds`; one taken again is first checked with a NOOP, so a relay that dropped
+    it while it waited costs a fresh session, not a message. One pool per worker process
+    (`batches.kept`), closed when the worker stops.
+    """
+
+    def __init__(self, settings: Settings, keep: int | None = None, idle_seconds: float = 30.0) -> None:
+        self.settings = settings
+        self.keep = keep if keep is not None else settings.email_connections * settings.worker_concurrency
+        self.idle_seconds = idle_seconds
+        self._idle: deque[tuple[aiosmtplib.SMTP, float]] = deque()
+        self.opened = 0
+        """Sessions this pool has opened (a test and the bench read it)."""
+
+    async def take(self) -> aiosmtplib.SMTP:
+        """An open session: an idle one that still answers, else a new one (raises as `connect`)."""
+        loop = asyncio.get_running_loop()
+        while self._idle:
+            smtp, since = self._idle.pop()  # the most recent: the likeliest still open
+            if loop.time() - since <= self.idle_seconds and smtp.is_connected:
+                try:
+                    await smtp.noop()
+                    return smtp
+                except (aiosmtplib.SMTPException, OSError):
+                    pass
+            smtp.close()
+        smtp = smtp_client(self.settings)
+        await smtp.connect()
+        self.opened += 1
+        metrics.SMTP_SESSIONS_OPENED.inc()
+        return smtp
+
+    async def give_back(self, smtp: aiosmtplib.SMTP) -> None:
+        """Keep `smtp` for a later job, or say goodbye to it when the pool is full."""
+        if not smtp.is_connected:
+            return
+        if len(self._idle) < self.keep:
+            self._idle.append((smtp, asyncio.get_running_loop().time()))
+            return
+        await _quit(smtp)
+
+    async def close(self) -> None:
+        while self._idle:
+            await _quit(self._idle.pop()[0])
+
+    async def __aenter__(self) -> SmtpPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+async def _quit(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
+
+
 async def send_rendered(
     settings: Settings, items: Sequence[tuple[str, str, bytes]], connections: int = 4,
     on_result: Callable[[MailResult], Awaitable[None]] | None = None,
-    before_send: Callable[[], Awaitable[None]] | None = None,
+    before_send: Callable[[], Awaitable[None]] | None = None, pool: SmtpPool | None = None,
 ) -> list[MailResult]:
-    """Send pre-rendered messages `(ref, to, bytes)` over `connections` reused SMTP sessions.
+    """Send pre-rendered messages `(ref, to, bytes)` over `connections` SMTP sessions, taken from
+    `pool` and handed back to it (without a pool: opened for this call and closed after it).
 
     One result per item, in order. A 4xx reply or lost connection → retry, a 5xx reply →
     failed, for that message; a connection that drops stops taking messages, and what no
     connection could send ends as retry. `on_result`, if given, is awaited with each result
     as it comes (those no connection sent: at the end), `before_send` before each message.
     """
+    if pool is None:
+        async with SmtpPool(settings, keep=0) as own:
+            return await send_rendered(settings, items, connections, on_result, before_send, own)
     results: list[MailResult | None] = [None] * len(items)
     pending = deque(range(len(items)))
     envelope_from = parseaddr(settings.mail_from)[1]
     trouble = ["no SMTP connection"]
 
     async def session() -> None:
-        smtp = smtp_client(settings)
         try:
-            await smtp.connect()
+            smtp = await pool.take()
         except (aiosmtplib.SMTPException, OSError) as exc:
             trouble[0] = f"SMTP connection failed: {exc}"
             return
+        troubled = False  # a timeout or a protocol error: not a session to hand to the next job
         try:
             while pending and smtp.is_connected:
                 if before_send is not None:
@@ -232,14 +300,16 @@ async def send_rendered(
                     in_flight.dec()
                 if result.outcome == "retry":
                     trouble[0] = result.reason
+                    troubled = troubled or result.reason.startswith(_CONNECTION_TROUBLE)
                 if on_result is not None:
                     await on_result(result)
-        finally:
-            if smtp.is_connected:
-                try:
-                    await smtp.quit()
-                except (aiosmtplib.SMTPException, OSError):
-                    smtp.close()
+        except BaseException:
+            smtp.close()  # cut short mid-message (cancelled): the session's state is unknown
+            raise
+        if troubled:
+            smtp.close()
+        else:
+            await pool.give_back(smtp)
 
     in_flight = metrics.SENDS_IN_FLIGHT.labels("email")
     await asyncio.gather(*(session() for _ in range(max(1, min(connections, len(items))))))
@@ -252,6 +322,8 @@ async def send_rendered(
         out.append(r)
     return out
 
+
+_CONNECTION_TROUBLE = "SMTP connection:"
 
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 """A bare ASCII addr-spec, as our accounts hold: nothing for `parseaddr` to take apart."""
@@ -284,7 +356,7 @@ async def _send_raw(smtp: aiosmtplib.SMTP, envelope_from: str, ref: str, to: str
     except aiosmtplib.SMTPResponseException as exc:
         code, message = exc.code, exc.message
     except (aiosmtplib.SMTPException, OSError) as exc:  # disconnected, timeout, not supported
-        return MailResult(ref, "retry", f"SMTP connection: {exc}")
+        return MailResult(ref, "retry", f"{_CONNECTION_TROUBLE} {exc}")
     except ValueError as exc:  # an address aiosmtplib cannot send safely
         return MailResult(ref, "failed", f"bad address: {exc}")
     return MailResult(ref, "failed" if 500 <= code < 600 else "retry", f"{code} {message}"[:200])
