@@ -33,6 +33,8 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
+from backend.lib.tasks import KeptTasks
+
 # 3. piccolo registers a converter for the INTEGER declared type: every id and foreign key read
 # from SQLite went through a Python function turning its text back into the int sqlite3
 # returns natively anyway (~0.07 ms for a 50-alert page, ~10 % of the feed's CPU). Without
@@ -179,9 +181,7 @@ class _ReusedConnection:
         try:
             return await self._conn.execute(sql, parameters)
         except asyncio.CancelledError:
-            task = asyncio.get_running_loop().create_task(_abandon(self._conn))
-            _abandoning.add(task)
-            task.add_done_callback(_abandoning.discard)
+            _abandoning.keep(asyncio.get_running_loop().create_task(_abandon(self._conn)))
             raise
 
     async def close(self) -> None:
@@ -191,7 +191,7 @@ class _ReusedConnection:
             self._idle.append(self._conn)
 
 
-_abandoning: set[asyncio.Task[None]] = set()
+_abandoning = KeptTasks()
 
 
 async def _abandon(conn: aiosqlite.Connection) -> None:

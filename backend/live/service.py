@@ -45,6 +45,7 @@ from litestar.response.sse import ServerSentEventMessage
 from backend.auth.principal import Principal
 from backend.communities.tables import Community
 from backend.lib.metrics import LIVE_PUBLISHES
+from backend.lib.tasks import KeptTasks
 from backend.live.pubsub import ValkeyPubSubBackend, publish_raw
 from backend.settings import Settings
 
@@ -159,7 +160,7 @@ async def publish(target: ChannelsPlugin | Litestar | Mapping[str, Any] | avalke
     return True
 
 
-_background: set[asyncio.Task] = set()
+_background = KeptTasks()
 
 
 def _finish_in_background(first: asyncio.Future, send: Any, event_type: str, channels: list[str],
@@ -172,9 +173,7 @@ def _finish_in_background(first: asyncio.Future, send: Any, event_type: str, cha
     late = isinstance(exc, TimeoutError)
     log.warning("live event %s not published on %s within %.0f s (%s): going on in the background", event_type,
                 channels, PUBLISH_TIMEOUT, "still under way" if late else repr(exc))
-    task = asyncio.ensure_future(_finish(first, send, event_type, channels))
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    _background.keep(asyncio.ensure_future(_finish(first, send, event_type, channels)))
 
 
 async def _finish(first: asyncio.Future, send: Any, event_type: str, channels: list[str]) -> None:
@@ -200,10 +199,7 @@ async def _finish(first: asyncio.Future, send: Any, event_type: str, channels: l
 
 async def settle_publishes(timeout: float = 30.0) -> int:
     """Wait (at most `timeout` s) for the publishes still finishing in the background; how many were left."""
-    pending = list(_background)
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
-    return sum(not task.done() for task in pending)
+    return await _background.settle(timeout)
 
 
 async def channels_for(principal: Principal) -> list[str]:
@@ -280,7 +276,7 @@ READY_TYPE = "ready"
 reaches the browser. Whatever happened before may have been missed (between the screen's own GET and
 this), so the PWA reads its screen again on each `ready` (pwa/js/live.js)."""
 _decode_wire = msgspec.json.Decoder(_Wire).decode
-_cleanups: set[asyncio.Future] = set()
+_cleanups = KeptTasks()
 _open: dict[LiveSubscriber, asyncio.Future] = {}  # the live streams open in this process, and their `ready`
 
 
@@ -342,7 +338,7 @@ async def _subscribe(plugin: LiveChannels, channels: list[str]) -> LiveSubscribe
     try:
         return await asyncio.shield(subscribing)  # type: ignore[return-value]
     except asyncio.CancelledError:
-        _kept(subscribing).add_done_callback(lambda done: _undo(plugin, channels, done))
+        _cleanups.keep(subscribing).add_done_callback(lambda done: _undo(plugin, channels, done))
         raise
 
 
@@ -359,14 +355,7 @@ def _undo(plugin: LiveChannels, channels: list[str], subscribing: asyncio.Future
 def _unsubscribe(plugin: LiveChannels, subscriber: LiveSubscriber, channels: list[str]) -> asyncio.Future:
     """Unsubscribe in a task of its own, kept until it ends (a cancelled UNSUBSCRIBE would drop the
     process's shared pub/sub connection): the plugin unsubscribes the channels nobody else hears."""
-    return _kept(asyncio.ensure_future(plugin.unsubscribe(subscriber, channels)))
-
-
-def _kept(future: asyncio.Future) -> asyncio.Future:
-    """`future`, referenced until it ends (a task nobody awaits any more may be collected mid-way)."""
-    _cleanups.add(future)
-    future.add_done_callback(_cleanups.discard)
-    return future
+    return _cleanups.keep(asyncio.ensure_future(plugin.unsubscribe(subscriber, channels)))
 
 
 def _sse_message(raw: bytes, seen: deque[str]) -> ServerSentEventMessage | None:
