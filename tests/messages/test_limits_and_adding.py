@@ -114,9 +114,15 @@ async def test_a_conversation_holds_50_people_at_most(api, world, fx_password_ha
     assert await Participant.count().where(Participant.conversation == conv["id"]) == 50
 
 
-async def test_limit_fails_open_while_valkey_is_down(fx_app_factory, world, tmp_path):
+async def test_limit_fails_open_while_valkey_is_down(fx_app_factory, world, tmp_path, monkeypatch):
     from backend.devtools.loopback import free_port
     from backend.devtools.valkey import EmbeddedValkey
+    from backend.live import service
+
+    # The messages' live events cannot be published either; their background retries (0.5 + 2 + 5 s)
+    # held the app's stop 7.5 s (it lets publishes under way finish). None here: this test is about the
+    # limits, the retries are tests/live/test_publish_timeout.py's.
+    monkeypatch.setattr(service, "RETRY_DELAYS", ())
 
     down = EmbeddedValkey(tmp_path / "valkey", port=free_port())  # never started
     app = await fx_app_factory(valkey_url=down.url, run_workers_in_process=False, messages_per_hour=1,
