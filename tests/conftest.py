@@ -117,6 +117,8 @@ async def fx_engine(fx_base_settings: Settings) -> AsyncIterator[Any]:
     yield engine
     if session_user:
         await db.stop_engine(engine)
+    if engine in _postgres_wipes:
+        await _postgres_wipes.pop(engine).close()
 
 
 @pytest.fixture(scope="session")
@@ -151,20 +153,17 @@ class PostgresWipe:
             await self.connection.close()
 
 
-@pytest.fixture(scope="session")
-async def fx_postgres_wipe(fx_engine: Any) -> AsyncIterator[PostgresWipe]:
-    wipe = PostgresWipe(fx_engine)
-    yield wipe
-    await wipe.close()
+_postgres_wipes: dict[Any, PostgresWipe] = {}
+"""The wipe's connection of each engine (one: the suite's), closed at the end of `fx_engine`."""
 
 
-async def _wipe(engine: Any, settings: Settings, request: pytest.FixtureRequest) -> None:
+async def _wipe(engine: Any, settings: Settings) -> None:
     """Empty every table (ids restart at 1), touching only the tables a test wrote to: a DELETE of
     every table, each its own connection and commit, took ~0.3 s a test on SQLite; the TRUNCATE of
     all tables ~0.1 s on PostgreSQL."""
     tables = [t._meta.tablename for t in apps.all_tables()]
     if db.is_postgres_url(settings.database_url):
-        run = request.getfixturevalue("fx_postgres_wipe").fetch
+        run = _postgres_wipes.setdefault(engine, PostgresWipe(engine)).fetch
         # Rows, or a sequence used since its last restart (pg_sequences.last_value is NULL then).
         rows = await run(
             f"SELECT * FROM ({_non_empty(tables)}) AS t(name) UNION SELECT c.relname FROM pg_sequences s "
@@ -215,7 +214,7 @@ async def fx_clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         return
     engine = request.getfixturevalue("fx_engine")
     settings: Settings = request.getfixturevalue("fx_base_settings")
-    await _wipe(engine, settings, request)
+    await _wipe(engine, settings)
     client = make_client(settings.valkey_url)
     await client.flushall()
     await client.aclose()
