@@ -30,11 +30,24 @@
 # slow pushes 0.5 -> 0.25 s (tests/ops/test_process_model.py's SIGTERM tests, 23.6 + 21.2 -> 13.1 + 13.3 s)), nothing
 # else running (load 1.5 at its start, ~4 during): SQLite pass 589 s (892 passed, 7 skipped). PostgreSQL pass
 # (per-test TRUNCATE, as before; at c65448d) 352 s (542 passed), load 0.5 at its start, 1.5 at its end.
+# 2026-12-03 14:40, at 5e5bf44 (`scripts/test.sh --durations=60`, load 0.7 at its start, 2.4 at its end): SQLite
+# 624 s (892 passed, 7 skipped), PostgreSQL 299 s (542 passed): 15.4 min. Then (suite11): on SQLite the suite's
+# engine started once for the session (tests/conftest.py's fx_engine: the tests' own queries on its shared
+# connection, not a connection and a thread each), the PostgreSQL wipe on one connection per process
+# (PostgresWipe, same TRUNCATE), the moderation test's undo delay on Playwright's page clock (14.5 -> 3.9 s), no
+# live-event retries in the Valkey-down limit test (its 7.5 s teardown on each pass), the project's modules
+# compiled up front (below; `import backend.app` 1.2 -> 1.06 s a process). With the first three, the SQLite pass
+# took 507 s (15:06, load 2.3 at its start). With all five, at a2bc094 (15:43-16:00, load 2.5 at its start, 3.5
+# at its end), 628 + 360 s: nearly every test slower alike (fuzz 86 -> 91 s on SQLite, the CLI files ~1.5x) for
+# less CPU time than the 14:40 run (user 14.3 against 15.0 min), which points at the machine that quarter of an
+# hour rather than at the changes (the SQLite side had only gained two more savings since the 507 s run); not
+# measured again yet. A session-wide PostgreSQL pool was tried too and hung the pass (see fx_engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The project's modules compiled once, up front: with PYTHONDONTWRITEBYTECODE set (this machine's
 # environment sets it) no process writes them, and every one of them (the two test processes, each
-# `vigie` command, live server and worker the tests start) compiled backend's ~310 modules again.
+# `vigie` command, live server and worker the tests start) compiled backend's ~310 modules again
+# (`import backend.app`: 1.2 s without them, 1.06 s with them, 2026-12-03).
 # The files go where Python looks for them (__pycache__, ignored by git); a changed source is compiled again.
 .venv/bin/python -m compileall -q backend tests piccolo_conf.py > /dev/null
 procs="${VIGIE_TEST_PROCESSES:-2}"
