@@ -65,15 +65,22 @@ class Arrivals:
     def __init__(self) -> None:
         self.expected = 0
         self.stamps: list[float] = []
+        self.start = 0
+        """Arrivals before this index belong to an earlier round (`mark`)."""
 
     def note(self) -> None:
         self.stamps.append(time.time())
 
+    def mark(self) -> None:
+        """A new round starts: `times` and `expected` count from the next arrival."""
+        self.start = len(self.stamps)
+
     def times(self) -> dict[str, float]:
-        if not self.stamps:
+        stamps = self.stamps[self.start:]
+        if not stamps:
             return {"first": 0.0, "half": 0.0, "last": 0.0}
-        middle = min(len(self.stamps), max(1, (self.expected or len(self.stamps)) // 2)) - 1
-        return {"first": self.stamps[0], "half": self.stamps[middle], "last": self.stamps[-1]}
+        middle = min(len(stamps), max(1, (self.expected or len(stamps)) // 2)) - 1
+        return {"first": stamps[0], "half": stamps[middle], "last": stamps[-1]}
 
 
 class TimedRecorder(Recorder[Any]):
@@ -127,9 +134,13 @@ def serve_push(conn: Connection) -> None:
             command, arg = conn.recv()
             if command == "subscriptions":
                 conn.send([receiver.new_subscription() for _ in range(arg)])
-            elif command == "wait":
-                receiver._recorder.arrivals.expected = arg[0]
+            elif command == "wait":  # arg[0]: the count since the start, every round included
+                arrivals = receiver._recorder.arrivals
+                arrivals.expected = arg[0] - arrivals.start
                 conn.send(_wait(lambda: receiver.count, arg))
+            elif command == "mark":
+                receiver._recorder.arrivals.mark()
+                conn.send(None)
             elif command == "counts":
                 refused = [a.reason for a in receiver.attempts if a.status != 201]
                 conn.send({"pushes": receiver.count, "verified": len(receiver.received), "refused": len(refused),
@@ -154,9 +165,12 @@ def serve_mail_and_sms(conn: Connection) -> None:
         conn.send((controller.port, sms.messages_url))
         while True:
             command, arg = conn.recv()
-            if command == "wait":
-                sink.arrivals.expected = arg[0][0]
+            if command == "wait":  # counts since the start, every round included
+                sink.arrivals.expected = arg[0][0] - sink.arrivals.start
                 conn.send(_wait(lambda: sink.count, arg[0]) and _wait(lambda: len(sms.messages), arg[1]))
+            elif command == "mark":
+                sink.arrivals.mark()
+                conn.send(None)
             elif command == "counts":
                 last_sms = max((m.received_at for m in sms.messages), default=0.0)
                 conn.send({"emails": sink.count, **{f"email_{k}": v for k, v in sink.arrivals.times().items()}, "sms": len(sms.messages),

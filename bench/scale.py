@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale.py [--members 300000] [--clients 50] [--seconds 8] [--workers 2]
                                     [--sms-rate 100] [--skip-broadcast] [--explain MS] [--keep DIR]
-                                    [--rounds N]
+                                    [--rounds N] [--broadcasts N]
 
 Needs PostgreSQL's server binaries (`apt-get install postgresql`): one throwaway cluster is
 started as the tests start theirs (tests/fixtures/postgres.py: initdb in a temp dir, loopback
@@ -25,12 +25,15 @@ process (bench/api.py's load generator, 50 keep-alive clients):
 On the seed-scale database only: a commune-wide urgent broadcast to the ~50,000 residents of the
 largest commune (push + e-mail + SMS to the 10 % with a mobile), 2 `vigie worker` processes,
 bench/fanout.py's receivers in child processes; seconds from the POST to the last push and the
-last e-mail. The resident memory (RSS) of each process after each phase.
+last e-mail. Then the same again (`--broadcasts 2`, the default), once the first one's deliveries
+all arrived. The resident memory (RSS) of each process after each phase.
 
 Targets (2-core machine): feed ≥ 1,000 req/s with p99 ≤ 100 ms on the small database, and on
 the seed-scale one within 10 % of the small one's rate and p99; dashboard ≤ 200 ms (p95);
-50,000 pushes ≤ 20 s and 50,000 e-mails ≤ 60 s from the POST; the API's RSS on the seed-scale
-database within 10 % of the small one's. `--explain MS` logs the plan (EXPLAIN ANALYZE, via
+50,000 pushes ≤ 20 s and 50,000 e-mails ≤ 60 s from the POST, for each broadcast; the API's RSS
+on the seed-scale database within 10 % of the small one's, and each worker's after the second
+broadcast within 10 % of its RSS after the first (a worker that kept what a broadcast needed would
+grow by as much again). `--explain MS` logs the plan (EXPLAIN ANALYZE, via
 auto_explain) of every statement slower than MS ms and prints them at the end.
 
 `--keep DIR` keeps the cluster and its two databases in DIR (and what was built in
@@ -234,23 +237,47 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
 
 
 def run_broadcast(settings: Any, procs: Processes, receivers: dict[str, Any], commune: int, cookie: str, csrf: str,
-                  args: argparse.Namespace, postmaster: int) -> dict[str, Any]:
-    """POST an urgent commune-wide broadcast; seconds until the last push and e-mail arrive, and the
-    CPU of each process meanwhile (the API, the workers, PostgreSQL's, the receivers')."""
+                  args: argparse.Namespace, postmaster: int) -> list[dict[str, Any]]:
+    """POST an urgent commune-wide broadcast `--broadcasts` times, one after the other once the last
+    one's pushes, e-mails and SMS all arrived; for each: seconds until its last push and e-mail
+    arrive, the CPU of each process meanwhile (the API, the workers, PostgreSQL's, the
+    receivers'), and the workers' memory (a second broadcast shows whether it keeps growing)."""
+    workers = procs.workers(args.workers)
+    asyncio.run(wait_workers(settings.valkey_url, procs, args.workers, settings, timeout=60))
+    idle = {f"worker{i + 1} idle": rss_mb(w.pid) for i, w in enumerate(workers)}
+    push, mail = receivers["push"], receivers["mail"]
+    rounds: list[dict[str, Any]] = []
+    before = {"push": {"pushes": 0}, "mail": {"emails": 0, "sms": 0}}
+    for n in range(1, args.broadcasts + 1):
+        if n > 1:
+            push.ask("mark")
+            mail.ask("mark")
+        b = _one_broadcast(settings, procs, workers, receivers, n, commune, cookie, csrf, args, postmaster)
+        b["rss"] = {**(idle if n == 1 else {}), **b["rss"]}
+        for side, counts in before.items():  # the receivers count since their start
+            for key, earlier in counts.items():
+                counts[key], b[side][key] = b[side][key], b[side][key] - earlier
+        rounds.append(b)
+        if not b["complete"]:
+            break
+    return rounds
+
+
+def _one_broadcast(settings: Any, procs: Processes, workers: list[Any], receivers: dict[str, Any], n: int,
+                   commune: int, cookie: str, csrf: str, args: argparse.Namespace, postmaster: int) -> dict[str, Any]:
     import json
     import urllib.request
 
-    workers = procs.workers(args.workers)
-    asyncio.run(wait_workers(settings.valkey_url, procs, args.workers, settings, timeout=60))
-    rss = {f"worker{i + 1} idle": rss_mb(w.pid) for i, w in enumerate(workers)}
     push, mail = receivers["push"], receivers["mail"]
+
     def others() -> dict[str, float]:
         return {"postgresql": tree_cpu_seconds(postmaster), "push receiver": cpu_seconds(push.process.pid),
                 "smtp+sms": cpu_seconds(mail.process.pid)}
 
     cpu_before = {**procs.cpu(), **others()}
+    text = dict(BROADCAST, title=BROADCAST["title"] + ("" if n == 1 else f" (message n° {n})"))
     request = urllib.request.Request(
-        f"{settings.base_url}/api/v1/communes/{commune}/broadcasts", data=json.dumps(BROADCAST).encode(),
+        f"{settings.base_url}/api/v1/communes/{commune}/broadcasts", data=json.dumps(text).encode(),
         method="POST", headers={"Cookie": cookie, "x-csrftoken": csrf, "Content-Type": "application/json"})
     posted_at = time.time()
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -263,15 +290,23 @@ def run_broadcast(settings: Any, procs: Processes, receivers: dict[str, Any], co
         for i, w in enumerate(workers):
             peak[f"worker{i + 1}"] = max(peak.get(f"worker{i + 1}", 0.0), rss_mb(w.pid))
 
-    pushes_ok = _wait_sampling(push, ("wait", (receivers["pushes"], deadline)), sample)
-    mails_ok = _wait_sampling(mail, ("wait", ((receivers["emails"], deadline), (receivers["sms"], deadline))), sample)
+    pushes_ok = _wait_sampling(push, ("wait", (receivers["pushes"] * n, deadline)), sample)
+    mails_ok = _wait_sampling(mail, ("wait", ((receivers["emails"] * n, deadline), (receivers["sms"] * n, deadline))),
+                              sample)
     cpu_after = {**procs.cpu(), **others()}
     pc, mc = push.ask("counts"), mail.ask("counts")
     states = asyncio.run(delivery_states(settings.database_url, body.get("id")))
-    rss.update({f"{name} peak": mb for name, mb in peak.items()})
-    rss.update({f"worker{i + 1} end": rss_mb(w.pid) for i, w in enumerate(workers)})
+    settled = None  # when no row of it is left queued or sending (outcomes are written in batches, retries wait)
+    while settled is None and time.time() < deadline:
+        if not any(st in ("queued", "sending") for _, st, _, _ in states):
+            settled = time.time() - posted_at
+            break
+        time.sleep(1)
+        states = asyncio.run(delivery_states(settings.database_url, body.get("id")))
+    rss = {f"{name} peak {n}": mb for name, mb in peak.items()}
+    rss.update({f"worker{i + 1} after {n}": rss_mb(w.pid) for i, w in enumerate(workers)})
     return {"id": body.get("id"), "post": post_seconds, "posted_at": posted_at, "complete": pushes_ok and mails_ok,
-            "push": pc, "mail": mc, "rss": rss, "states": states,
+            "push": pc, "mail": mc, "rss": rss, "states": states, "settled": settled,
             "cpu": {k: cpu_after.get(k, 0) - cpu_before.get(k, 0) for k in cpu_after}}
 
 
@@ -322,6 +357,8 @@ def main() -> int:
     parser.add_argument("--sms-rate", type=int, default=100, help="SMS provider rate limit (messages/s)")
     parser.add_argument("--timeout", type=float, default=240, help="seconds to wait for the broadcast's deliveries")
     parser.add_argument("--skip-broadcast", action="store_true")
+    parser.add_argument("--broadcasts", type=int, default=2,
+                        help="broadcasts sent one after the other (the second shows whether the workers' memory is flat)")
     parser.add_argument("--retention-days", type=int, default=400,
                         help="the workers' retention_delivery_days (90: a first purge of ~9 months runs beside the broadcast)")
     parser.add_argument("--pause-ratio", type=float, default=1.0, help="the workers' retention_pause_ratio")
@@ -525,8 +562,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         rows.append((f"{label}: dashboard ({r['dashboard']['communities']} communities)",
                      f"p50 {percentile(d, 50) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {max(d) * 1000:.0f} ms",
                      "p95 ≤ 200 ms" if label == "scale" else "", p95 <= 0.2 if label == "scale" else None))
-    b = results.get("scale", {}).get("broadcast")
-    if b:
+    broadcasts = results.get("scale", {}).get("broadcast") or []
+    for n, b in enumerate(broadcasts, 1):
+        name = "broadcast" if len(broadcasts) == 1 else f"broadcast {n}"
         t0 = b["posted_at"]
         push_s = b["push"]["last"] - t0 if b["push"]["pushes"] else float("inf")
         mail_s = b["mail"]["email_last"] - t0 if b["mail"]["emails"] else float("inf")
@@ -534,24 +572,32 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         workers_cpu = sum(v for k, v in b["cpu"].items() if k.startswith("worker"))
         deliveries = b["push"]["pushes"] + b["mail"]["emails"] + b["mail"]["sms"]
         rows += [
-            ("broadcast: POST", f"{b['post'] * 1000:.0f} ms", "", None),
-            (f"broadcast: {b['push']['pushes']} pushes received",
+            (f"{name}: POST", f"{b['post'] * 1000:.0f} ms", "", None),
+            (f"{name}: {b['push']['pushes']} pushes received",
              f"{push_s:.1f} s (first {b['push']['first'] - t0:.1f}, half {b['push']['half'] - t0:.1f})",
              "50,000 ≤ 20 s", push_s <= 20 if b["push"]["pushes"] >= 49_000 else None),
-            (f"broadcast: {b['mail']['emails']} e-mails accepted",
+            (f"{name}: {b['mail']['emails']} e-mails accepted",
              f"{mail_s:.1f} s (first {b['mail']['email_first'] - t0:.1f}, half {b['mail']['email_half'] - t0:.1f})",
              "50,000 ≤ 60 s", mail_s <= 60 if b["mail"]["emails"] >= 49_000 else None),
-            (f"broadcast: {b['mail']['sms']} SMS accepted", f"{sms_s:.1f} s", f"(provider rate {args.sms_rate}/s)",
+            (f"{name}: {b['mail']['sms']} SMS accepted", f"{sms_s:.1f} s", f"(provider rate {args.sms_rate}/s)",
              None),
-            ("broadcast: all delivered", str(b["complete"]), "", b["complete"]),
-            ("broadcast: rows by state", "; ".join(f"{c} {st}{f' ({why})' if why and st != 'skipped' else ''} {n}"
-                                                   for c, st, why, n in b["states"] if st != "skipped")
-             + f"; skipped {sum(n for _, st, _, n in b['states'] if st == 'skipped')}", "", None),
-            ("broadcast: CPU seconds", ", ".join(f"{k} {v:.1f}" for k, v in b["cpu"].items()), "", None),
-            ("broadcast: workers' CPU per delivery", f"{workers_cpu * 1000 / max(1, deliveries):.2f} ms", "", None),
+            (f"{name}: all delivered", str(b["complete"]), "", b["complete"]),
+            (f"{name}: every row sent, failed or skipped",
+             "never" if b["settled"] is None else f"{b['settled']:.1f} s after the POST", "", b["settled"] is not None),
+            (f"{name}: rows by state", "; ".join(f"{c} {st}{f' ({why})' if why and st != 'skipped' else ''} {k}"
+                                                 for c, st, why, k in b["states"] if st != "skipped")
+             + f"; skipped {sum(k for _, st, _, k in b['states'] if st == 'skipped')}", "", None),
+            (f"{name}: CPU seconds", ", ".join(f"{k} {v:.1f}" for k, v in b["cpu"].items()), "", None),
+            (f"{name}: workers' CPU per delivery", f"{workers_cpu * 1000 / max(1, deliveries):.2f} ms", "", None),
         ]
+    if len(broadcasts) > 1 and broadcasts[-1]["complete"]:
+        first, last = broadcasts[0]["rss"], broadcasts[-1]["rss"]
+        grown = max(last[f"worker{i} after {len(broadcasts)}"] / first[f"worker{i} after 1"]
+                    for i in range(1, args.workers + 1))
+        rows.append((f"workers' RSS after broadcast {len(broadcasts)} / after broadcast 1", f"{grown:.2f}× (the larger)",
+                     "≤ 1.10× (flat)", grown <= 1.10))
     for label, r in results.items():
-        rss = {**r["rss"], **(r.get("broadcast") or {}).get("rss", {})}
+        rss = {**r["rss"], **{k: v for b in r.get("broadcast") or [] for k, v in b["rss"].items()}}
         rows.append((f"{label}: RSS (MB)", ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), "", None))
     if "small" in results and "scale" in results:
         small_api = max(v for k, v in results["small"]["rss"].items() if k.startswith("API"))

@@ -28,7 +28,7 @@ from backend.delivery.states import DeliveryState
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from backend.lib.queues import Queues
-from backend.lib.sql import chunks, placeholders, raw
+from backend.lib.sql import chunks, placeholders, raw, raw_alone
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: floa
     until = now + timedelta(seconds=lease_seconds)
     out: list[dict[str, Any]] = []
     for part in chunks(list(delivery_ids), 500):
-        out.extend(await raw(
+        out.extend(await raw_alone(
             Delivery, f"UPDATE deliveries SET state = '{DeliveryState.SENDING}', attempts = attempts + 1, updated_at = {{}}, "
             "worker = {}, lease_until = {} "
             # `(…) IS TRUE` keeps the state test out of the index conditions: PostgreSQL's statistics,
@@ -67,8 +67,9 @@ async def claim(delivery_ids: Sequence[int], worker_id: str, lease_seconds: floa
 async def renew(worker_id: str, lease_seconds: float) -> int:
     """Extend the lease of every row this worker is sending: one UPDATE, whatever the batch."""
     until = clock.now() + timedelta(seconds=lease_seconds)
-    rows = await raw(Delivery, f"UPDATE deliveries SET lease_until = {{}} WHERE state = '{DeliveryState.SENDING}' AND worker = {{}} "
-                               "RETURNING id", until, worker_id)
+    rows = await raw_alone(Delivery, "UPDATE deliveries SET lease_until = {} "
+                                     f"WHERE state = '{DeliveryState.SENDING}' AND worker = {{}} RETURNING id",
+                           until, worker_id)
     return len(rows)
 
 
@@ -104,7 +105,7 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
         except Exception as exc:  # Valkey down: they are sent again (the receivers de-duplicate)
             log.warning("sent journal of %s unreadable: %r", worker, exc)
     for part in chunks(accepted, 500):
-        await raw(Delivery, f"UPDATE deliveries SET state = '{DeliveryState.SENT}', reason = '', sent_at = COALESCE(sent_at, {{}}), "
+        await raw_alone(Delivery, f"UPDATE deliveries SET state = '{DeliveryState.SENT}', reason = '', sent_at = COALESCE(sent_at, {{}}), "
                             "updated_at = {}, lease_until = NULL, "
                             "last_error = 'envoyé ; noté par ' || worker || ' juste avant sa perte' "
                             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))})",
@@ -112,7 +113,7 @@ async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | N
     rows: list[dict[str, Any]] = []
     lost = sorted({r["id"] for r in lapsed} - set(accepted))
     for part in chunks(lost, 500):
-        rows.extend(await raw(
+        rows.extend(await raw_alone(
             Delivery, f"UPDATE deliveries SET state = '{DeliveryState.QUEUED}', lease_until = NULL, "
             f"last_error = {why} "
             f"WHERE {lapsed_sql} AND id IN ({placeholders(len(part))}) RETURNING id, channel, worker",

@@ -28,7 +28,7 @@ from backend.delivery.states import CHANNELS, DeliveryState
 from backend.delivery.tables import Delivery
 from backend.lib import clock
 from backend.lib.errors import DomainError, NotFound
-from backend.lib.sql import chunks, placeholders, raw
+from backend.lib.sql import chunks, placeholders, raw_alone
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,10 @@ class Outcomes:
         while True:
             await asyncio.sleep(self.every)
             if self.count:
-                await self.flush()
+                try:
+                    await self.flush()
+                except Exception as exc:  # kept by `flush`: the next tick writes them
+                    log.warning("outcomes not written, kept for the next try: %r", exc)
 
     @property
     def unrecorded(self) -> int:
@@ -167,7 +170,9 @@ class Outcomes:
                     return
 
     async def flush(self) -> None:
-        """Write what is waiting; while enough came again during a write, write again."""
+        """Write what is waiting; while enough came again during a write, write again. If the
+        write fails, what it held waits again (the next flush or tick writes it) and the error
+        is raised: an outcome once known is never forgotten while the worker lives."""
         async with self._lock:
             while True:
                 batch, self.pending = self.pending, defaultdict(list)
@@ -178,6 +183,9 @@ class Outcomes:
                         await record(batch)
                         if self.on_write is not None:
                             self.on_write(batch)
+                except BaseException:
+                    self._keep(batch)
+                    raise
                 finally:
                     self.writing = 0
                     self._wake()
@@ -185,6 +193,16 @@ class Outcomes:
                     await self._forget(batch.get((DeliveryState.SENT, ""), []))
                 if self.count < self.db_size:
                     return
+
+    def _keep(self, batch: dict[tuple[str, str], list[int]]) -> None:
+        """Put an unwritten `batch` back with what came meanwhile (a row has one outcome in
+        both: a row whose outcome is not written cannot be claimed again)."""
+        merged: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for group in (batch, self.pending):
+            for key, ids in group.items():
+                merged[key].extend(ids)
+        self.pending = merged
+        self.count += sum(len(ids) for ids in batch.values())
 
     async def _forget(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -208,7 +226,7 @@ async def record(outcomes: dict[tuple[str, str], list[int]]) -> None:
         sent_at = now if state == DeliveryState.SENT else None
         error = reason[:200] if state in (DeliveryState.FAILED, DeliveryState.QUEUED) else None
         for part in chunks(ids, 500):
-            await raw(
+            await raw_alone(
                 Delivery, "UPDATE deliveries SET state = {}, reason = {}, updated_at = {}, sent_at = COALESCE({}, sent_at), "
                 f"lease_until = NULL, last_error = COALESCE({{}}, last_error) WHERE id IN ({placeholders(len(part))})",
                 state, reason[:200], now, sent_at, error, *part)

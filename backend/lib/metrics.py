@@ -27,6 +27,8 @@ RETRIES = Counter("vigie_delivery_retries", "Deliveries put back for a later att
 TAKEOVERS = Counter("vigie_delivery_takeovers", "Deliveries taken over from a worker whose lease lapsed.")
 SENDS_IN_FLIGHT = Gauge("vigie_sends_in_flight", "Requests to a push service or SMTP server under way in this "
                         "process, by channel.", ["channel"])
+STATEMENT_RETRIES = Counter("vigie_db_statement_retries", "Statements PostgreSQL aborted to break a deadlock or a "
+                            "serialization conflict, run again (a few under heavy sends are expected).", ["reason"])
 SMTP_SESSIONS_OPENED = Counter("vigie_smtp_sessions_opened", "SMTP sessions this process opened to the relay (kept "
                                "open across e-mail jobs: a steady rise under load means the relay drops them).")
 LIVE_PUBLISHES = Counter("vigie_live_publishes", "Live events published, by outcome: sent (within the caller's "

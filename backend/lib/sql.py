@@ -8,6 +8,8 @@ backend/lib/piccolo_private.py).
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 import time
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
@@ -18,6 +20,7 @@ from backend.lib import metrics
 from backend.lib.piccolo_private import PersistentSQLiteEngine, PlainQuery, run_plain
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -79,6 +82,33 @@ async def raw(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
     if not rows or isinstance(rows[0], dict):
         return rows or []
     return [dict(row) for row in rows]  # asyncpg Records
+
+
+CONFLICT_STATES = {"40P01": "deadlock", "40001": "serialization"}
+"""SQLSTATEs with which PostgreSQL aborts one statement to let another go on: run it again."""
+
+
+async def raw_alone(table: type[Table], sql: str, *args: Any, attempts: int = 6) -> list[dict[str, Any]]:
+    """`raw` for a statement run on its own, outside any transaction, that PostgreSQL may abort to
+    break a deadlock (SQLSTATE 40P01) or a serialization conflict (40001) with another writer of
+    the same rows: it was rolled back whole, so it runs again after a short random pause, up to
+    `attempts` times (then the error is raised). Counted in `vigie_db_statement_retries_total`.
+
+    The delivery writers need it: a worker renews the lease of every row it is sending in one
+    UPDATE while its jobs write the outcomes of some of those rows in others, each locking rows
+    in its own order; under a 50,000-resident broadcast PostgreSQL aborted a few outcome writes
+    a run (bench/scale.py, 3 Dec 2026), and each lost its batch of outcomes."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await raw(table, sql, *args)
+        except Exception as exc:
+            reason = CONFLICT_STATES.get(getattr(exc, "sqlstate", None) or "")
+            if reason is None or attempt == attempts:
+                raise
+            metrics.STATEMENT_RETRIES.labels(reason).inc()
+            log.info("%s on %s, attempt %d: running it again", reason, sql.split(" ", 2)[:2], attempt)
+            await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
 
 
 async def select_plain(table: type[Table], sql: str, *args: Any) -> Sequence[Mapping[str, Any]]:
