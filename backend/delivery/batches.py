@@ -277,6 +277,33 @@ async def journal(ctx: dict[str, Any], channel: str) -> AsyncIterator[Outcomes]:
         await outcomes.flush()
 
 
+@asynccontextmanager
+async def handing_back(ctx: dict[str, Any], channel: str, delivery_ids: Sequence[int]) -> AsyncIterator[None]:
+    """Around a send job: if it fails, or SAQ cuts it short at its timeout, its claimed rows with
+    no known outcome are handed back (`leases.hand_back`) before the error goes on to SAQ (whose
+    retry of the job would find nothing left to claim). Not when its worker is stopping: the
+    stop hands back all it holds, saying so."""
+    try:
+        yield
+    except BaseException as exc:
+        worker = ctx.get("worker")
+        stopping = worker is None or getattr(worker, "draining", False) or \
+            getattr(worker, "event", None) is None or worker.event.is_set()
+        if isinstance(exc, asyncio.CancelledError) and stopping:
+            raise  # the worker is stopping: `WorkerSet.stop` hands its rows back (or their lease lapses)
+        outcomes = worker_context(ctx).get(f"{channel}_outcomes")
+        known = set(outcomes.unjournaled) | {i for ids in outcomes.pending.values() for i in ids} \
+            if outcomes is not None else set()
+        worker_id = ctx.get("worker_id") or leases.PROCESS_WORKER_ID
+        try:  # shielded: a job cut short by its timeout is cancelled, the hand-back must still run
+            handed = await asyncio.shield(leases.hand_back(ctx["queues"], worker_id, delivery_ids, known))
+            if handed:
+                log.warning("%s job failed (%r): %d deliveries handed back", channel, exc, handed)
+        except Exception as trouble:  # the database is down too: they stay `sending` until it answers
+            log.error("%s job failed (%r); its deliveries could not be handed back: %r", channel, exc, trouble)
+        raise
+
+
 async def http_session(ctx: dict[str, Any]) -> aiohttp.ClientSession:
     shared = worker_context(ctx)
     session = shared.get("http_session")

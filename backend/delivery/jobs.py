@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.delivery import fanout as fanout_rows
 from backend.delivery import outbox, sends
-from backend.delivery.batches import push_first
+from backend.delivery.batches import handing_back, push_first
 from backend.delivery.channels import email as email_adapter
 from backend.delivery.channels.email import OutgoingMail
 from backend.delivery.kinds import KINDS, TASKS
@@ -72,19 +72,21 @@ async def fanout(ctx: dict[str, Any], *, kind: str, ref_id: int) -> int:
 
 async def send_push(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     """Send one Web Push per device of each claimed delivery; record sent/failed/retry per delivery."""
-    async with push_first().pushing(ctx):
+    async with push_first().pushing(ctx), handing_back(ctx, "push", delivery_ids):
         return await sends.send_push_batch(ctx, delivery_ids)
 
 
 async def send_email(ctx: dict[str, Any], *, delivery_ids: list[int], hold_until: float | None = None) -> int:
     """Render each notice once, personalise by substitution, send over a few reused connections.
     `hold_until`: the latest Unix time to wait for pushes (set by the fan-out, see push_first)."""
-    return await sends.send_email_batch(ctx, delivery_ids, hold_until)
+    async with handing_back(ctx, "email", delivery_ids):
+        return await sends.send_email_batch(ctx, delivery_ids, hold_until)
 
 
 async def send_sms(ctx: dict[str, Any], *, delivery_ids: list[int]) -> int:
     """Text the claimed recipients, within the provider's rate limit."""
-    return await sends.send_sms_batch(ctx, delivery_ids)
+    async with handing_back(ctx, "sms", delivery_ids):
+        return await sends.send_sms_batch(ctx, delivery_ids)
 
 
 async def send_test_push(ctx: dict[str, Any], *, subscription_id: int) -> str:

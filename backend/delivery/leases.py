@@ -74,25 +74,30 @@ async def renew(worker_id: str, lease_seconds: float) -> int:
 
 
 async def take_over(queues: Queues, legacy_cutoff: timedelta, live: set[str] | None = None,
-                    mine: str | None = None) -> int:
+                    mine: str | None = None, only: Sequence[int] | None = None, why: str | None = None) -> int:
     """Rows whose lease lapsed (their worker is gone): those in the lost worker's sent journal
     are marked sent (they were accepted, only their row was not written yet); the others go
     back to queued and get new jobs. Rows claimed before leases existed (no `lease_until`)
     are taken over after `legacy_cutoff`. With `live` (the workers whose heartbeat is current),
     the rows of a live worker are left to it: its lease renewal was late (a busy machine, a
-    database lock), it is not gone. Returns how many rows were put back to be sent."""
+    database lock), it is not gone. `only` limits it to those rows, `why` (an SQL expression)
+    replaces the `last_error` it writes. Returns how many rows were put back to be sent."""
     now = clock.now()
     if mine is None:
         lapsed_sql = f"state = '{DeliveryState.SENDING}' AND (lease_until < {{}} OR (lease_until IS NULL AND updated_at < {{}}))"
         lapsed_args: tuple[Any, ...] = (now, now - legacy_cutoff)
-        why = "'reprise : le worker ' || worker || ' ne répond plus'"
+        default_why = "'reprise : le worker ' || worker || ' ne répond plus'"
     else:  # release(): the rows `mine` holds, whatever their lease
         lapsed_sql = f"state = '{DeliveryState.SENDING}' AND worker = {{}}"
         lapsed_args = (mine,)
-        why = "'rendu : le worker ' || worker || ' s''est arrêté'"
+        default_why = "'rendu : le worker ' || worker || ' s''est arrêté'"
     lapsed = await raw(Delivery, f"SELECT id, worker FROM deliveries WHERE {lapsed_sql}", *lapsed_args)
     if live:
         lapsed = [r for r in lapsed if r["worker"] not in live]
+    if only is not None:
+        wanted = set(only)
+        lapsed = [r for r in lapsed if r["id"] in wanted]
+    why = why or default_why
     if not lapsed:
         return 0
     workers: dict[str, set[int]] = defaultdict(set)
@@ -141,6 +146,19 @@ async def release(queues: Queues, worker_id: str) -> int:
     to queued with new jobs at once, instead of waiting for their lease to lapse. Returns how many
     rows were put back to be sent."""
     return await take_over(queues, timedelta(0), mine=worker_id)
+
+
+async def hand_back(queues: Queues, worker_id: str, delivery_ids: Sequence[int], known: set[int]) -> int:
+    """A send job of `worker_id` failed (an error, or cut short by its timeout) after claiming
+    `delivery_ids`: those still `sending` under it and whose outcome the worker does not know
+    (`known`: waiting to be written) go back to queued with new jobs, the accepted ones of its
+    sent journal marked sent — as `take_over` does for a lost worker. Without this they stayed
+    `sending` for good: the live worker renews the lease of every row it holds."""
+    rest = [i for i in delivery_ids if i not in known]
+    if not rest:
+        return 0
+    return await take_over(queues, timedelta(0), mine=worker_id, only=rest,
+                           why="'rendu : un envoi du worker ' || worker || ' a échoué'")
 
 
 RESCUED_QUEUES = ("fanout", "push", "email", "sms")
