@@ -19,7 +19,7 @@ bench:
 	@scripts/bootstrap.sh test
 	@.venv/bin/python bench/fanout.py
 	@.venv/bin/python bench/api.py
-	@echo "At the network's size (300,000 members, ~15 min, needs PostgreSQL's server binaries:"
+	@echo "At the network's size (300,000 members, ~6 min, needs PostgreSQL's server binaries:"
 	@echo "apt-get install postgresql; bench/scale.py starts its own throwaway cluster as the tests do): make bench-scale"
 
 bench-scale:
