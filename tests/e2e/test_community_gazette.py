@@ -85,6 +85,7 @@ async def test_filters_search_event_answers_carpool_seat_and_referent_pin(fx_pag
     await page.get_by_role("button", name="Je viens").click()
     await expect(page.get_by_text("1 personne vient")).to_be_visible()
     await expect(page.get_by_role("button", name="Je viens")).to_have_attribute("aria-pressed", "true")
+    assert "null" not in await page.locator("main").inner_text()  # an empty slot printed as « null »
     await page.get_by_label("Votre commentaire").fill("J'apporte une tarte aux pommes.")
     await page.get_by_role("button", name="Publier le commentaire").click()
     await expect(page.locator(".comment")).to_contain_text("J'apporte une tarte aux pommes.")

@@ -180,11 +180,13 @@ export function render(container, { params, query }) {
   }
 
   function comments(post) {
-    const form = h("form", { class: "form" });
     const alertRegion = formAlert();
     const field = textareaField({ name: "body", label: t("gazettePost.commentLabel"), rows: 3, maxlength: "2000", value: draft });
     field.querySelector("textarea").addEventListener("input", (event) => (draft = event.target.value));
-    form.append(
+    // h() skips the null of an online page; the DOM's own append() would print it as « null »
+    const form = h(
+      "form",
+      { class: "form" },
       offline ? h("p", { class: "field-hint" }, t("gazettePost.commentOffline")) : null,
       field,
       alertRegion,
