@@ -4,6 +4,7 @@ French refusal past the hourly post limit."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import expect
@@ -134,4 +135,41 @@ async def test_a_member_past_the_hourly_post_limit_reads_why_in_french(fx_page, 
     await expect(page.get_by_role("alert").filter(
         has_text="Vous avez atteint la limite de 10 publications par heure dans la Gazette. Réessayez dans")).to_be_visible()
     assert await GazettePost.count() == 10
+    assert not page.errors, page.errors
+
+
+async def test_a_comment_typed_while_the_post_is_read_again_keeps_its_field_and_every_letter(
+        fx_page, fx_street, fx_live_api):
+    """A live update read the post, the person started a comment meanwhile, then the post was
+    drawn again: the comment field lost the focus and the rest of what they typed went nowhere
+    (the whole suite failed once on it, the comment empty when sent)."""
+    page = fx_page
+    alice = await fx_live_api(Neighbours.ALICE)
+    event = await post_gazette(alice, fx_street.n.community, kind="event", title="Vide-grenier", body="Dimanche.",
+                               starts_at=paris_local(10), place="Place du marché")
+    await browser_login(page.context, Neighbours.ODETTE)
+    await page.goto(f"/#/gazette/{event['id']}")
+    await expect(page.get_by_text("0 personne vient")).to_be_visible()
+    asked, released = asyncio.Event(), asyncio.Event()
+
+    async def hold(route):  # the live update's read of the post answers once the comment is started
+        asked.set()
+        await released.wait()
+        await route.continue_()
+
+    await page.route(f"**/api/v1/gazette/posts/{event['id']}", hold)
+    answer = await alice.request("POST", f"/api/v1/gazette/posts/{event['id']}/rsvp", json={"answer": "going"})
+    assert answer.status_code in (200, 201), answer.text
+    await asyncio.wait_for(asked.wait(), 30)  # Alice's answer came live: the page reads the post again
+    field = page.get_by_label("Votre commentaire")
+    await field.click()
+    await page.keyboard.type("J'apporte ")
+    released.set()
+    await page.wait_for_timeout(500)  # the read's answer is in: the page would redraw now
+    await page.keyboard.type("des crêpes.")
+    await expect(field).to_be_focused()
+    await expect(field).to_have_value("J'apporte des crêpes.")
+    await page.get_by_role("button", name="Publier le commentaire").click()
+    await expect(page.locator(".comment")).to_contain_text("J'apporte des crêpes.")
+    await expect(page.get_by_text("1 personne vient")).to_be_visible()  # drawn with the comment
     assert not page.errors, page.errors

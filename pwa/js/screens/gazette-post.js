@@ -328,10 +328,15 @@ export function render(container, { params, query }) {
     );
   }
 
-  /** Read the post and draw it (with `ifChanged`, only when it changed since it was drawn). */
-  async function load({ ifChanged = false } = {}) {
+  /**
+   * Read the post and draw it (with `ifChanged`, only when it changed since it was drawn). With
+   * `whenIdle` (live updates), not if the person started writing while it was read: a redraw then
+   * took the focus from the comment field, and what they typed next went nowhere.
+   */
+  async function load({ ifChanged = false, whenIdle = false } = {}) {
     try {
       const { data, cachedAt } = await apiRead(postPath(postId));
+      if (whenIdle && writing()) return; // drawn by the next update, or once the comment is sent
       if (!ifChanged || JSON.stringify(data) !== shown) show(data, cachedAt);
     } catch (err) {
       mount(content, ...notice({ title: t("gazettePost.title"), text: errorMessage(err), kind: "error", href: "#/gazette", link: t("gazettePost.back"), variant: "secondary" }));
@@ -342,9 +347,9 @@ export function render(container, { params, query }) {
   const stopLive = watchLive({
     types: GAZETTE_EVENTS,
     onEvent: (type, data) => {
-      if (Number(data.post_id) === postId && !writing()) load();
+      if (Number(data.post_id) === postId && !writing()) load({ whenIdle: true });
     },
-    refresh: () => writing() || load({ ifChanged: true }),
+    refresh: () => writing() || load({ ifChanged: true, whenIdle: true }),
   });
   const clock = setInterval(() => refreshTimes(content), 60000);
   const stopOutbox = onOutboxChange((message) => {
