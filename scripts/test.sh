@@ -45,8 +45,8 @@
 # Again at 360324a, 16:07 (load 1.5 at its start, 4.3-5.4 at its end: not the suite's alone): SQLite pass 658 s,
 # 902 passed and 1 failed (tests/e2e/test_community_gazette.py: the comment box found empty at the click, re-drawn
 # after the « Je viens » answer), so no PostgreSQL pass. Still to measure on a quiet machine.
-# Fresh-clone `CI=true bash .ci/run` at 152bcf4 (3 Dec 2026, 16:21-16:37, one Chromium test file of another
-# engineer's beside its first minutes): SQLite pass 591 s (905 passed, 8 skipped), PostgreSQL pass 299 s (554
+# Fresh-clone `CI=true bash .ci/run` at 152bcf4 (3 Dec 2026, 16:21-16:37, a few Chromium test files of my
+# own beside its first minutes): SQLite pass 591 s (905 passed, 8 skipped), PostgreSQL pass 299 s (554
 # passed), 15 min 44 s with the installs (apt, pip): the suite itself 14.8 min, not yet "well under 15".
 set -euo pipefail
 cd "$(dirname "$0")/.."
