@@ -292,8 +292,7 @@ async def handing_back(ctx: dict[str, Any], channel: str, delivery_ids: Sequence
         if isinstance(exc, asyncio.CancelledError) and stopping:
             raise  # the worker is stopping: `WorkerSet.stop` hands its rows back (or their lease lapses)
         outcomes = worker_context(ctx).get(f"{channel}_outcomes")
-        known = set(outcomes.unjournaled) | {i for ids in outcomes.pending.values() for i in ids} \
-            if outcomes is not None else set()
+        known = outcomes.known() if outcomes is not None else set()
         worker_id = ctx.get("worker_id") or leases.PROCESS_WORKER_ID
         try:  # shielded: a job cut short by its timeout is cancelled, the hand-back must still run
             handed = await asyncio.shield(leases.hand_back(ctx["queues"], worker_id, delivery_ids, known))

@@ -83,6 +83,7 @@ class Outcomes:
         self._journal_lock = asyncio.Lock()
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._ticker: asyncio.Task | None = None
+        self._in_write: dict[tuple[str, str], list[int]] = {}
 
     async def __aenter__(self) -> "Outcomes":
         self._ticker = asyncio.create_task(self._tick())
@@ -102,6 +103,11 @@ class Outcomes:
                     await self.flush()
                 except Exception as exc:  # kept by `flush`: the next tick writes them
                     log.warning("outcomes not written, kept for the next try: %r", exc)
+
+    def known(self) -> set[int]:
+        """The delivery ids whose outcome is known here and not yet in their rows: waiting, or in
+        a write under way (a failed write puts them back). The sent journal's are among them."""
+        return {i for group in (self.pending, self._in_write) for ids in group.values() for i in ids}
 
     @property
     def unrecorded(self) -> int:
@@ -177,6 +183,7 @@ class Outcomes:
             while True:
                 batch, self.pending = self.pending, defaultdict(list)
                 self.writing, self.count = self.count, 0
+                self._in_write = batch
                 self._last = time.monotonic()
                 try:
                     if batch:
@@ -188,6 +195,7 @@ class Outcomes:
                     raise
                 finally:
                     self.writing = 0
+                    self._in_write = {}
                     self._wake()
                 if batch and self.journal is not None:
                     await self._forget(batch.get((DeliveryState.SENT, ""), []))
