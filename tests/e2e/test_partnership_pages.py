@@ -69,6 +69,13 @@ async def test_police_referent_acknowledges_on_the_linked_page(fx_page, fx_brows
     await Alert.update({Alert.notify_police: True, Alert.place: "Rue des Lilas"}).where(Alert.id == w.alert)
     token = police_ack_token(fx_settings.secret_key, w.alert)
     page = fx_page
+    # Before any answer the author's page says so, with nothing else in the region (no note: « null » was printed).
+    async with person_page(fx_browser, fx_server, w.email("member")) as author:
+        await author.goto(f"/#/alertes/{w.alert}")
+        answer = author.get_by_role("region", name="Réponse du référent police ou gendarmerie")
+        await expect(answer.get_by_text("Pas encore de réponse du référent police ou gendarmerie.")).to_be_visible()
+        assert "null" not in await answer.inner_text()
+        assert author.errors == []
     # A link cut short or altered opens nothing, and says so.
     await page.goto(f"/#/police/accuse?jeton=x{token[1:]}")
     await expect(page.get_by_text("Ce lien n'est pas valide")).to_be_visible()

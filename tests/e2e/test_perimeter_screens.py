@@ -77,6 +77,7 @@ async def test_moderators_see_letters_per_address_before_printing(fx_page, fx_pa
     assert (await download.value).suggested_filename == "vigie-courriers.pdf"
     await expect(page.get_by_text("1 courrier imprimé.")).to_be_visible()
     await expect(page.get_by_text("0 courrier à imprimer.")).to_be_visible()
+    assert "null" not in await page.locator("main").inner_text()  # the empty list was printed « null »
     assert not page.errors, page.errors
 
 

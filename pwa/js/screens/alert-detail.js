@@ -126,7 +126,8 @@ function policeAnswer(alert) {
   const slot = h("section", { class: "card", "aria-labelledby": "police-answer-title", hidden: true });
   api(`${alertPath(alert.id)}/police-acknowledgement`)
     .then((ack) => {
-      slot.replaceChildren(
+      mount(
+        slot,
         h("h2", { id: "police-answer-title" }, t("partnership.answer.title")),
         h("p", {}, ack.acknowledged ? t("partnership.answer.done", { name: ack.by, when: longDateTime(ack.at) }) : t("partnership.answer.none")),
         ack.note ? h("p", {}, t("partnership.answer.noteIs", { note: ack.note })) : null,

@@ -1,6 +1,6 @@
 // #/moderation/courriers — moderators: the activation letters waiting to be printed, with how many
 // letters go to the same address (on their way, and made in 30 days), then one PDF of them all.
-import { h } from "../dom.js";
+import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { api, ApiError, csrfToken, errorMessage, health } from "../api.js";
 import { announce, statusRegion } from "../forms.js";
@@ -61,7 +61,8 @@ export async function render(container) {
     try {
       const data = await api("/letters");
       button.hidden = data.unprinted === 0;
-      list.replaceChildren(
+      mount(
+        list,
         h("p", { class: "lead" }, t("letters.count", { count: data.unprinted })),
         data.letters.length ? h("ul", { class: "plain-list" }, data.letters.map(letterItem)) : null,
       );
