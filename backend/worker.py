@@ -39,6 +39,16 @@ def periodic_tasks() -> list[tuple[float | str, Callable[[dict[str, Any]], Await
     return [task for domain in DOMAINS for task in domain.periodic]
 
 
+def queue_concurrency(settings: Settings, queue: str) -> int:
+    """Jobs of `queue` one worker process runs at once (push jobs are CPU-bound: fewer of them)."""
+    return settings.push_jobs_per_worker if queue == "push" else settings.worker_concurrency
+
+
+def polling_slots(settings: Settings) -> int:
+    """SAQ slots one started worker process has waiting on its queues (one BLMOVE each)."""
+    return sum(queue_concurrency(settings, name) for name in QUEUE_NAMES)
+
+
 def install_notification_kinds() -> None:
     """Hand every domain's notification kinds and outbox tasks to the fan-out (backend.delivery.kinds)."""
     for domain in DOMAINS:
@@ -96,7 +106,7 @@ class WorkerSet:
             worker = QueueWorker(
                 self.queues[name], functions=functions.get(name) or [_noop],
                 id=saq_worker_id(self.context["worker_id"], name),  # on the jobs it takes (leases.rescue_jobs)
-                concurrency=self.settings.worker_concurrency, startup=startup,
+                concurrency=queue_concurrency(self.settings, name), startup=startup,
                 # SAQ's grace period also waits for its upkeep loops, which sleep up to a
                 # minute, so every stop would last the whole grace: stop at once instead. A
                 # job cut short is put back by SAQ (job.retry) and our jobs are idempotent.

@@ -106,7 +106,8 @@ def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
         "var_dir": settings.var_dir, "database_url": settings.database_url, "valkey_url": settings.valkey_url,
         "secret_key": settings.secret_key, "secure_cookies": settings.secure_cookies,
         "dev_outbox": settings.dev_outbox, "outbox_dir": settings.outbox_dir,
-        "run_workers_in_process": False, "worker_concurrency": settings.worker_concurrency, "smtp_host": settings.smtp_host, "smtp_port": settings.smtp_port,
+        "run_workers_in_process": False, "worker_concurrency": settings.worker_concurrency,
+        "push_jobs_per_worker": settings.push_jobs_per_worker, "smtp_host": settings.smtp_host, "smtp_port": settings.smtp_port,
         "sms_provider": settings.sms_provider, "sms_http_url": settings.sms_http_url,
         "sms_api_key": settings.sms_api_key, "sms_rate_per_second": settings.sms_rate_per_second,
         "vapid_private_key_file": settings.vapid_private_key_file,
@@ -201,10 +202,10 @@ def wait_http(url: str, processes: Processes, timeout: float = 30.0) -> None:
 async def wait_workers(valkey_url: str, processes: Processes, count: int, settings: Settings,
                        timeout: float = 30.0) -> None:
     """Block until `count` worker processes poll their queues (their BLMOVEs are parked in Valkey)."""
-    from backend.lib.queues import QUEUE_NAMES
     from backend.lib.valkey import make_client
+    from backend.worker import polling_slots
 
-    slots = count * len(QUEUE_NAMES) * settings.worker_concurrency
+    slots = count * polling_slots(settings)
     client = make_client(valkey_url)
     deadline = time.monotonic() + timeout
     try:

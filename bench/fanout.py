@@ -141,6 +141,9 @@ def serve_push(conn: Connection) -> None:
             elif command == "mark":
                 receiver._recorder.arrivals.mark()
                 conn.send(None)
+            elif command == "stamps":
+                arrivals = receiver._recorder.arrivals
+                conn.send(arrivals.stamps[arrivals.start:])
             elif command == "counts":
                 refused = [a.reason for a in receiver.attempts if a.status != 201]
                 conn.send({"pushes": receiver.count, "verified": len(receiver.received), "refused": len(refused),
@@ -324,6 +327,24 @@ class CpuTimeline:
         return {name: last[name] - first[name] for name in self.pids}
 
 
+def print_timeline(timeline: CpuTimeline, stamps: list[float], posted_at: float, step: float = 0.1) -> None:
+    """Every `step` s from the POST to the last push: the pushes received, and the share of a core
+    each sampled process used (from the 20 ms CPU samples)."""
+    names = list(timeline.pids)
+    print("t (s)  pushes  " + "  ".join(f"{name:>13}" for name in names))
+    t = posted_at
+    while t < stamps[-1]:
+        pushes = sum(1 for s in stamps if t <= s < t + step)
+        inside = [sample for sample in timeline.samples if t <= sample[0] < t + step]
+        if len(inside) >= 2:
+            seconds = inside[-1][0] - inside[0][0]
+            shares = [(inside[-1][1][name] - inside[0][1][name]) / seconds * 100 for name in names]
+        else:
+            shares = [0.0 for _ in names]
+        print(f"{t - posted_at:5.1f}  {pushes:6d}  " + "  ".join(f"{share:12.0f}%" for share in shares))
+        t += step
+
+
 def receivers_cpu(push: Child, mail: Child) -> dict[str, float]:
     return {"push receiver": cpu_seconds(push.process.pid), "smtp+sms": cpu_seconds(mail.process.pid)}
 
@@ -398,10 +419,15 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=200, help="alerts posted for the latency figures")
     parser.add_argument("--concurrency", type=int, default=Settings.worker_concurrency,
                         help="concurrent jobs per queue in each worker process (worker_concurrency)")
+    parser.add_argument("--push-jobs", type=int, default=Settings.push_jobs_per_worker,
+                        help="concurrent push jobs in each worker process (push_jobs_per_worker)")
     parser.add_argument("--sms-rate", type=int, default=50, help="SMS provider rate limit (messages/s)")
     parser.add_argument("--webpush", type=int, default=2_000,
                         help="subscriptions sent to by the pywebpush webpush() loop (0: skip it)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the deliveries")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print, every 100 ms from the POST to the last push, the pushes received and each "
+                             "process's share of a core")
     parser.add_argument("--logs", help="copy the processes' logs to this folder when a delivery is missing")
     parser.add_argument("--kill-worker-after", type=int, default=0, metavar="N",
                         help="SIGKILL worker 1 after N arrivals of the big alert, start a replacement (bench/kill.py)")
@@ -431,6 +457,7 @@ def main() -> int:
                 outbox_dir=str(tmp / "outbox"), smtp_port=smtp_port, sms_provider="http", sms_http_url=sms_url,
                 sms_api_key=SMS_KEY, sms_rate_per_second=args.sms_rate, vapid_private_key_file=str(tmp / "vapid.pem"),
                 push_allow_http_loopback=True, log_level="WARNING", worker_concurrency=args.concurrency,
+                push_jobs_per_worker=args.push_jobs,
             )  # fmt: skip
             ensure_vapid_keys(settings)
             started = time.perf_counter()
@@ -493,6 +520,8 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
     cpu_after.update(receivers_cpu(push, mail))
     timeline.stop()
     push_counts = push.ask("counts")
+    if args.timeline and pushed:
+        print_timeline(timeline, push.ask("stamps"), posted_at)
     await asyncio.sleep(0.5)  # let the last outcomes be written
     states, payload, reasons = await delivery_report(settings, alert["id"])
     return {"latencies": latencies, "post": post_seconds, "posted_at": posted_at, "push": push_counts,

@@ -167,6 +167,7 @@ def measure_database(label: str, url: str, summary: Summary, tmp: Path, valkey_u
         extra = dict(smtp_port=broadcast["smtp_port"], sms_provider="http", sms_http_url=broadcast["sms_url"],
                      sms_api_key=SMS_KEY, sms_rate_per_second=args.sms_rate, push_allow_http_loopback=True,
                      vapid_private_key_file=str(tmp / "vapid.pem"), worker_concurrency=args.concurrency,
+                     push_jobs_per_worker=args.push_jobs,
                      # The dataset holds a year of deliveries, as an instance keeping them a year would;
                      # with the default 90 days, the workers' first daily privacy run purged ~9 months of
                      # them (millions of rows, 1,000 a statement) during the broadcast: a third of the
@@ -354,6 +355,8 @@ def main() -> int:
                         help="measure each line this many times, the databases in turn (small, scale, small, …)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=10, help="worker_concurrency of each worker")
+    parser.add_argument("--push-jobs", type=int, default=None,
+                        help="push_jobs_per_worker of each worker (default: the setting's default)")
     parser.add_argument("--sms-rate", type=int, default=100, help="SMS provider rate limit (messages/s)")
     parser.add_argument("--timeout", type=float, default=240, help="seconds to wait for the broadcast's deliveries")
     parser.add_argument("--skip-broadcast", action="store_true")
@@ -367,6 +370,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the cluster and its databases in DIR and reuse them next time (no broadcast)")
     args = parser.parse_args()
+    if args.push_jobs is None:
+        from backend.settings import Settings
+
+        args.push_jobs = Settings.push_jobs_per_worker
     args.lines = args.lines.split(",")
     if args.keep:
         args.keep = args.keep.resolve()

@@ -27,7 +27,7 @@ from tests.alerts.test_alert_resilience import start_worker
 from tests.conftest import Api
 
 MEMBERS = 500
-WORKER_ENV = {"push": {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_CONCURRENCY": "8"},
+WORKER_ENV = {"push": {"VIGIE_PUSH_JOBS_PER_WORKER": "2", "VIGIE_PUSH_CONCURRENCY": "8"},
               "email": {"VIGIE_WORKER_CONCURRENCY": "8", "VIGIE_EMAIL_CONNECTIONS": "4"}}
 IN_FLIGHT = {"push": 2 * 8, "email": 8 * 4}
 

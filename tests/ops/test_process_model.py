@@ -188,7 +188,7 @@ async def test_sigterm_ends_live_streams_finishes_a_request_in_flight_and_exits_
 
 
 MEMBERS = 300  # three send jobs of 100; the worker runs two at a time
-WORKER_ENV = {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_CONCURRENCY": "8"}
+WORKER_ENV = {"VIGIE_WORKER_CONCURRENCY": "2", "VIGIE_PUSH_JOBS_PER_WORKER": "2", "VIGIE_PUSH_CONCURRENCY": "8"}
 IN_FLIGHT = 2 * 8
 
 
