@@ -61,7 +61,8 @@ class Delivery(Table, tablename="deliveries"):
     user = ForeignKey(references=User, index=True, null=True, default=None)  # None: `phone` only
     phone = Varchar(length=20, default="")  # sms rows to someone without an account
     channel = Varchar(length=5)  # push | email | sms
-    state = Varchar(length=8, default="queued", index=True)  # queued | sending | sent | failed | skipped
+    # queued | sending | sent | failed | skipped; looked up by deliveries_in_flight (state, lease_until)
+    state = Varchar(length=8, default="queued")
     reason = Varchar(length=200, default="")
     attempts = Integer(default=0)
     worker = Varchar(length=64, default="")  # who holds the claim while `sending` (host:pid:random)
