@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from backend.delivery.channels.endpoints import proxy_for
 from backend.delivery.channels.push import PushSender, PushTarget
 from backend.settings import Settings
 from tests.delivery.test_push_channel import receiver, settings  # noqa: F401  (the loopback push service)
@@ -94,3 +95,22 @@ async def test_no_proxy_hosts_are_reached_directly(
     assert [r.outcome for r in results] == ["sent"] * 2
     assert len(await receiver.wait_for_async(2)) == 2
     assert proxy.requests == []
+
+
+def test_proxy_for_follows_the_environment_when_it_changes(monkeypatch) -> None:
+    """`proxy_for` keeps its answer per origin while the proxy variables stay the same (it was
+    read once per send job), and reads them again when one changes."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    origin = "https://fcm.googleapis.com"
+    assert proxy_for(origin) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert proxy_for(origin) == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", "googleapis.com")
+    assert proxy_for(origin) is None
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.example:8080")
+    assert proxy_for(origin) == "http://other.example:8080"
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert proxy_for(origin) is None

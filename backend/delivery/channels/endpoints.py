@@ -9,6 +9,7 @@ reads the environment's proxy for an origin.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import urllib.request
 from functools import lru_cache
@@ -67,9 +68,20 @@ def _allowed_origin(scheme: str, authority: str, allowed: tuple[str, ...], http_
     return None
 
 
+_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                    "NO_PROXY", "no_proxy", "REQUEST_METHOD")
+
+
 def proxy_for(origin: str) -> str | None:
     """The proxy URL the environment gives for `origin` (`scheme://host[:port]`), or None
-    (no proxy set, or the host is in `NO_PROXY`)."""
+    (no proxy set, or the host is in `NO_PROXY`). Read again only when one of the proxy
+    variables changed: reading them all (`getproxies_environment` walks the whole environment)
+    once per send job was ~1 % of a worker's CPU during a fan-out (bench/fanout.py, py-spy)."""
+    return _proxy_for(origin, tuple(os.environ.get(name) for name in _PROXY_VARIABLES))
+
+
+@lru_cache(maxsize=256)
+def _proxy_for(origin: str, _variables: tuple[str | None, ...]) -> str | None:
     proxies = urllib.request.getproxies_environment()
     scheme, _, authority = origin.partition("://")
     if urllib.request.proxy_bypass_environment(authority.partition(":")[0], proxies):
