@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tests.cli.conftest import migrated_copy
 from tests.cli.test_vigie_command import vigie
 
 LIST = "45234\tOrléans\t45\t45000,45100\t116617\n75056\tParis\t75\t75001,75002\t2133111\n"
 
 
-def test_second_start_does_not_import_and_a_changed_file_does(tmp_path: Path):
-    assert vigie(tmp_path, "migrate").returncode == 0
+def test_second_start_does_not_import_and_a_changed_file_does(tmp_path: Path, fx_migrated_sqlite: Path):
+    migrated_copy(fx_migrated_sqlite, tmp_path / "cli.db")
     listed = tmp_path / "communes.tsv"
     listed.write_text(LIST, encoding="utf-8")
 
@@ -35,8 +36,8 @@ def test_second_start_does_not_import_and_a_changed_file_does(tmp_path: Path):
     assert "0 mise(s) à jour, 2 inchangée(s)" in forced.stdout
 
 
-def test_a_database_emptied_of_the_list_is_filled_again(tmp_path: Path):
-    assert vigie(tmp_path, "migrate").returncode == 0
+def test_a_database_emptied_of_the_list_is_filled_again(tmp_path: Path, fx_migrated_sqlite: Path):
+    migrated_copy(fx_migrated_sqlite, tmp_path / "cli.db")
     listed = tmp_path / "communes.tsv"
     listed.write_text(LIST, encoding="utf-8")
     assert "2 ajoutée(s)" in vigie(tmp_path, "communes", "import", "--if-changed", "--file", str(listed)).stdout

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from backend.settings import ROOT
+from tests.cli.conftest import migrated_copy
 
 SAFE = {"VIGIE_BASE_URL": "https://vigie.example.fr", "VIGIE_SECURE_COOKIES": "true", "VIGIE_DEV_OUTBOX": "false",
         "VIGIE_SECRET_KEY": "k3J9-vQ2pX8wL5mN1rT7yU4iO6aS0dF2gH8jK3lZ5xC", "VIGIE_VALKEY_URL": "redis://127.0.0.1:9/0"}
@@ -37,8 +38,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_vigie_demo_refuses_production_and_seeds_nothing(tmp_path):
-    assert vigie(environment(tmp_path, VIGIE_ENV="test"), "migrate").returncode == 0
+def test_vigie_demo_refuses_production_and_seeds_nothing(tmp_path, fx_migrated_sqlite):
+    migrated_copy(fx_migrated_sqlite, tmp_path / "prod.db")
     refused = vigie(environment(tmp_path, VIGIE_ENV="production", **SAFE), "demo", "--force")
     assert refused.returncode == 2
     assert "refuses to run with VIGIE_ENV=production" in refused.stderr
@@ -68,9 +69,9 @@ def test_vigie_worker_refuses_unsafe_production_settings(tmp_path):
     assert refused.returncode == 2 and "dev_outbox" in refused.stderr
 
 
-def test_vigie_serve_in_production_refuses_a_database_with_demo_accounts(tmp_path):
+def test_vigie_serve_in_production_refuses_a_database_with_demo_accounts(tmp_path, fx_migrated_sqlite):
     test_env = environment(tmp_path, VIGIE_ENV="test")
-    assert vigie(test_env, "migrate").returncode == 0
+    migrated_copy(fx_migrated_sqlite, tmp_path / "prod.db")
     assert vigie(test_env, "demo").returncode == 0
     refused = vigie(environment(tmp_path, VIGIE_ENV="production", VIGIE_PORT=str(free_port()), **SAFE), "serve",
                     timeout=60)
@@ -78,8 +79,8 @@ def test_vigie_serve_in_production_refuses_a_database_with_demo_accounts(tmp_pat
     assert "demo accounts exist" in refused.stderr and "admin@demo.vigie.fr" in refused.stderr
 
 
-def test_vigie_serve_in_production_sends_hsts_and_no_server_product(tmp_path):
-    assert vigie(environment(tmp_path, VIGIE_ENV="test"), "migrate").returncode == 0
+def test_vigie_serve_in_production_sends_hsts_and_no_server_product(tmp_path, fx_migrated_sqlite):
+    migrated_copy(fx_migrated_sqlite, tmp_path / "prod.db")
     port = free_port()
     env = environment(tmp_path, VIGIE_ENV="production", VIGIE_PORT=str(port), **SAFE)
     server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve"], cwd=ROOT, env=env,
