@@ -29,6 +29,8 @@ from cryptography.x509.oid import NameOID
 
 from backend.delivery.schemas import Preferences
 from backend.devtools.loopback import free_port
+from backend.lib.queues import Queues
+from backend.lib.valkey import make_client
 from backend.settings import Settings
 from tests.alerts.helpers import ALERT, idem, neighbourhood, wait_settled
 from tests.alerts.test_alert_resilience import start_worker
@@ -180,6 +182,18 @@ async def test_mail_goes_out_encrypted_and_authenticated_to_a_relay_with_a_priva
     await author.aclose()
 
 
+async def e_mail_jobs_done(settings: Settings, timeout: float = 10) -> None:
+    """Wait until no e-mail job is queued or running (SAQ's lists in Valkey)."""
+    queues = Queues(make_client(settings.valkey_url))
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while await queues["email"].count("active") or await queues["email"].count("queued"):
+            assert asyncio.get_running_loop().time() < deadline, "e-mail jobs still running"
+            await asyncio.sleep(0.05)
+    finally:
+        await queues.client.aclose()
+
+
 async def test_the_next_alert_goes_over_the_encrypted_sessions_the_first_one_opened(
         relay: tuple[Relay, dict[str, Any]], pki: Pki, fx_app_factory: Any, fx_delivery_overrides: dict[str, Any],
         fx_settings: Settings, fx_password_hash: str, fx_push: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,6 +204,11 @@ async def test_the_next_alert_goes_over_the_encrypted_sessions_the_first_one_ope
     hood, author, first = await alert_to(fx_app_factory, fx_settings, fx_password_hash, fx_push, "email",
                                          **fx_delivery_overrides, **smtp, smtp_password=PASSWORD)
     assert [r["state"] for r in await settled(first, "email", 30)] == ["sent"] * MEMBERS
+    # The rows say `sent` as soon as the relay has every message; the job hands its sessions back
+    # to the worker's pool a moment later. The second alert's job must start after that: the
+    # suite failed once (PostgreSQL pass, loaded machine) on a session opened because the first
+    # job had not given its own back yet.
+    await e_mail_jobs_done(fx_settings)
     first_peers = {m["peer"] for m in seen.messages}
     r = await author.post(f"/api/v1/communities/{hood.community}/alerts",
                           {**ALERT, "title": "Fenêtre ouverte au 12"}, headers=idem())
