@@ -66,6 +66,8 @@
 # tests/conftest.py's LONGEST_FILES has no effect and the one-test files (fuzz, kill and SMS-fallback tests) run
 # last; the passes still ended within 4-9 s of each other. `--no-loadscope-reorder` is the switch (branch
 # suite12-with-reorder), to land once the test_retention failure it exposed is understood.
+# Fresh-clone `CI=true bash .ci/run` at 37f1b44 (3 Dec 2026, 19:02-19:15, nothing else running): SQLite pass 478 s
+# (908 passed, 8 skipped), PostgreSQL pass 244 s (555 passed), 12 min 51 s with the installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The project's modules compiled once, up front: with PYTHONDONTWRITEBYTECODE set (this machine's
