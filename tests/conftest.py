@@ -144,12 +144,8 @@ class PostgresWipe:
         self.connection: Any = None
 
     async def fetch(self, sql: str) -> list[Any]:
-        """The rows of `sql`; several statements at once (no rows) go through asyncpg's simple protocol."""
         if self.connection is None or self.connection.is_closed():
             self.connection = await self.engine.get_new_connection()
-        if ";" in sql:
-            await self.connection.execute(sql)
-            return []
         return await self.connection.fetch(sql)
 
     async def close(self) -> None:
@@ -168,27 +164,17 @@ async def _wipe(engine: Any, settings: Settings) -> None:
     tables = [t._meta.tablename for t in apps.all_tables()]
     if db.is_postgres_url(settings.database_url):
         run = _postgres_wipes.setdefault(engine, PostgresWipe(engine)).fetch
-        # Tables with rows (no sequence), and tables with a sequence used since its last restart
-        # (pg_sequences.last_value is NULL then).
+        # Rows, or a sequence used since its last restart (pg_sequences.last_value is NULL then).
         rows = await run(
-            f"SELECT name, NULL AS sequence FROM ({_non_empty(tables)}) AS t(name) UNION ALL "
-            "SELECT c.relname, s.sequencename FROM pg_sequences s "
+            f"SELECT * FROM ({_non_empty(tables)}) AS t(name) UNION SELECT c.relname FROM pg_sequences s "
             "JOIN pg_class seq ON seq.relname = s.sequencename JOIN pg_depend d ON d.objid = seq.oid "
             "AND d.deptype IN ('a', 'i') JOIN pg_class c ON c.oid = d.refobjid "
             "WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL")
         # The app's tables only: piccolo's own `migration` table has a used sequence too, and emptying
         # it made the next backup say no migration had run (tests/ops/test_backup_restore.py).
-        rows = [r for r in rows if r["name"] in tables]
-        if rows:
-            # What `TRUNCATE <those tables> RESTART IDENTITY CASCADE` did (~35 ms for ~10 tables), as DELETEs
-            # (~1 ms each on a test's few rows) with the foreign-key triggers off for this transaction
-            # (session_replication_role: any order will do; every table referencing one of them is empty
-            # already, or it would be among them) and each used sequence restarted, in one round trip.
-            dirty = sorted({r["name"] for r in rows})
-            await run("BEGIN; SET LOCAL session_replication_role = replica; "
-                      + "".join(f'DELETE FROM "{t}"; ' for t in dirty)
-                      + "".join(f'ALTER SEQUENCE "{r["sequence"]}" RESTART; ' for r in rows if r["sequence"])
-                      + "COMMIT")
+        dirty = [r["name"] for r in rows if r["name"] in tables]
+        if dirty:
+            await run("TRUNCATE " + ", ".join(f'"{t}"' for t in dirty) + " RESTART IDENTITY CASCADE")
     else:
         # Through the app's own engine, as its writes go: a connection of our own (one transaction for
         # every DELETE) found the database locked for 30 s now and then in CI runs, behind a write of
