@@ -32,8 +32,9 @@ import asyncio
 import ssl
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httptools
 
@@ -49,8 +50,12 @@ class Response:
     body: bytes = b""
 
 
+Answer = Callable[["Response | None", "BaseException | None"], None]
+"""Called once per request, on the loop: (the response, None) or (None, the error)."""
+
+
 class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection, one exchange at a time."""
+    """One HTTP/1.1 connection, one exchange at a time; the answer goes to a callback."""
 
     def __init__(self, body_limit: int) -> None:
         self.transport: asyncio.Transport | None = None
@@ -58,7 +63,7 @@ class _Connection(asyncio.Protocol):
         self.used = 0
         self.idle_since = time.monotonic()
         self._body_limit = body_limit
-        self._waiter: asyncio.Future[Response] | None = None
+        self._answer: Answer | None = None
         self._parser: httptools.HttpResponseParser | None = None
         self._response: Response | None = None
         self._body: list[bytes] = []
@@ -89,7 +94,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self._waiter is None or self._waiter.done():
+        if self._answer is None:
             return
         response = self._response
         if response is not None and response.status and not self._complete and self._no_length:
@@ -126,23 +131,23 @@ class _Connection(asyncio.Protocol):
         self._complete = True
         keep = self._parser.should_keep_alive()
         self._response.body = b"".join(self._body)
-        waiter, response = self._waiter, self._response
+        answer, response = self._answer, self._response
         self._reset()
         if not keep:
             self.close()
-        if waiter is not None and not waiter.done():
-            waiter.set_result(response)
+        if answer is not None:
+            answer(response, None)
 
-    def _fail(self, exc: Exception) -> None:
-        waiter = self._waiter
+    def _fail(self, exc: BaseException) -> None:
+        answer = self._answer
         self._reset()
         self.close()
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(exc)
+        if answer is not None:
+            answer(None, exc)
 
     def _reset(self) -> None:
         self._parser = None
-        self._waiter = None
+        self._answer = None
         self._response = None
         self._body = []
         self._body_len = 0
@@ -164,17 +169,16 @@ class _Connection(asyncio.Protocol):
     @property
     def waiting(self) -> bool:
         """A request is under way (sent, its answer not complete)."""
-        return self._waiter is not None and not self._waiter.done()
+        return self._answer is not None
 
     def expire(self) -> None:
         """The request under way took too long: fail it with TimeoutError, drop the connection."""
         self._fail(TimeoutError("no complete answer in time"))
 
-    def request(self, data: bytes, deadline: float) -> asyncio.Future[Response]:
-        assert self.transport is not None and self._waiter is None
-        loop = asyncio.get_running_loop()
+    def request(self, data: bytes, deadline: float, answer: Answer) -> None:
+        assert self.transport is not None and self._answer is None
         self.deadline = deadline
-        self._waiter = loop.create_future()
+        self._answer = answer
         self._response = Response(0)
         self._parser = httptools.HttpResponseParser(self)
         self._got_bytes = False
@@ -182,21 +186,30 @@ class _Connection(asyncio.Protocol):
         self._no_length = False
         self.used += 1
         self.transport.write(data)
-        return self._waiter
 
 
 @dataclass
-class _Origin:
+class Origin:
+    """One origin's connections: at most the pool's `limit_per_origin` reserved at once."""
+
     scheme: str
     host: str
     port: int
     authority: str
-    slots: asyncio.Semaphore
+    busy: int = 0
+    """Slots reserved: a request being sent or awaited (or about to be)."""
     idle: deque[_Connection] = field(default_factory=deque)
+    waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
+    """`post` callers waiting for a slot."""
 
 
 class Http1Pool:
-    """Keep-alive connections per origin; `async with Http1Pool() as pool: await pool.post(...)`."""
+    """Keep-alive connections per origin; `async with Http1Pool() as pool: await pool.post(...)`.
+
+    Two ways in. `post` awaits a slot, sends and returns the answer. A sender that keeps many
+    requests going from one task (push.py) takes the other: `try_reserve` a slot (no waiting;
+    False when the origin's connections are all busy), `begin` the request with a callback that
+    gets the answer on the loop — no task, future or semaphore wake-up per request."""
 
     def __init__(
         self,
@@ -212,8 +225,9 @@ class Http1Pool:
         self.idle_timeout = idle_timeout
         self.body_limit = body_limit
         self._ssl = ssl_context
-        self._origins: dict[str, _Origin] = {}
+        self._origins: dict[str, Origin] = {}
         self._open: set[_Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.connections_opened = 0
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -227,44 +241,149 @@ class Http1Pool:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        for task in list(self._tasks):
+            task.cancel()
         for conn in list(self._open):
             conn.close()
         self._open.clear()
         self._origins.clear()
         await asyncio.sleep(0)  # let the transports run their close callbacks
 
-    def _origin(self, origin: str) -> _Origin:
+    def origin(self, origin: str) -> Origin:
+        """The `Origin` of "scheme://host[:port]" (lower-case scheme)."""
         known = self._origins.get(origin)
         if known is not None:
             return known
         scheme, _, authority = origin.partition("://")
         host, _, port = authority.partition(":")
         default = 443 if scheme == "https" else 80
-        known = self._origins[origin] = _Origin(
-            scheme, host, int(port) if port else default, authority, asyncio.Semaphore(self.limit_per_origin)
-        )
+        known = self._origins[origin] = Origin(scheme, host, int(port) if port else default, authority)
         return known
 
-    async def post(self, url: str, body: bytes, headers: bytes,
-                   admitted: Callable[[], Awaitable[None]] | None = None) -> Response:
-        """POST `body` to `url` (http or https, already validated); `headers` is the encoded
-        block of extra header lines, each ending in CRLF (no Host or Content-Length).
-        `admitted`, if given, is awaited once a connection slot is held, just before sending
-        (back-pressure that counts only requests really going out)."""
+    def prepare(self, url: str, body: bytes, headers: bytes) -> tuple[Origin, bytes]:
+        """The origin of `url` (http or https, already validated) and the bytes of a POST of
+        `body` to it; `headers` is the encoded block of extra header lines, each ending in CRLF
+        (no Host or Content-Length)."""
         scheme, _, rest = url.partition("://")
         authority, _, path = rest.partition("/")
         path = path.split("#", 1)[0]
-        origin = self._origin(f"{scheme.lower()}://{authority}")
+        origin = self.origin(f"{scheme.lower()}://{authority}")
         data = b"".join((
             b"POST /", path.encode("ascii"), b" HTTP/1.1\r\nHost: ", origin.authority.encode("ascii"),
             b"\r\nContent-Length: ", str(len(body)).encode("ascii"), b"\r\n", headers, b"\r\n", body,
         ))  # fmt: skip
+        return origin, data
+
+    def try_reserve(self, origin: Origin) -> bool:
+        """Reserve one of `origin`'s connection slots for a `begin`; False if all are busy."""
+        if origin.busy >= self.limit_per_origin:
+            return False
+        origin.busy += 1
+        return True
+
+    def unreserve(self, origin: Origin) -> None:
+        """Give a slot back (its request answered, failed, or never begun); wake a `post` waiting for one."""
+        origin.busy -= 1
+        while origin.waiters:
+            waiter = origin.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def begin(self, origin: Origin, data: bytes, answer: Answer) -> None:
+        """Send `data` (from `prepare`) on a reserved slot of `origin`. `answer` is called once,
+        on the loop, after the slot is given back: with the response, or with an `OSError`
+        (`HttpError` included) or `TimeoutError` (`timeout` s, connect included)."""
         if self._watchdog is None:
-            self._watchdog = asyncio.create_task(self._watch(), name="http1-watchdog")
-        async with origin.slots:
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch(), name="http1-watchdog")
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        conn = self._reuse(origin)
+        if conn is None:
+            self._spawn(self._connect_and_send(origin, data, deadline, answer))
+        else:
+            conn.request(data, deadline, lambda response, error: self._answered(
+                origin, conn, data, deadline, answer, True, response, error))
+
+    async def post(self, url: str, body: bytes, headers: bytes,
+                   admitted: Callable[[], Awaitable[None]] | None = None) -> Response:
+        """POST `body` to `url` (see `prepare`) and return the answer (errors as in `begin`).
+        `admitted`, if given, is awaited once a connection slot is held, just before sending
+        (back-pressure that counts only requests really going out)."""
+        origin, data = self.prepare(url, body, headers)
+        loop = asyncio.get_running_loop()
+        while not self.try_reserve(origin):
+            waiter = loop.create_future()
+            origin.waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._pass_on(origin)  # woken, then cancelled: the next waiter gets the slot
+                raise
+        try:
             if admitted is not None:
                 await admitted()
-            return await self._send(origin, data, asyncio.get_running_loop().time() + self.timeout)
+        except BaseException:
+            self.unreserve(origin)
+            raise
+        answered: asyncio.Future[Response] = loop.create_future()
+
+        def answer(response: Response | None, error: BaseException | None) -> None:
+            if answered.done():
+                return
+            if error is not None:
+                answered.set_exception(error)
+            else:
+                answered.set_result(response)  # type: ignore[arg-type]
+
+        self.begin(origin, data, answer)
+        return await answered
+
+    def _pass_on(self, origin: Origin) -> None:
+        while origin.waiters:
+            waiter = origin.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _answered(self, origin: Origin, conn: _Connection, data: bytes, deadline: float, answer: Answer,
+                  reused: bool, response: Response | None, error: BaseException | None) -> None:
+        if error is None:
+            if conn.closed:
+                self._open.discard(conn)
+            else:
+                conn.idle_since = time.monotonic()
+                origin.idle.append(conn)
+            self.unreserve(origin)
+            answer(response, None)
+            return
+        self._drop(conn)
+        if reused and isinstance(error, HttpError) and conn.answered_nothing:
+            # closed by the server while idle: nothing was processed, send it again on a new connection
+            self._spawn(self._connect_and_send(origin, data, deadline, answer))
+            return
+        self.unreserve(origin)
+        answer(None, error)
+
+    async def _connect_and_send(self, origin: Origin, data: bytes, deadline: float, answer: Answer) -> None:
+        try:
+            async with asyncio.timeout_at(deadline):  # rare: connections are reused
+                conn = await self._connect(origin)
+        except asyncio.CancelledError:  # the pool is closing
+            self.unreserve(origin)
+            answer(None, HttpError("connection pool closed"))
+            raise
+        except Exception as exc:  # OSError (refused, TLS…), TimeoutError; anything else as an HttpError
+            self.unreserve(origin)
+            answer(None, exc if isinstance(exc, (OSError, TimeoutError)) else HttpError(f"cannot connect: {exc!r}"))
+            return
+        conn.request(data, deadline, lambda response, error: self._answered(
+            origin, conn, data, deadline, answer, False, response, error))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _watch(self) -> None:
         """Fail the requests past their deadline, every `timeout / 4` (≤ 1 s)."""
@@ -276,32 +395,11 @@ class Http1Pool:
             for conn in [c for c in self._open if c.waiting and c.deadline <= now]:
                 conn.expire()
 
-    async def _send(self, origin: _Origin, data: bytes, deadline: float) -> Response:
-        conn = self._reuse(origin)
-        if conn is not None:
-            try:
-                return self._release(origin, conn, await conn.request(data, deadline))
-            except HttpError:
-                self._drop(conn)
-                if not conn.answered_nothing:
-                    raise
-                # closed by the server while idle: send it again on a new connection
-            except BaseException:
-                self._drop(conn)
-                raise
-        async with asyncio.timeout_at(deadline):  # rare: connections are reused
-            conn = await self._connect(origin)
-        try:
-            return self._release(origin, conn, await conn.request(data, deadline))
-        except BaseException:
-            self._drop(conn)
-            raise
-
     def _drop(self, conn: _Connection) -> None:
         conn.abort()
         self._open.discard(conn)
 
-    def _reuse(self, origin: _Origin) -> _Connection | None:
+    def _reuse(self, origin: Origin) -> _Connection | None:
         now = time.monotonic()
         while origin.idle:
             conn = origin.idle.pop()  # the most recently used: the least likely to be closed
@@ -312,15 +410,7 @@ class Http1Pool:
             return conn
         return None
 
-    def _release(self, origin: _Origin, conn: _Connection, response: Response) -> Response:
-        if conn.closed:
-            self._open.discard(conn)
-        else:
-            conn.idle_since = time.monotonic()
-            origin.idle.append(conn)
-        return response
-
-    async def _connect(self, origin: _Origin) -> _Connection:
+    async def _connect(self, origin: Origin) -> _Connection:
         loop = asyncio.get_running_loop()
         tls: ssl.SSLContext | None = None
         if origin.scheme == "https":
