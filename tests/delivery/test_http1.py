@@ -11,6 +11,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import http_ece
 import pytest
@@ -129,6 +130,53 @@ async def test_concurrent_requests_stay_within_the_limit_per_origin(serve: Calla
                                            for _ in range(30)))
     assert [r.status for r in responses] == [201] * 30
     assert server.open_max == 3 and server.connections == 3 and len(server.requests) == 30
+
+
+async def test_begun_requests_answer_through_their_callback_within_the_reserved_slots(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    async def answer(conn: int, index: int, head: bytes, body: bytes) -> bytes:
+        await asyncio.sleep(0.02)
+        return created()
+
+    server = await serve(answer)
+    answers: list[tuple[bytes, int | None, int]] = []  # (body, status, slots busy when called back)
+    both = asyncio.Event()
+    async with Http1Pool(limit_per_origin=2) as pool:
+        origin, _ = pool.prepare(f"http://127.0.0.1:{server.port}/p", b"", HEADERS)
+        assert pool.try_reserve(origin) and pool.try_reserve(origin)
+        assert not pool.try_reserve(origin)  # both slots taken: no waiting, the caller comes back later
+
+        def answered(body: bytes) -> Callable[[Any, Any], None]:
+            def call(response: Any, error: Any) -> None:
+                answers.append((body, response.status if response is not None else None, origin.busy))
+                if len(answers) == 2:
+                    both.set()
+            return call
+
+        for body in (b"1", b"2"):
+            pool.begin(origin, pool.prepare(f"http://127.0.0.1:{server.port}/p", body, HEADERS)[1], answered(body))
+        await asyncio.wait_for(both.wait(), 5)
+        assert origin.busy == 0 and pool.try_reserve(origin)  # each slot given back before its callback
+        pool.unreserve(origin)
+        assert (await pool.post(f"http://127.0.0.1:{server.port}/p", b"3", HEADERS)).status == 201
+        assert pool.connections_opened == 2  # the third request reused a kept connection
+    assert sorted(answers) == [(b"1", 201, 1), (b"2", 201, 0)]
+    assert server.open_max == 2 and sorted(body for _, _, body in server.requests) == [b"1", b"2", b"3"]
+
+
+async def test_a_begun_request_that_cannot_connect_answers_with_the_error() -> None:
+    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = probe.sockets[0].getsockname()[1]
+    probe.close()
+    await probe.wait_closed()
+    answered: asyncio.Future[tuple[Any, Any, int]] = asyncio.get_running_loop().create_future()
+    async with Http1Pool() as pool:
+        origin, data = pool.prepare(f"http://127.0.0.1:{port}/p", b"x", HEADERS)
+        assert pool.try_reserve(origin)
+        pool.begin(origin, data, lambda response, error: answered.set_result((response, error, origin.busy)))
+        response, error, busy = await asyncio.wait_for(answered, 5)
+    assert response is None and isinstance(error, ConnectionRefusedError) and busy == 0
 
 
 async def test_error_answers_give_status_headers_and_a_bounded_body(serve: Callable[..., Awaitable[Server]]) -> None:

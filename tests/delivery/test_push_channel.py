@@ -97,6 +97,64 @@ async def test_one_vapid_signature_serves_every_push_to_an_origin(
     assert all(a.status == 201 for a in receiver.attempts)
 
 
+async def test_a_batch_keeps_its_requests_in_flight_without_a_task_for_each(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    subs = [receiver.new_subscription() for _ in range(200)]
+    peak = 0
+
+    async def count_tasks() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, len(asyncio.all_tasks()))
+            await asyncio.sleep(0)
+
+    async with PushSender(settings) as sender:
+        # a first batch opens the connections (each opening is a task of its own, rare once they are kept)
+        await sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60, urgency="normal")
+        before = len(asyncio.all_tasks())
+        counter = asyncio.create_task(count_tasks())
+        results = await sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60,
+                                         urgency="normal", concurrency=64)
+        counter.cancel()
+    assert [r.outcome for r in results] == ["sent"] * 200 and sender.connections_opened <= 64
+    assert peak == before + 1  # the counter itself: the batch's requests answer through callbacks, not tasks
+
+
+async def test_batches_sharing_a_small_pool_all_go_out_on_its_few_connections(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    subs = [receiver.new_subscription("slow", delay=0.02) for _ in range(24)]
+    async with PushSender(settings, pool_size=3) as sender:
+        first, second = await asyncio.wait_for(asyncio.gather(*(
+            sender.send_many([target(s, i) for i, s in enumerate(subs[half::2])], PAYLOAD, ttl=60, urgency="normal",
+                             concurrency=8) for half in (0, 1))), 10)
+        assert sender.connections_opened == 3
+    assert [r.outcome for r in first + second] == ["sent"] * 24
+    await receiver.wait_for_async(24)
+
+
+async def test_an_origin_whose_connections_are_all_busy_does_not_hold_the_others(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    slow = [receiver.new_subscription("slow", delay=0.5) for _ in range(2)]
+    with WebPushReceiver() as other:
+        fast = [other.new_subscription() for _ in range(2)]
+        when: dict[int, float] = {}
+        started = time.monotonic()
+
+        async def on_result(result: PushResult) -> None:
+            when[result.ref] = time.monotonic() - started
+
+        async with PushSender(settings, pool_size=1) as sender:  # one connection per origin
+            results = await sender.send_many([target(slow[0], 1), target(slow[1], 2), target(fast[0], 3),
+                                              target(fast[1], 4)], PAYLOAD, ttl=60, urgency="normal",
+                                             on_result=on_result)
+    assert [(r.ref, r.outcome) for r in results] == [(1, "sent"), (2, "sent"), (3, "sent"), (4, "sent")]
+    assert when[3] < 0.4 and when[4] < 0.4  # not behind the slow origin's queue
+    assert when[2] >= 0.95  # its two pushes went one after the other on its one connection
+
+
 async def test_token_is_signed_again_for_another_origin_and_when_its_reuse_ends(settings: Settings) -> None:
     async with PushSender(settings) as sender:
         signer = sender.signer

@@ -211,6 +211,11 @@ class PushSender:
             await self._session.close()
             self._session = None
 
+    @property
+    def connections_opened(self) -> int:
+        """Connections the pool opened so far (keep-alive: far fewer than the pushes sent)."""
+        return self._pool.connections_opened if self._pool is not None else 0
+
     async def send_one(
         self, target: PushTarget, payload: bytes, *, ttl: int, urgency: str, topic: str | None = None
     ) -> PushResult:
@@ -439,6 +444,9 @@ class _Batch:
 
     async def wait(self) -> None:
         """Until a result comes or, when an origin's connections were all busy, one is free."""
+        if any(slot.busy < self.pool.limit_per_origin for slot in self.blocked):
+            self.blocked.clear()  # one was freed while this batch was starting others' requests
+            return
         self.wake = asyncio.get_running_loop().create_future()
         for slot in self.blocked:
             slot.waiters.append(self.wake)
