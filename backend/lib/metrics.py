@@ -26,7 +26,7 @@ PUSH_ANSWERS = Counter("vigie_push_answers", "Answers of push services, by origi
 RETRIES = Counter("vigie_delivery_retries", "Deliveries put back for a later attempt, by channel.", ["channel"])
 TAKEOVERS = Counter("vigie_delivery_takeovers", "Deliveries taken over from a worker whose lease lapsed.")
 SENDS_IN_FLIGHT = Gauge("vigie_sends_in_flight", "Requests to a push service or SMTP server under way in this "
-                        "process, by channel.", ["channel"])
+                        "process (for pushes: until their outcome reaches the journal), by channel.", ["channel"])
 STATEMENT_RETRIES = Counter("vigie_db_statement_retries", "Statements PostgreSQL aborted to break a deadlock or a "
                             "serialization conflict, run again (a few under heavy sends are expected).", ["reason"])
 SMTP_SESSIONS_OPENED = Counter("vigie_smtp_sessions_opened", "SMTP sessions this process opened to the relay (kept "

@@ -155,6 +155,29 @@ async def test_an_origin_whose_connections_are_all_busy_does_not_hold_the_others
     assert when[2] >= 0.95  # its two pushes went one after the other on its one connection
 
 
+async def test_pushes_count_in_flight_until_handed_on_and_a_cancelled_batch_stops_counting(
+    settings: Settings, receiver: WebPushReceiver
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def in_flight() -> float:
+        return REGISTRY.get_sample_value("vigie_sends_in_flight", {"channel": "push"}) or 0.0
+
+    subs = [receiver.new_subscription("slow", delay=0.5) for _ in range(6)]
+    before = in_flight()
+    async with PushSender(settings) as sender:
+        batch = asyncio.create_task(sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60,
+                                                     urgency="normal", concurrency=4))
+        deadline = time.monotonic() + 5
+        while in_flight() < before + 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert in_flight() == before + 4  # the concurrency, no more
+        batch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await batch
+        assert in_flight() == before
+
+
 async def test_token_is_signed_again_for_another_origin_and_when_its_reuse_ends(settings: Settings) -> None:
     async with PushSender(settings) as sender:
         signer = sender.signer

@@ -357,6 +357,8 @@ class _Batch:
         finally:
             for task in self.tasks:
                 task.cancel()
+            if self.active:  # cut short (the job cancelled, or `on_result` failed): its requests no longer count
+                self.in_flight.dec(self.active)
 
     async def record(self, index: int, result: PushResult) -> None:
         self.results[index] = result
@@ -380,6 +382,7 @@ class _Batch:
         while self.done:
             index, origin, result = self.done.popleft()
             self.active -= 1
+            self.in_flight.dec()  # counted until its outcome is handed on: a killed worker would send it again
             counter = self.answers.get((origin, result.status))
             if counter is None:
                 counter = self.answers[(origin, result.status)] = metrics.PUSH_ANSWERS.labels(
@@ -430,7 +433,6 @@ class _Batch:
         self.finished(index, origin, _pool_result(target, response, error))
 
     def finished(self, index: int, origin: str, result: PushResult) -> None:
-        self.in_flight.dec()
         self.done.append((index, origin, result))
         if self.wake is not None and not self.wake.done():
             self.wake.set_result(None)
