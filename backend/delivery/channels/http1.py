@@ -17,8 +17,14 @@ httptools (llhttp, the C parser uvicorn uses). It does only what pushing needs:
   body (the rest is read and dropped, so the connection stays usable); no redirects followed,
   no decompression, no cookies, no proxies.
 
+Two ways in: `post` awaits a free connection and returns the answer; a sender keeping many
+requests going from one task takes a slot with `try_reserve` (no waiting) and `begin`s the
+request with a callback that gets the answer on the loop, with no task or future per request
+(push.py's batches: ~10 % less worker CPU a push in bench/fanout.py, docs/architecture.md).
+
 Errors raise `OSError` (connection refused/reset/closed, TLS failures, malformed answers, as
-`HttpError`) or `TimeoutError` (`timeout` seconds for the whole request, connect included). A
+`HttpError`) or `TimeoutError` (`timeout` seconds for the whole request, connect included),
+or are handed to the callback. A
 request's deadline is checked by one watchdog per pool, every `timeout / 4` (≤ 1 s), rather
 than by an `asyncio.timeout` per request: that timer, armed and cancelled for every push, was
 ~10 % of the sender's CPU (bench/channels.py under py-spy). So a request times out between

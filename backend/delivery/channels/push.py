@@ -4,7 +4,8 @@ The alert fan-out hands `PushSender.send_many` a batch of plain `PushTarget`s an
 `PushResult` per target, in order; nothing here touches the database. Each payload is
 encrypted with a fresh ephemeral key and salt (`encrypt_payload`: cryptography's ECDH and
 AES-GCM, keys of a subscription decoded once); a VAPID token is signed once per push-service
-origin and reused (`vapid.VapidSigner`); a bounded number of requests is in flight.
+origin and reused (`vapid.VapidSigner`); a bounded number of requests is in flight, started
+and answered from the caller's task alone (`_Batch`: callbacks, not a task per request).
 
 POSTs go out on `http1.Http1Pool`, a keep-alive HTTP/1.1 pool per push service, the one
 hand-written piece kept: with aiohttp's client a push cost ~580 µs of worker CPU instead of
