@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from backend.delivery.channels.http1 import Http1Pool, HttpError
-from backend.delivery.channels.push import PushTarget, encrypt_payload
+from backend.delivery.channels.push_message import PushTarget, encrypt_payload
 
 HEADERS = b"TTL: 60\r\nContent-Type: application/octet-stream\r\n"
 

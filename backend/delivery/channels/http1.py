@@ -42,156 +42,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import httptools
+from backend.delivery.channels.http1_connection import Answer, Connection, HttpError, Response
 
-
-class HttpError(OSError):
-    """The server's answer could not be read (closed early, malformed)."""
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-
-Answer = Callable[["Response | None", "BaseException | None"], None]
-"""Called once per request, on the loop: (the response, None) or (None, the error)."""
-
-
-class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection, one exchange at a time; the answer goes to a callback."""
-
-    def __init__(self, body_limit: int) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.used = 0
-        self.idle_since = time.monotonic()
-        self._body_limit = body_limit
-        self._answer: Answer | None = None
-        self._parser: httptools.HttpResponseParser | None = None
-        self._response: Response | None = None
-        self._body: list[bytes] = []
-        self._body_len = 0
-        self._got_bytes = False
-        self._complete = False
-        self.deadline = 0.0
-        """When the request under way times out (the pool's loop clock); read by the watchdog."""
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        if self._parser is None:  # bytes nobody asked for: the connection is unusable
-            self.close()
-            return
-        self._got_bytes = True
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fail(HttpError("unexpected protocol upgrade"))
-        except httptools.HttpParserError as exc:
-            self._fail(HttpError(f"malformed HTTP answer: {exc}"))
-
-    def eof_received(self) -> bool:
-        return False  # close our side too
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self._answer is None:
-            return
-        response = self._response
-        if response is not None and response.status and not self._complete and self._no_length:
-            self._finish()  # a body delimited by the end of the connection
-        else:
-            self._fail(HttpError(f"connection closed before the answer was complete ({exc or 'EOF'})"))
-
-    # httptools callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:  # httptools gives whole names and values
-        assert self._response is not None
-        self._response.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
-
-    def on_headers_complete(self) -> None:
-        assert self._parser is not None and self._response is not None
-        self._response.status = self._parser.get_status_code()
-        headers = self._response.headers
-        self._no_length = (
-            "content-length" not in headers and "chunked" not in headers.get("transfer-encoding", "").lower()
-        )
-
-    def on_body(self, body: bytes) -> None:
-        if self._body_len < self._body_limit:
-            self._body.append(body[: self._body_limit - self._body_len])
-            self._body_len += len(self._body[-1])
-
-    def on_message_complete(self) -> None:
-        self._finish()
-
-    # own
-    _no_length = False
-
-    def _finish(self) -> None:
-        assert self._parser is not None and self._response is not None
-        self._complete = True
-        keep = self._parser.should_keep_alive()
-        self._response.body = b"".join(self._body)
-        answer, response = self._answer, self._response
-        self._reset()
-        if not keep:
-            self.close()
-        if answer is not None:
-            answer(response, None)
-
-    def _fail(self, exc: BaseException) -> None:
-        answer = self._answer
-        self._reset()
-        self.close()
-        if answer is not None:
-            answer(None, exc)
-
-    def _reset(self) -> None:
-        self._parser = None
-        self._answer = None
-        self._response = None
-        self._body = []
-        self._body_len = 0
-
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
-
-    def abort(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.abort()
-
-    @property
-    def answered_nothing(self) -> bool:
-        return not self._got_bytes
-
-    @property
-    def waiting(self) -> bool:
-        """A request is under way (sent, its answer not complete)."""
-        return self._answer is not None
-
-    def expire(self) -> None:
-        """The request under way took too long: fail it with TimeoutError, drop the connection."""
-        self._fail(TimeoutError("no complete answer in time"))
-
-    def request(self, data: bytes, deadline: float, answer: Answer) -> None:
-        assert self.transport is not None and self._answer is None
-        self.deadline = deadline
-        self._answer = answer
-        self._response = Response(0)
-        self._parser = httptools.HttpResponseParser(self)
-        self._got_bytes = False
-        self._complete = False
-        self._no_length = False
-        self.used += 1
-        self.transport.write(data)
+__all__ = ["Answer", "Http1Pool", "HttpError", "Origin", "Response"]
 
 
 @dataclass
@@ -204,7 +57,7 @@ class Origin:
     authority: str
     busy: int = 0
     """Slots reserved: a request being sent or awaited (or about to be)."""
-    idle: deque[_Connection] = field(default_factory=deque)
+    idle: deque[Connection] = field(default_factory=deque)
     waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
     """`post` callers waiting for a slot."""
 
@@ -232,7 +85,7 @@ class Http1Pool:
         self.body_limit = body_limit
         self._ssl = ssl_context
         self._origins: dict[str, Origin] = {}
-        self._open: set[_Connection] = set()
+        self._open: set[Connection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.connections_opened = 0
         self._watchdog: asyncio.Task[None] | None = None
@@ -352,7 +205,7 @@ class Http1Pool:
                 waiter.set_result(None)
                 return
 
-    def _answered(self, origin: Origin, conn: _Connection, data: bytes, deadline: float, answer: Answer,
+    def _answered(self, origin: Origin, conn: Connection, data: bytes, deadline: float, answer: Answer,
                   reused: bool, response: Response | None, error: BaseException | None) -> None:
         if error is None:
             if conn.closed:
@@ -401,11 +254,11 @@ class Http1Pool:
             for conn in [c for c in self._open if c.waiting and c.deadline <= now]:
                 conn.expire()
 
-    def _drop(self, conn: _Connection) -> None:
+    def _drop(self, conn: Connection) -> None:
         conn.abort()
         self._open.discard(conn)
 
-    def _reuse(self, origin: Origin) -> _Connection | None:
+    def _reuse(self, origin: Origin) -> Connection | None:
         now = time.monotonic()
         while origin.idle:
             conn = origin.idle.pop()  # the most recently used: the least likely to be closed
@@ -416,13 +269,13 @@ class Http1Pool:
             return conn
         return None
 
-    async def _connect(self, origin: Origin) -> _Connection:
+    async def _connect(self, origin: Origin) -> Connection:
         loop = asyncio.get_running_loop()
         tls: ssl.SSLContext | None = None
         if origin.scheme == "https":
             tls = self._ssl or _default_context()
         _, conn = await loop.create_connection(
-            lambda: _Connection(self.body_limit), origin.host, origin.port, ssl=tls,
+            lambda: Connection(self.body_limit), origin.host, origin.port, ssl=tls,
             server_hostname=origin.host if tls is not None else None,
         )  # fmt: skip
         self._open.add(conn)
