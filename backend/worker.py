@@ -62,6 +62,10 @@ async def _noop(ctx: dict[str, Any]) -> None:
     return None
 
 
+SWEEP_HOLD = 10
+"""Seconds a starting worker holds SAQ's sweep off (`WorkerSet._hold_sweeps`)."""
+
+
 class QueueWorker(Worker):
     """SAQ's Worker, able to drain: once `draining`, its free slots take no new job while the
     running ones go on (SAQ's own grace period would also wait for its upkeep loops)."""
@@ -102,6 +106,7 @@ class WorkerSet:
             ctx.update(self.context)
 
         await self._beat()  # known alive before it takes a job (others would rescue that job)
+        await self._hold_sweeps()
         for name in QUEUE_NAMES:
             worker = QueueWorker(
                 self.queues[name], functions=functions.get(name) or [_noop],
@@ -149,6 +154,28 @@ class WorkerSet:
                 # sleeping on would hold the shutdown for a whole interval (its 10 s bound, then a warning)
                 raise asyncio.CancelledError
             await asyncio.sleep(interval)
+
+    async def _hold_sweeps(self) -> None:
+        """Keep SAQ's first sweep off the jobs this process is about to dequeue.
+
+        A starting SAQ worker sweeps its queue's active list at once, and SAQ sweeps every job
+        there whose status is not `active` — including one a worker has just moved there (BLMOVE)
+        and not yet marked active (tobymao/saq#124, #277, open): the sweep aborts it and takes it
+        off the active list, and only retries it once the abort is seen, up to 5 s later. A worker
+        started while jobs wait swept its own first job that way, then ran it all the same; killed
+        within those 5 s, it left that job in no list, out of `leases.rescue_jobs`' sight: a
+        fan-out cut short stayed so until the outbox's re-dispatch (tests/delivery/test_worker_kill.py,
+        3 Dec 2026: 3 runs in 3 with the push kill first, under a CPU hog). SAQ's sweep takes a lock
+        key (one sweep per minute for all workers): set here for SWEEP_HOLD s if no sweep holds it,
+        so this process's sweep comes a minute later and another's not before SWEEP_HOLD s."""
+        client = self.context.get("valkey")
+        if client is None:
+            return
+        try:
+            for name in QUEUE_NAMES:
+                await client.set(self.queues[name].namespace("sweep"), 1, ex=SWEEP_HOLD, nx=True)
+        except Exception as exc:  # Valkey trouble: SAQ's workers will not start either
+            log.debug("sweep lock not set: %r", exc)
 
     async def _beat(self) -> None:
         client = self.context.get("valkey")
