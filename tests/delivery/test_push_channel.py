@@ -166,6 +166,8 @@ async def test_pushes_count_in_flight_until_handed_on_and_a_cancelled_batch_stop
     subs = [receiver.new_subscription("slow", delay=0.5) for _ in range(6)]
     before = in_flight()
     async with PushSender(settings) as sender:
+        fast = [receiver.new_subscription() for _ in range(4)]  # 4 kept connections for the slow batch
+        await sender.send_many([target(s, i) for i, s in enumerate(fast)], PAYLOAD, ttl=60, urgency="normal")
         batch = asyncio.create_task(sender.send_many([target(s, i) for i, s in enumerate(subs)], PAYLOAD, ttl=60,
                                                      urgency="normal", concurrency=4))
         deadline = time.monotonic() + 5
@@ -176,6 +178,8 @@ async def test_pushes_count_in_flight_until_handed_on_and_a_cancelled_batch_stop
         with pytest.raises(asyncio.CancelledError):
             await batch
         assert in_flight() == before
+        await asyncio.sleep(0.05)
+        assert sender.connections_busy == 0  # the requests on the wire given up with the batch, not awaited
 
 
 async def test_token_is_signed_again_for_another_origin_and_when_its_reuse_ends(settings: Settings) -> None:

@@ -108,6 +108,11 @@ class Http1Pool:
         self._origins.clear()
         await asyncio.sleep(0)  # let the transports run their close callbacks
 
+    @property
+    def busy(self) -> int:
+        """Slots reserved now, all origins together."""
+        return sum(known.busy for known in self._origins.values())
+
     def origin(self, origin: str) -> Origin:
         """The `Origin` of "scheme://host[:port]" (lower-case scheme)."""
         known = self._origins.get(origin)
@@ -149,19 +154,22 @@ class Http1Pool:
                 waiter.set_result(None)
                 return
 
-    def begin(self, origin: Origin, data: bytes, answer: Answer) -> None:
+    def begin(self, origin: Origin, data: bytes, answer: Answer) -> Connection | None:
         """Send `data` (from `prepare`) on a reserved slot of `origin`. `answer` is called once,
         on the loop, after the slot is given back: with the response, or with an `OSError`
-        (`HttpError` included) or `TimeoutError` (`timeout` s, connect included)."""
+        (`HttpError` included) or `TimeoutError` (`timeout` s, connect included). Returns the
+        kept connection it went out on (the caller may `give_up()` the request there), or
+        None when a new one is being opened for it."""
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._watch(), name="http1-watchdog")
         deadline = asyncio.get_running_loop().time() + self.timeout
         conn = self._reuse(origin)
         if conn is None:
             self._spawn(self._connect_and_send(origin, data, deadline, answer))
-        else:
-            conn.request(data, deadline, lambda response, error: self._answered(
-                origin, conn, data, deadline, answer, True, response, error))
+            return None
+        conn.request(data, deadline, lambda response, error: self._answered(
+            origin, conn, data, deadline, answer, True, response, error))
+        return conn
 
     async def post(self, url: str, body: bytes, headers: bytes,
                    admitted: Callable[[], Awaitable[None]] | None = None) -> Response:
@@ -217,7 +225,7 @@ class Http1Pool:
             answer(response, None)
             return
         self._drop(conn)
-        if reused and isinstance(error, HttpError) and conn.answered_nothing:
+        if reused and isinstance(error, HttpError) and conn.answered_nothing and not conn.given_up:
             # closed by the server while idle: nothing was processed, send it again on a new connection
             self._spawn(self._connect_and_send(origin, data, deadline, answer))
             return

@@ -134,6 +134,14 @@ class Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    given_up = False
+    """The sender gave the request up (`give_up`): its end is no server's close, nothing to send again."""
+
+    def give_up(self) -> None:
+        """Drop the request under way and the connection (the sender no longer wants the answer)."""
+        self.given_up = True
+        self.abort()
+
     @property
     def answered_nothing(self) -> bool:
         return not self._got_bytes

@@ -114,6 +114,11 @@ class PushSender:
         """Connections the pool opened so far (keep-alive: far fewer than the pushes sent)."""
         return self._pool.connections_opened if self._pool is not None else 0
 
+    @property
+    def connections_busy(self) -> int:
+        """Connections with a request on the wire (or reserved for one) now."""
+        return self._pool.busy if self._pool is not None else 0
+
     async def send_one(
         self, target: PushTarget, payload: bytes, *, ttl: int, urgency: str, topic: str | None = None
     ) -> PushResult:

@@ -16,6 +16,7 @@ from typing import Any
 
 from backend.delivery.channels.endpoints import endpoint_origin, proxy_for
 from backend.delivery.channels.http1 import Http1Pool, Origin, Response
+from backend.delivery.channels.http1_connection import Connection
 from backend.delivery.channels.push_message import (MAX_PAYLOAD, REASON_LIMIT, PushResult, PushTarget, answer_result,
                                                     encrypt_payload)
 from backend.lib import metrics
@@ -83,6 +84,8 @@ class PushBatch:
         self.blocked: list[Origin] = []
         self.wake: asyncio.Future[None] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        self.wire: dict[int, Connection] = {}
+        """The kept connections of the requests awaiting their answer, by index."""
         self.answers: dict[tuple[str, int | None], Any] = {}  # the counter of each (origin, status), looked up once
         self.in_flight = metrics.SENDS_IN_FLIGHT.labels("push")
 
@@ -118,6 +121,8 @@ class PushBatch:
         finally:
             for task in self.tasks:
                 task.cancel()
+            for conn in list(self.wire.values()):  # cut short: give up the requests on the wire, as the rows
+                conn.give_up()  # go back to the queue and will be sent again (fewer sent twice)
             if self.active:  # cut short (the job cancelled, or `on_result` failed): its requests no longer count
                 self.in_flight.dec(self.active)
 
@@ -170,7 +175,9 @@ class PushBatch:
                     self.active += 1
                     self.in_flight.inc()
                     _, data = self.pool.prepare(target.endpoint, body, route.raw_headers)
-                    self.pool.begin(slot, data, functools.partial(self.answered, index, target, origin))
+                    conn = self.pool.begin(slot, data, functools.partial(self.answered, index, target, origin))
+                    if conn is not None:
+                        self.wire[index] = conn
                 else:
                     if self.before_send is not None:
                         await self.before_send()
@@ -191,6 +198,7 @@ class PushBatch:
     def answered(self, index: int, target: PushTarget, origin: str, response: Response | None,
                  error: BaseException | None) -> None:
         """The pool's callback, on the loop: keep the result for `hand_on`."""
+        self.wire.pop(index, None)
         self.finished(index, origin, pool_result(target, response, error))
 
     def finished(self, index: int, origin: str, result: PushResult) -> None:
