@@ -148,11 +148,7 @@ class Http1Pool:
     def unreserve(self, origin: Origin) -> None:
         """Give a slot back (its request answered, failed, or never begun); wake a `post` waiting for one."""
         origin.busy -= 1
-        while origin.waiters:
-            waiter = origin.waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+        self._pass_on(origin)
 
     def begin(self, origin: Origin, data: bytes, answer: Answer) -> Connection | None:
         """Send `data` (from `prepare`) on a reserved slot of `origin`. `answer` is called once,
@@ -207,6 +203,7 @@ class Http1Pool:
         return await answered
 
     def _pass_on(self, origin: Origin) -> None:
+        """Wake the first `post` (or batch) still waiting for one of `origin`'s slots."""
         while origin.waiters:
             waiter = origin.waiters.popleft()
             if not waiter.done():

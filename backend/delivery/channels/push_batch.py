@@ -80,7 +80,6 @@ class PushBatch:
         self.active = 0
         """Requests started whose result is not handed on yet (≤ `limit`)."""
         self.routes: dict[str, Route] = {}
-        self.slots: dict[str, Origin] = {}
         self.blocked: list[Origin] = []
         self.wake: asyncio.Future[None] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -162,7 +161,7 @@ class PushBatch:
             route = self.routes[origin]
             while queue and self.active < self.limit:
                 if route.proxy is None:
-                    slot = self.slots.get(origin) or self.slots.setdefault(origin, self.pool.origin(origin))
+                    slot = self.pool.origin(origin)
                     if slot.busy >= self.pool.limit_per_origin:
                         self.blocked.append(slot)
                         break
@@ -170,10 +169,7 @@ class PushBatch:
                         await self.before_send()
                     if not queue or self.active >= self.limit or not self.pool.try_reserve(slot):
                         continue  # taken meanwhile: look again
-                    index, target, body = queue.popleft()
-                    self.ready_count -= 1
-                    self.active += 1
-                    self.in_flight.inc()
+                    index, target, body = self.take(queue)
                     _, data = self.pool.prepare(target.endpoint, body, route.raw_headers)
                     conn = self.pool.begin(slot, data, functools.partial(self.answered, index, target, origin))
                     if conn is not None:
@@ -183,10 +179,7 @@ class PushBatch:
                         await self.before_send()
                     if not queue or self.active >= self.limit:
                         continue
-                    index, target, body = queue.popleft()
-                    self.ready_count -= 1
-                    self.active += 1
-                    self.in_flight.inc()
+                    index, target, body = self.take(queue)
                     task = asyncio.get_running_loop().create_task(self.proxied(index, target, body, route, origin))
                     self.tasks.add(task)
                     task.add_done_callback(self.tasks.discard)
@@ -194,6 +187,13 @@ class PushBatch:
                 del self.ready[origin]
             if self.active >= self.limit:
                 return
+
+    def take(self, queue: deque[tuple[int, PushTarget, bytes]]) -> tuple[int, PushTarget, bytes]:
+        """The next encrypted message of `queue`, counted as started."""
+        self.ready_count -= 1
+        self.active += 1
+        self.in_flight.inc()
+        return queue.popleft()
 
     def answered(self, index: int, target: PushTarget, origin: str, response: Response | None,
                  error: BaseException | None) -> None:
